@@ -1,0 +1,49 @@
+/**
+ * The help texts of the `chat` command line.
+ *
+ * @module
+ */
+
+/** The program's version, as `chat --version` prints it. */
+export const VERSION = "0.1.0";
+
+/** `chat --help`. */
+export const MAIN_HELP = `chat ${VERSION}: asynchronous chat over TCP and Unix domain sockets
+
+Usage:
+  chat server [options]                  run a server
+  chat client interactive [options]      chat from a terminal
+  chat client file <FILE|-> [options]    send the lines of a file (- for standard input)
+  chat --help | chat <subcommand> --help | chat --version
+
+Run 'chat server --help' or 'chat client --help' for their options.`;
+
+/** `chat server --help`. */
+export const SERVER_HELP = `Usage: chat server [options]
+
+Listens on TCP (default localhost:9999), on a Unix socket (--unix), or on both
+(--unix with --port or --host); sessions on either transport see each other.
+
+Where to listen:
+  --host HOST                   TCP host (default localhost)
+  --port PORT                   TCP port, 0 for a free one (default 9999)
+  --unix PATH                   Unix domain socket path
+  --unix-mode MODE              octal permission bits of the socket file (default 600)
+
+Sessions:
+  --handler chat|echo           message handler (default chat)
+  --token TOKEN                 require this token in session_ack (also CHAT_TOKEN)
+  --token-file FILE             read the token from FILE
+  --max-frame BYTES             largest accepted frame (default 1048576)
+  --max-clients N               most sessions at once (default 10000)
+  --max-queue BYTES             most unsent output per session (default 8388608)
+  --handshake-timeout SECONDS   time allowed for session_ack (default 10)
+  --heartbeat-interval SECONDS  interval announced to clients (default 5)
+  --heartbeat-timeout SECONDS   liveness timeout (default 10)
+  --heartbeat-retries N         silence allowed is timeout x retries (default 3)
+
+Logs (standard error):
+  --log-level debug|info|warn|error   least severe level written (default info)
+  --log-format text|json              one line per event (default text)
+
+Seconds may be fractional (0.5). SIGINT or SIGTERM: clean shutdown, exit 0.`;

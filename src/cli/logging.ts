@@ -1,0 +1,54 @@
+/**
+ * Log setup for the command line: LogTape to standard error, as text or as
+ * one JSON object per line.
+ *
+ * @module
+ */
+
+import {
+  configureSync,
+  defaultTextFormatter,
+  jsonLinesFormatter,
+  type LogLevel,
+  type LogRecord,
+  type Sink,
+} from "@logtape/logtape";
+
+/** The levels `--log-level` takes. */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+/** The formats `--log-format` takes. */
+export const LOG_FORMATS = ["text", "json"] as const;
+
+const LEVEL_NAMES: Record<(typeof LOG_LEVELS)[number], LogLevel> = {
+  debug: "debug",
+  info: "info",
+  warn: "warning",
+  error: "error",
+};
+
+const encoder = new TextEncoder();
+
+/** A sink that writes each formatted record to standard error at once. */
+function stderrSink(format: (record: LogRecord) => string): Sink {
+  return (record) => {
+    const bytes = encoder.encode(format(record));
+    let offset = 0;
+    while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
+  };
+}
+
+/** Sends the `chat` loggers to standard error at `level` and above, in `format`. */
+export function setupLogging(
+  level: (typeof LOG_LEVELS)[number],
+  format: (typeof LOG_FORMATS)[number],
+): void {
+  const sink = stderrSink(format === "json" ? jsonLinesFormatter : defaultTextFormatter);
+  configureSync({
+    reset: true,
+    sinks: { stderr: sink },
+    loggers: [
+      { category: ["chat"], lowestLevel: LEVEL_NAMES[level], sinks: ["stderr"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
+    ],
+  });
+}

@@ -1,0 +1,37 @@
+/**
+ * A strict wrapper of `node:util` parseArgs whose mistakes are usage errors.
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UsageError } from "./usage.ts";
+
+/** The option table parseArgs takes. */
+export type OptionTable = NonNullable<ParseArgsConfig["options"]>;
+
+/** Values and positionals parsed from a command line. */
+export interface Parsed {
+  /** Option values by long name. */
+  values: Record<string, string | boolean | undefined>;
+  /** Arguments that are not options. */
+  positionals: string[];
+}
+
+/** Parses `args` strictly; an unknown flag or a missing value throws a {@linkcode UsageError}. */
+export function parse(args: string[], options: OptionTable, help: string): Parsed {
+  try {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
+    return { values: values as Parsed["values"], positionals };
+  } catch (error) {
+    const message = (error as Error).message.split("\n")[0]
+      .replace(/^Unknown option '(.*?)'.*$/, "unknown option '$1'")
+      .replace(/^Option '(.*?)' argument missing$/, "option '$1' needs a value");
+    throw new UsageError(message, help);
+  }
+}

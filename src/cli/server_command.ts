@@ -1,0 +1,160 @@
+/**
+ * `chat server`: parse its flags, start the server, stop it on a signal.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { ChatServer } from "../server/server.ts";
+import { BUILTIN_HANDLERS } from "../server/handlers/mod.ts";
+import type { ServerOptions } from "../server/options.ts";
+import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_UNIX_MODE } from "../transport/listen.ts";
+import type { ListenOptions } from "../transport/types.ts";
+import { SERVER_HELP } from "./help.ts";
+import { LOG_FORMATS, LOG_LEVELS, setupLogging } from "./logging.ts";
+import { parse } from "./parse.ts";
+import {
+  nonEmpty,
+  parseChoice,
+  parseInteger,
+  parseMode,
+  parseSeconds,
+  readTokenFile,
+  RuntimeError,
+  UsageError,
+} from "./usage.ts";
+
+const HELP = "chat server --help";
+
+const FLAGS = {
+  host: { type: "string" },
+  port: { type: "string" },
+  unix: { type: "string" },
+  handler: { type: "string" },
+  token: { type: "string" },
+  "token-file": { type: "string" },
+  "max-frame": { type: "string" },
+  "max-clients": { type: "string" },
+  "max-queue": { type: "string" },
+  "handshake-timeout": { type: "string" },
+  "heartbeat-interval": { type: "string" },
+  "heartbeat-timeout": { type: "string" },
+  "heartbeat-retries": { type: "string" },
+  "unix-mode": { type: "string" },
+  "log-level": { type: "string" },
+  "log-format": { type: "string" },
+} as const;
+
+/** The parsed `chat server` command line. */
+export interface ServerCommand {
+  /** Server settings. */
+  options: ServerOptions;
+  /** The least severe level logged. */
+  logLevel: (typeof LOG_LEVELS)[number];
+  /** Text or JSON lines. */
+  logFormat: (typeof LOG_FORMATS)[number];
+}
+
+/** Parses the flags of `chat server`; `null` when `--help` was asked for. */
+export function parseServerArgs(
+  args: string[],
+  env: (name: string) => string | undefined,
+): ServerCommand | null {
+  const { values: v, positionals } = parse(args, FLAGS, HELP);
+  if (v.help) return null;
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, HELP);
+  const str = (name: keyof typeof FLAGS) =>
+    v[name] === undefined ? undefined : nonEmpty(name, v[name] as string);
+
+  const listen: ListenOptions[] = [];
+  const unix = str("unix");
+  const host = str("host");
+  const port = str("port");
+  if (unix === undefined || host !== undefined || port !== undefined) {
+    listen.push({
+      transport: "tcp",
+      hostname: host ?? DEFAULT_HOST,
+      port: port === undefined ? DEFAULT_PORT : parseInteger("port", port, 0, 65535),
+    });
+  }
+  if (unix !== undefined) {
+    const mode = str("unix-mode");
+    listen.push({
+      transport: "unix",
+      path: unix,
+      mode: mode === undefined ? DEFAULT_UNIX_MODE : parseMode("unix-mode", mode),
+    });
+  } else if (v["unix-mode"] !== undefined) {
+    throw new UsageError("--unix-mode needs --unix", HELP);
+  }
+
+  const handlerName = str("handler") ?? "chat";
+  const handler =
+    BUILTIN_HANDLERS[parseChoice("handler", handlerName, Object.keys(BUILTIN_HANDLERS))];
+  const tokenFile = str("token-file");
+  if (tokenFile !== undefined && v.token !== undefined) {
+    throw new UsageError("give --token or --token-file, not both", HELP);
+  }
+  const token = tokenFile !== undefined
+    ? readTokenFile(tokenFile)
+    : str("token") ?? (env("CHAT_TOKEN") || undefined);
+
+  const seconds = (name: keyof typeof FLAGS) => {
+    const value = str(name);
+    return value === undefined ? undefined : parseSeconds(name, value);
+  };
+  const integer = (name: keyof typeof FLAGS, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    const value = str(name);
+    return value === undefined ? undefined : parseInteger(name, value, min, max);
+  };
+  const heartbeat = {
+    interval: seconds("heartbeat-interval"),
+    timeout: seconds("heartbeat-timeout"),
+    retries: integer("heartbeat-retries", 1, 1000),
+  };
+  return {
+    options: {
+      listen,
+      handler,
+      token,
+      maxFrame: integer("max-frame", 64),
+      maxClients: integer("max-clients", 1),
+      maxQueue: integer("max-queue", 1024),
+      handshakeTimeout: seconds("handshake-timeout"),
+      heartbeat: Object.fromEntries(Object.entries(heartbeat).filter(([, x]) => x !== undefined)),
+    },
+    logLevel: parseChoice("log-level", str("log-level") ?? "info", LOG_LEVELS),
+    logFormat: parseChoice("log-format", str("log-format") ?? "text", LOG_FORMATS),
+  };
+}
+
+/** Runs `chat server` until SIGINT or SIGTERM; resolves to the exit status. */
+export async function runServer(args: string[]): Promise<number> {
+  const command = parseServerArgs(args, (name) => Deno.env.get(name));
+  if (command === null) {
+    console.log(SERVER_HELP);
+    return 0;
+  }
+  setupLogging(command.logLevel, command.logFormat);
+  const log = getLogger(["chat", "server"]);
+  const server = new ChatServer(command.options);
+  let addresses: string[];
+  try {
+    addresses = await server.start();
+  } catch (error) {
+    throw new RuntimeError((error as Error).message, { cause: error });
+  }
+  const stopped = Promise.withResolvers<void>();
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const onSignal = () => stopped.resolve();
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  for (const address of addresses) console.error(`listening on ${address}`);
+  log.info("handler {handler}, max {maxClients} clients", {
+    handler: command.options.handler?.name,
+    maxClients: command.options.maxClients ?? 10000,
+  });
+  await stopped.promise;
+  for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+  await server.stop();
+  return 0;
+}

@@ -1,0 +1,85 @@
+/**
+ * Command-line parsing helpers: a usage error (exit 2) and value checks.
+ *
+ * @module
+ */
+
+/** A mistake on the command line: one line on standard error, exit status 2. */
+export class UsageError extends Error {
+  /** The help command to suggest, such as `chat server --help`. */
+  readonly help: string;
+
+  /** Creates a usage error with a one-line message. */
+  constructor(message: string, help = "chat --help") {
+    super(message);
+    this.name = "UsageError";
+    this.help = help;
+  }
+}
+
+/** A failure at run time (exit status 1) with a one-line message. */
+export class RuntimeError extends Error {
+  /** Creates a runtime error with a one-line message. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "RuntimeError";
+  }
+}
+
+/** Parses a whole number in `[min, max]` given to `flag`. */
+export function parseInteger(flag: string, value: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new UsageError(`--${flag} takes a whole number from ${min} to ${max}, got '${value}'`);
+  }
+  return n;
+}
+
+/** Parses a positive number of seconds (fractions allowed) given to `flag`. */
+export function parseSeconds(flag: string, value: string): number {
+  const n = /^(\d+\.?\d*|\.\d+)$/.test(value) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n <= 0 || n > 86_400) {
+    throw new UsageError(`--${flag} takes a number of seconds greater than 0, got '${value}'`);
+  }
+  return n;
+}
+
+/** Parses one of `choices` given to `flag`. */
+export function parseChoice<T extends string>(
+  flag: string,
+  value: string,
+  choices: readonly T[],
+): T {
+  if (!(choices as readonly string[]).includes(value)) {
+    throw new UsageError(`--${flag} takes one of ${choices.join(", ")}, got '${value}'`);
+  }
+  return value as T;
+}
+
+/** Parses octal permission bits such as `600` or `0660`. */
+export function parseMode(flag: string, value: string): number {
+  if (!/^0?[0-7]{3}$/.test(value)) {
+    throw new UsageError(`--${flag} takes octal permission bits such as 600, got '${value}'`);
+  }
+  return parseInt(value, 8);
+}
+
+/** Rejects an empty value, which parseArgs lets through. */
+export function nonEmpty(flag: string, value: string): string {
+  if (value === "") throw new UsageError(`--${flag} needs a value`);
+  return value;
+}
+
+/** Reads a token file, without its trailing newline; a missing file is a usage error. */
+export function readTokenFile(path: string): string {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (error) {
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : (error as Error).message;
+    throw new UsageError(`--token-file: cannot read ${path}: ${reason}`);
+  }
+  return text.replace(/\r?\n$/, "");
+}

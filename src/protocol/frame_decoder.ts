@@ -1,0 +1,176 @@
+/**
+ * The incremental frame decoder of PROTOCOL.md section 1: bytes in, frames
+ * out, with the frame size limit enforced while buffering. Pure: it never
+ * touches a socket, a timer or a log.
+ *
+ * @module
+ */
+
+/** The default largest frame, in bytes (1 MiB). */
+export const DEFAULT_MAX_FRAME = 1024 * 1024;
+
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const TAB = 0x09;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+const OPEN_BRACKET = 0x5b;
+const CLOSE_BRACKET = 0x5d;
+
+const enum Mode {
+  /** Between frames: skipping whitespace and blank lines. */
+  Idle,
+  /** Inside an object or array: ends where its brackets balance, or at a line feed. */
+  Nested,
+  /** Inside a scalar or garbage: ends at a line feed. */
+  Line,
+}
+
+function isSpace(byte: number): boolean {
+  return byte === SPACE || byte === LF || byte === CR || byte === TAB;
+}
+
+/**
+ * Splits a byte stream into frames. A frame ends at a line feed (`\n` or
+ * `\r\n`), or where a top-level object or array closes, so frames written
+ * back to back with no separator are split too. Whitespace between frames
+ * is skipped. Since every structural byte is ASCII, a frame may be split at
+ * any byte, including inside a multi-byte UTF-8 character.
+ *
+ * The frames returned by {@linkcode FrameDecoder.push} are views that stay
+ * valid only until the next call to `push`: decode or copy them before.
+ *
+ * @example
+ * ```ts
+ * import { FrameDecoder } from "./frame_decoder.ts";
+ * const decoder = new FrameDecoder(1024);
+ * const bytes = new TextEncoder().encode('{"type":"a"}{"type":"b"}\r\n{"ty');
+ * const frames = decoder.push(bytes); // two frames; '{"ty' is kept for the next push
+ * console.log(frames.length, decoder.buffered); // 2 4
+ * ```
+ */
+export class FrameDecoder {
+  /** The largest frame accepted, in bytes, not counting its line ending. */
+  readonly maxFrame: number;
+  #pending: Uint8Array = new Uint8Array(0);
+  #pendingLength = 0;
+  #mode: Mode = Mode.Idle;
+  #depth = 0;
+  #inString = false;
+  #escaped = false;
+  #tooLarge = false;
+
+  /** Creates a decoder that refuses frames over `maxFrame` bytes. */
+  constructor(maxFrame: number = DEFAULT_MAX_FRAME) {
+    if (!Number.isSafeInteger(maxFrame) || maxFrame < 1) {
+      throw new RangeError(`maxFrame must be a positive integer, got ${maxFrame}`);
+    }
+    this.maxFrame = maxFrame;
+  }
+
+  /**
+   * True once a frame over {@linkcode FrameDecoder.maxFrame} was seen. The
+   * decoder then returns no more frames: the connection should be closed.
+   */
+  get tooLarge(): boolean {
+    return this.#tooLarge;
+  }
+
+  /** The bytes of an unfinished frame held between pushes (never more than `maxFrame`). */
+  get buffered(): number {
+    return this.#pendingLength;
+  }
+
+  /** Feeds the next bytes read and returns the frames they complete, in order. */
+  push(chunk: Uint8Array): Uint8Array[] {
+    const frames: Uint8Array[] = [];
+    if (this.#tooLarge) return frames;
+    // Start in `chunk` of the current frame's bytes; 0 when it began in an earlier chunk.
+    let start = 0;
+    const n = chunk.length;
+    for (let i = 0; i < n; i++) {
+      const byte = chunk[i];
+      switch (this.#mode) {
+        case Mode.Idle:
+          if (isSpace(byte)) continue;
+          start = i;
+          if (byte === OPEN_BRACE || byte === OPEN_BRACKET) {
+            this.#mode = Mode.Nested;
+            this.#depth = 1;
+          } else {
+            this.#mode = Mode.Line;
+          }
+          continue;
+        case Mode.Line:
+          if (byte !== LF) continue;
+          if (!this.#finish(chunk, start, i, frames)) return frames;
+          continue;
+        case Mode.Nested:
+          if (this.#inString) {
+            if (this.#escaped) this.#escaped = false;
+            else if (byte === BACKSLASH) this.#escaped = true;
+            else if (byte === QUOTE) this.#inString = false;
+            else if (byte === LF && !this.#finish(chunk, start, i, frames)) return frames;
+            continue;
+          }
+          if (byte === QUOTE) this.#inString = true;
+          else if (byte === OPEN_BRACE || byte === OPEN_BRACKET) this.#depth++;
+          else if (byte === CLOSE_BRACE || byte === CLOSE_BRACKET) {
+            if (--this.#depth === 0 && !this.#finish(chunk, start, i + 1, frames)) return frames;
+          } else if (byte === LF && !this.#finish(chunk, start, i, frames)) return frames;
+          continue;
+      }
+    }
+    if (this.#mode !== Mode.Idle) this.#keep(chunk.subarray(start));
+    return frames;
+  }
+
+  /** Ends the current frame at `chunk[end]` (exclusive); false when it was too large. */
+  #finish(chunk: Uint8Array, start: number, end: number, frames: Uint8Array[]): boolean {
+    let frame: Uint8Array;
+    if (this.#pendingLength === 0) {
+      frame = chunk.subarray(start, end);
+    } else {
+      if (!this.#keep(chunk.subarray(start, end))) return false;
+      // Hand the buffer over to the caller; the next partial frame gets a new one.
+      frame = this.#pending.subarray(0, this.#pendingLength);
+      this.#pending = new Uint8Array(0);
+      this.#pendingLength = 0;
+    }
+    if (frame.length > this.maxFrame) return this.#fail();
+    let last = frame.length;
+    while (last > 0 && isSpace(frame[last - 1])) last--;
+    frames.push(last === frame.length ? frame : frame.subarray(0, last));
+    this.#mode = Mode.Idle;
+    this.#depth = 0;
+    this.#inString = false;
+    this.#escaped = false;
+    return true;
+  }
+
+  /** Appends part of a frame to the pending buffer; false when the frame is too large. */
+  #keep(part: Uint8Array): boolean {
+    const needed = this.#pendingLength + part.length;
+    if (needed > this.maxFrame) return this.#fail();
+    if (needed > this.#pending.length) {
+      const grown = new Uint8Array(
+        Math.min(this.maxFrame, Math.max(needed, 2 * this.#pending.length, 256)),
+      );
+      grown.set(this.#pending.subarray(0, this.#pendingLength));
+      this.#pending = grown;
+    }
+    this.#pending.set(part, this.#pendingLength);
+    this.#pendingLength = needed;
+    return true;
+  }
+
+  #fail(): false {
+    this.#tooLarge = true;
+    this.#pending = new Uint8Array(0);
+    this.#pendingLength = 0;
+    return false;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Message types of PROTOCOL.md sections 2 to 4, and the validation of
+ * client frames. Pure: no I/O.
+ *
+ * @module
+ */
+
+import { ChatError, type ErrorCode } from "./errors.ts";
+
+/** The protocol version this implementation speaks. */
+export const PROTOCOL_VERSION = 1;
+
+/** A frame's `id`: chosen by the client, echoed on its `ack` or `error`. */
+export type FrameId = string | number;
+
+/** Heartbeat settings announced in `session_init`, in seconds. */
+export interface HeartbeatSettings {
+  /** How often a client should send `heartbeat`. */
+  interval: number;
+  /** Liveness timeout; silence allowed is `timeout × retries`. */
+  timeout: number;
+  /** How many timeouts of silence are allowed. */
+  retries: number;
+}
+
+/** The fields every frame may carry (PROTOCOL.md section 2); unknown fields are kept. */
+export interface Frame {
+  /** The frame type. */
+  type: string;
+  /** The payload: a string unless the type says otherwise. */
+  content?: unknown;
+  /** The receiver's session id. */
+  session_id?: string;
+  /** A client-chosen id, echoed on `ack` and `error`. */
+  id?: FrameId;
+  [field: string]: unknown;
+}
+
+/** `session_init`: the server opens the handshake. */
+export interface SessionInit extends Frame {
+  type: "session_init";
+  content: string;
+  session_id: string;
+  /** Absent for a version 0 peer. */
+  protocol?: number;
+  heartbeat?: HeartbeatSettings;
+}
+
+/** `session_ack`: the client completes the handshake. */
+export interface SessionAck extends Frame {
+  type: "session_ack";
+  name?: string;
+  token?: string;
+}
+
+/** A client `message`. */
+export interface ClientMessage extends Frame {
+  type: "message";
+  content: string;
+  /** A display name or session id to deliver to. */
+  to?: string;
+  /** A room to deliver to. */
+  room?: string;
+}
+
+/** A `message` the server relays to a receiver. */
+export interface RelayedMessage extends Frame {
+  type: "message";
+  content: string;
+  from?: string;
+  ts?: number;
+  room?: string;
+}
+
+/** One entry of a `who` answer. */
+export interface WhoEntry {
+  session_id: string;
+  name: string;
+  transport: "tcp" | "unix" | string;
+  rooms: string[];
+}
+
+/** An `error` frame. */
+export interface ErrorFrame extends Frame {
+  type: "error";
+  code: ErrorCode;
+  content: string;
+}
+
+/** Client frame types whose `content` must be a string. */
+const STRING_CONTENT: ReadonlySet<string> = new Set(["message", "nick", "join", "leave"]);
+
+/** Optional fields that must be strings when present. */
+const STRING_FIELDS = ["session_id", "to", "room", "name", "token"] as const;
+
+const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
+function fail(code: ErrorCode, message: string, frameId?: FrameId): never {
+  throw new ChatError(code, message, { frameId });
+}
+
+/**
+ * Decodes and validates one client frame: UTF-8, JSON, an object with a
+ * string `type`, a string `content` where the type requires it, a string or
+ * number `id`, and string `session_id`, `to`, `room`, `name` and `token`.
+ * Throws a {@linkcode ChatError} with `invalid_json` or `invalid_message`,
+ * whose `frameId` is the frame's `id` when it had a valid one.
+ *
+ * @example
+ * ```ts
+ * import { parseFrame } from "./messages.ts";
+ * const frame = parseFrame(new TextEncoder().encode('{"type":"join","content":"lobby"}'));
+ * console.log(frame.type, frame.content); // "join" "lobby"
+ * ```
+ */
+export function parseFrame(bytes: Uint8Array | string): Frame {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof bytes === "string" ? bytes : decoder.decode(bytes));
+  } catch {
+    fail("invalid_json", "frame is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    fail("invalid_message", "frame must be a JSON object");
+  }
+  const frame = value as Record<string, unknown>;
+  const id = frame.id;
+  const validId = typeof id === "string" || (typeof id === "number" && Number.isFinite(id));
+  if (id !== undefined && !validId) fail("invalid_message", "id must be a string or a number");
+  const frameId = id as FrameId | undefined;
+  if (typeof frame.type !== "string") fail("invalid_message", "type must be a string", frameId);
+  if (STRING_CONTENT.has(frame.type) && typeof frame.content !== "string") {
+    fail("invalid_message", `content of ${frame.type} must be a string`, frameId);
+  }
+  for (const field of STRING_FIELDS) {
+    const v = frame[field];
+    if (v !== undefined && typeof v !== "string") {
+      fail("invalid_message", `${field} must be a string`, frameId);
+    }
+  }
+  return frame as Frame;
+}
+
+const NAME_PATTERN = /^[^\s\p{Cc}]{1,32}$/u;
+
+/**
+ * Whether `name` is a valid display or room name: 1 to 32 code points, no
+ * whitespace or control characters (PROTOCOL.md section 2).
+ */
+export function isValidName(name: unknown): name is string {
+  return typeof name === "string" && NAME_PATTERN.test(name);
+}
+
+/** The name of a session that sets none: `guest-` and the first 8 characters of its id. */
+export function guestName(sessionId: string): string {
+  return `guest-${sessionId.slice(0, 8)}`;
+}

@@ -1,0 +1,85 @@
+/**
+ * The one narrow interface between the server core and a message handler.
+ *
+ * @module
+ */
+
+import type { Frame } from "../protocol/messages.ts";
+import type { TransportKind } from "../transport/types.ts";
+
+/** What a handler may know of a session. */
+export interface SessionInfo {
+  /** The session's UUID. */
+  readonly id: string;
+  /** Its display name (a guest name until it sets one). */
+  readonly name: string;
+  /** The transport it is connected over. */
+  readonly transport: TransportKind;
+  /** The rooms it is in. */
+  readonly rooms: ReadonlySet<string>;
+}
+
+/** A read-only view of the sessions that completed their handshake. */
+export interface Directory {
+  /** Every session, in the order they joined. */
+  sessions(): Iterable<SessionInfo>;
+  /** The session with this display name or, failing that, this session id. */
+  find(nameOrId: string): SessionInfo | undefined;
+  /** The members of a room (empty when nobody is in it). */
+  members(room: string): Iterable<SessionInfo>;
+}
+
+/**
+ * What a handler can do while it handles one frame. Methods that fail throw
+ * a {@linkcode ChatError}; the server answers the client with its code.
+ */
+export interface HandlerContext {
+  /** The session that sent the frame. */
+  readonly session: SessionInfo;
+  /** The sessions of this server. */
+  readonly directory: Directory;
+  /** Sends a frame to this session (its `session_id` is filled in). */
+  send(frame: Frame): void;
+  /**
+   * Acknowledges the frame when it carried an `id` (else does nothing). A
+   * handler that neither acks nor throws gets a plain `ack` sent for it.
+   */
+  ack(fields?: Record<string, unknown>): void;
+  /**
+   * Sends `frame` to each target, each with its own `session_id`; the frame
+   * is encoded once. Returns how many sessions it reached.
+   */
+  relay(targets: Iterable<SessionInfo>, frame: Frame): number;
+  /** Changes this session's display name (`invalid_name`, `name_taken`). */
+  rename(name: string): void;
+  /** Puts this session in a room (`invalid_name`). */
+  join(room: string): void;
+  /** Takes this session out of a room (`no_such_room`). */
+  leave(room: string): void;
+}
+
+/**
+ * A message handler: the pluggable part of the server. The core handles the
+ * handshake, `heartbeat` and `disconnect`; every other client type goes to
+ * the handler when it is listed in `types`, else it gets `unknown_type`.
+ *
+ * @example
+ * ```ts
+ * import type { MessageHandler } from "./handler.ts";
+ * const shout: MessageHandler = {
+ *   name: "shout",
+ *   types: ["message"],
+ *   handle(frame, ctx) {
+ *     ctx.send({ type: "message", content: String(frame.content).toUpperCase() });
+ *   },
+ * };
+ * ```
+ */
+export interface MessageHandler {
+  /** The handler's name, as given to `--handler`. */
+  readonly name: string;
+  /** The client frame types it serves. */
+  readonly types: readonly string[];
+  /** Handles one validated frame of a type in `types`. */
+  handle(frame: Frame, ctx: HandlerContext): void | Promise<void>;
+}

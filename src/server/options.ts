@@ -1,0 +1,54 @@
+/**
+ * The server's settings and their defaults (CLI.md, server options).
+ *
+ * @module
+ */
+
+import { DEFAULT_MAX_FRAME } from "../protocol/frame_decoder.ts";
+import type { HeartbeatSettings } from "../protocol/messages.ts";
+import type { ListenOptions } from "../transport/types.ts";
+import type { MessageHandler, SessionInfo } from "./handler.ts";
+
+/** Why a session ended: a protocol error code, or one of these. */
+export type CloseReason =
+  | "disconnect"
+  | "peer_closed"
+  | "shutdown"
+  | "write_failed"
+  | import("../protocol/errors.ts").ErrorCode;
+
+/** Settings of a {@linkcode ChatServer}; every one has a default. */
+export interface ServerOptions {
+  /** Where to listen; default TCP `localhost:9999`. */
+  listen?: ListenOptions[];
+  /** The message handler; default the `chat` handler. */
+  handler?: MessageHandler;
+  /** A token every `session_ack` must carry. */
+  token?: string;
+  /** Largest accepted frame, in bytes (default 1 MiB). */
+  maxFrame?: number;
+  /** Most sessions at once (default 10000). */
+  maxClients?: number;
+  /** Most unsent output per session, in bytes, before `slow_consumer` (default 8 MiB). */
+  maxQueue?: number;
+  /** Seconds allowed for the `session_ack` (default 10). */
+  handshakeTimeout?: number;
+  /** Heartbeat settings announced and enforced, in seconds (default 5, 10, 3). */
+  heartbeat?: Partial<HeartbeatSettings>;
+  /** Seconds that shutdown waits for each session's output to flush (default 2). */
+  shutdownGrace?: number;
+  /** Called when a session completes its handshake. */
+  onSessionOpen?: (session: SessionInfo) => void;
+  /** Called when a session that completed its handshake ends. */
+  onSessionClose?: (session: SessionInfo, reason: CloseReason) => void;
+}
+
+/** The defaults of {@linkcode ServerOptions}. */
+export const SERVER_DEFAULTS = {
+  maxFrame: DEFAULT_MAX_FRAME,
+  maxClients: 10_000,
+  maxQueue: 8 * 1024 * 1024,
+  handshakeTimeout: 10,
+  heartbeat: { interval: 5, timeout: 10, retries: 3 } as HeartbeatSettings,
+  shutdownGrace: 2,
+} as const;

@@ -1,0 +1,359 @@
+/**
+ * One client connection: the handshake, the frame loop, liveness and the
+ * connection's fate on each error (PROTOCOL.md sections 3 to 6).
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { ChatError, type ErrorCode } from "../protocol/errors.ts";
+import { encodeFrame, encodeSessionId, type SplicedFrame } from "../protocol/encode.ts";
+import { FrameDecoder } from "../protocol/frame_decoder.ts";
+import {
+  type Frame,
+  type FrameId,
+  guestName,
+  type HeartbeatSettings,
+  parseFrame,
+  PROTOCOL_VERSION,
+} from "../protocol/messages.ts";
+import type { Connection, TransportKind } from "../transport/types.ts";
+import type { Directory, HandlerContext, MessageHandler, SessionInfo } from "./handler.ts";
+import type { CloseReason } from "./options.ts";
+import { OutputQueue } from "./output_queue.ts";
+import type { Registry } from "./registry.ts";
+
+const log = getLogger(["chat", "session"]);
+
+/** The smallest and largest read buffer: small while idle, grown for bulk input. */
+const READ_MIN = 2048;
+const READ_MAX = 64 * 1024;
+
+/** What a session needs of its server. */
+export interface SessionHost {
+  readonly registry: Registry<Session>;
+  readonly handler: MessageHandler;
+  readonly maxFrame: number;
+  readonly maxQueue: number;
+  readonly heartbeat: HeartbeatSettings;
+  /** Milliseconds allowed for the handshake. */
+  readonly handshakeMs: number;
+  /** Milliseconds of silence after which a session is cut. */
+  readonly silenceMs: number;
+  /** Milliseconds that a closing session waits for its output to flush. */
+  readonly graceMs: number;
+  /** Whether a `session_ack` token is acceptable. */
+  checkToken(token: unknown): boolean;
+  /** Sends a frame to each target, encoded once. */
+  relay(targets: Iterable<SessionInfo>, frame: Frame): number;
+  /** The session completed its handshake. */
+  opened(session: Session): void;
+  /** The session ended. */
+  closed(session: Session, reason: CloseReason, ready: boolean): void;
+}
+
+const enum State {
+  Handshake,
+  Ready,
+  Closing,
+  Closed,
+}
+
+/** One client connection and the session it holds. */
+export class Session implements SessionInfo {
+  /** The session's UUID. */
+  readonly id: string;
+  /** Its display name. */
+  name: string;
+  /** The transport it arrived on. */
+  readonly transport: TransportKind;
+  /** The rooms it is in. */
+  readonly rooms: Set<string> = new Set();
+  /** Its id as UTF-8 bytes, spliced into relayed frames. */
+  readonly idBytes: Uint8Array;
+  /** When (ms since the epoch) the session is cut unless a valid frame arrives. */
+  deadline: number;
+
+  #host: SessionHost;
+  #conn: Connection;
+  #queue: OutputQueue;
+  #decoder: FrameDecoder;
+  #state = State.Handshake;
+  #registered = false;
+  #closedResolve!: () => void;
+  #closedPromise = new Promise<void>((resolve) => this.#closedResolve = resolve);
+
+  /** Creates the session of a new connection; {@linkcode Session.run} starts it. */
+  constructor(host: SessionHost, conn: Connection, transport: TransportKind) {
+    this.#host = host;
+    this.#conn = conn;
+    this.transport = transport;
+    this.id = host.registry.newSessionId();
+    this.idBytes = encodeSessionId(this.id);
+    this.name = guestName(this.id);
+    this.deadline = Date.now() + host.handshakeMs;
+    this.#decoder = new FrameDecoder(host.maxFrame);
+    this.#queue = new OutputQueue(conn, host.maxQueue, {
+      onOverflow: () => this.#destroy("slow_consumer"),
+      onWriteError: () => this.#destroy("write_failed"),
+    });
+  }
+
+  /** Whether the session completed its handshake and is not closing. */
+  get ready(): boolean {
+    return this.#state === State.Ready;
+  }
+
+  /** Sends `session_init`, then reads and handles frames until the connection ends. */
+  async run(): Promise<void> {
+    log.debug("connection {session_id} opened on {transport}", this.#logProps());
+    this.send({
+      type: "session_init",
+      content: "Session established",
+      protocol: PROTOCOL_VERSION,
+      heartbeat: this.#host.heartbeat,
+    });
+    let buffer = new Uint8Array(READ_MIN);
+    while (this.#state < State.Closing) {
+      let n: number | null;
+      try {
+        n = await this.#conn.read(buffer);
+      } catch {
+        n = null;
+      }
+      if (n === null) {
+        await this.end("peer_closed");
+        break;
+      }
+      for (const frame of this.#decoder.push(buffer.subarray(0, n))) {
+        if (this.#state >= State.Closing) break;
+        const pending = this.#onFrame(frame);
+        if (pending) await pending;
+      }
+      if (this.#decoder.tooLarge && this.#state < State.Closing) {
+        this.fail(new ChatError("frame_too_large", `frame over ${this.#host.maxFrame} bytes`));
+      }
+      if (n === buffer.length && buffer.length < READ_MAX) {
+        buffer = new Uint8Array(buffer.length * 4);
+      }
+    }
+    await this.#closedPromise;
+  }
+
+  /** Queues a frame for this session, with its `session_id`. */
+  send(frame: Frame): boolean {
+    frame.session_id = this.id;
+    return this.#queue.push(encodeFrame(frame));
+  }
+
+  /** Queues a frame encoded once for many receivers. */
+  deliver(frame: SplicedFrame): boolean {
+    return this.#state === State.Ready && this.#queue.push(frame.head, this.idBytes, frame.tail);
+  }
+
+  /** Sends the `error` frame of `error`, and closes the connection when its code says so. */
+  fail(error: ChatError): void {
+    const frame: Frame = { type: "error", code: error.code, content: error.message };
+    if (error.frameId !== undefined) frame.id = error.frameId;
+    log.debug("session {session_id}: {code}", { ...this.#logProps(), code: error.code });
+    this.send(frame);
+    if (error.closes) void this.end(error.code);
+  }
+
+  /** Closes after the output owed is flushed (waiting at most the grace period). */
+  async end(reason: CloseReason): Promise<void> {
+    if (this.#state >= State.Closing) return this.#closedPromise;
+    this.#state = State.Closing;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, this.#host.graceMs));
+    await Promise.race([this.#queue.drained(), grace]);
+    clearTimeout(timer);
+    this.#destroy(reason);
+  }
+
+  /** Ends a session that sent nothing valid in time. */
+  expire(): void {
+    const code: ErrorCode = this.#state === State.Handshake
+      ? "handshake_timeout"
+      : "heartbeat_timeout";
+    const what = code === "handshake_timeout" ? "no session_ack" : "no frame";
+    const seconds = (code === "handshake_timeout" ? this.#host.handshakeMs : this.#host.silenceMs) /
+      1000;
+    this.fail(new ChatError(code, `${what} within ${seconds} s`));
+  }
+
+  #destroy(reason: CloseReason): void {
+    if (this.#state === State.Closed) return;
+    this.#state = State.Closed;
+    this.#queue.close();
+    try {
+      this.#conn.close();
+    } catch {
+      // Already closed.
+    }
+    this.#host.closed(this, reason, this.#registered);
+    this.#closedResolve();
+  }
+
+  #logProps(): Record<string, unknown> {
+    return { session_id: this.id, transport: this.transport };
+  }
+
+  /** Handles one frame; returns a promise only when the handler is asynchronous. */
+  #onFrame(bytes: Uint8Array): void | Promise<void> {
+    let frame: Frame;
+    try {
+      frame = parseFrame(bytes);
+    } catch (error) {
+      const chatError = error as ChatError;
+      if (this.#state === State.Handshake) return this.#refuse(chatError.code, chatError.message);
+      return this.fail(chatError);
+    }
+    if (this.#state === State.Handshake) return this.#handshake(frame);
+    if (frame.session_id !== this.id) {
+      const why = frame.session_id === undefined ? "missing session_id" : "wrong session_id";
+      return this.fail(new ChatError("bad_session", why, { frameId: frame.id }));
+    }
+    this.deadline = Date.now() + this.#host.silenceMs;
+    switch (frame.type) {
+      case "heartbeat":
+        this.send(withId({ type: "heartbeat", content: "pong" }, frame.id));
+        return;
+      case "disconnect":
+        this.#ack(frame.id, { content: "bye" });
+        void this.end("disconnect");
+        return;
+    }
+    const handler = this.#host.handler;
+    if (!handler.types.includes(frame.type)) {
+      return this.fail(
+        new ChatError("unknown_type", `unknown type ${JSON.stringify(frame.type)}`, {
+          frameId: frame.id,
+        }),
+      );
+    }
+    const ctx = new Context(this, this.#host, frame.id);
+    try {
+      const result = handler.handle(frame, ctx);
+      if (result) {
+        return result.then(() => ctx.done(), (error) => this.#handlerFailed(error, frame.id));
+      }
+      ctx.done();
+    } catch (error) {
+      this.#handlerFailed(error, frame.id);
+    }
+  }
+
+  #handlerFailed(error: unknown, frameId: FrameId | undefined): void {
+    if (error instanceof ChatError) {
+      this.fail(
+        error.frameId === undefined && frameId !== undefined ? withFrameId(error, frameId) : error,
+      );
+      return;
+    }
+    log.error("handler {handler} failed on session {session_id}: {error}", {
+      ...this.#logProps(),
+      handler: this.#host.handler.name,
+      error,
+    });
+    this.fail(
+      new ChatError("invalid_message", "the server could not handle this frame", { frameId }),
+    );
+  }
+
+  #ack(frameId: FrameId | undefined, fields: Record<string, unknown>): void {
+    if (frameId === undefined) return;
+    this.send({ type: "ack", content: "ok", ...fields, id: frameId });
+  }
+
+  #refuse(code: ErrorCode, message: string): void {
+    this.send({ type: "error", code, content: message });
+    void this.end(code);
+  }
+
+  #handshake(frame: Frame): void {
+    if (frame.type !== "session_ack") {
+      return this.#refuse("bad_session", `expected session_ack, got ${JSON.stringify(frame.type)}`);
+    }
+    if (frame.session_id !== this.id) return this.#refuse("bad_session", "wrong session_id");
+    if (!this.#host.checkToken(frame.token)) {
+      const why = frame.token === undefined ? "a token is required" : "wrong token";
+      return this.#refuse("unauthorized", why);
+    }
+    const registry = this.#host.registry;
+    if (frame.name !== undefined) {
+      try {
+        registry.rename(this, frame.name as string);
+      } catch (error) {
+        this.fail(withFrameId(error as ChatError, frame.id));
+      }
+    }
+    registry.add(this);
+    this.#registered = true;
+    this.#state = State.Ready;
+    this.deadline = Date.now() + this.#host.silenceMs;
+    log.info("session {session_id} opened on {transport} as {name}", {
+      ...this.#logProps(),
+      name: this.name,
+    });
+    this.#host.opened(this);
+    this.#ack(frame.id, { content: "Session acknowledged", name: this.name });
+  }
+}
+
+function withId(frame: Frame, id: FrameId | undefined): Frame {
+  if (id !== undefined) frame.id = id;
+  return frame;
+}
+
+function withFrameId(error: ChatError, frameId: FrameId | undefined): ChatError {
+  return frameId === undefined ? error : new ChatError(error.code, error.message, { frameId });
+}
+
+/** The {@linkcode HandlerContext} of one frame. */
+class Context implements HandlerContext {
+  readonly session: Session;
+  readonly directory: Directory;
+  #host: SessionHost;
+  #frameId: FrameId | undefined;
+  #acked = false;
+
+  constructor(session: Session, host: SessionHost, frameId: FrameId | undefined) {
+    this.session = session;
+    this.directory = host.registry;
+    this.#host = host;
+    this.#frameId = frameId;
+  }
+
+  send(frame: Frame): void {
+    this.session.send(frame);
+  }
+
+  ack(fields?: Record<string, unknown>): void {
+    if (this.#acked) return;
+    this.#acked = true;
+    if (this.#frameId === undefined) return;
+    this.session.send({ type: "ack", content: "ok", ...fields, id: this.#frameId });
+  }
+
+  relay(targets: Iterable<SessionInfo>, frame: Frame): number {
+    return this.#host.relay(targets, frame);
+  }
+
+  rename(name: string): void {
+    this.#host.registry.rename(this.session, name);
+  }
+
+  join(room: string): void {
+    this.#host.registry.join(this.session, room);
+  }
+
+  leave(room: string): void {
+    this.#host.registry.leave(this.session, room);
+  }
+
+  /** Sends the plain `ack` that a handler did not send itself. */
+  done(): void {
+    this.ack();
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * The narrow interfaces between the chat core and its transports.
+ *
+ * @module
+ */
+
+/** The transports a session can arrive on. */
+export type TransportKind = "tcp" | "unix";
+
+/** A byte stream: what the server and client need of a socket (a `Deno.Conn` is one). */
+export interface Connection {
+  /** Reads into `buffer`; resolves to the bytes read, or `null` at end of stream. */
+  read(buffer: Uint8Array): Promise<number | null>;
+  /** Writes some of `data`; resolves to how many bytes were written. */
+  write(data: Uint8Array): Promise<number>;
+  /** Closes both directions at once. */
+  close(): void;
+}
+
+/** A bound listener of one transport. */
+export interface Listener {
+  /** The transport its connections use. */
+  readonly transport: TransportKind;
+  /** Where it listens, as printed: `tcp://127.0.0.1:9999` or `unix:///tmp/chat.sock`. */
+  readonly url: string;
+  /** The next connection, or `null` once the listener is closed. */
+  accept(): Promise<Connection | null>;
+  /** Stops listening and releases what it holds (a Unix socket file is removed). */
+  close(): Promise<void>;
+}
+
+/** Where a server listens: TCP on a host and port, or a Unix socket path. */
+export type ListenOptions =
+  | { transport: "tcp"; hostname?: string; port?: number }
+  | { transport: "unix"; path: string; mode?: number };
+
+/** Where a client connects: TCP on a host and port, or a Unix socket path. */
+export type ConnectOptions =
+  | { transport: "tcp"; hostname?: string; port?: number }
+  | { transport: "unix"; path: string };
+
+/** A failure to listen or connect, with a one-line message for the user. */
+export class TransportError extends Error {
+  /** Creates a transport error. */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TransportError";
+  }
+}
