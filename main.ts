@@ -6,6 +6,7 @@
  */
 
 import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
+import { runClient } from "./src/cli/client_command.ts";
 import { runServer } from "./src/cli/server_command.ts";
 import { RuntimeError, UsageError } from "./src/cli/usage.ts";
 
@@ -16,6 +17,8 @@ export async function main(args: string[]): Promise<number> {
     switch (command) {
       case "server":
         return await runServer(rest);
+      case "client":
+        return await runClient(rest);
       case "--version":
       case "-V":
         console.log(`chat ${VERSION}`);

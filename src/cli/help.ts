@@ -47,3 +47,50 @@ Logs (standard error):
   --log-format text|json              one line per event (default text)
 
 Seconds may be fractional (0.5). SIGINT or SIGTERM: clean shutdown, exit 0.`;
+
+const CONNECT_FLAGS = `Where to connect:
+  --host HOST            TCP host (default localhost; every address it resolves to is tried)
+  --port PORT            TCP port (default 9999)
+  --unix PATH            Unix domain socket path (instead of TCP)
+
+Session:
+  --name NAME            display name (default: the server's guest name)
+  --token TOKEN          token the server requires (also CHAT_TOKEN)
+  --token-file FILE      read the token from FILE`;
+
+/** `chat client --help`. */
+export const CLIENT_HELP = `Usage:
+  chat client interactive [options]      chat from a terminal
+  chat client file <FILE|-> [options]    send the lines of FILE (- for standard input)
+
+${CONNECT_FLAGS}
+
+Interactive only:
+  --no-reconnect         exit 1 when the server is lost, instead of reconnecting`;
+
+/** `chat client file --help`. */
+export const CLIENT_FILE_HELP = `Usage: chat client file <FILE|-> [options]
+
+Sends each line of FILE (- for standard input) as a message: lines are trimmed,
+blank ones skipped, and a line that reads 'exit' stops (it is not sent). Prints
+what it receives; relayed messages as '<from>: <content>' ('[<room>] <from>:
+<content>' for a room), echo replies as their content. Exits 0 once every line
+sent was acknowledged; 1 if the server refuses, cannot be reached or is lost.
+
+${CONNECT_FLAGS}`;
+
+/** `chat client interactive --help`. */
+export const CLIENT_INTERACTIVE_HELP = `Usage: chat client interactive [options]
+
+Shows a '> ' prompt and sends each line you type. Commands:
+  /nick NAME          change your display name
+  /who [ROOM]         list sessions
+  /join ROOM          join a room
+  /leave ROOM         leave a room
+  /msg NAME TEXT      direct message
+  /room ROOM TEXT     message to a room you are in
+  /help               list these
+  exit, /quit, Ctrl+D, Ctrl+C   leave
+
+${CONNECT_FLAGS}
+  --no-reconnect         exit 1 when the server is lost, instead of reconnecting`;

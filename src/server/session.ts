@@ -20,7 +20,7 @@ import {
 import type { Connection, TransportKind } from "../transport/types.ts";
 import type { Directory, HandlerContext, MessageHandler, SessionInfo } from "./handler.ts";
 import type { CloseReason } from "./options.ts";
-import { OutputQueue } from "./output_queue.ts";
+import { OutputQueue } from "../transport/output_queue.ts";
 import type { Registry } from "./registry.ts";
 
 const log = getLogger(["chat", "session"]);

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Connection } from "../transport/types.ts";
+import type { Connection } from "./types.ts";
 
 /** What the queue reports to its owner. */
 export interface OutputQueueEvents {

@@ -1,0 +1,136 @@
+/**
+ * `chat client interactive` and `chat client file FILE|-`: parse their
+ * flags and run them.
+ *
+ * @module
+ */
+
+import type { ClientOptions } from "../client/client.ts";
+import { runFileMode } from "../client/file_mode.ts";
+import { runInteractive } from "../client/interactive.ts";
+import { readLines } from "../client/lines.ts";
+import { DEFAULT_HOST, DEFAULT_PORT } from "../transport/listen.ts";
+import { CLIENT_FILE_HELP, CLIENT_HELP, CLIENT_INTERACTIVE_HELP } from "./help.ts";
+import { parse } from "./parse.ts";
+import { nonEmpty, parseInteger, readTokenFile, UsageError } from "./usage.ts";
+
+const FLAGS = {
+  host: { type: "string" },
+  port: { type: "string" },
+  unix: { type: "string" },
+  name: { type: "string" },
+  token: { type: "string" },
+  "token-file": { type: "string" },
+  "no-reconnect": { type: "boolean" },
+} as const;
+
+/** A parsed `chat client` command line. */
+export type ClientCommand =
+  | { mode: "help"; text: string }
+  | { mode: "interactive"; client: ClientOptions; reconnect: boolean }
+  | { mode: "file"; client: ClientOptions; source: string };
+
+/** Parses `chat client ...` (the arguments after `client`). */
+export function parseClientArgs(
+  args: string[],
+  env: (name: string) => string | undefined,
+): ClientCommand {
+  const [mode, ...rest] = args;
+  if (mode === undefined || mode === "--help" || mode === "-h") {
+    if (mode === undefined) {
+      throw new UsageError("missing mode: interactive or file", "chat client --help");
+    }
+    return { mode: "help", text: CLIENT_HELP };
+  }
+  if (mode !== "interactive" && mode !== "file") {
+    throw new UsageError(`unknown client mode '${mode}'`, "chat client --help");
+  }
+  const help = `chat client ${mode} --help`;
+  const { values: v, positionals } = parse(rest, FLAGS, help);
+  if (v.help) {
+    return { mode: "help", text: mode === "file" ? CLIENT_FILE_HELP : CLIENT_INTERACTIVE_HELP };
+  }
+  const str = (name: keyof typeof FLAGS) =>
+    v[name] === undefined ? undefined : nonEmpty(name, v[name] as string);
+
+  const unix = str("unix");
+  const client: ClientOptions = unix !== undefined ? { to: { transport: "unix", path: unix } } : {
+    to: {
+      transport: "tcp",
+      hostname: str("host") ?? DEFAULT_HOST,
+      port: v.port === undefined ? DEFAULT_PORT : parseInteger("port", str("port")!, 1, 65535),
+    },
+  };
+  const name = str("name");
+  if (name !== undefined) client.name = name;
+  const tokenFile = str("token-file");
+  if (tokenFile !== undefined && v.token !== undefined) {
+    throw new UsageError("give --token or --token-file, not both", help);
+  }
+  const token = tokenFile !== undefined
+    ? readTokenFile(tokenFile)
+    : str("token") ?? (env("CHAT_TOKEN") || undefined);
+  if (token !== undefined) client.token = token;
+
+  if (mode === "interactive") {
+    if (positionals.length > 0) {
+      throw new UsageError(`unexpected argument '${positionals[0]}'`, help);
+    }
+    return { mode, client, reconnect: !v["no-reconnect"] };
+  }
+  if (positionals.length === 0) {
+    throw new UsageError("missing FILE (a path, or - for standard input)", help);
+  }
+  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`, help);
+  return { mode, client, source: positionals[0] };
+}
+
+const encoder = new TextEncoder();
+
+function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
+  const bytes = encoder.encode(text);
+  let offset = 0;
+  while (offset < bytes.length) offset += stream.writeSync(bytes.subarray(offset));
+}
+
+/** Opens the file mode's source; a file that cannot be read is a usage error. */
+async function openSource(source: string): Promise<ReadableStream<Uint8Array>> {
+  if (source === "-") return Deno.stdin.readable;
+  try {
+    const file = await Deno.open(source, { read: true });
+    if (!(await file.stat()).isFile) {
+      file.close();
+      throw new UsageError(`cannot read ${source}: not a regular file`, "chat client file --help");
+    }
+    return file.readable;
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    const reason = error instanceof Deno.errors.NotFound
+      ? "no such file"
+      : (error as Error).message;
+    throw new UsageError(`cannot read ${source}: ${reason}`, "chat client file --help");
+  }
+}
+
+/** Runs `chat client ...`; resolves to the exit status. */
+export async function runClient(args: string[]): Promise<number> {
+  const command = parseClientArgs(args, (name) => Deno.env.get(name));
+  if (command.mode === "help") {
+    console.log(command.text);
+    return 0;
+  }
+  if (command.mode === "interactive") {
+    return await runInteractive({ client: command.client, reconnect: command.reconnect });
+  }
+  const stream = await openSource(command.source);
+  const terminal = Deno.stderr.isTerminal();
+  return await runFileMode({
+    client: command.client,
+    lines: readLines(stream),
+    output: {
+      out: (line) => writeAll(Deno.stdout, line + "\n"),
+      err: (line) => writeAll(Deno.stderr, line + "\n"),
+      progress: terminal ? (line) => writeAll(Deno.stderr, `\r\x1b[K${line}`) : undefined,
+    },
+  });
+}
