@@ -9,7 +9,6 @@ import { ChatError } from "../protocol/errors.ts";
 import type { Frame } from "../protocol/messages.ts";
 import { ChatClient, type ClientOptions, ConnectionClosedError } from "./client.ts";
 import { formatFrame } from "./format.ts";
-import { readLines } from "./lines.ts";
 
 /** How many messages may wait for their acknowledgement at once. */
 export const FILE_WINDOW = 64;
