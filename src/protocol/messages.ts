@@ -33,29 +33,39 @@ export interface Frame {
   session_id?: string;
   /** A client-chosen id, echoed on `ack` and `error`. */
   id?: FrameId;
+  /** Any other field: unknown fields are ignored, so later versions can add some. */
   [field: string]: unknown;
 }
 
 /** `session_init`: the server opens the handshake. */
 export interface SessionInit extends Frame {
+  /** Always `session_init`. */
   type: "session_init";
+  /** `Session established`. */
   content: string;
+  /** The new session's id. */
   session_id: string;
-  /** Absent for a version 0 peer. */
+  /** The protocol version; absent for a version 0 peer. */
   protocol?: number;
+  /** The liveness settings the client should follow. */
   heartbeat?: HeartbeatSettings;
 }
 
 /** `session_ack`: the client completes the handshake. */
 export interface SessionAck extends Frame {
+  /** Always `session_ack`. */
   type: "session_ack";
+  /** The display name asked for. */
   name?: string;
+  /** The token, when the server requires one. */
   token?: string;
 }
 
 /** A client `message`. */
 export interface ClientMessage extends Frame {
+  /** Always `message`. */
   type: "message";
+  /** The text. */
   content: string;
   /** A display name or session id to deliver to. */
   to?: string;
@@ -65,25 +75,37 @@ export interface ClientMessage extends Frame {
 
 /** A `message` the server relays to a receiver. */
 export interface RelayedMessage extends Frame {
+  /** Always `message`. */
   type: "message";
+  /** The text. */
   content: string;
+  /** The sender's display name (absent on an echo reply). */
   from?: string;
+  /** Server time in milliseconds since the epoch. */
   ts?: number;
+  /** The room it was sent to. */
   room?: string;
 }
 
 /** One entry of a `who` answer. */
 export interface WhoEntry {
+  /** The session's id. */
   session_id: string;
+  /** Its display name. */
   name: string;
-  transport: "tcp" | "unix" | string;
+  /** `tcp` or `unix`. */
+  transport: string;
+  /** The rooms it is in. */
   rooms: string[];
 }
 
 /** An `error` frame. */
 export interface ErrorFrame extends Frame {
+  /** Always `error`. */
   type: "error";
+  /** The machine-readable reason. */
   code: ErrorCode;
+  /** A human-readable explanation. */
   content: string;
 }
 

@@ -1,0 +1,79 @@
+/**
+ * `chat`: a framework for asynchronous chat over TCP and Unix domain
+ * sockets. This module is the library: the server and its pluggable message
+ * handlers, the client base class, the framing codec and the protocol's
+ * message types and error codes.
+ *
+ * @example A server with a custom handler
+ * ```ts ignore
+ * import { ChatServer, type MessageHandler } from "./mod.ts";
+ *
+ * const shout: MessageHandler = {
+ *   name: "shout",
+ *   types: ["message"],
+ *   handle(frame, ctx) {
+ *     ctx.send({ type: "message", content: String(frame.content).toUpperCase() });
+ *   },
+ * };
+ * const server = new ChatServer({ handler: shout, listen: [{ transport: "tcp", port: 0 }] });
+ * console.log(await server.start());
+ * ```
+ *
+ * @module
+ */
+
+export { ChatServer } from "./src/server/server.ts";
+export { type CloseReason, SERVER_DEFAULTS, type ServerOptions } from "./src/server/options.ts";
+export type {
+  Directory,
+  HandlerContext,
+  MessageHandler,
+  SessionInfo,
+} from "./src/server/handler.ts";
+export { BUILTIN_HANDLERS, chatHandler, echoHandler } from "./src/server/handlers/mod.ts";
+
+export {
+  ChatClient,
+  type ClientOptions,
+  type CloseInfo,
+  ConnectionClosedError,
+  type MessageOptions,
+} from "./src/client/client.ts";
+export { formatFrame, formatWho } from "./src/client/format.ts";
+
+export { DEFAULT_MAX_FRAME, FrameDecoder } from "./src/protocol/frame_decoder.ts";
+export { encodeFrame, encodeSessionId, SplicedFrame } from "./src/protocol/encode.ts";
+export {
+  type ClientMessage,
+  type ErrorFrame,
+  type Frame,
+  type FrameId,
+  guestName,
+  type HeartbeatSettings,
+  isValidName,
+  parseFrame,
+  PROTOCOL_VERSION,
+  type RelayedMessage,
+  type SessionAck,
+  type SessionInit,
+  type WhoEntry,
+} from "./src/protocol/messages.ts";
+export {
+  ChatError,
+  type ChatErrorOptions,
+  closesConnection,
+  ERROR_CODES,
+  type ErrorCode,
+  isErrorCode,
+} from "./src/protocol/errors.ts";
+
+export { listen } from "./src/transport/listen.ts";
+export { connect } from "./src/transport/connect.ts";
+export {
+  type ConnectOptions,
+  type Connection,
+  type Listener,
+  type ListenOptions,
+  TransportError,
+  type TransportKind,
+} from "./src/transport/types.ts";
