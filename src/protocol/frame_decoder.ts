@@ -110,10 +110,12 @@ export class FrameDecoder {
           continue;
         case Mode.Nested:
           if (this.#inString) {
-            if (this.#escaped) this.#escaped = false;
+            // A raw line feed is never part of a JSON string, even after a backslash: it ends the frame.
+            if (byte === LF) {
+              if (!this.#finish(chunk, start, i, frames)) return frames;
+            } else if (this.#escaped) this.#escaped = false;
             else if (byte === BACKSLASH) this.#escaped = true;
             else if (byte === QUOTE) this.#inString = false;
-            else if (byte === LF && !this.#finish(chunk, start, i, frames)) return frames;
             continue;
           }
           if (byte === QUOTE) this.#inString = true;

@@ -1,0 +1,474 @@
+import fc from "fast-check";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
+import { DEFAULT_MAX_FRAME, FrameDecoder } from "../../src/protocol/frame_decoder.ts";
+
+const encoder = new TextEncoder();
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+const byteLength = (text: string): number => encoder.encode(text).length;
+
+/** Whether `text` is valid JSON. */
+function parses(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Feeds `chunks` one push at a time and decodes every frame at once (a frame
+ * is only valid until the next push). Asserts after every push that the
+ * decoder holds no more than `maxFrame` bytes.
+ */
+function feed(decoder: FrameDecoder, chunks: Iterable<Uint8Array>): string[] {
+  const texts: string[] = [];
+  for (const chunk of chunks) {
+    for (const frame of decoder.push(chunk)) texts.push(utf8.decode(frame));
+    ok(
+      decoder.buffered <= decoder.maxFrame,
+      `buffered ${decoder.buffered} > maxFrame ${decoder.maxFrame}`,
+    );
+  }
+  return texts;
+}
+
+/** Splits `bytes` at the given cut positions (taken modulo length + 1); empty chunks included. */
+function split(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
+  const points = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
+  const chunks: Uint8Array[] = [];
+  let from = 0;
+  for (const p of points) {
+    chunks.push(bytes.slice(from, p));
+    from = p;
+  }
+  chunks.push(bytes.slice(from));
+  return chunks;
+}
+
+function* bytewise(bytes: Uint8Array): Generator<Uint8Array> {
+  for (let i = 0; i < bytes.length; i++) yield bytes.slice(i, i + 1);
+}
+
+// ---------------------------------------------------------------- arbitraries
+
+/** Characters that stress a JSON framer: structure, escapes, multi-byte UTF-8. */
+const TRICKY = [
+  "{",
+  "}",
+  "[",
+  "]",
+  '"',
+  "\\",
+  '\\"',
+  "\\\\",
+  '{"',
+  '"}',
+  "\n",
+  "\r\n",
+  "\t",
+  " ",
+  "é",
+  "e\u0301",
+  "\u0301",
+  "中",
+  "文字",
+  "😀",
+  "👩‍👩‍👧",
+  "\u{10FFFF}",
+  "\u2028",
+  "\uFEFF",
+  "\u0000",
+  "\u007F",
+];
+
+const trickyUnit: fc.Arbitrary<string> = fc.oneof(
+  { arbitrary: fc.constantFrom(...TRICKY), weight: 3 },
+  { arbitrary: fc.string({ unit: "binary", minLength: 1, maxLength: 1 }), weight: 1 },
+  { arbitrary: fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }), weight: 1 },
+);
+
+const trickyString: fc.Arbitrary<string> = fc.string({ unit: trickyUnit, maxLength: 16 });
+
+/** A random JSON object: a type, string content and any nested extra fields. */
+const frameArb: fc.Arbitrary<Record<string, unknown>> = fc
+  .tuple(
+    fc.constantFrom("message", "heartbeat", "join", "who", "x"),
+    trickyString,
+    fc.dictionary(trickyString, fc.jsonValue({ stringUnit: trickyUnit, maxDepth: 3 }), {
+      maxKeys: 4,
+    }),
+  )
+  .map(([type, content, extra]) => ({ ...extra, type, content }));
+
+/** What may stand between frames: nothing, line endings, blank lines, spaces and tabs. */
+const separatorArb: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom(
+    "",
+    "\n",
+    "\r\n",
+    "\n\n",
+    "\r\n\r\n",
+    " ",
+    "\t",
+    " \t\n",
+    "\n  \t\n",
+    "\r\n \r\n",
+  ),
+  fc.array(fc.constantFrom(" ", "\t", "\n", "\r\n", ""), { maxLength: 6 }).map((a) => a.join("")),
+);
+
+/** A line terminator, possibly followed by blank lines and whitespace. */
+const terminatorArb: fc.Arbitrary<string> = fc
+  .tuple(fc.constantFrom("\n", "\r\n"), separatorArb)
+  .map(([end, more]) => end + more);
+
+const cutsArb: fc.Arbitrary<number[]> = fc.array(fc.nat(), { maxLength: 24 });
+
+const noEdgeSpace = (s: string): boolean => !/^[ \t\r\n]|[ \t\r\n]$/.test(s);
+
+/** Text that is not JSON, on one line. */
+const textGarbage: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.constantFrom(
+      "hello",
+      "not json",
+      "nul",
+      "tru",
+      "}",
+      "]",
+      "}{",
+      ":",
+      "'x'",
+      "0x1F",
+      "1 2",
+      "@",
+    ),
+    fc.string({ unit: trickyUnit, maxLength: 10 }),
+  )
+  .map(([head, tail]) => head + tail.replaceAll("\n", ""))
+  .filter((s) => noEdgeSpace(s) && !parses(s));
+
+/** A string that is never closed before the line ends, possibly ending in a backslash. */
+const unterminatedString: fc.Arbitrary<string> = fc
+  .tuple(
+    fc.constantFrom('{"content":"', '{"type":"message","content":"', '[{"a":"', '{"k":["'),
+    fc.string({ unit: trickyUnit, maxLength: 10 }).map((s) => s.replace(/["\\\n]/g, "")),
+    fc.constantFrom("", "\\", '\\"', "\\\\\\", "{", "}}"),
+  )
+  .map(([a, b, c]) => a + b + c)
+  .filter(noEdgeSpace);
+
+/** An object or array never closed before the line ends. */
+const unterminatedObject: fc.Arbitrary<string> = fc.constantFrom(
+  '{"type":"message","content":"hi"',
+  '{"a":[1,2',
+  '{"a":{"b":',
+  "[1,2",
+  "{",
+  "[[",
+  '{"a":"}"',
+  '{"x":"]]]",',
+  '{"q":"\\"}"',
+);
+
+const garbageArb: fc.Arbitrary<string> = fc.oneof(
+  textGarbage,
+  unterminatedString,
+  unterminatedObject,
+);
+
+type Item = { kind: "frame"; value: Record<string, unknown>; sep: string } | {
+  kind: "garbage";
+  text: string;
+  sep: string;
+};
+
+/** A stream mixing valid frames (any separator) and garbage lines (each ended by a line feed). */
+const mixedArb: fc.Arbitrary<Item[]> = fc.array(
+  fc.oneof(
+    fc.record({ kind: fc.constant("frame" as const), value: frameArb, sep: separatorArb }),
+    fc.record({ kind: fc.constant("garbage" as const), text: garbageArb, sep: terminatorArb }),
+  ),
+  { maxLength: 8 },
+);
+
+function itemText(item: Item): string {
+  return item.kind === "frame" ? JSON.stringify(item.value) : item.text;
+}
+
+/** A `message` frame whose JSON is exactly `size` bytes, padded with `unit` then ASCII. */
+function frameOfSize(size: number, unit: string): string {
+  const base = JSON.stringify({ type: "message", content: "" });
+  let content = "";
+  let remaining = size - byteLength(base);
+  if (remaining < 0) throw new RangeError(`size ${size} is below ${byteLength(base)}`);
+  const unitBytes = byteLength(JSON.stringify(unit)) - 2;
+  while (remaining >= unitBytes) {
+    content += unit;
+    remaining -= unitBytes;
+  }
+  content += "a".repeat(remaining);
+  const json = JSON.stringify({ type: "message", content });
+  strictEqual(byteLength(json), size);
+  return json;
+}
+
+const padUnitArb = fc.constantFrom("a", "é", "中", "😀", "\\", '"', "\n", "}");
+
+// ---------------------------------------------------------------- properties
+
+Deno.test("FrameDecoder property: any frames, separators and chunking decode to the frames sent", () => {
+  fc.assert(
+    fc.property(
+      separatorArb,
+      fc.array(fc.tuple(frameArb, separatorArb), { maxLength: 8 }),
+      cutsArb,
+      (lead, items, cuts) => {
+        const sent = items.map(([frame]) => JSON.stringify(frame));
+        const stream = lead + items.map(([, sep], i) => sent[i] + sep).join("");
+        const decoder = new FrameDecoder();
+        const texts = feed(decoder, split(encoder.encode(stream), cuts));
+        strictEqual(texts.length, items.length);
+        deepStrictEqual(texts, sent);
+        deepStrictEqual(
+          texts.map((t) => JSON.parse(t)),
+          items.map(([frame]) => frame),
+        );
+        strictEqual(decoder.tooLarge, false);
+        strictEqual(decoder.buffered, 0);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+Deno.test("FrameDecoder property: byte-by-byte feeding gives the same as one chunk", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 16, max: 512 }),
+      mixedArb,
+      fc.constantFrom("", "{", '{"a":"x', "trailing"),
+      (maxFrame, items, tail) => {
+        const bytes = encoder.encode(items.map((it) => itemText(it) + it.sep).join("") + tail);
+        const whole = new FrameDecoder(maxFrame);
+        const wholeTexts = feed(whole, [bytes]);
+        const single = new FrameDecoder(maxFrame);
+        const singleTexts = feed(single, bytewise(bytes));
+        deepStrictEqual(singleTexts, wholeTexts);
+        strictEqual(single.tooLarge, whole.tooLarge);
+        strictEqual(single.buffered, whole.buffered);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+Deno.test("FrameDecoder property: an oversized frame is refused without buffering past maxFrame", () => {
+  /** A frame of `maxFrame + extra` bytes, of one of four kinds. */
+  const oversized = (maxFrame: number, extra: number, unit: string, kind: string): string => {
+    const size = maxFrame + extra;
+    switch (kind) {
+      case "object":
+        return frameOfSize(size, unit) + "\n";
+      case "endless object": // never closed, never ended by a line feed
+        return frameOfSize(size + 2, unit).slice(0, -2);
+      case "garbage line":
+        return "x".repeat(size) + "\n";
+      default: // a top-level array, closed with no line feed
+        return "[" + frameOfSize(size - 2, unit) + "]";
+    }
+  };
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 32, max: 512 }),
+      fc.array(fc.tuple(frameArb, separatorArb), { maxLength: 5 }),
+      fc.integer({ min: 1, max: 1024 }),
+      padUnitArb,
+      fc.constantFrom("object", "endless object", "garbage line", "array"),
+      fc.array(frameArb, { maxLength: 3 }),
+      cutsArb,
+      (maxFrame, before, extra, unit, kind, after, cuts) => {
+        // Frames before the oversized one must themselves fit.
+        const good = before.filter(([f]) => byteLength(JSON.stringify(f)) <= maxFrame);
+        const stream = good.map(([f, sep]) => JSON.stringify(f) + sep).join("") +
+          oversized(maxFrame, extra, unit, kind) +
+          after.map((f) => JSON.stringify(f) + "\n").join("");
+        const decoder = new FrameDecoder(maxFrame);
+        const texts = feed(decoder, split(encoder.encode(stream), cuts));
+        strictEqual(decoder.tooLarge, true);
+        deepStrictEqual(texts, good.map(([f]) => JSON.stringify(f)));
+        strictEqual(decoder.buffered, 0);
+        // Once refused, the decoder returns nothing more.
+        deepStrictEqual(decoder.push(encoder.encode('{"type":"heartbeat"}\n')), []);
+        strictEqual(decoder.buffered, 0);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+Deno.test("FrameDecoder property: a frame of exactly maxFrame bytes is accepted, one more is not", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 32, max: 2048 }),
+      padUnitArb,
+      fc.array(frameArb, { maxLength: 3 }),
+      separatorArb,
+      fc.array(frameArb, { maxLength: 3 }),
+      cutsArb,
+      (maxFrame, unit, before, sep, after, cuts) => {
+        const fits = (f: Record<string, unknown>) => byteLength(JSON.stringify(f)) <= maxFrame;
+        const sent = [
+          ...before.filter(fits).map((f) => JSON.stringify(f)),
+          frameOfSize(maxFrame, unit),
+          ...after.filter(fits).map((f) => JSON.stringify(f)),
+        ];
+        const decoder = new FrameDecoder(maxFrame);
+        const texts = feed(decoder, split(encoder.encode(sent.join(sep)), cuts));
+        strictEqual(decoder.tooLarge, false);
+        deepStrictEqual(texts, sent);
+
+        const over = new FrameDecoder(maxFrame);
+        feed(over, split(encoder.encode(frameOfSize(maxFrame + 1, unit) + sep), cuts));
+        strictEqual(over.tooLarge, true);
+      },
+    ),
+    { numRuns: 150 },
+  );
+});
+
+Deno.test("FrameDecoder property: garbage lines fail JSON.parse and swallow no following frame", () => {
+  fc.assert(
+    fc.property(separatorArb, mixedArb, cutsArb, (lead, items, cuts) => {
+      const stream = lead + items.map((it) => itemText(it) + it.sep).join("");
+      const decoder = new FrameDecoder();
+      const texts = feed(decoder, split(encoder.encode(stream), cuts));
+      deepStrictEqual(texts, items.map(itemText));
+      items.forEach((item, i) => {
+        if (item.kind === "frame") deepStrictEqual(JSON.parse(texts[i]), item.value);
+        else throws(() => JSON.parse(texts[i]), SyntaxError);
+      });
+      strictEqual(decoder.tooLarge, false);
+      strictEqual(decoder.buffered, 0);
+    }),
+    { numRuns: 300 },
+  );
+});
+
+// ---------------------------------------------------------------- examples
+
+const decodeAll = (decoder: FrameDecoder, ...chunks: string[]): string[] =>
+  feed(decoder, chunks.map((c) => encoder.encode(c)));
+
+Deno.test("FrameDecoder.push() splits back-to-back objects", () => {
+  const decoder = new FrameDecoder(1024);
+  deepStrictEqual(decodeAll(decoder, '{"type":"a"}{"type":"b"}[1,{"c":[]}]{"type":"d"}'), [
+    '{"type":"a"}',
+    '{"type":"b"}',
+    '[1,{"c":[]}]',
+    '{"type":"d"}',
+  ]);
+  strictEqual(decoder.buffered, 0);
+});
+
+Deno.test("FrameDecoder.push() accepts \\n and \\r\\n endings and skips blank lines and whitespace", () => {
+  const decoder = new FrameDecoder(1024);
+  deepStrictEqual(
+    decodeAll(decoder, '\r\n \t\n{"a":1}\r\n\r\n\n  {"b":2}\n\t{"c":3}  \r\n'),
+    ['{"a":1}', '{"b":2}', '{"c":3}'],
+  );
+  strictEqual(decoder.buffered, 0);
+});
+
+Deno.test("FrameDecoder.push() keeps an unfinished frame until a later push completes it", () => {
+  const decoder = new FrameDecoder(1024);
+  deepStrictEqual(decodeAll(decoder, '{"type":"a"}{"ty'), ['{"type":"a"}']);
+  strictEqual(decoder.buffered, 4);
+  deepStrictEqual(decodeAll(decoder, 'pe":'), []);
+  strictEqual(decoder.buffered, 8);
+  deepStrictEqual(decodeAll(decoder, '"b"}\n'), ['{"type":"b"}']);
+  strictEqual(decoder.buffered, 0);
+});
+
+Deno.test("FrameDecoder.push() ignores braces, brackets and escaped quotes inside strings", () => {
+  const decoder = new FrameDecoder(1024);
+  const frames = ['{"a":"}{]["}', '{"b":"\\"}\\\\"}', '{"c":["\\\\\\"{"]}'];
+  deepStrictEqual(decodeAll(decoder, frames.join("")), frames);
+  deepStrictEqual(JSON.parse(frames[1]), { b: '"}\\' });
+});
+
+Deno.test("FrameDecoder.push() reassembles a frame cut inside a multi-byte character", () => {
+  const text = JSON.stringify({ type: "message", content: "😀中é\u0301" });
+  const bytes = encoder.encode(text + "\n");
+  for (let cut = 0; cut <= bytes.length; cut++) {
+    for (let cut2 = cut; cut2 <= bytes.length; cut2++) {
+      const decoder = new FrameDecoder(1024);
+      const chunks = [bytes.slice(0, cut), bytes.slice(cut, cut2), bytes.slice(cut2)];
+      deepStrictEqual(feed(decoder, chunks), [text], `cuts at ${cut} and ${cut2}`);
+    }
+  }
+});
+
+Deno.test("FrameDecoder.push() ends each garbage line at its line feed", () => {
+  const decoder = new FrameDecoder(1024);
+  deepStrictEqual(
+    decodeAll(decoder, 'hello\r\n{"a":"open\n{"a":[1\n"str\\"\n{"type":"ok"}\n'),
+    ["hello", '{"a":"open', '{"a":[1', '"str\\"', '{"type":"ok"}'],
+  );
+});
+
+Deno.test("FrameDecoder.push() ends an unterminated string at a line feed that follows a backslash", () => {
+  // Regression: a backslash used to escape the line feed, swallowing the next frame.
+  const decoder = new FrameDecoder(1024);
+  deepStrictEqual(decodeAll(decoder, '{"content":"abc\\', '\n{"type":"message"}\n'), [
+    '{"content":"abc\\',
+    '{"type":"message"}',
+  ]);
+  strictEqual(decoder.buffered, 0);
+});
+
+Deno.test("FrameDecoder.push() refuses a frame over maxFrame but returns the frames before it", () => {
+  const decoder = new FrameDecoder(16);
+  const texts = decodeAll(decoder, '{"a":1}\n{"content":"', "0123456789", '"}\n{"b":2}\n');
+  deepStrictEqual(texts, ['{"a":1}']);
+  strictEqual(decoder.tooLarge, true);
+  strictEqual(decoder.buffered, 0);
+  deepStrictEqual(decoder.push(encoder.encode('{"c":3}\n')), []);
+});
+
+Deno.test("FrameDecoder.push() refuses an oversized frame inside a single chunk", () => {
+  const decoder = new FrameDecoder(8);
+  deepStrictEqual(decodeAll(decoder, '{"a":1}{"bb":22}{"c":3}'), ['{"a":1}']);
+  strictEqual(decoder.tooLarge, true);
+});
+
+Deno.test("FrameDecoder.push() refuses an unfinished frame once it outgrows maxFrame", () => {
+  const decoder = new FrameDecoder(8);
+  deepStrictEqual(decodeAll(decoder, '{"a":"12'), []);
+  strictEqual(decoder.tooLarge, false);
+  strictEqual(decoder.buffered, 8);
+  deepStrictEqual(decodeAll(decoder, "3"), []);
+  strictEqual(decoder.tooLarge, true);
+  strictEqual(decoder.buffered, 0);
+});
+
+Deno.test("FrameDecoder.push() accepts a frame of exactly maxFrame bytes across pushes", () => {
+  const exact = new FrameDecoder(10);
+  deepStrictEqual(decodeAll(exact, '{"a":"1', '2"}', "\r\n"), ['{"a":"12"}']);
+  strictEqual(exact.tooLarge, false);
+  strictEqual(exact.buffered, 0);
+  const short = new FrameDecoder(9);
+  deepStrictEqual(decodeAll(short, '{"a":"1', '2"}', "\r\n"), []);
+  strictEqual(short.tooLarge, true);
+});
+
+Deno.test("FrameDecoder constructor defaults to 1 MiB and rejects a bad maxFrame", () => {
+  strictEqual(DEFAULT_MAX_FRAME, 1024 * 1024);
+  strictEqual(new FrameDecoder().maxFrame, DEFAULT_MAX_FRAME);
+  strictEqual(new FrameDecoder(1).maxFrame, 1);
+  for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
+    throws(() => new FrameDecoder(bad), RangeError, `maxFrame ${bad}`);
+  }
+});
