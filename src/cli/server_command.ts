@@ -60,6 +60,21 @@ export function parseServerArgs(
   args: string[],
   env: (name: string) => string | undefined,
 ): ServerCommand | null {
+  try {
+    return parseFlags(args, env);
+  } catch (error) {
+    // The value checks of usage.ts point at `chat --help`; these are server flags.
+    if (error instanceof UsageError && error.help !== HELP) {
+      throw new UsageError(error.message, HELP);
+    }
+    throw error;
+  }
+}
+
+function parseFlags(
+  args: string[],
+  env: (name: string) => string | undefined,
+): ServerCommand | null {
   const { values: v, positionals } = parse(args, FLAGS, HELP);
   if (v.help) return null;
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, HELP);

@@ -109,6 +109,9 @@ async function bindWithMode(
   try {
     dir = await Deno.makeTempDir({ dir: dirname(path), prefix: ".chat-" });
     const staging = join(dir, "s");
+    if (new TextEncoder().encode(staging).length >= SUN_PATH_SIZE) {
+      return await bindInPlace(path, mode);
+    }
     const listener = Deno.listen({ transport: "unix", path: staging });
     try {
       await Deno.chmod(staging, mode);
@@ -124,6 +127,28 @@ async function bindWithMode(
     throw new TransportError(`cannot listen on unix://${path}: ${reason}`, { cause: error });
   } finally {
     if (dir) await Deno.remove(dir, { recursive: true }).catch(() => {});
+  }
+}
+
+/** The size of `sun_path`: a socket path must be shorter. */
+const SUN_PATH_SIZE = Deno.build.os === "linux" ? 108 : 104;
+
+/**
+ * Binds at `path` itself, then sets its mode: for a path that fits a socket
+ * address when the staging path beside it would not. Until the chmod, the
+ * socket has the mode the umask gives it.
+ */
+async function bindInPlace(
+  path: string,
+  mode: number,
+): Promise<{ listener: Deno.UnixListener; ino: number | null }> {
+  const listener = Deno.listen({ transport: "unix", path });
+  try {
+    await Deno.chmod(path, mode);
+    return { listener, ino: (await Deno.lstat(path)).ino };
+  } catch (error) {
+    listener.close();
+    throw error;
   }
 }
 

@@ -23,6 +23,8 @@ export class RawClient {
   #waiters: (() => void)[] = [];
   #ended = false;
   #reading: Promise<void>;
+  /** While set, the reader stops reading (after the read in flight) until it resolves. */
+  #gate: { promise: Promise<void>; open: () => void } | undefined;
 
   private constructor(conn: Deno.Conn, maxFrame: number) {
     this.conn = conn;
@@ -61,6 +63,7 @@ export class RawClient {
     const buffer = new Uint8Array(64 * 1024);
     try {
       for (;;) {
+        if (this.#gate) await this.#gate.promise;
         const n = await this.conn.read(buffer);
         if (n === null) break;
         for (const bytes of frameDecoder.push(buffer.subarray(0, n))) {
@@ -172,6 +175,24 @@ export class RawClient {
     return frame;
   }
 
+  /**
+   * Stops reading from the socket (after the read in flight, which may take
+   * up to 64 KiB), as a peer that never reads: the socket buffers fill up.
+   */
+  pause(): void {
+    if (this.#gate) return;
+    let open!: () => void;
+    const promise = new Promise<void>((resolve) => open = resolve);
+    this.#gate = { promise, open };
+  }
+
+  /** Reads again after {@linkcode RawClient.pause}. */
+  resume(): void {
+    const gate = this.#gate;
+    this.#gate = undefined;
+    gate?.open();
+  }
+
   /** Closes the socket and waits for the reader to stop. */
   async close(): Promise<void> {
     try {
@@ -179,6 +200,7 @@ export class RawClient {
     } catch {
       // Already closed.
     }
+    this.resume();
     await this.#reading;
   }
 
