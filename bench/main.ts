@@ -1,0 +1,230 @@
+/**
+ * `deno task bench`: the chat server against a naive floor written with the
+ * same runtime, in one run, over TCP and Unix sockets.
+ *
+ *   deno task bench [--quick | --full] [--json FILE] [--svg FILE]
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { closeAll, echoRoundTrips, fanOut, joinMany, type Kind } from "./load.ts";
+import { ServerProcess } from "./server_process.ts";
+import { renderSweepSvg } from "./svg.ts";
+
+/** One measured figure, for chat and for the floor. */
+export interface Row {
+  scenario: string;
+  transport: "tcp" | "unix";
+  /** What is measured, such as `round trips/s`. */
+  metric: string;
+  /** Chat's value and the floor's; `ratio` is chat / floor (for memory, floor / chat). */
+  chat: number;
+  floor: number;
+  ratio: number;
+  /** Latency percentiles in ms, where the scenario has them. */
+  chatP50?: number;
+  chatP99?: number;
+  floorP50?: number;
+  floorP99?: number;
+  /** Server CPU microseconds per operation. */
+  chatCpuUs: number;
+  floorCpuUs: number;
+  /** The load parameter: connections, subscribers or sessions. */
+  load: number;
+}
+
+interface Measure {
+  value: number;
+  p50?: number;
+  p99?: number;
+  cpuUs: number;
+}
+
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean" },
+    full: { type: "boolean" },
+    json: { type: "string" },
+    svg: { type: "string" },
+  },
+});
+const quick = flags.quick ?? false;
+const full = flags.full ?? false;
+const transports: ("tcp" | "unix")[] = ["tcp", "unix"];
+
+async function measured<T>(server: ServerProcess, ops: (r: T) => number, run: () => Promise<T>) {
+  const cpu0 = server.cpuSeconds();
+  const result = await run();
+  const cpu = server.cpuSeconds() - cpu0;
+  return { result, cpuUs: (cpu * 1e6) / Math.max(1, ops(result)) };
+}
+
+async function echo(
+  kind: Kind,
+  transport: "tcp" | "unix",
+  conns: number,
+  ms: number,
+): Promise<Measure> {
+  await using server = await ServerProcess.start(kind, "echo", transport);
+  const peers = await joinMany(server.target, kind, conns);
+  await echoRoundTrips(peers, Math.min(300, ms / 5)); // warm-up
+  const { result, cpuUs } = await measured(server, (r) => r.count, () => echoRoundTrips(peers, ms));
+  closeAll(peers);
+  return { value: result.count / result.seconds, ...result.samples.summary(), cpuUs };
+}
+
+async function fan(
+  kind: Kind,
+  transport: "tcp" | "unix",
+  subs: number,
+  messages: number,
+): Promise<Measure> {
+  await using server = await ServerProcess.start(kind, "relay", transport);
+  const subscribers = await joinMany(server.target, kind, subs, 200, 64 * 1024);
+  const [publisher] = await joinMany(server.target, kind, 1);
+  const { result, cpuUs } = await measured(
+    server,
+    (r) => r.deliveries,
+    () => fanOut(publisher, subscribers, messages, 64, quick ? 20_000 : 60_000),
+  );
+  closeAll([publisher]);
+  if (!result.complete) {
+    console.error(`  (${kind} fan-out to ${subs} over ${transport} hit its time limit)`);
+  }
+  return { value: result.deliveries / result.seconds, ...result.samples.summary(), cpuUs };
+}
+
+async function idle(
+  kind: Kind,
+  transport: "tcp" | "unix",
+  sessions: number,
+): Promise<Measure & { perSession: number }> {
+  await using server = await ServerProcess.start(
+    kind,
+    kind === "chat" ? "relay" : "echo",
+    transport,
+  );
+  // One session first, so the baseline includes what the first connection sets up.
+  const first = await joinMany(server.target, kind, 1);
+  const rss0 = server.rssBytes();
+  const started = performance.now();
+  const { result: peers, cpuUs } = await measured(
+    server,
+    (p) => p.length,
+    () => joinMany(server.target, kind, sessions, 200, 1024),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const perSession = (server.rssBytes() - rss0) / sessions;
+  closeAll(peers);
+  closeAll(first);
+  return { value: sessions / seconds, perSession, cpuUs };
+}
+
+function row(
+  scenario: string,
+  transport: "tcp" | "unix",
+  metric: string,
+  load: number,
+  chat: Measure,
+  floor: Measure,
+  value = (m: Measure) => m.value,
+  lowerIsBetter = false,
+): Row {
+  const c = value(chat);
+  const f = value(floor);
+  return {
+    scenario,
+    transport,
+    metric,
+    load,
+    chat: c,
+    floor: f,
+    ratio: lowerIsBetter ? f / c : c / f,
+    chatP50: chat.p50,
+    chatP99: chat.p99,
+    floorP50: floor.p50,
+    floorP99: floor.p99,
+    chatCpuUs: chat.cpuUs,
+    floorCpuUs: floor.cpuUs,
+  };
+}
+
+const rows: Row[] = [];
+function report(r: Row): void {
+  rows.push(r);
+  console.log(formatRow(r));
+}
+
+const num = (n: number | undefined, digits = 0) =>
+  n === undefined || Number.isNaN(n)
+    ? "-"
+    : n.toLocaleString("en-US", { maximumFractionDigits: digits });
+
+function formatRow(r: Row): string {
+  const lat = (p50?: number, p99?: number) =>
+    p50 === undefined ? "" : ` p50 ${num(p50, 2)} p99 ${num(p99, 2)} ms`;
+  return [
+    `${r.scenario.padEnd(9)} ${r.transport.padEnd(4)} ${String(r.load).padStart(5)}`,
+    `${r.metric.padEnd(14)} chat ${num(r.chat).padStart(9)}  floor ${
+      num(r.floor).padStart(9)
+    }  ratio ${r.ratio.toFixed(2)}`,
+    `| cpu/op chat ${num(r.chatCpuUs, 1)} µs floor ${num(r.floorCpuUs, 1)} µs`,
+    `|${lat(r.chatP50, r.chatP99) || " -"} (chat)${
+      lat(r.floorP50, r.floorP99) ? ";" + lat(r.floorP50, r.floorP99) + " (floor)" : ""
+    }`,
+  ].join("  ");
+}
+
+const echoMs = quick ? 1000 : 5000;
+const fanSubs = full ? [10, 100, 1000] : [100];
+const idleSessions = full ? [1000, 5000, 10000] : quick ? [500] : [5000];
+
+console.log(
+  `chat benchmark (${quick ? "quick" : full ? "full" : "standard"}), ratios are chat / floor`,
+);
+for (const transport of transports) {
+  const floor = await echo("floor", transport, 50, echoMs);
+  const chat = await echo("chat", transport, 50, echoMs);
+  report(row("echo", transport, "round trips/s", 50, chat, floor));
+}
+for (const subs of fanSubs) {
+  const messages = quick ? 1000 : Math.max(2000, Math.round(1_000_000 / subs));
+  for (const transport of transports) {
+    const floor = await fan("floor", transport, subs, messages);
+    const chat = await fan("chat", transport, subs, messages);
+    report(row("fan-out", transport, "deliveries/s", subs, chat, floor));
+  }
+}
+for (const sessions of idleSessions) {
+  for (const transport of transports) {
+    const floor = await idle("floor", transport, sessions);
+    const chat = await idle("chat", transport, sessions);
+    report(row("idle", transport, "handshakes/s", sessions, chat, floor));
+    report(
+      row(
+        "idle",
+        transport,
+        "bytes/session",
+        sessions,
+        chat,
+        floor,
+        (m) => (m as typeof chat).perSession,
+        true,
+      ),
+    );
+  }
+}
+
+if (flags.json) {
+  await Deno.writeTextFile(
+    flags.json,
+    JSON.stringify({ mode: quick ? "quick" : full ? "full" : "standard", rows }, null, 2) + "\n",
+  );
+  console.log(`wrote ${flags.json}`);
+}
+if (flags.svg) {
+  await Deno.writeTextFile(flags.svg, renderSweepSvg(rows));
+  console.log(`wrote ${flags.svg}`);
+}

@@ -1,0 +1,127 @@
+/**
+ * A server under test, run as its own process, with its CPU and memory
+ * read from /proc.
+ *
+ * @module
+ */
+
+import type { Kind, Target } from "./load.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const CLOCK_TICKS = 100;
+
+/** What a server process does: chat's `echo` or `chat` handler, or the floor's echo or relay. */
+export type Role = "echo" | "relay";
+
+/** A running server process. */
+export class ServerProcess implements AsyncDisposable {
+  readonly target: Target;
+  readonly pid: number;
+  #child: Deno.ChildProcess;
+  #dir: string;
+  #stderr: Promise<string>;
+
+  private constructor(
+    child: Deno.ChildProcess,
+    target: Target,
+    dir: string,
+    stderr: Promise<string>,
+  ) {
+    this.#child = child;
+    this.pid = child.pid;
+    this.target = target;
+    this.#dir = dir;
+    this.#stderr = stderr;
+  }
+
+  /** Starts a chat server or a floor server and waits for its `listening on` line. */
+  static async start(kind: Kind, role: Role, transport: "tcp" | "unix"): Promise<ServerProcess> {
+    const dir = await Deno.makeTempDir({ prefix: "chat-bench-" });
+    const path = `${dir}/s.sock`;
+    const args = kind === "chat"
+      ? [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        `${ROOT}main.ts`,
+        "server",
+        "--handler",
+        role === "echo" ? "echo" : "chat",
+        "--log-level",
+        "warn",
+        "--max-clients",
+        "20000",
+        "--handshake-timeout",
+        "600",
+        "--heartbeat-timeout",
+        "600",
+        ...(transport === "tcp" ? ["--host", "127.0.0.1", "--port", "0"] : ["--unix", path]),
+      ]
+      : [
+        "run",
+        "--allow-net",
+        "--allow-read",
+        "--allow-write",
+        `${ROOT}bench/floor_server.ts`,
+        role,
+        transport,
+        path,
+      ];
+    const child = new Deno.Command(Deno.execPath(), {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    })
+      .spawn();
+    const lines = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
+    let seen = "";
+    let url: string | undefined;
+    while (url === undefined) {
+      const { value, done } = await lines.read();
+      if (done) throw new Error(`server did not start: ${seen}`);
+      seen += value;
+      url = seen.match(/listening on (\S+)/)?.[1];
+    }
+    // Keep draining stderr so the server never blocks on it.
+    const rest = (async () => {
+      let text = seen;
+      for (;;) {
+        const { value, done } = await lines.read();
+        if (done) return text;
+        text += value;
+      }
+    })();
+    const target: Target = url.startsWith("unix://")
+      ? { transport: "unix", path: url.slice("unix://".length) }
+      : { transport: "tcp", port: Number(url.split(":").pop()) };
+    return new ServerProcess(child, target, dir, rest);
+  }
+
+  /** CPU seconds (user + system) the process has used. */
+  cpuSeconds(): number {
+    const stat = Deno.readTextFileSync(`/proc/${this.pid}/stat`);
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  }
+
+  /** Resident memory, in bytes. */
+  rssBytes(): number {
+    const status = Deno.readTextFileSync(`/proc/${this.pid}/status`);
+    return Number(status.match(/VmRSS:\s+(\d+) kB/)![1]) * 1024;
+  }
+
+  /** Stops the process with SIGTERM and removes its temp dir. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      this.#child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    await this.#child.status;
+    await this.#stderr;
+    await Deno.remove(this.#dir, { recursive: true }).catch(() => {});
+  }
+}

@@ -1,0 +1,65 @@
+import { ok, strictEqual } from "node:assert/strict";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+
+Deno.test({
+  name: "bench --quick runs every scenario on both transports and writes its JSON and SVG",
+  async fn() {
+    const dir = await Deno.makeTempDir({ prefix: "chat-bench-smoke-" });
+    try {
+      const json = `${dir}/bench.json`;
+      const svg = `${dir}/bench.svg`;
+      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--allow-net",
+          "--allow-read",
+          "--allow-write",
+          "--allow-run",
+          "--allow-env",
+          `${ROOT}bench/main.ts`,
+          "--quick",
+          "--json",
+          json,
+          "--svg",
+          svg,
+        ],
+        stdin: "null",
+      }).output();
+      const out = new TextDecoder().decode(stdout);
+      strictEqual(code, 0, `bench failed:\n${out}\n${new TextDecoder().decode(stderr)}`);
+      const { rows } = JSON.parse(await Deno.readTextFile(json)) as {
+        rows: {
+          scenario: string;
+          transport: string;
+          metric: string;
+          chat: number;
+          floor: number;
+        }[];
+      };
+      for (const transport of ["tcp", "unix"]) {
+        for (
+          const [scenario, metric] of [
+            ["echo", "round trips/s"],
+            ["fan-out", "deliveries/s"],
+            ["idle", "handshakes/s"],
+            ["idle", "bytes/session"],
+          ]
+        ) {
+          const row = rows.find((r) =>
+            r.scenario === scenario && r.metric === metric && r.transport === transport
+          );
+          ok(row, `no ${scenario} ${metric} row for ${transport}`);
+          ok(
+            row.chat > 0 && row.floor > 0,
+            `${scenario} ${metric} ${transport}: ${JSON.stringify(row)}`,
+          );
+        }
+      }
+      ok(out.includes("ratio"), "the table shows ratios");
+      ok((await Deno.readTextFile(svg)).startsWith("<svg"), "the chart is an SVG");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
