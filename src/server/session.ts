@@ -173,6 +173,8 @@ export class Session implements SessionInfo {
 
   /** Ends a session that sent nothing valid in time. */
   expire(): void {
+    // A closing session is already on its way out: no second error frame.
+    if (this.#state >= State.Closing) return;
     const code: ErrorCode = this.#state === State.Handshake
       ? "handshake_timeout"
       : "heartbeat_timeout";
