@@ -69,6 +69,8 @@ interface Pending {
 
 const DEFAULT_HEARTBEAT: HeartbeatSettings = { interval: 5, timeout: 10, retries: 3 };
 const NAME_ERRORS: readonly ErrorCode[] = ["name_taken", "invalid_name"];
+/** Version 0: how long to leave the peer to read `session_ack` alone (it sends no reply). */
+const V0_ACK_SETTLE_MS = 50;
 
 /**
  * A chat client to extend. It connects, completes the handshake, sends a
@@ -178,6 +180,12 @@ export class ChatClient implements AsyncIterable<Frame> {
       } else {
         this.send(ack);
         this.name = this.options.name ?? "";
+        // A version 0 peer handles one frame per read and drops the rest, and
+        // it does not answer session_ack: let it read the ack alone before
+        // the first request can follow it.
+        await this.#queue.drained();
+        await new Promise((resolve) => setTimeout(resolve, V0_ACK_SETTLE_MS));
+        if (this.#closeInfo) throw new ConnectionClosedError(this.#closeInfo);
       }
     } catch (error) {
       await this.close();
@@ -258,10 +266,11 @@ export class ChatClient implements AsyncIterable<Frame> {
 
   /**
    * Says goodbye: sends `disconnect` and waits (at most `timeoutMs`) for the
-   * server to close, then closes.
+   * server to close, then closes. A version 0 peer knows no `disconnect`
+   * (it would never close): the connection is closed at once.
    */
   async disconnect(reason = "bye", timeoutMs = 2000): Promise<void> {
-    if (this.connected) {
+    if (this.connected && this.protocol >= 1) {
       this.send({ type: "disconnect", content: reason });
       let timer: ReturnType<typeof setTimeout> | undefined;
       const late = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
@@ -361,6 +370,12 @@ export class ChatClient implements AsyncIterable<Frame> {
     if (!pending) {
       if (frame.type === "error" && isErrorCode(frame.code) && closesConnection(frame.code)) {
         this.#closing = { reason: String(frame.content), code: frame.code, byServer: true };
+        // A refused handshake (unauthorized, bad_session) may come without the ack's id.
+        const handshake = this.#pending.get("hs");
+        if (handshake) {
+          this.#pending.delete("hs");
+          return handshake.reject(serverError(frame));
+        }
       }
       if (frame.type !== "ack") this.onFrame(frame);
       return;

@@ -78,13 +78,18 @@ export async function runFileMode(options: FileModeOptions): Promise<number> {
   let acked = 0;
   const refused: string[] = [];
   let lost: ConnectionClosedError | undefined;
+  /** Lines were left unsent because the connection had ended. */
+  let stopped = false;
   const inFlight = new Set<Promise<void>>();
   const progress = output.progress
     ? setInterval(() => output.progress!(`sending: ${sent} sent, ${acked} acknowledged`), 200)
     : undefined;
   try {
     for await (const line of commandLines(options.lines)) {
-      if (lost || !client.connected) break;
+      if (lost || !client.connected) {
+        stopped = true;
+        break;
+      }
       while (inFlight.size >= window) await Promise.race(inFlight);
       if (lost) break;
       sent++;
@@ -103,12 +108,14 @@ export async function runFileMode(options: FileModeOptions): Promise<number> {
     clearInterval(progress);
     output.progress?.("");
   }
-  if (!lost && client.connected) await client.disconnect();
+  // Whether the connection ended before the goodbye (after it, it always has).
+  const ended = !client.connected;
+  if (!lost && !ended) await client.disconnect();
   else await client.close();
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
-  output.err(`sent ${sent} lines, ${acked} acknowledged, in ${seconds} s`);
-  if (lost || (!client.connected && acked < sent)) {
-    const reason = lost?.info.reason ?? "the connection ended";
+  output.err(`sent ${lines(sent)}, ${acked} acknowledged, in ${seconds} s`);
+  if (lost || (ended && (stopped || acked + refused.length < sent))) {
+    const reason = lost?.info.reason ?? (await client.closed).reason;
     output.err(`chat: lost the server (${reason}): ${acked} of ${sent} lines were delivered`);
     return 1;
   }
@@ -118,6 +125,10 @@ export async function runFileMode(options: FileModeOptions): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+function lines(n: number): string {
+  return n === 1 ? "1 line" : `${n} lines`;
 }
 
 /** A one-line reason why connecting or the handshake failed. */

@@ -29,6 +29,9 @@ const enum Mode {
   Line,
 }
 
+/** The empty buffer an idle decoder holds, shared so that an idle session costs nothing here. */
+const EMPTY = new Uint8Array(0);
+
 function isSpace(byte: number): boolean {
   return byte === SPACE || byte === LF || byte === CR || byte === TAB;
 }
@@ -55,7 +58,7 @@ function isSpace(byte: number): boolean {
 export class FrameDecoder {
   /** The largest frame accepted, in bytes, not counting its line ending. */
   readonly maxFrame: number;
-  #pending: Uint8Array = new Uint8Array(0);
+  #pending: Uint8Array = EMPTY;
   #pendingLength = 0;
   #mode: Mode = Mode.Idle;
   #depth = 0;
@@ -139,7 +142,7 @@ export class FrameDecoder {
       if (!this.#keep(chunk.subarray(start, end))) return false;
       // Hand the buffer over to the caller; the next partial frame gets a new one.
       frame = this.#pending.subarray(0, this.#pendingLength);
-      this.#pending = new Uint8Array(0);
+      this.#pending = EMPTY;
       this.#pendingLength = 0;
     }
     if (frame.length > this.maxFrame) return this.#fail();
@@ -171,7 +174,7 @@ export class FrameDecoder {
 
   #fail(): false {
     this.#tooLarge = true;
-    this.#pending = new Uint8Array(0);
+    this.#pending = EMPTY;
     this.#pendingLength = 0;
     return false;
   }

@@ -36,6 +36,7 @@ export class ChatServer {
   #listeners: Listener[] = [];
   #live = new Set<Session>();
   #tasks = new Set<Promise<void>>();
+  #allGone: PromiseWithResolvers<void> | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -100,6 +101,11 @@ export class ChatServer {
       ending.push(session.end("shutdown"));
     }
     await Promise.all(ending);
+    // Wait until every session's read loop has returned.
+    if (this.#live.size > 0) {
+      this.#allGone = Promise.withResolvers();
+      await this.#allGone.promise;
+    }
     while (this.#tasks.size > 0) await Promise.all(this.#tasks);
     log.info("stopped");
   }
@@ -123,8 +129,13 @@ export class ChatServer {
       }
       const session = new Session(this.#host, conn, listener.transport);
       this.#live.add(session);
-      this.#track(session.run().finally(() => this.#live.delete(session)));
+      session.run().then(() => this.#forget(session));
     }
+  }
+
+  #forget(session: Session): void {
+    this.#live.delete(session);
+    if (this.#live.size === 0) this.#allGone?.resolve();
   }
 
   #sweep(): void {

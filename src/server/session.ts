@@ -20,13 +20,13 @@ import {
 import type { Connection, TransportKind } from "../transport/types.ts";
 import type { Directory, HandlerContext, MessageHandler, SessionInfo } from "./handler.ts";
 import type { CloseReason } from "./options.ts";
-import { OutputQueue } from "../transport/output_queue.ts";
+import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
 import type { Registry } from "./registry.ts";
 
 const log = getLogger(["chat", "session"]);
 
 /** The smallest and largest read buffer: small while idle, grown for bulk input. */
-const READ_MIN = 2048;
+const READ_MIN = 512;
 const READ_MAX = 64 * 1024;
 
 /** What a session needs of its server. */
@@ -60,7 +60,7 @@ const enum State {
 }
 
 /** One client connection and the session it holds. */
-export class Session implements SessionInfo {
+export class Session implements SessionInfo, OutputQueueEvents {
   /** The session's UUID. */
   readonly id: string;
   /** Its display name. */
@@ -69,8 +69,6 @@ export class Session implements SessionInfo {
   readonly transport: TransportKind;
   /** The rooms it is in. */
   readonly rooms: Set<string> = new Set();
-  /** Its id as UTF-8 bytes, spliced into relayed frames. */
-  readonly idBytes: Uint8Array;
   /** When (ms since the epoch) the session is cut unless a valid frame arrives. */
   deadline: number;
 
@@ -80,8 +78,8 @@ export class Session implements SessionInfo {
   #decoder: FrameDecoder;
   #state = State.Handshake;
   #registered = false;
-  #closedResolve!: () => void;
-  #closedPromise = new Promise<void>((resolve) => this.#closedResolve = resolve);
+  #idBytes: Uint8Array | undefined;
+  #ending: Promise<void> | undefined;
 
   /** Creates the session of a new connection; {@linkcode Session.run} starts it. */
   constructor(host: SessionHost, conn: Connection, transport: TransportKind) {
@@ -89,14 +87,25 @@ export class Session implements SessionInfo {
     this.#conn = conn;
     this.transport = transport;
     this.id = host.registry.newSessionId();
-    this.idBytes = encodeSessionId(this.id);
     this.name = guestName(this.id);
     this.deadline = Date.now() + host.handshakeMs;
     this.#decoder = new FrameDecoder(host.maxFrame);
-    this.#queue = new OutputQueue(conn, host.maxQueue, {
-      onOverflow: () => this.#destroy("slow_consumer"),
-      onWriteError: () => this.#destroy("write_failed"),
-    });
+    this.#queue = new OutputQueue(conn, host.maxQueue, this);
+  }
+
+  /** Its id as UTF-8 bytes, spliced into relayed frames (made on first use). */
+  get idBytes(): Uint8Array {
+    return this.#idBytes ??= encodeSessionId(this.id);
+  }
+
+  /** Its output passed `--max-queue`: cut it. */
+  onOverflow(): void {
+    this.#destroy("slow_consumer");
+  }
+
+  /** A write failed: the peer is gone. */
+  onWriteError(): void {
+    this.#destroy("write_failed");
   }
 
   /** Whether the session completed its handshake and is not closing. */
@@ -137,7 +146,7 @@ export class Session implements SessionInfo {
         buffer = new Uint8Array(buffer.length * 4);
       }
     }
-    await this.#closedPromise;
+    await this.#ending;
   }
 
   /** Queues a frame for this session, with its `session_id`. */
@@ -161,8 +170,12 @@ export class Session implements SessionInfo {
   }
 
   /** Closes after the output owed is flushed (waiting at most the grace period). */
-  async end(reason: CloseReason): Promise<void> {
-    if (this.#state >= State.Closing) return this.#closedPromise;
+  end(reason: CloseReason): Promise<void> {
+    if (this.#state === State.Closed) return Promise.resolve();
+    return this.#ending ??= this.#endAfterFlush(reason);
+  }
+
+  async #endAfterFlush(reason: CloseReason): Promise<void> {
     this.#state = State.Closing;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, this.#host.graceMs));
@@ -194,7 +207,6 @@ export class Session implements SessionInfo {
       // Already closed.
     }
     this.#host.closed(this, reason, this.#registered);
-    this.#closedResolve();
   }
 
   #logProps(): Record<string, unknown> {

@@ -1,0 +1,207 @@
+/**
+ * `chat client file FILE|-`, run as a real process (`deno run main.ts`)
+ * against an in-process server: what it sends, what it prints, its summary.
+ *
+ * @module
+ */
+
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import type { Frame } from "../../src/protocol/messages.ts";
+import type { MessageHandler } from "../../src/server/handler.ts";
+import { echoHandler } from "../../src/server/handlers/echo.ts";
+import { RawClient } from "../helpers/raw_client.ts";
+import { linesOf, runMain } from "../helpers/run_main.ts";
+import { startServer, type TestServer } from "../helpers/server.ts";
+
+/** The flags that reach `s` over TCP. */
+function tcpFlags(s: TestServer): string[] {
+  return ["--host", "127.0.0.1", "--port", String(s.tcp.port)];
+}
+
+/** Writes `text` to a file in the server's temp dir; returns its path. */
+async function writeInput(s: TestServer, name: string, text: string): Promise<string> {
+  const path = `${s.dir}/${name}`;
+  await Deno.writeTextFile(path, text);
+  return path;
+}
+
+/** The summary line `sent N lines, M acknowledged, in T s`, as numbers. */
+function summary(stderr: string): { sent: number; acked: number } {
+  const match = stderr.match(/^sent (\d+) lines?, (\d+) acknowledged/m);
+  assert(match, `no summary line in:\n${stderr}`);
+  return { sent: Number(match[1]), acked: Number(match[2]) };
+}
+
+Deno.test("file mode against echo prints 'Server received' for each line before exit, trimmed, blanks skipped", async () => {
+  await using s = await startServer({ handler: echoHandler });
+  const input = [
+    "first line",
+    "   padded both sides   ",
+    "",
+    "   ",
+    "\ttabbed\t",
+    "crlf line\r",
+    "exit",
+    "after exit",
+    "",
+  ].join("\n");
+  const path = await writeInput(s, "input.txt", input);
+  const run = await runMain(["client", "file", path, ...tcpFlags(s)]);
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(linesOf(run.stdout), [
+    "Server received: first line",
+    "Server received: padded both sides",
+    "Server received: tabbed",
+    "Server received: crlf line",
+  ]);
+  assertEquals(summary(run.stderr), { sent: 4, acked: 4 });
+  assert(!run.stdout.includes("after exit"));
+});
+
+Deno.test("file mode: 'exit' must be the whole (trimmed) line; other lines containing it are sent", async () => {
+  await using s = await startServer({ handler: echoHandler });
+  const path = await writeInput(s, "input.txt", "exit now\n  exit  \nnot sent\n");
+  const run = await runMain(["client", "file", path, ...tcpFlags(s)]);
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(linesOf(run.stdout), ["Server received: exit now"]);
+  assertEquals(summary(run.stderr), { sent: 1, acked: 1 });
+});
+
+Deno.test("file mode: a file without a final newline, and one with no lines", async () => {
+  await using s = await startServer({ handler: echoHandler });
+  const last = await writeInput(s, "last.txt", "one\ntwo");
+  const run = await runMain(["client", "file", last, ...tcpFlags(s)]);
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(linesOf(run.stdout), ["Server received: one", "Server received: two"]);
+
+  const empty = await writeInput(s, "empty.txt", "\n\n  \n");
+  const none = await runMain(["client", "file", empty, ...tcpFlags(s)]);
+  assertEquals(none.code, 0, none.stderr);
+  assertEquals(none.stdout, "");
+  assertEquals(summary(none.stderr), { sent: 0, acked: 0 });
+});
+
+Deno.test("file mode: 2000 lines reach another session complete and in order", async () => {
+  await using s = await startServer();
+  await using bob = await RawClient.session(s.tcp, { name: "bob" });
+  await bob.ackOf("hs");
+  const lines = Array.from(
+    { length: 2000 },
+    (_, i) => `message ${i + 1} ${"x".repeat(i % 50)}`.trim(),
+  );
+  const path = await writeInput(s, "big.txt", lines.join("\n") + "\n");
+  const running = runMain(["client", "file", path, "--name", "ada", ...tcpFlags(s)]);
+  const received: Frame[] = [];
+  try {
+    while (received.length < lines.length) received.push(await bob.next("message"));
+  } finally {
+    // Whatever happened, the child is awaited.
+    const run = await running;
+    assertEquals(run.code, 0, run.stderr);
+    assertEquals(run.stdout, ""); // The chat handler sends the sender no copy.
+    assertEquals(summary(run.stderr), { sent: 2000, acked: 2000 });
+  }
+  assertEquals(received.map((f) => f.content), lines);
+  assert(received.every((f) => f.from === "ada" && f.session_id === bob.sessionId));
+});
+
+Deno.test("file mode reads standard input with '-'", async () => {
+  await using s = await startServer({ handler: echoHandler });
+  const run = await runMain(["client", "file", "-", ...tcpFlags(s)], {
+    stdin: "alpha\n  beta  \n\ngamma\nexit\ndelta\n",
+  });
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(linesOf(run.stdout), [
+    "Server received: alpha",
+    "Server received: beta",
+    "Server received: gamma",
+  ]);
+  assertEquals(summary(run.stderr), { sent: 3, acked: 3 });
+});
+
+Deno.test("file mode over a Unix socket (--unix)", async () => {
+  const opened: string[] = [];
+  await using s = await startServer({
+    handler: echoHandler,
+    onSessionOpen: (session) => opened.push(session.transport),
+  });
+  const run = await runMain(["client", "file", "-", "--unix", s.unix.path], {
+    stdin: "over unix\n",
+  });
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(linesOf(run.stdout), ["Server received: over unix"]);
+  assertEquals(opened, ["unix"]);
+});
+
+Deno.test("file mode sends --name, and --token / --token-file / CHAT_TOKEN to a server that requires one", async () => {
+  const names: string[] = [];
+  await using s = await startServer({
+    handler: echoHandler,
+    token: "sesame",
+    onSessionOpen: (session) => names.push(session.name),
+  });
+  const tokenFile = await writeInput(s, "token.txt", "sesame\n");
+  const ways: { args: string[]; env?: Record<string, string> }[] = [
+    { args: ["--token", "sesame", "--name", "ada"] },
+    { args: ["--token-file", tokenFile, "--name", "bob"] },
+    { args: ["--name", "cy"], env: { CHAT_TOKEN: "sesame" } },
+  ];
+  for (const { args, env } of ways) {
+    const run = await runMain(["client", "file", "-", ...tcpFlags(s), ...args], {
+      stdin: "knock knock\n",
+      env,
+    });
+    assertEquals(run.code, 0, `${args.join(" ")}: ${run.stderr}`);
+    assertEquals(linesOf(run.stdout), ["Server received: knock knock"]);
+  }
+  assertEquals(names, ["ada", "bob", "cy"]);
+});
+
+/** Answers each message with frames a chat server relays, to show how they print. */
+const showcase: MessageHandler = {
+  name: "showcase",
+  types: ["message"],
+  handle(frame, ctx) {
+    const ts = Date.now();
+    ctx.send({ type: "message", content: `hi, ${frame.content}`, from: "bot", ts });
+    ctx.send({ type: "message", content: "in the room", from: "bot", room: "lobby", ts });
+    ctx.ack({ content: "delivered", recipients: 0 });
+  },
+};
+
+Deno.test("file mode prints relayed messages as '<from>: <content>' and '[<room>] <from>: <content>'", async () => {
+  await using s = await startServer({ handler: showcase });
+  const run = await runMain(["client", "file", "-", ...tcpFlags(s)], { stdin: "ada\n" });
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(linesOf(run.stdout), ["bot: hi, ada", "[lobby] bot: in the room"]);
+});
+
+Deno.test("file mode prints what other sessions send it while it runs", async () => {
+  await using s = await startServer();
+  await using bob = await RawClient.session(s.tcp, { name: "bob" });
+  await bob.ackOf("hs");
+  // Standard input stays open until bob has spoken, so the file client is still there to hear.
+  const input = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = input.writable.getWriter();
+  const running = runMain(["client", "file", "-", "--name", "ada", ...tcpFlags(s)], {
+    stdin: input.readable,
+  });
+  try {
+    await writer.write(new TextEncoder().encode("ready\n"));
+    const ready = await bob.next("message");
+    assertEquals([ready.content, ready.from], ["ready", "ada"]);
+    await bob.say({ type: "message", content: "hello ada", to: "ada", id: 1 });
+    assertEquals((await bob.ackOf(1)).recipients, 1);
+    await bob.say({ type: "message", content: "hello everyone", id: 2 });
+    assertEquals((await bob.ackOf(2)).recipients, 1);
+  } finally {
+    await writer.close();
+  }
+  const run = await running;
+  assertEquals(run.code, 0, run.stderr);
+  const printed = linesOf(run.stdout);
+  assertEquals(printed.length, 2, run.stdout);
+  assert(/^bob( \(direct\))?: hello ada$/.test(printed[0]), printed[0]);
+  assertEquals(printed[1], "bob: hello everyone");
+  assertEquals(summary(run.stderr), { sent: 1, acked: 1 });
+});
