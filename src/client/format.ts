@@ -17,8 +17,7 @@ export function formatFrame(frame: Frame): string | null {
     case "message": {
       if (typeof frame.from !== "string") return content;
       const room = typeof frame.room === "string" ? `[${frame.room}] ` : "";
-      const direct = typeof frame.to === "string" && !room ? " (direct)" : "";
-      return `${room}${frame.from}${direct}: ${content}`;
+      return `${room}${frame.from}: ${content}`;
     }
     case "error":
       return `error (${String(frame.code)}): ${content}`;

@@ -220,7 +220,9 @@ export class Session implements SessionInfo, OutputQueueEvents {
       frame = parseFrame(bytes);
     } catch (error) {
       const chatError = error as ChatError;
-      if (this.#state === State.Handshake) return this.#refuse(chatError.code, chatError.message);
+      if (this.#state === State.Handshake) {
+        return this.#refuse(chatError.code, chatError.message, chatError.frameId);
+      }
       return this.fail(chatError);
     }
     if (this.#state === State.Handshake) return this.#handshake(frame);
@@ -280,19 +282,25 @@ export class Session implements SessionInfo, OutputQueueEvents {
     this.send({ type: "ack", content: "ok", ...fields, id: frameId });
   }
 
-  #refuse(code: ErrorCode, message: string): void {
-    this.send({ type: "error", code, content: message });
+  #refuse(code: ErrorCode, message: string, frameId: FrameId | undefined): void {
+    this.send(withId({ type: "error", code, content: message }, frameId));
     void this.end(code);
   }
 
   #handshake(frame: Frame): void {
     if (frame.type !== "session_ack") {
-      return this.#refuse("bad_session", `expected session_ack, got ${JSON.stringify(frame.type)}`);
+      return this.#refuse(
+        "bad_session",
+        `expected session_ack, got ${JSON.stringify(frame.type)}`,
+        frame.id,
+      );
     }
-    if (frame.session_id !== this.id) return this.#refuse("bad_session", "wrong session_id");
+    if (frame.session_id !== this.id) {
+      return this.#refuse("bad_session", "wrong session_id", frame.id);
+    }
     if (!this.#host.checkToken(frame.token)) {
       const why = frame.token === undefined ? "a token is required" : "wrong token";
-      return this.#refuse("unauthorized", why);
+      return this.#refuse("unauthorized", why, frame.id);
     }
     const registry = this.#host.registry;
     if (frame.name !== undefined) {

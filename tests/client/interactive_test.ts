@@ -1,0 +1,356 @@
+/**
+ * `chat client interactive`: the real program (`deno run main.ts`) against a
+ * real server started in the test, driven through a real pseudo-terminal
+ * (keys typed, the screen replayed) or with piped standard input.
+ *
+ * @module
+ */
+
+import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import { parseCommand, printable } from "../../src/client/interactive.ts";
+import type { SessionInfo } from "../../src/server/handler.ts";
+import type { CloseReason } from "../../src/server/options.ts";
+import { ChatServer } from "../../src/server/server.ts";
+import { RawClient, WAIT_MS } from "../helpers/raw_client.ts";
+import { startServer } from "../helpers/server.ts";
+import { ChatTerminal } from "../helpers/terminal.ts";
+
+const UP = "\x1b[A";
+const LEFT = "\x1b[D";
+const END = "\x1b[F";
+const CTRL_C = "\x03";
+const CTRL_D = "\x04";
+const CTRL_U = "\x15";
+
+/** The sessions a server saw end, and why; waits on them with a deadline. */
+class Closes {
+  readonly seen: { name: string; reason: CloseReason }[] = [];
+  #waiters: (() => void)[] = [];
+
+  readonly onSessionClose = (session: SessionInfo, reason: CloseReason): void => {
+    this.seen.push({ name: session.name, reason });
+    for (const wake of this.#waiters.splice(0)) wake();
+  };
+
+  /** Resolves with the reason the session called `name` ended. */
+  async of(name: string, ms = WAIT_MS): Promise<CloseReason> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const close = this.seen.find((c) => c.name === name);
+      if (close) return close.reason;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${name} did not end within ${ms} ms`);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        this.#waiters.push(resolve);
+        timer = setTimeout(resolve, left);
+      });
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A raw session that completed its handshake. */
+async function peer(to: Parameters<typeof RawClient.session>[0], name: string): Promise<RawClient> {
+  const client = await RawClient.session(to, { name });
+  await client.ackOf("hs");
+  return client;
+}
+
+function tcpArgs(port: number, ...more: string[]): string[] {
+  return ["--host", "127.0.0.1", "--port", String(port), ...more];
+}
+
+Deno.test("parseCommand understands the commands of CLI.md", () => {
+  assertEquals(parseCommand("  hello  world "), { kind: "message", text: "hello  world" });
+  assertEquals(parseCommand("   "), { kind: "empty" });
+  assertEquals(parseCommand("exit"), { kind: "quit" });
+  assertEquals(parseCommand("/quit"), { kind: "quit" });
+  assertEquals(parseCommand("/nick ada"), { kind: "nick", name: "ada" });
+  assertEquals(parseCommand("/nick"), { kind: "usage", text: "/nick NAME" });
+  assertEquals(parseCommand("/nick a b"), { kind: "usage", text: "/nick NAME" });
+  assertEquals(parseCommand("/who"), { kind: "who" });
+  assertEquals(parseCommand("/who lobby"), { kind: "who", room: "lobby" });
+  assertEquals(parseCommand("/join lobby"), { kind: "join", room: "lobby" });
+  assertEquals(parseCommand("/leave lobby"), { kind: "leave", room: "lobby" });
+  assertEquals(parseCommand("/msg bob hi  there"), { kind: "msg", to: "bob", text: "hi  there" });
+  assertEquals(parseCommand("/msg bob"), { kind: "usage", text: "/msg NAME TEXT" });
+  assertEquals(parseCommand("/room lobby hi"), { kind: "room", room: "lobby", text: "hi" });
+  assertEquals(parseCommand("/room"), { kind: "usage", text: "/room ROOM TEXT" });
+  assertEquals(parseCommand("/HELP"), { kind: "help" });
+  assertEquals(parseCommand("/frob x"), { kind: "unknown", name: "frob" });
+  assertEquals(parseCommand("//not a command"), { kind: "message", text: "/not a command" });
+});
+
+Deno.test("printable shows control characters instead of obeying them", () => {
+  assertEquals(printable("a\x1b[2Jb\tc\x7f\x9b"), "a^[[2Jb c^?\ufffd");
+  assertEquals(printable("héllo ✓ 日本"), "héllo ✓ 日本");
+});
+
+Deno.test("interactive: a typed line reaches another session; exit leaves cleanly", async () => {
+  const closes = new Closes();
+  await using s = await startServer({ onSessionClose: closes.onSessionClose });
+  await using bob = await peer(s.tcp, "bob");
+  await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port, "--name", "alice"), {
+    then: "stty -a",
+  });
+  await chat.waitForLastLine(">");
+  assert(chat.screen.lines.some((l) => l.startsWith("connected to tcp://127.0.0.1:")));
+
+  await chat.write("hello bob\r");
+  const got = await bob.next("message");
+  assertEquals([got.from, got.content], ["alice", "hello bob"]);
+  // The sent line stays on screen above a fresh prompt.
+  await chat.waitFor(
+    () => chat.screen.lines.includes("> hello bob") && chat.screen.lastLine === ">",
+    "the line sent, then a fresh prompt",
+  );
+
+  await chat.write("exit\r");
+  await chat.waitForText("exit status 0");
+  assertEquals(await closes.of("alice"), "disconnect");
+  // The terminal is back in its normal mode (line input and echo) for the shell.
+  await chat.waitForText(" icanon");
+  const modes = chat.stdout.slice(chat.stdout.indexOf("exit status 0"));
+  assert(/\sicanon\s/.test(modes) && /\secho\s/.test(modes), modes);
+  assertEquals((await chat.exited()).code, 0);
+});
+
+Deno.test("interactive: a message arrives above a half-typed line, which stays intact", async () => {
+  const closes = new Closes();
+  await using s = await startServer({ onSessionClose: closes.onSessionClose });
+  await using bob = await peer(s.tcp, "bob");
+  await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port, "--name", "alice"));
+  await chat.waitForLastLine(">");
+
+  await chat.write("half-typed");
+  await chat.waitForLastLine("> half-typed");
+  await chat.write(LEFT.repeat(3));
+  await chat.waitFor(() => chat.screen.cursor.col === 9, "the cursor after 'half-ty'");
+
+  await bob.say({ type: "message", content: "hi alice" });
+  await chat.waitForText("bob: hi alice");
+  await chat.waitForLastLine("> half-typed");
+  const lines = chat.screen.lines.filter((line) => line !== "");
+  assertEquals(lines.slice(-2), ["bob: hi alice", "> half-typed"]);
+  // The cursor is back where it was: typing goes on in the middle of the line.
+  await chat.waitFor(() => chat.screen.cursor.col === 9, "the cursor back after 'half-ty'");
+  assertEquals(chat.screen.cursorLine, "> half-typed");
+
+  await chat.write("X");
+  await chat.waitForLastLine("> half-tyXped");
+  await chat.write(`${END} done\r`);
+  const got = await bob.next("message");
+  assertEquals([got.from, got.content], ["alice", "half-tyXped done"]);
+
+  // Ctrl+C leaves cleanly, even with a line half typed.
+  await chat.write(`unsent${CTRL_C}`);
+  assertEquals((await chat.exited()).code, 0);
+  assertEquals(await closes.of("alice"), "disconnect");
+});
+
+Deno.test("interactive: /nick, /join, /room, /msg, /who and errors", async () => {
+  const closes = new Closes();
+  await using s = await startServer({ onSessionClose: closes.onSessionClose });
+  await using bob = await peer(s.tcp, "bob");
+  await using carol = await peer(s.unix, "carol");
+  await bob.say({ type: "join", content: "lobby", id: "j" });
+  await bob.ackOf("j");
+  await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port));
+  await chat.waitForLastLine(">");
+
+  await chat.write("/nick ada\r");
+  await chat.waitForText("you are now ada");
+  await chat.write("/join lobby\r");
+  await chat.waitForText("joined #lobby");
+
+  await chat.write("/room lobby hello room\r");
+  const room = await bob.next("message");
+  assertEquals([room.from, room.room, room.content], ["ada", "lobby", "hello room"]);
+
+  await chat.write("/msg carol psst\r");
+  const direct = await carol.next("message");
+  assertEquals([direct.from, direct.content], ["ada", "psst"]);
+  // Carol got no room message and bob no direct one: the next each sees is this broadcast.
+  await chat.write("to all\r");
+  assertEquals((await carol.next("message")).content, "to all");
+  assertEquals((await bob.next("message")).content, "to all");
+
+  await chat.write("/msg nobody hi\r");
+  await chat.waitForText("error (no_such_recipient): ");
+  assert(!chat.stdout.includes('"type"'), "errors are not shown as JSON");
+  await chat.write("/room kitchen hi\r");
+  await chat.waitForText("error (no_such_room): ");
+
+  await chat.write("/who lobby\r");
+  await chat.waitFor(
+    () =>
+      chat.screen.lines.some((l) => l.startsWith("ada (tcp in #lobby) ")) &&
+      chat.screen.lines.some((l) => l.startsWith("bob (tcp in #lobby) ")),
+    "ada and bob in the who list",
+  );
+  assert(!chat.screen.lines.some((l) => l.startsWith("carol")));
+
+  await chat.write("/frob\r");
+  await chat.waitForText("unknown command /frob; /help lists the commands");
+  await chat.write("/help\r");
+  await chat.waitForText("/msg NAME TEXT");
+
+  // Up recalls the lines sent, newest first.
+  await chat.write(UP);
+  await chat.waitForLastLine("> /help");
+  await chat.write(UP);
+  await chat.waitForLastLine("> /frob");
+  await chat.write(CTRL_U);
+  await chat.waitForLastLine(">");
+
+  // Ctrl+D on an empty line leaves cleanly.
+  await chat.write(CTRL_D);
+  assertEquals((await chat.exited()).code, 0);
+  assertEquals(await closes.of("ada"), "disconnect");
+});
+
+Deno.test("interactive with piped input: lines in order, commands, exit 0 at the end", async () => {
+  const closes = new Closes();
+  await using s = await startServer({ onSessionClose: closes.onSessionClose });
+  await using bob = await peer(s.unix, "bob");
+  await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port, "--name", "piper"), { pty: false });
+  const lines = Array.from({ length: 50 }, (_, i) => `line ${i + 1}`);
+  await chat.write(
+    [...lines, "", "/join lobby", "/room lobby in the room", "/who lobby", "/msg bob psst", ""]
+      .join("\n"),
+  );
+  await chat.closeInput();
+  for (const line of lines) assertEquals((await bob.next("message")).content, line);
+  assertEquals((await bob.next("message")).content, "psst"); // bob is not in the lobby
+  assertEquals((await chat.exited()).code, 0);
+  assertEquals(await closes.of("piper"), "disconnect");
+  assert(chat.stdout.startsWith("piper (tcp in #lobby) "), chat.stdout);
+  assert(!chat.stdout.includes(">"), "no prompt");
+});
+
+Deno.test("interactive with piped input: `exit` ends it, and later lines are not sent", async () => {
+  const closes = new Closes();
+  await using s = await startServer({ onSessionClose: closes.onSessionClose });
+  await using bob = await peer(s.tcp, "bob");
+  await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port, "--name", "piper"), { pty: false });
+  await chat.write("first\nexit\nnot sent\n");
+  assertEquals((await bob.next("message")).content, "first");
+  assertEquals((await chat.exited()).code, 0);
+  assertEquals(await closes.of("piper"), "disconnect");
+  await bob.say({ type: "who", id: "w" });
+  await bob.next("who"); // Anything piper had sent would have come before this.
+  assertEquals(bob.backlog.filter((f) => f.type === "message"), []);
+});
+
+Deno.test("interactive --no-reconnect exits 1 with one line when the server stops", async () => {
+  await using s = await startServer();
+  await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port, "--name", "solo", "--no-reconnect"), {
+    pty: false,
+  });
+  await chat.write("/who\n");
+  await chat.waitForText("solo (tcp) ");
+  await s.server.stop();
+  assertEquals((await chat.exited()).code, 1);
+  assertEquals(chat.stderr.trimEnd().split("\n"), [
+    `chat: lost the server at tcp://127.0.0.1:${s.tcp.port}: server shutting down`,
+  ]);
+});
+
+Deno.test("interactive reconnects to a restarted server and restores its name and rooms", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-reconnect-" });
+  await using _cleanup = {
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(dir, { recursive: true });
+    },
+  };
+  const path = `${dir}/chat.sock`;
+  const first = new ChatServer({ listen: [{ transport: "unix", path }] });
+  await using _first = { [Symbol.asyncDispose]: () => first.stop() };
+  await first.start();
+
+  await using chat = ChatTerminal.spawn(["--unix", path, "--name", "alice"]);
+  await chat.waitForLastLine(">");
+  await chat.write("/join lobby\r");
+  await chat.waitForText("joined #lobby");
+  await chat.write("/join kitchen\r");
+  await chat.waitForText("joined #kitchen");
+  await chat.write("half");
+  await chat.waitForLastLine("> half");
+
+  await first.stop();
+  await chat.waitForText("connection lost: server shutting down; reconnecting in 0.5 s (try 1)");
+  // Nobody listens yet: the next try waits twice as long, and says so.
+  await chat.waitForText("; retrying in 1 s (try 2)");
+  await chat.waitForLastLine("> half");
+
+  const closes = new Closes();
+  const second = new ChatServer({
+    listen: [{ transport: "unix", path }],
+    onSessionClose: closes.onSessionClose,
+  });
+  await using _second = { [Symbol.asyncDispose]: () => second.stop() };
+  await second.start();
+  await chat.waitForText(`reconnected to unix://${path} as alice, rejoined #lobby #kitchen`);
+  await chat.waitForLastLine("> half");
+
+  await using bob = await peer({ transport: "unix", path }, "bob");
+  await bob.say({ type: "who", id: "w" });
+  const who = (await bob.next("who")).content as { name: string; rooms: string[] }[];
+  const alice = who.find((entry) => entry.name === "alice");
+  assertEquals(alice?.rooms.toSorted(), ["kitchen", "lobby"]);
+
+  await bob.say({ type: "join", content: "lobby", id: "j" });
+  await bob.ackOf("j");
+  await bob.say({ type: "message", room: "lobby", content: "welcome back" });
+  await chat.waitForText("[lobby] bob: welcome back");
+  await chat.waitForLastLine("> half");
+  await chat.write(" and whole\r");
+  assertEquals((await bob.next("message")).content, "half and whole");
+
+  await chat.write("/quit\r");
+  assertEquals((await chat.exited()).code, 0);
+  assertEquals(await closes.of("alice"), "disconnect");
+});
+
+Deno.test("interactive exits 1 with one line when the first connection fails", async (t) => {
+  await t.step("unreachable", async () => {
+    const dir = await Deno.makeTempDir({ prefix: "chat-nobody-" });
+    try {
+      await using chat = ChatTerminal.spawn(["--unix", `${dir}/none.sock`], { pty: false });
+      assertEquals((await chat.exited()).code, 1);
+      assertEquals(chat.stderr.trimEnd().split("\n"), [
+        `chat: cannot connect to unix://${dir}/none.sock: no such file or directory`,
+      ]);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+  await t.step("refused (unauthorized), behind a terminal", async () => {
+    await using s = await startServer({ token: "sesame" });
+    await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port, "--token", "wrong"));
+    assertEquals((await chat.exited()).code, 1);
+    const lines = chat.screen.lines.filter((l) => l !== "");
+    assertEquals(lines.length, 1, chat.stdout);
+    assert(lines[0].includes("unauthorized"), lines[0]);
+  });
+  await t.step("refused (server_full)", async () => {
+    await using s = await startServer({ maxClients: 1 });
+    await using _bob = await peer(s.tcp, "bob");
+    await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port), { pty: false });
+    assertEquals((await chat.exited()).code, 1);
+    const lines = chat.stderr.trimEnd().split("\n");
+    assertEquals(lines.length, 1, chat.stderr);
+    assert(lines[0].includes("server_full"), lines[0]);
+  });
+});
+
+Deno.test("interactive: Ctrl+C while the handshake is pending leaves at once, status 0", async () => {
+  // A server that accepts and then says nothing: the client waits for session_init.
+  using listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  await using chat = ChatTerminal.spawn(tcpArgs(listener.addr.port));
+  using _conn = await listener.accept();
+  // The terminal is still in its normal mode: Ctrl+C is a SIGINT.
+  await chat.write(CTRL_C);
+  assertEquals((await chat.exited(5000)).code, 0);
+});
