@@ -70,8 +70,8 @@ export {
 export { listen } from "./src/transport/listen.ts";
 export { connect } from "./src/transport/connect.ts";
 export {
-  type ConnectOptions,
   type Connection,
+  type ConnectOptions,
   type Listener,
   type ListenOptions,
   TransportError,
