@@ -155,7 +155,8 @@ Deno.test("ChatServer closes a connection whose first frame is not session_ack, 
     await using client = await RawClient.connect(i % 2 ? s.unix : s.tcp);
     const init = await client.next("session_init");
     await client.send({ ...frame, session_id: init.session_id as string });
-    const error = await expectErrorClosed(client, "bad_session", undefined);
+    // The error echoes the id of the offending frame, when it had one.
+    const error = await expectErrorClosed(client, "bad_session", frame.id);
     strictEqual(error.session_id, init.session_id);
   }
   strictEqual(s.server.sessions.length, 0);
@@ -209,7 +210,7 @@ Deno.test("ChatServer closes a session_ack without the right token, with unautho
   for (const to of both(s)) {
     for (const token of [undefined, "wrong", "s3cret2", ""]) {
       await using client = await RawClient.session(to, { name: "mallory", token });
-      await expectErrorClosed(client, "unauthorized");
+      await expectErrorClosed(client, "unauthorized", "hs");
     }
   }
   assertEquals(opened, []);
