@@ -70,16 +70,44 @@ export function nonEmpty(flag: string, value: string): string {
   return value;
 }
 
-/** Reads a token file, without its trailing newline; a missing file is a usage error. */
-export function readTokenFile(path: string): string {
-  let text: string;
+/**
+ * Reads a file named by `--flag`. A file that cannot be read (missing, a
+ * folder, no access) is a usage error, like any other bad argument; a
+ * permission Deno was not given is not: it propagates as it is.
+ */
+export function readArgFile(flag: string, path: string): string {
   try {
-    text = Deno.readTextFileSync(path);
+    return Deno.readTextFileSync(path);
   } catch (error) {
+    if (error instanceof Deno.errors.NotCapable) throw error;
     const reason = error instanceof Deno.errors.NotFound
       ? "no such file"
-      : (error as Error).message;
-    throw new UsageError(`--token-file: cannot read ${path}: ${reason}`);
+      : error instanceof Deno.errors.IsADirectory
+      ? "is a directory"
+      : error instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : (error as Error).message.split("\n")[0];
+    throw new UsageError(`--${flag}: cannot read ${path}: ${reason}`);
   }
-  return text.replace(/\r?\n$/, "");
+}
+
+/** Reads a token file, without its trailing newline; a missing file is a usage error. */
+export function readTokenFile(path: string): string {
+  return readArgFile("token-file", path).replace(/\r?\n$/, "");
+}
+
+/** What a PEM file given to a TLS flag must hold. */
+export type PemKind = "certificate" | "private key";
+
+/**
+ * Reads a PEM file given to a TLS flag; a file that cannot be read, or
+ * holds no PEM block of the `kind` wanted, is a usage error.
+ */
+export function readPemFile(flag: string, path: string, kind: PemKind): string {
+  const text = readArgFile(flag, path);
+  const block = kind === "certificate"
+    ? /-----BEGIN (X509 |TRUSTED )?CERTIFICATE-----/
+    : /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/;
+  if (!block.test(text)) throw new UsageError(`--${flag}: ${path} holds no PEM ${kind}`);
+  return text;
 }

@@ -206,7 +206,7 @@ export class ChatClient implements AsyncIterable<Frame> {
       );
     }
     frame.session_id = this.sessionId;
-    this.#queue!.push(encodeFrame(frame));
+    this.#queue!.pushText(JSON.stringify(frame));
   }
 
   /**

@@ -113,6 +113,17 @@ export class FrameDecoder {
           continue;
         case Mode.Nested:
           if (this.#inString) {
+            if (!this.#escaped && byte !== QUOTE && byte !== BACKSLASH && byte !== LF) {
+              // The hot path: skip ordinary string bytes in a tight loop.
+              let j = i + 1;
+              while (j < n) {
+                const next = chunk[j];
+                if (next === QUOTE || next === BACKSLASH || next === LF) break;
+                j++;
+              }
+              i = j - 1;
+              continue;
+            }
             // A raw line feed is never part of a JSON string, even after a backslash: it ends the frame.
             if (byte === LF) {
               if (!this.#finish(chunk, start, i, frames)) return frames;

@@ -7,7 +7,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { ChatError, type ErrorCode } from "../protocol/errors.ts";
-import { encodeFrame, encodeSessionId, type SplicedFrame } from "../protocol/encode.ts";
+import { encodeSessionId, type SplicedFrame } from "../protocol/encode.ts";
 import { FrameDecoder } from "../protocol/frame_decoder.ts";
 import {
   type Frame,
@@ -152,7 +152,7 @@ export class Session implements SessionInfo, OutputQueueEvents {
   /** Queues a frame for this session, with its `session_id`. */
   send(frame: Frame): boolean {
     frame.session_id = this.id;
-    return this.#queue.push(encodeFrame(frame));
+    return this.#queue.pushText(JSON.stringify(frame));
   }
 
   /** Queues a frame encoded once for many receivers. */

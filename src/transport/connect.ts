@@ -1,13 +1,13 @@
 /**
- * Connecting to a server over TCP (every address the host resolves to) or
- * a Unix socket, promptly or not at all.
+ * Connecting to a server over TCP (every address the host resolves to),
+ * TLS over TCP, or a Unix socket, promptly or not at all.
  *
  * @module
  */
 
 import { lookup } from "node:dns/promises";
 import { describe, tcpUrl } from "./listen.ts";
-import { type ConnectOptions, TransportError } from "./types.ts";
+import { type ConnectOptions, type TlsClientOptions, TransportError } from "./types.ts";
 
 /** How long a connection attempt may take, in milliseconds. */
 export const CONNECT_TIMEOUT_MS = 10_000;
@@ -23,6 +23,11 @@ export function connectUrl(to: ConnectOptions): string {
  * Connects to a server. For TCP it tries every address the host name
  * resolves to, in order, so `localhost` reaches a server on `127.0.0.1` or
  * `::1` alike. Errors are {@linkcode TransportError}s with a one-line message.
+ *
+ * With `tls`, the TLS handshake completes before it resolves: the server's
+ * certificate must chain to Deno's root store or to one of `tls.caCerts`,
+ * and be valid for the host name given (not for the address it resolved
+ * to); else it rejects, saying why.
  */
 export async function connect(
   to: ConnectOptions,
@@ -44,13 +49,16 @@ export async function connect(
     }
     let lastError: unknown;
     for (const address of addresses) {
+      let conn: Deno.TcpConn;
       try {
-        const conn = await Deno.connect({ transport: "tcp", hostname: address, port });
+        conn = await Deno.connect({ transport: "tcp", hostname: address, port });
         conn.setNoDelay(true);
-        return conn;
       } catch (error) {
         lastError = error;
+        continue;
       }
+      // A certificate refused is the server's answer, not a reason to try the next address.
+      return to.tls ? await startTls(conn, hostname, to.tls, url) : conn;
     }
     throw lastError;
   };
@@ -72,4 +80,48 @@ export async function connect(
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Runs the TLS handshake over `conn`, checking the certificate against `hostname`. */
+async function startTls(
+  conn: Deno.TcpConn,
+  hostname: string,
+  tls: TlsClientOptions,
+  url: string,
+): Promise<Deno.TlsConn> {
+  let secure: Deno.TlsConn | undefined;
+  try {
+    secure = await Deno.startTls(conn, { hostname, caCerts: tls.caCerts });
+    await secure.handshake();
+    return secure;
+  } catch (error) {
+    try {
+      (secure ?? conn).close();
+    } catch {
+      // Already closed.
+    }
+    throw new TransportError(`cannot connect to ${url}: ${describeTlsFailure(error, hostname)}`, {
+      cause: error,
+    });
+  }
+}
+
+/** A one-line reason for a failed TLS handshake, from rustls's wording. */
+function describeTlsFailure(error: unknown, hostname: string): string {
+  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  if (/UnknownIssuer/i.test(message)) {
+    return "TLS: the server's certificate is not signed by a trusted CA (unknown issuer)";
+  }
+  if (/not valid for name/i.test(message)) {
+    return `TLS: the server's certificate is not valid for ${hostname}`;
+  }
+  if (/Expired/i.test(message)) return "TLS: the server's certificate has expired";
+  if (/NotValidYet/i.test(message)) return "TLS: the server's certificate is not valid yet";
+  if (/corrupt message|InvalidContentType|not a TLS|wrong version/i.test(message)) {
+    return "TLS: the server did not answer in TLS (is it serving plain TCP?)";
+  }
+  if (error instanceof Deno.errors.UnexpectedEof || /eof|closed|reset/i.test(message)) {
+    return "TLS: the server closed the connection during the handshake";
+  }
+  return `TLS handshake failed: ${message}`;
 }

@@ -1,6 +1,7 @@
 /**
- * A session's outbound queue: frames are gathered during a tick and written
- * as one buffer, and the unsent byte count is what `--max-queue` limits.
+ * A session's outbound queue: frames are encoded straight into one buffer
+ * during a tick and written with a single write, and the unsent byte count
+ * is what `--max-queue` limits.
  *
  * @module
  */
@@ -15,16 +16,37 @@ export interface OutputQueueEvents {
   onWriteError(error: unknown): void;
 }
 
+const encoder = new TextEncoder();
+const LF = 0x0a;
+
+/** The size of a pooled buffer; a tick that queues more gets a larger one of its own. */
+const SLAB = 16 * 1024;
+/** How many free slabs are kept for reuse, across all queues. */
+const POOL_MAX = 256;
+const pool: Uint8Array[] = [];
+
+function takeBuffer(size: number): Uint8Array {
+  if (size <= SLAB) return pool.pop() ?? new Uint8Array(SLAB);
+  return new Uint8Array(size);
+}
+
+function returnBuffer(buffer: Uint8Array): void {
+  if (buffer.length === SLAB && pool.length < POOL_MAX) pool.push(buffer);
+}
+
 /**
  * One outbound buffer per connection, flushed once per tick (a microtask
- * after the frames of one read were handled) as a single write.
+ * after the frames of one read were handled) as a single write. An idle
+ * queue holds no buffer: buffers come from a shared pool while there is
+ * something to send, and go back once it is written.
  */
 export class OutputQueue {
   #conn: Connection;
   #limit: number;
   #events: OutputQueueEvents;
-  #parts: Uint8Array[] = [];
-  #partBytes = 0;
+  /** Bytes queued since the last flush, in `#buffer[0, #length)`. */
+  #buffer: Uint8Array | undefined;
+  #length = 0;
   #unsent = 0;
   #scheduled = false;
   #writing = false;
@@ -51,17 +73,34 @@ export class OutputQueue {
     if (this.#closed) return false;
     let size = 0;
     for (const part of parts) size += part.length;
-    if (this.#unsent + size > this.#limit) {
-      this.#events.onOverflow();
-      return false;
+    if (this.#unsent + size > this.#limit) return this.#overflow();
+    const buffer = this.#reserve(size);
+    for (const part of parts) {
+      buffer.set(part, this.#length);
+      this.#length += part.length;
     }
-    for (const part of parts) this.#parts.push(part);
-    this.#partBytes += size;
-    this.#unsent += size;
-    if (!this.#scheduled && !this.#writing) {
-      this.#scheduled = true;
-      queueMicrotask(() => this.#flush());
+    this.#queued(size);
+    return true;
+  }
+
+  /** Queues a JSON text as one frame (UTF-8 and a line feed), like {@linkcode OutputQueue.push}. */
+  pushText(json: string): boolean {
+    if (this.#closed) return false;
+    // ASCII takes a byte per UTF-16 unit, UTF-8 at most 3; the line feed one more.
+    let buffer = this.#reserve(json.length + 1);
+    let { read, written } = encoder.encodeInto(
+      json,
+      buffer.subarray(this.#length, buffer.length - 1),
+    );
+    if (read < json.length) {
+      buffer = this.#reserve(3 * json.length + 1);
+      ({ written } = encoder.encodeInto(json, buffer.subarray(this.#length, buffer.length - 1)));
     }
+    const size = written + 1;
+    if (this.#unsent + size > this.#limit) return this.#overflow();
+    buffer[this.#length + written] = LF;
+    this.#length += size;
+    this.#queued(size);
     return true;
   }
 
@@ -74,22 +113,56 @@ export class OutputQueue {
   /** Stops writing; what is unsent is dropped. */
   close(): void {
     this.#closed = true;
-    this.#parts = [];
+    // The pending buffer is not being written (a batch in flight is not in #buffer).
+    if (this.#buffer) returnBuffer(this.#buffer);
+    this.#buffer = undefined;
+    this.#length = 0;
     this.#settle();
+  }
+
+  #overflow(): false {
+    this.#events.onOverflow();
+    return false;
+  }
+
+  /** The current buffer, with room for `size` more bytes. */
+  #reserve(size: number): Uint8Array {
+    const buffer = this.#buffer;
+    if (buffer && this.#length + size <= buffer.length) return buffer;
+    const grown = takeBuffer(Math.max(this.#length + size, buffer ? 2 * buffer.length : 0));
+    if (buffer) {
+      grown.set(buffer.subarray(0, this.#length));
+      returnBuffer(buffer);
+    }
+    return this.#buffer = grown;
+  }
+
+  #queued(size: number): void {
+    this.#unsent += size;
+    if (!this.#scheduled && !this.#writing) {
+      this.#scheduled = true;
+      queueMicrotask(() => this.#flush());
+    }
   }
 
   async #flush(): Promise<void> {
     this.#scheduled = false;
     this.#writing = true;
+    let batch: Uint8Array | undefined;
     try {
-      while (this.#partBytes > 0 && !this.#closed) {
-        const batch = this.#take();
+      while (this.#length > 0 && !this.#closed) {
+        batch = this.#buffer!;
+        const length = this.#length;
+        this.#buffer = undefined;
+        this.#length = 0;
         let offset = 0;
-        while (offset < batch.length) {
-          const written = await this.#conn.write(batch.subarray(offset));
+        while (offset < length) {
+          const written = await this.#conn.write(batch.subarray(offset, length));
           offset += written;
           this.#unsent -= written;
         }
+        returnBuffer(batch);
+        batch = undefined;
       }
     } catch (error) {
       if (!this.#closed) this.#events.onWriteError(error);
@@ -97,22 +170,6 @@ export class OutputQueue {
       this.#writing = false;
       if (this.#unsent === 0 || this.#closed) this.#settle();
     }
-  }
-
-  /** Takes every queued part as one buffer. */
-  #take(): Uint8Array {
-    const parts = this.#parts;
-    const total = this.#partBytes;
-    this.#parts = [];
-    this.#partBytes = 0;
-    if (parts.length === 1) return parts[0];
-    const batch = new Uint8Array(total);
-    let offset = 0;
-    for (const part of parts) {
-      batch.set(part, offset);
-      offset += part.length;
-    }
-    return batch;
   }
 
   #settle(): void {

@@ -29,14 +29,37 @@ export interface Listener {
   close(): Promise<void>;
 }
 
-/** Where a server listens: TCP on a host and port, or a Unix socket path. */
+/** A server's TLS certificate chain and private key, both PEM text. */
+export interface TlsServerOptions {
+  /** The certificate chain, PEM (the server's certificate first). */
+  cert: string;
+  /** The private key of the certificate, PEM. */
+  key: string;
+}
+
+/** How a client checks a TLS server. */
+export interface TlsClientOptions {
+  /**
+   * CA certificates (PEM) to trust besides Deno's root store. The server's
+   * certificate must also be valid for the host name connected to.
+   */
+  caCerts?: string[];
+}
+
+/**
+ * Where a server listens: TCP on a host and port (with `tls`: TLS over
+ * it), or a Unix socket path.
+ */
 export type ListenOptions =
-  | { transport: "tcp"; hostname?: string; port?: number }
+  | { transport: "tcp"; hostname?: string; port?: number; tls?: TlsServerOptions }
   | { transport: "unix"; path: string; mode?: number };
 
-/** Where a client connects: TCP on a host and port, or a Unix socket path. */
+/**
+ * Where a client connects: TCP on a host and port (with `tls`: TLS over
+ * it), or a Unix socket path.
+ */
 export type ConnectOptions =
-  | { transport: "tcp"; hostname?: string; port?: number }
+  | { transport: "tcp"; hostname?: string; port?: number; tls?: TlsClientOptions }
   | { transport: "unix"; path: string };
 
 /** A failure to listen or connect, with a one-line message for the user. */
