@@ -41,6 +41,11 @@ export async function main(args: string[]): Promise<number> {
       console.error(`chat: ${error.message}`);
       return 1;
     }
+    if (error instanceof Deno.errors.NotCapable) {
+      // Run with fewer permissions than the README names: one line, not a stack.
+      console.error(`chat: missing permission: ${error.message.split("\n")[0]}`);
+      return 1;
+    }
     throw error;
   }
 }

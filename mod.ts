@@ -74,6 +74,8 @@ export {
   type ConnectOptions,
   type Listener,
   type ListenOptions,
+  type TlsClientOptions,
+  type TlsServerOptions,
   TransportError,
   type TransportKind,
 } from "./src/transport/types.ts";

@@ -12,7 +12,7 @@ import { readLines } from "../client/lines.ts";
 import { DEFAULT_HOST, DEFAULT_PORT } from "../transport/listen.ts";
 import { CLIENT_FILE_HELP, CLIENT_HELP, CLIENT_INTERACTIVE_HELP } from "./help.ts";
 import { parse } from "./parse.ts";
-import { nonEmpty, parseInteger, readTokenFile, UsageError } from "./usage.ts";
+import { nonEmpty, parseInteger, readPemFile, readTokenFile, UsageError } from "./usage.ts";
 
 const FLAGS = {
   host: { type: "string" },
@@ -21,6 +21,8 @@ const FLAGS = {
   name: { type: "string" },
   token: { type: "string" },
   "token-file": { type: "string" },
+  tls: { type: "boolean" },
+  "tls-ca": { type: "string" },
   "no-reconnect": { type: "boolean" },
 } as const;
 
@@ -54,11 +56,20 @@ export function parseClientArgs(
     v[name] === undefined ? undefined : nonEmpty(name, v[name] as string);
 
   const unix = str("unix");
+  const tlsCa = str("tls-ca");
+  // --tls-ca implies --tls: a CA to trust only means something for TLS.
+  const tls = v.tls === true || tlsCa !== undefined;
+  if (tls && unix !== undefined) {
+    throw new UsageError(`--${tlsCa === undefined ? "tls" : "tls-ca"} is for TCP, not --unix`, help);
+  }
   const client: ClientOptions = unix !== undefined ? { to: { transport: "unix", path: unix } } : {
     to: {
       transport: "tcp",
       hostname: str("host") ?? DEFAULT_HOST,
       port: v.port === undefined ? DEFAULT_PORT : parseInteger("port", str("port")!, 1, 65535),
+      ...tls && {
+        tls: tlsCa === undefined ? {} : { caCerts: [readPemFile("tls-ca", tlsCa, "certificate")] },
+      },
     },
   };
   const name = str("name");
@@ -104,7 +115,7 @@ async function openSource(source: string): Promise<ReadableStream<Uint8Array>> {
     }
     return file.readable;
   } catch (error) {
-    if (error instanceof UsageError) throw error;
+    if (error instanceof UsageError || error instanceof Deno.errors.NotCapable) throw error;
     const reason = error instanceof Deno.errors.NotFound
       ? "no such file"
       : (error as Error).message;

@@ -29,6 +29,9 @@ Where to listen:
   --port PORT                   TCP port, 0 for a free one (default 9999)
   --unix PATH                   Unix domain socket path
   --unix-mode MODE              octal permission bits of the socket file (default 600)
+  --tls-cert FILE               serve TLS on the TCP listener with this PEM certificate
+                                (chain); needs --tls-key (the Unix socket stays plain)
+  --tls-key FILE                the PEM private key of --tls-cert
 
 Sessions:
   --handler chat|echo           message handler (default chat)
@@ -46,17 +49,22 @@ Logs (standard error):
   --log-level debug|info|warn|error   least severe level written (default info)
   --log-format text|json              one line per event (default text)
 
-Seconds may be fractional (0.5). SIGINT or SIGTERM: clean shutdown, exit 0.`;
+Seconds may be fractional (0.5). SIGINT or SIGTERM: clean shutdown, exit 0.
+A --token-file, --tls-cert or --tls-key that cannot be read is a usage error (exit 2).`;
 
 const CONNECT_FLAGS = `Where to connect:
   --host HOST            TCP host (default localhost; every address it resolves to is tried)
   --port PORT            TCP port (default 9999)
   --unix PATH            Unix domain socket path (instead of TCP)
+  --tls                  connect with TLS (TCP only); the server's certificate must be
+                         valid for --host and signed by a trusted CA
+  --tls-ca FILE          also trust this PEM CA certificate (implies --tls; without it
+                         only Deno's root store is trusted); a certificate not trusted: exit 1
 
 Session:
   --name NAME            display name (default: the server's guest name)
   --token TOKEN          token the server requires (also CHAT_TOKEN)
-  --token-file FILE      read the token from FILE`;
+  --token-file FILE      read the token from FILE (trailing newline ignored)`;
 
 /** `chat client --help`. */
 export const CLIENT_HELP = `Usage:

@@ -19,6 +19,7 @@ import {
   parseInteger,
   parseMode,
   parseSeconds,
+  readPemFile,
   readTokenFile,
   RuntimeError,
   UsageError,
@@ -33,6 +34,8 @@ const FLAGS = {
   handler: { type: "string" },
   token: { type: "string" },
   "token-file": { type: "string" },
+  "tls-cert": { type: "string" },
+  "tls-key": { type: "string" },
   "max-frame": { type: "string" },
   "max-clients": { type: "string" },
   "max-queue": { type: "string" },
@@ -85,11 +88,26 @@ function parseFlags(
   const unix = str("unix");
   const host = str("host");
   const port = str("port");
-  if (unix === undefined || host !== undefined || port !== undefined) {
+  const tlsCert = str("tls-cert");
+  const tlsKey = str("tls-key");
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) {
+    throw new UsageError("--tls-cert and --tls-key go together: give both", HELP);
+  }
+  const tcp = unix === undefined || host !== undefined || port !== undefined;
+  if (tlsCert !== undefined && !tcp) {
+    throw new UsageError("--tls-cert serves TLS on TCP: add --port or --host to --unix", HELP);
+  }
+  if (tcp) {
     listen.push({
       transport: "tcp",
       hostname: host ?? DEFAULT_HOST,
       port: port === undefined ? DEFAULT_PORT : parseInteger("port", port, 0, 65535),
+      ...tlsCert !== undefined && {
+        tls: {
+          cert: readPemFile("tls-cert", tlsCert, "certificate"),
+          key: readPemFile("tls-key", tlsKey!, "private key"),
+        },
+      },
     });
   }
   if (unix !== undefined) {
@@ -164,6 +182,9 @@ export async function runServer(args: string[]): Promise<number> {
   const onSignal = () => stopped.resolve();
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   for (const address of addresses) console.error(`listening on ${address}`);
+  command.options.listen?.forEach((listen, i) => {
+    if (listen.transport === "tcp" && listen.tls) log.info("TLS on {url}", { url: addresses[i] });
+  });
   log.info("handler {handler}, max {maxClients} clients", {
     handler: command.options.handler?.name,
     maxClients: command.options.maxClients ?? 10000,

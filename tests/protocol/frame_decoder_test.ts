@@ -232,9 +232,10 @@ Deno.test("FrameDecoder property: any frames, separators and chunking decode to 
         const texts = feed(decoder, split(encoder.encode(stream), cuts));
         strictEqual(texts.length, items.length);
         deepStrictEqual(texts, sent);
+        // JSON has no -0: compare with what the sent text means, not the generated value.
         deepStrictEqual(
           texts.map((t) => JSON.parse(t)),
-          items.map(([frame]) => frame),
+          sent.map((t) => JSON.parse(t)),
         );
         strictEqual(decoder.tooLarge, false);
         strictEqual(decoder.buffered, 0);
