@@ -52,6 +52,7 @@ export class ServerProcess implements AsyncDisposable {
     const args = kind === "chat"
       ? [
         "run",
+        ...(Deno.env.get("CHAT_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
         "--allow-net",
         "--allow-read",
         "--allow-write",

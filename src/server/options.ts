@@ -15,6 +15,7 @@ export type CloseReason =
   | "peer_closed"
   | "shutdown"
   | "write_failed"
+  | "internal_error"
   | import("../protocol/errors.ts").ErrorCode;
 
 /** Settings of a {@linkcode ChatServer}; every one has a default. */

@@ -34,9 +34,7 @@ export class ChatServer {
   #options: ServerOptions;
   #host: Host;
   #listeners: Listener[] = [];
-  #live = new Set<Session>();
   #tasks = new Set<Promise<void>>();
-  #allGone: PromiseWithResolvers<void> | undefined;
   #sweeper: ReturnType<typeof setInterval> | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -53,7 +51,7 @@ export class ChatServer {
 
   /** How many connections are open, handshake or not. */
   get connectionCount(): number {
-    return this.#live.size;
+    return this.#host.live.size;
   }
 
   /** The sessions that completed their handshake. */
@@ -92,20 +90,17 @@ export class ChatServer {
   }
 
   async #shutdown(reason: string): Promise<void> {
-    log.info("shutting down: {sessions} sessions", { sessions: this.#live.size });
+    log.info("shutting down: {sessions} sessions", { sessions: this.#host.live.size });
     clearInterval(this.#sweeper);
     await Promise.all(this.#listeners.map((listener) => listener.close()));
     const ending: Promise<void>[] = [];
-    for (const session of this.#live) {
+    for (const session of this.#host.live) {
       session.send({ type: "disconnect", content: reason });
       ending.push(session.end("shutdown"));
     }
     await Promise.all(ending);
     // Wait until every session's read loop has returned.
-    if (this.#live.size > 0) {
-      this.#allGone = Promise.withResolvers();
-      await this.#allGone.promise;
-    }
+    await this.#host.allGone();
     while (this.#tasks.size > 0) await Promise.all(this.#tasks);
     log.info("stopped");
   }
@@ -123,24 +118,19 @@ export class ChatServer {
         conn.close();
         continue;
       }
-      if (this.#live.size >= this.#host.maxClients) {
+      if (this.#host.live.size >= this.#host.maxClients) {
         this.#track(refuseFull(conn));
         continue;
       }
       const session = new Session(this.#host, conn, listener.transport);
-      this.#live.add(session);
-      session.run().then(() => this.#forget(session));
+      this.#host.live.add(session);
+      session.run();
     }
-  }
-
-  #forget(session: Session): void {
-    this.#live.delete(session);
-    if (this.#live.size === 0) this.#allGone?.resolve();
   }
 
   #sweep(): void {
     const now = Date.now();
-    for (const session of this.#live) if (now > session.deadline) session.expire();
+    for (const session of this.#host.live) if (now > session.deadline) session.expire();
   }
 }
 
@@ -160,6 +150,9 @@ async function refuseFull(conn: Connection): Promise<void> {
 /** What sessions share: settings, the registry, the handler and the relay. */
 class Host implements SessionHost {
   readonly registry: Registry<Session> = new Registry();
+  /** Every open connection, handshake or not, until its read loop returns. */
+  readonly live: Set<Session> = new Set();
+  #allGone: PromiseWithResolvers<void> | undefined;
   readonly handler: MessageHandler;
   readonly maxFrame: number;
   readonly maxQueue: number;
@@ -199,6 +192,18 @@ class Host implements SessionHost {
 
   opened(session: Session): void {
     this.#options.onSessionOpen?.(session);
+  }
+
+  finished(session: Session): void {
+    this.live.delete(session);
+    if (this.live.size === 0) this.#allGone?.resolve();
+  }
+
+  /** Resolves once every connection's read loop has returned. */
+  allGone(): Promise<void> {
+    if (this.live.size === 0) return Promise.resolve();
+    this.#allGone ??= Promise.withResolvers();
+    return this.#allGone.promise;
   }
 
   closed(session: Session, reason: CloseReason, registered: boolean): void {

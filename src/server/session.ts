@@ -26,7 +26,7 @@ import type { Registry } from "./registry.ts";
 const log = getLogger(["chat", "session"]);
 
 /** The smallest and largest read buffer: small while idle, grown for bulk input. */
-const READ_MIN = 512;
+const READ_MIN = 256;
 const READ_MAX = 64 * 1024;
 
 /** What a session needs of its server. */
@@ -50,6 +50,8 @@ export interface SessionHost {
   opened(session: Session): void;
   /** The session ended. */
   closed(session: Session, reason: CloseReason, ready: boolean): void;
+  /** The session's read loop returned: nothing of it is left running. */
+  finished(session: Session): void;
 }
 
 const enum State {
@@ -113,8 +115,22 @@ export class Session implements SessionInfo, OutputQueueEvents {
     return this.#state === State.Ready;
   }
 
-  /** Sends `session_init`, then reads and handles frames until the connection ends. */
+  /**
+   * Sends `session_init`, then reads and handles frames until the connection
+   * ends. Never rejects: a fault in one session closes that session alone.
+   */
   async run(): Promise<void> {
+    try {
+      await this.#readLoop();
+    } catch (error) {
+      log.error("session {session_id} failed: {error}", { ...this.#logProps(), error });
+      this.#destroy("internal_error");
+    }
+    await this.#ending;
+    this.#host.finished(this);
+  }
+
+  async #readLoop(): Promise<void> {
     log.debug("connection {session_id} opened on {transport}", this.#logProps());
     this.send({
       type: "session_init",
@@ -146,7 +162,6 @@ export class Session implements SessionInfo, OutputQueueEvents {
         buffer = new Uint8Array(buffer.length * 4);
       }
     }
-    await this.#ending;
   }
 
   /** Queues a frame for this session, with its `session_id`. */

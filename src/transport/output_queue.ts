@@ -20,9 +20,9 @@ const encoder = new TextEncoder();
 const LF = 0x0a;
 
 /** The size of a pooled buffer; a tick that queues more gets a larger one of its own. */
-const SLAB = 16 * 1024;
+const SLAB = 8 * 1024;
 /** How many free slabs are kept for reuse, across all queues. */
-const POOL_MAX = 256;
+const POOL_MAX = 64;
 const pool: Uint8Array[] = [];
 
 function takeBuffer(size: number): Uint8Array {
