@@ -9,6 +9,8 @@
  * @module
  */
 
+import { PERMISSIONS } from "../src/cli/permissions.ts";
+
 /** Every target that `deno task compile` builds when given none. */
 export const TARGETS = [
   "x86_64-unknown-linux-gnu",
@@ -21,8 +23,8 @@ export const TARGETS = [
 /** One `deno compile` target. */
 export type Target = (typeof TARGETS)[number];
 
-/** The permissions the compiled `chat` runs with. */
-export const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+/** The permissions the compiled `chat` runs with: the same as `deno task chat`. */
+export { PERMISSIONS };
 
 /** The repository root (where `main.ts` and `deno.json` are). */
 export const ROOT: string = new URL("..", import.meta.url).pathname;

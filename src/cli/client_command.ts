@@ -54,13 +54,25 @@ export function parseClientArgs(
   }
   const str = (name: keyof typeof FLAGS) =>
     v[name] === undefined ? undefined : nonEmpty(name, v[name] as string);
+  /** Reads a file named by a flag; its usage error points at this mode's help. */
+  const readFile = <T>(read: () => T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof UsageError) throw new UsageError(error.message, help);
+      throw error;
+    }
+  };
 
   const unix = str("unix");
   const tlsCa = str("tls-ca");
   // --tls-ca implies --tls: a CA to trust only means something for TLS.
   const tls = v.tls === true || tlsCa !== undefined;
   if (tls && unix !== undefined) {
-    throw new UsageError(`--${tlsCa === undefined ? "tls" : "tls-ca"} is for TCP, not --unix`, help);
+    throw new UsageError(
+      `--${tlsCa === undefined ? "tls" : "tls-ca"} is for TCP, not --unix`,
+      help,
+    );
   }
   const client: ClientOptions = unix !== undefined ? { to: { transport: "unix", path: unix } } : {
     to: {
@@ -68,7 +80,9 @@ export function parseClientArgs(
       hostname: str("host") ?? DEFAULT_HOST,
       port: v.port === undefined ? DEFAULT_PORT : parseInteger("port", str("port")!, 1, 65535),
       ...tls && {
-        tls: tlsCa === undefined ? {} : { caCerts: [readPemFile("tls-ca", tlsCa, "certificate")] },
+        tls: tlsCa === undefined
+          ? {}
+          : { caCerts: [readFile(() => readPemFile("tls-ca", tlsCa, "certificate"))] },
       },
     },
   };
@@ -79,7 +93,7 @@ export function parseClientArgs(
     throw new UsageError("give --token or --token-file, not both", help);
   }
   const token = tokenFile !== undefined
-    ? readTokenFile(tokenFile)
+    ? readFile(() => readTokenFile(tokenFile))
     : str("token") ?? (env("CHAT_TOKEN") || undefined);
   if (token !== undefined) client.token = token;
 

@@ -6,7 +6,6 @@
  */
 
 import { ChatError, closesConnection, type ErrorCode, isErrorCode } from "../protocol/errors.ts";
-import { encodeFrame } from "../protocol/encode.ts";
 import { FrameDecoder } from "../protocol/frame_decoder.ts";
 import type { Frame, HeartbeatSettings, WhoEntry } from "../protocol/messages.ts";
 import { connect, connectUrl } from "../transport/connect.ts";
@@ -163,7 +162,14 @@ export class ChatClient implements AsyncIterable<Frame> {
     this.#reading = this.#read();
     const seconds = this.options.handshakeTimeout ?? 10;
     const timer = setTimeout(
-      () => this.#end({ reason: `no handshake within ${seconds} s`, byServer: false }),
+      () => {
+        // Not a frame from a plain TCP server: a TLS server waits for the client to speak first.
+        const to = this.options.to;
+        const silent = this.#lastHeard === 0 && to.transport === "tcp" && !to.tls
+          ? "; the server sent nothing (does it expect TLS?)"
+          : "";
+        this.#end({ reason: `no handshake within ${seconds} s${silent}`, byServer: false });
+      },
       seconds * 1000,
     );
     try {
@@ -345,8 +351,11 @@ export class ChatClient implements AsyncIterable<Frame> {
           break;
         }
       }
-    } catch {
-      info = { reason: "the connection was reset", byServer: true };
+    } catch (error) {
+      // A TLS peer that closed without close_notify has closed all the same.
+      if (!(error instanceof Deno.errors.UnexpectedEof)) {
+        info = { reason: "the connection was reset", byServer: true };
+      }
     }
     this.#end(info);
   }

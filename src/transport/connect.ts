@@ -41,6 +41,13 @@ export async function connect(
     if (to.transport === "unix") return await Deno.connect({ transport: "unix", path: to.path });
     const hostname = to.hostname ?? "localhost";
     const port = to.port ?? 9999;
+    // Without net access, node:dns fails as `EPERM`: say which permission is missing.
+    const host = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+    if (Deno.permissions.querySync({ name: "net", host }).state !== "granted") {
+      throw new TransportError(
+        `cannot connect to ${url}: Requires net access to "${host}", run again with the --allow-net flag`,
+      );
+    }
     let addresses: string[];
     try {
       addresses = (await lookup(hostname, { all: true })).map((a) => a.address);
@@ -114,6 +121,9 @@ function describeTlsFailure(error: unknown, hostname: string): string {
   }
   if (/not valid for name/i.test(message)) {
     return `TLS: the server's certificate is not valid for ${hostname}`;
+  }
+  if (/CaUsedAsEndEntity/i.test(message)) {
+    return "TLS: the server's certificate is a CA certificate, not a server certificate";
   }
   if (/Expired/i.test(message)) return "TLS: the server's certificate has expired";
   if (/NotValidYet/i.test(message)) return "TLS: the server's certificate is not valid yet";

@@ -5,13 +5,8 @@
  */
 
 import { dirname, join } from "node:path";
-import type {
-  Connection,
-  Listener,
-  ListenOptions,
-  TlsServerOptions,
-  TransportKind,
-} from "./types.ts";
+import { listenTls } from "./tls_listener.ts";
+import type { Connection, Listener, ListenOptions, TransportKind } from "./types.ts";
 import { TransportError } from "./types.ts";
 
 /** The default TCP host. */
@@ -35,9 +30,12 @@ export const DEFAULT_UNIX_MODE = 0o600;
  * ```
  */
 export async function listen(options: ListenOptions): Promise<Listener> {
-  return options.transport === "tcp"
-    ? listenTcp(options.hostname ?? DEFAULT_HOST, options.port ?? DEFAULT_PORT, options.tls)
-    : await listenUnix(options.path, options.mode ?? DEFAULT_UNIX_MODE);
+  if (options.transport === "unix") {
+    return await listenUnix(options.path, options.mode ?? DEFAULT_UNIX_MODE);
+  }
+  const hostname = options.hostname ?? DEFAULT_HOST;
+  const port = options.port ?? DEFAULT_PORT;
+  return options.tls ? await listenTls(hostname, port, options.tls) : listenTcp(hostname, port);
 }
 
 /** Formats a TCP address as a URL, with brackets around an IPv6 host. */
@@ -45,15 +43,12 @@ export function tcpUrl(hostname: string, port: number): string {
   return `tcp://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
 }
 
-function listenTcp(hostname: string, port: number, tls?: TlsServerOptions): Listener {
-  let listener: Deno.TcpListener | Deno.TlsListener;
+function listenTcp(hostname: string, port: number): Listener {
+  let listener: Deno.TcpListener;
   try {
-    listener = tls
-      ? Deno.listenTls({ transport: "tcp", hostname, port, cert: tls.cert, key: tls.key })
-      : Deno.listen({ transport: "tcp", hostname, port });
+    listener = Deno.listen({ transport: "tcp", hostname, port });
   } catch (error) {
-    const reason = tls ? describeTlsSetup(error) : describe(error);
-    throw new TransportError(`cannot listen on ${tcpUrl(hostname, port)}: ${reason}`, {
+    throw new TransportError(`cannot listen on ${tcpUrl(hostname, port)}: ${describe(error)}`, {
       cause: error,
     });
   }
@@ -187,8 +182,7 @@ class DenoListener implements Listener {
     while (!this.#closed) {
       try {
         const conn = await this.#listener.accept();
-        // A TLS connection offers no setNoDelay (Deno sets none): only plain TCP.
-        if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+        if (this.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
         return conn;
       } catch (error) {
         if (this.#closed || error instanceof Deno.errors.BadResource) return null;
@@ -208,20 +202,6 @@ class DenoListener implements Listener {
     }
     await this.#cleanup();
   }
-}
-
-/** Why `Deno.listenTls` refused: the bind's reason, or what is wrong with the certificate or key. */
-function describeTlsSetup(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/no certificates found/i.test(message)) return "TLS: no PEM certificate in the certificate";
-  if (/no keys found/i.test(message)) return "TLS: no PEM private key in the key";
-  if (/keymismatch|not be consistent/i.test(message)) {
-    return "TLS: the private key does not match the certificate";
-  }
-  if (error instanceof Deno.errors.InvalidData || /certificate|key/i.test(message)) {
-    return `TLS: ${message.split("\n")[0]}`;
-  }
-  return describe(error);
 }
 
 /** A short reason for a system error: `address in use` rather than a stack. */

@@ -31,10 +31,16 @@ export class RawClient {
     this.#reading = this.#read(new FrameDecoder(maxFrame));
   }
 
-  /** Connects to a server over TCP or Unix. */
+  /** Connects to a server over TCP (TLS with `to.tls`) or Unix. */
   static async connect(to: ConnectOptions, maxFrame = 16 * 1024 * 1024): Promise<RawClient> {
     const conn = to.transport === "unix"
       ? await Deno.connect({ transport: "unix", path: to.path })
+      : to.tls
+      ? await Deno.connectTls({
+        hostname: to.hostname ?? "localhost",
+        port: to.port ?? 9999,
+        caCerts: to.tls.caCerts,
+      })
       : await Deno.connect({ hostname: to.hostname ?? "127.0.0.1", port: to.port ?? 9999 });
     return new RawClient(conn, maxFrame);
   }

@@ -6,8 +6,10 @@
  * @module
  */
 
+import { PERMISSIONS } from "../../src/cli/permissions.ts";
+
 /** The permissions `main.ts` runs with (README, `deno task chat`). */
-export const MAIN_PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+export const MAIN_PERMISSIONS: readonly string[] = PERMISSIONS;
 
 /** The path of `main.ts`. */
 export const MAIN_TS = new URL("../../main.ts", import.meta.url).pathname;
@@ -27,6 +29,8 @@ export interface RunOptions {
   stdin?: string | Uint8Array | ReadableStream<Uint8Array>;
   /** Extra environment variables. */
   env?: Record<string, string>;
+  /** The permission flags of `deno run` (default {@linkcode MAIN_PERMISSIONS}). */
+  permissions?: readonly string[];
   /** Called with each line of standard error as it arrives. */
   onStderrLine?: (line: string) => void;
   /** Kill the child and fail after this many milliseconds (default {@linkcode RUN_MS}). */
@@ -54,7 +58,7 @@ export async function runMain(args: string[], options: RunOptions = {}): Promise
   );
   const started = performance.now();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...MAIN_PERMISSIONS, MAIN_TS, ...args],
+    args: ["run", ...(options.permissions ?? MAIN_PERMISSIONS), MAIN_TS, ...args],
     cwd: ROOT,
     clearEnv: true,
     env: { ...inherited, NO_COLOR: "1", ...options.env },

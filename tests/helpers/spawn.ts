@@ -8,6 +8,7 @@
  */
 
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { PERMISSIONS as CHAT_PERMISSIONS } from "../../src/cli/permissions.ts";
 import type { ConnectOptions } from "../../src/transport/types.ts";
 import { WAIT_MS } from "./raw_client.ts";
 
@@ -16,7 +17,7 @@ export const ROOT: string = fromFileUrl(new URL("../../", import.meta.url));
 /** The program's entry point. */
 export const MAIN: string = fromFileUrl(new URL("../../main.ts", import.meta.url));
 /** The permissions the README gives for running from source. */
-export const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
+export const PERMISSIONS: readonly string[] = CHAT_PERMISSIONS;
 
 /** How long a test waits for a process to start, print or exit. */
 export const PROCESS_WAIT_MS = 15_000;
@@ -28,6 +29,8 @@ export interface SpawnOptions {
    * variables are dropped so that the caller's shell cannot change a test.
    */
   env?: Record<string, string>;
+  /** The permission flags of `deno run` (default {@linkcode PERMISSIONS}). */
+  permissions?: readonly string[];
 }
 
 /** Where a server said it listens. */
@@ -75,7 +78,7 @@ export class ChatProcess implements AsyncDisposable {
       Object.entries(Deno.env.toObject()).filter(([name]) => !name.startsWith("CHAT_")),
     );
     this.#child = new Deno.Command(Deno.execPath(), {
-      args: ["run", ...PERMISSIONS, MAIN, ...args],
+      args: ["run", ...(options.permissions ?? PERMISSIONS), MAIN, ...args],
       cwd: ROOT,
       clearEnv: true,
       env: { ...env, NO_COLOR: "1", ...options.env },

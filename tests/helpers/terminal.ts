@@ -11,12 +11,11 @@
  */
 
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { PERMISSIONS } from "../../src/cli/permissions.ts";
 import { Screen } from "./screen.ts";
 
 /** The repository root (where `deno.json` is). */
 const ROOT = fromFileUrl(new URL("../../", import.meta.url));
-/** The permissions the README gives for running from source. */
-const PERMISSIONS = ["--allow-net", "--allow-read", "--allow-write", "--allow-env"];
 
 /** How long a test waits for the program to start, print or exit. */
 export const TERMINAL_WAIT_MS = 15_000;
