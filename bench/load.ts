@@ -233,17 +233,22 @@ export async function fanOut(
     }
   });
 
+  /** Waits until a message completes or the deadline passes. */
+  const progress = async () => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+      timer = setTimeout(resolve, Math.max(1, deadline - performance.now()));
+    });
+    clearTimeout(timer);
+    wake = undefined;
+  };
+
   const pad = "x".repeat(100);
   let sent = 0;
   while (sent < messages && performance.now() < deadline) {
     if (sent - completed >= window) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        timer = setTimeout(resolve, Math.max(1, deadline - performance.now()));
-      });
-      clearTimeout(timer);
-      wake = undefined;
+      await progress();
       continue;
     }
     const batch: string[] = [];
@@ -258,15 +263,7 @@ export async function fanOut(
     sent += batch.length;
     await writeAll(publisher.conn, encoder.encode(batch.join("")));
   }
-  while (completed < sent && performance.now() < deadline) {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await new Promise<void>((resolve) => {
-      wake = resolve;
-      timer = setTimeout(resolve, Math.max(1, deadline - performance.now()));
-    });
-    clearTimeout(timer);
-    wake = undefined;
-  }
+  while (completed < sent && performance.now() < deadline) await progress();
   const seconds = (performance.now() - started) / 1000;
   stop = true;
   closeAll(subscribers);
