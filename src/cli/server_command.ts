@@ -170,18 +170,22 @@ export async function runServer(args: string[]): Promise<number> {
   }
   setupLogging(command.logLevel, command.logFormat);
   const log = getLogger(["chat", "server"]);
-  const server = new ChatServer(command.options);
-  let addresses: string[];
-  try {
-    addresses = await server.start();
-  } catch (error) {
-    throw new RuntimeError((error as Error).message, { cause: error });
-  }
+  // CLI.md: one line per listener once all are bound, before anyone is accepted.
+  const server = new ChatServer({
+    ...command.options,
+    onListening: (urls) => urls.forEach((url) => console.error(`listening on ${url}`)),
+  });
   const stopped = Promise.withResolvers<void>();
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const onSignal = () => stopped.resolve();
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-  for (const address of addresses) console.error(`listening on ${address}`);
+  let addresses: string[];
+  try {
+    addresses = await server.start();
+  } catch (error) {
+    for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+    throw new RuntimeError((error as Error).message, { cause: error });
+  }
   command.options.listen?.forEach((listen, i) => {
     if (listen.transport === "tcp" && listen.tls) log.info("TLS on {url}", { url: addresses[i] });
   });

@@ -38,6 +38,8 @@ export interface ServerOptions {
   heartbeat?: Partial<HeartbeatSettings>;
   /** Seconds that shutdown waits for each session's output to flush (default 2). */
   shutdownGrace?: number;
+  /** Called once every listener is bound, before the first connection is accepted. */
+  onListening?: (addresses: string[]) => void;
   /** Called when a session completes its handshake. */
   onSessionOpen?: (session: SessionInfo) => void;
   /** Called when a session that completed its handshake ends. */

@@ -73,6 +73,7 @@ export class ChatServer {
       this.#listeners = [];
       throw error;
     }
+    this.#options.onListening?.(this.addresses);
     for (const listener of this.#listeners) this.#track(this.#acceptLoop(listener));
     const period = Math.min(this.#host.handshakeMs, this.#host.silenceMs) / 4;
     this.#sweeper = setInterval(() => this.#sweep(), Math.max(5, Math.min(1000, period)));
