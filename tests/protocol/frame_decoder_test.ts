@@ -1,21 +1,21 @@
 import fc from "fast-check";
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { DEFAULT_MAX_FRAME, FrameDecoder } from "../../src/protocol/frame_decoder.ts";
+import {
+  byteLength,
+  bytewise,
+  cutsArb,
+  frameArb,
+  frameOfSize,
+  itemText,
+  mixedArb,
+  padUnitArb,
+  separatorArb,
+  split,
+} from "../../fuzz/generators.ts";
 
 const encoder = new TextEncoder();
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-const byteLength = (text: string): number => encoder.encode(text).length;
-
-/** Whether `text` is valid JSON. */
-function parses(text: string): boolean {
-  try {
-    JSON.parse(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * Feeds `chunks` one push at a time and decodes every frame at once (a frame
@@ -33,189 +33,6 @@ function feed(decoder: FrameDecoder, chunks: Iterable<Uint8Array>): string[] {
   }
   return texts;
 }
-
-/** Splits `bytes` at the given cut positions (taken modulo length + 1); empty chunks included. */
-function split(bytes: Uint8Array, cuts: readonly number[]): Uint8Array[] {
-  const points = cuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const p of points) {
-    chunks.push(bytes.slice(from, p));
-    from = p;
-  }
-  chunks.push(bytes.slice(from));
-  return chunks;
-}
-
-function* bytewise(bytes: Uint8Array): Generator<Uint8Array> {
-  for (let i = 0; i < bytes.length; i++) yield bytes.slice(i, i + 1);
-}
-
-// ---------------------------------------------------------------- arbitraries
-
-/** Characters that stress a JSON framer: structure, escapes, multi-byte UTF-8. */
-const TRICKY = [
-  "{",
-  "}",
-  "[",
-  "]",
-  '"',
-  "\\",
-  '\\"',
-  "\\\\",
-  '{"',
-  '"}',
-  "\n",
-  "\r\n",
-  "\t",
-  " ",
-  "é",
-  "e\u0301",
-  "\u0301",
-  "中",
-  "文字",
-  "😀",
-  "👩‍👩‍👧",
-  "\u{10FFFF}",
-  "\u2028",
-  "\uFEFF",
-  "\u0000",
-  "\u007F",
-];
-
-const trickyUnit: fc.Arbitrary<string> = fc.oneof(
-  { arbitrary: fc.constantFrom(...TRICKY), weight: 3 },
-  { arbitrary: fc.string({ unit: "binary", minLength: 1, maxLength: 1 }), weight: 1 },
-  { arbitrary: fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }), weight: 1 },
-);
-
-const trickyString: fc.Arbitrary<string> = fc.string({ unit: trickyUnit, maxLength: 16 });
-
-/** A random JSON object: a type, string content and any nested extra fields. */
-const frameArb: fc.Arbitrary<Record<string, unknown>> = fc
-  .tuple(
-    fc.constantFrom("message", "heartbeat", "join", "who", "x"),
-    trickyString,
-    fc.dictionary(trickyString, fc.jsonValue({ stringUnit: trickyUnit, maxDepth: 3 }), {
-      maxKeys: 4,
-    }),
-  )
-  .map(([type, content, extra]) => ({ ...extra, type, content }));
-
-/** What may stand between frames: nothing, line endings, blank lines, spaces and tabs. */
-const separatorArb: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom(
-    "",
-    "\n",
-    "\r\n",
-    "\n\n",
-    "\r\n\r\n",
-    " ",
-    "\t",
-    " \t\n",
-    "\n  \t\n",
-    "\r\n \r\n",
-  ),
-  fc.array(fc.constantFrom(" ", "\t", "\n", "\r\n", ""), { maxLength: 6 }).map((a) => a.join("")),
-);
-
-/** A line terminator, possibly followed by blank lines and whitespace. */
-const terminatorArb: fc.Arbitrary<string> = fc
-  .tuple(fc.constantFrom("\n", "\r\n"), separatorArb)
-  .map(([end, more]) => end + more);
-
-const cutsArb: fc.Arbitrary<number[]> = fc.array(fc.nat(), { maxLength: 24 });
-
-const noEdgeSpace = (s: string): boolean => !/^[ \t\r\n]|[ \t\r\n]$/.test(s);
-
-/** Text that is not JSON, on one line. */
-const textGarbage: fc.Arbitrary<string> = fc
-  .tuple(
-    fc.constantFrom(
-      "hello",
-      "not json",
-      "nul",
-      "tru",
-      "}",
-      "]",
-      "}{",
-      ":",
-      "'x'",
-      "0x1F",
-      "1 2",
-      "@",
-    ),
-    fc.string({ unit: trickyUnit, maxLength: 10 }),
-  )
-  .map(([head, tail]) => head + tail.replaceAll("\n", ""))
-  .filter((s) => noEdgeSpace(s) && !parses(s));
-
-/** A string that is never closed before the line ends, possibly ending in a backslash. */
-const unterminatedString: fc.Arbitrary<string> = fc
-  .tuple(
-    fc.constantFrom('{"content":"', '{"type":"message","content":"', '[{"a":"', '{"k":["'),
-    fc.string({ unit: trickyUnit, maxLength: 10 }).map((s) => s.replace(/["\\\n]/g, "")),
-    fc.constantFrom("", "\\", '\\"', "\\\\\\", "{", "}}"),
-  )
-  .map(([a, b, c]) => a + b + c)
-  .filter(noEdgeSpace);
-
-/** An object or array never closed before the line ends. */
-const unterminatedObject: fc.Arbitrary<string> = fc.constantFrom(
-  '{"type":"message","content":"hi"',
-  '{"a":[1,2',
-  '{"a":{"b":',
-  "[1,2",
-  "{",
-  "[[",
-  '{"a":"}"',
-  '{"x":"]]]",',
-  '{"q":"\\"}"',
-);
-
-const garbageArb: fc.Arbitrary<string> = fc.oneof(
-  textGarbage,
-  unterminatedString,
-  unterminatedObject,
-);
-
-type Item = { kind: "frame"; value: Record<string, unknown>; sep: string } | {
-  kind: "garbage";
-  text: string;
-  sep: string;
-};
-
-/** A stream mixing valid frames (any separator) and garbage lines (each ended by a line feed). */
-const mixedArb: fc.Arbitrary<Item[]> = fc.array(
-  fc.oneof(
-    fc.record({ kind: fc.constant("frame" as const), value: frameArb, sep: separatorArb }),
-    fc.record({ kind: fc.constant("garbage" as const), text: garbageArb, sep: terminatorArb }),
-  ),
-  { maxLength: 8 },
-);
-
-function itemText(item: Item): string {
-  return item.kind === "frame" ? JSON.stringify(item.value) : item.text;
-}
-
-/** A `message` frame whose JSON is exactly `size` bytes, padded with `unit` then ASCII. */
-function frameOfSize(size: number, unit: string): string {
-  const base = JSON.stringify({ type: "message", content: "" });
-  let content = "";
-  let remaining = size - byteLength(base);
-  if (remaining < 0) throw new RangeError(`size ${size} is below ${byteLength(base)}`);
-  const unitBytes = byteLength(JSON.stringify(unit)) - 2;
-  while (remaining >= unitBytes) {
-    content += unit;
-    remaining -= unitBytes;
-  }
-  content += "a".repeat(remaining);
-  const json = JSON.stringify({ type: "message", content });
-  strictEqual(byteLength(json), size);
-  return json;
-}
-
-const padUnitArb = fc.constantFrom("a", "é", "中", "😀", "\\", '"', "\n", "}");
 
 // ---------------------------------------------------------------- properties
 
