@@ -1,3 +1,4 @@
+import "../helpers/property.ts";
 /**
  * The interactive client's line editor, keys in and state out (no terminal).
  *
@@ -13,15 +14,7 @@ import {
   KeyDecoder,
   LineEditor,
 } from "../../src/client/line_editor.ts";
-
-const LEFT = "\x1b[D";
-const RIGHT = "\x1b[C";
-const UP = "\x1b[A";
-const DOWN = "\x1b[B";
-const HOME = "\x1b[H";
-const END = "\x1b[F";
-const DELETE = "\x1b[3~";
-const BACKSPACE = "\x7f";
+import { BACKSPACE, DELETE, DOWN, END, HOME, LEFT, RIGHT, UP } from "../helpers/keys.ts";
 
 /** An editor after `input`, as text with `|` at the cursor. */
 function edit(input: string, editor = new LineEditor()): string {

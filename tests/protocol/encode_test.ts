@@ -1,3 +1,4 @@
+import "../helpers/property.ts";
 import fc from "fast-check";
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { encodeFrame, encodeSessionId, SplicedFrame } from "../../src/protocol/encode.ts";

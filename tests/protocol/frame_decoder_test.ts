@@ -1,3 +1,4 @@
+import "../helpers/property.ts";
 import fc from "fast-check";
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { DEFAULT_MAX_FRAME, FrameDecoder } from "../../src/protocol/frame_decoder.ts";
