@@ -9,9 +9,10 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import { ChatError } from "../../src/protocol/errors.ts";
 import type { MessageHandler } from "../../src/server/handler.ts";
 import { echoHandler } from "../../src/server/handlers/echo.ts";
-import { fakeServer, sessionInit } from "../helpers/fake_server.ts";
+import { fakeServer } from "../helpers/fake_server.ts";
 import { linesOf, runMain } from "../helpers/run_main.ts";
 import { startServer } from "../helpers/server.ts";
+import { tcpFlags } from "../helpers/spawn.ts";
 
 /** Asserts a usage error: status 2, one line on stderr naming `what` and pointing to help. */
 function assertUsage(run: { code: number; stdout: string; stderr: string }, what: RegExp): void {
@@ -26,7 +27,7 @@ function assertUsage(run: { code: number; stdout: string; stderr: string }, what
 Deno.test("chat client file exits 0 when every line was acknowledged", async () => {
   await using s = await startServer({ handler: echoHandler });
   const run = await runMain(
-    ["client", "file", "-", "--host", "127.0.0.1", "--port", String(s.tcp.port)],
+    ["client", "file", "-", ...tcpFlags(s.tcp.port)],
     { stdin: "one\ntwo\n" },
   );
   assertEquals(run.code, 0, run.stderr);
@@ -80,16 +81,8 @@ Deno.test("chat client file exits 1 promptly when nothing listens", async () => 
 Deno.test("chat client file exits 1 saying how many lines were delivered when the server goes away", async () => {
   const ACKED = 3;
   await using fake = fakeServer(async (peer) => {
-    const sessionId = crypto.randomUUID();
-    await peer.send(sessionInit(sessionId));
-    const ack = await peer.next();
-    if (ack?.type !== "session_ack") return;
-    await peer.send({
-      type: "ack",
-      content: "Session acknowledged",
-      id: ack.id,
-      session_id: sessionId,
-    });
+    const sessionId = await peer.handshake();
+    if (sessionId === null) return;
     let acked = 0;
     while (acked < ACKED) {
       const frame = await peer.next();
@@ -109,15 +102,7 @@ Deno.test("chat client file exits 1 saying how many lines were delivered when th
     await peer.drain();
   });
   const lines = Array.from({ length: 100 }, (_, i) => `line ${i + 1}`);
-  const run = await runMain([
-    "client",
-    "file",
-    "-",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(fake.port),
-  ], {
+  const run = await runMain(["client", "file", "-", ...tcpFlags(fake.port)], {
     stdin: lines.join("\n") + "\n",
   });
   assertEquals(run.code, 1, run.stderr);
@@ -135,28 +120,12 @@ Deno.test("chat client file exits 1 saying how many lines were delivered when th
 Deno.test("chat client file exits 1 when the server shuts down before everything was acknowledged", async () => {
   // A server that completes the handshake and says goodbye at the first message.
   await using fake = fakeServer(async (peer) => {
-    const sessionId = crypto.randomUUID();
-    await peer.send(sessionInit(sessionId));
-    const ack = await peer.next();
-    if (ack?.type !== "session_ack") return;
-    await peer.send({
-      type: "ack",
-      content: "Session acknowledged",
-      id: ack.id,
-      session_id: sessionId,
-    });
+    const sessionId = await peer.handshake();
+    if (sessionId === null) return;
     if ((await peer.next())?.type !== "message") return;
     await peer.send({ type: "disconnect", content: "server shutting down", session_id: sessionId });
   });
-  const run = await runMain([
-    "client",
-    "file",
-    "-",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(fake.port),
-  ], {
+  const run = await runMain(["client", "file", "-", ...tcpFlags(fake.port)], {
     stdin: "one\ntwo\n",
   });
   assertEquals(run.code, 1, run.stderr);
@@ -168,11 +137,8 @@ Deno.test("chat client file exits 1 when the server left while it waited for mor
   const gone = Promise.withResolvers<void>();
   await using fake = fakeServer(async (peer) => {
     try {
-      const sessionId = crypto.randomUUID();
-      await peer.send(sessionInit(sessionId));
-      const ack = await peer.next();
-      if (ack?.type !== "session_ack") return;
-      await peer.send({ type: "ack", content: "ok", id: ack.id, session_id: sessionId });
+      const sessionId = await peer.handshake({ content: "ok" });
+      if (sessionId === null) return;
       const first = await peer.next();
       if (first?.type !== "message") return;
       await peer.send({ type: "ack", content: "delivered", id: first.id, session_id: sessionId });
@@ -186,7 +152,7 @@ Deno.test("chat client file exits 1 when the server left while it waited for mor
   // The client says so on stderr when the server's disconnect reaches it.
   const heard = Promise.withResolvers<void>();
   const running = runMain(
-    ["client", "file", "-", "--host", "127.0.0.1", "--port", String(fake.port)],
+    ["client", "file", "-", ...tcpFlags(fake.port)],
     {
       stdin: input.readable,
       onStderrLine: (line) => line.includes("going away") && heard.resolve(),
@@ -222,7 +188,7 @@ Deno.test("chat client file exits 1 when the server refuses a line with an error
   };
   await using s = await startServer({ handler: picky });
   const run = await runMain(
-    ["client", "file", "-", "--host", "127.0.0.1", "--port", String(s.tcp.port)],
+    ["client", "file", "-", ...tcpFlags(s.tcp.port)],
     { stdin: "good\nbad\nfine\n" },
   );
   assertEquals(run.code, 1, run.stderr);

@@ -17,7 +17,7 @@ import { compileArgs } from "../../scripts/compile.ts";
 import { ENV_VARIABLES, PERMISSIONS } from "../../src/cli/permissions.ts";
 import { makeCerts } from "../helpers/certs.ts";
 import { linesOf, runMain } from "../helpers/run_main.ts";
-import { ChatProcess, ROOT, tempDir } from "../helpers/spawn.ts";
+import { assertGone, ChatProcess, ROOT, tempDir } from "../helpers/spawn.ts";
 
 /** PERMISSIONS without the flag that starts with `prefix`. */
 function without(prefix: string): string[] {
@@ -183,13 +183,3 @@ Deno.test("without each permission: one line naming it, exit 1", async (t) => {
   }
   await assertGone(path);
 });
-
-async function assertGone(path: string): Promise<void> {
-  try {
-    await Deno.lstat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw error;
-  }
-  throw new Error(`${path} still exists`);
-}

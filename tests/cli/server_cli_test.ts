@@ -9,7 +9,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { RawClient } from "../helpers/raw_client.ts";
-import { ChatProcess, tempDir } from "../helpers/spawn.ts";
+import { assertGone, ChatProcess, tempDir } from "../helpers/spawn.ts";
 
 /** Asserts a usage error: exit 2, nothing on stdout, one stderr line naming `what` and the help. */
 async function assertUsageError(args: string[], what: RegExp, help = /'chat server --help'/) {
@@ -356,13 +356,3 @@ Deno.test("--handler echo answers a message with 'Server received: ...'", async 
   await client.say({ type: "message", content: "ping?" });
   assertEquals((await client.next("message")).content, "Server received: ping?");
 });
-
-async function assertGone(path: string): Promise<void> {
-  try {
-    await Deno.lstat(path);
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw error;
-  }
-  throw new Error(`${path} still exists`);
-}

@@ -272,17 +272,7 @@ Deno.test("a server that goes silent is treated as dead within timeout × retrie
   const heartbeat = { interval: 0.05, timeout: 0.1, retries: 2 };
   let pings = 0;
   await using fake = fakeServer(async (peer) => {
-    const sessionId = crypto.randomUUID();
-    await peer.send(sessionInit(sessionId, heartbeat));
-    const ack = await peer.next();
-    if (ack?.type !== "session_ack") return;
-    await peer.send({
-      type: "ack",
-      content: "Session acknowledged",
-      name: "ada",
-      id: ack.id,
-      session_id: sessionId,
-    });
+    if (await peer.handshake({ name: "ada" }, heartbeat) === null) return;
     // Then never a word: count the client's pings until it gives up.
     for (let frame = await peer.next(); frame !== null; frame = await peer.next()) {
       if (frame.type === "heartbeat") pings++;

@@ -12,11 +12,7 @@ import { echoHandler } from "../../src/server/handlers/echo.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { linesOf, runMain } from "../helpers/run_main.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
-
-/** The flags that reach `s` over TCP. */
-function tcpFlags(s: TestServer): string[] {
-  return ["--host", "127.0.0.1", "--port", String(s.tcp.port)];
-}
+import { tcpFlags } from "../helpers/spawn.ts";
 
 /** Writes `text` to a file in the server's temp dir; returns its path. */
 async function writeInput(s: TestServer, name: string, text: string): Promise<string> {
@@ -46,7 +42,7 @@ Deno.test("file mode against echo prints 'Server received' for each line before 
     "",
   ].join("\n");
   const path = await writeInput(s, "input.txt", input);
-  const run = await runMain(["client", "file", path, ...tcpFlags(s)]);
+  const run = await runMain(["client", "file", path, ...tcpFlags(s.tcp.port)]);
   assertEquals(run.code, 0, run.stderr);
   assertEquals(linesOf(run.stdout), [
     "Server received: first line",
@@ -61,7 +57,7 @@ Deno.test("file mode against echo prints 'Server received' for each line before 
 Deno.test("file mode: 'exit' must be the whole (trimmed) line; other lines containing it are sent", async () => {
   await using s = await startServer({ handler: echoHandler });
   const path = await writeInput(s, "input.txt", "exit now\n  exit  \nnot sent\n");
-  const run = await runMain(["client", "file", path, ...tcpFlags(s)]);
+  const run = await runMain(["client", "file", path, ...tcpFlags(s.tcp.port)]);
   assertEquals(run.code, 0, run.stderr);
   assertEquals(linesOf(run.stdout), ["Server received: exit now"]);
   assertEquals(summary(run.stderr), { sent: 1, acked: 1 });
@@ -70,12 +66,12 @@ Deno.test("file mode: 'exit' must be the whole (trimmed) line; other lines conta
 Deno.test("file mode: a file without a final newline, and one with no lines", async () => {
   await using s = await startServer({ handler: echoHandler });
   const last = await writeInput(s, "last.txt", "one\ntwo");
-  const run = await runMain(["client", "file", last, ...tcpFlags(s)]);
+  const run = await runMain(["client", "file", last, ...tcpFlags(s.tcp.port)]);
   assertEquals(run.code, 0, run.stderr);
   assertEquals(linesOf(run.stdout), ["Server received: one", "Server received: two"]);
 
   const empty = await writeInput(s, "empty.txt", "\n\n  \n");
-  const none = await runMain(["client", "file", empty, ...tcpFlags(s)]);
+  const none = await runMain(["client", "file", empty, ...tcpFlags(s.tcp.port)]);
   assertEquals(none.code, 0, none.stderr);
   assertEquals(none.stdout, "");
   assertEquals(summary(none.stderr), { sent: 0, acked: 0 });
@@ -90,7 +86,7 @@ Deno.test("file mode: 2000 lines reach another session complete and in order", a
     (_, i) => `message ${i + 1} ${"x".repeat(i % 50)}`.trim(),
   );
   const path = await writeInput(s, "big.txt", lines.join("\n") + "\n");
-  const running = runMain(["client", "file", path, "--name", "ada", ...tcpFlags(s)]);
+  const running = runMain(["client", "file", path, "--name", "ada", ...tcpFlags(s.tcp.port)]);
   const received: Frame[] = [];
   try {
     while (received.length < lines.length) received.push(await bob.next("message"));
@@ -107,7 +103,7 @@ Deno.test("file mode: 2000 lines reach another session complete and in order", a
 
 Deno.test("file mode reads standard input with '-'", async () => {
   await using s = await startServer({ handler: echoHandler });
-  const run = await runMain(["client", "file", "-", ...tcpFlags(s)], {
+  const run = await runMain(["client", "file", "-", ...tcpFlags(s.tcp.port)], {
     stdin: "alpha\n  beta  \n\ngamma\nexit\ndelta\n",
   });
   assertEquals(run.code, 0, run.stderr);
@@ -147,7 +143,7 @@ Deno.test("file mode sends --name, and --token / --token-file / CHAT_TOKEN to a 
     { args: ["--name", "cy"], env: { CHAT_TOKEN: "sesame" } },
   ];
   for (const { args, env } of ways) {
-    const run = await runMain(["client", "file", "-", ...tcpFlags(s), ...args], {
+    const run = await runMain(["client", "file", "-", ...tcpFlags(s.tcp.port), ...args], {
       stdin: "knock knock\n",
       env,
     });
@@ -171,7 +167,7 @@ const showcase: MessageHandler = {
 
 Deno.test("file mode prints relayed messages as '<from>: <content>' and '[<room>] <from>: <content>'", async () => {
   await using s = await startServer({ handler: showcase });
-  const run = await runMain(["client", "file", "-", ...tcpFlags(s)], { stdin: "ada\n" });
+  const run = await runMain(["client", "file", "-", ...tcpFlags(s.tcp.port)], { stdin: "ada\n" });
   assertEquals(run.code, 0, run.stderr);
   assertEquals(linesOf(run.stdout), ["bot: hi, ada", "[lobby] bot: in the room"]);
 });
@@ -183,7 +179,7 @@ Deno.test("file mode prints what other sessions send it while it runs", async ()
   // Standard input stays open until bob has spoken, so the file client is still there to hear.
   const input = new TransformStream<Uint8Array, Uint8Array>();
   const writer = input.writable.getWriter();
-  const running = runMain(["client", "file", "-", "--name", "ada", ...tcpFlags(s)], {
+  const running = runMain(["client", "file", "-", "--name", "ada", ...tcpFlags(s.tcp.port)], {
     stdin: input.readable,
   });
   try {

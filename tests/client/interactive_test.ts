@@ -11,42 +11,30 @@ import { parseCommand, printable } from "../../src/client/interactive.ts";
 import type { SessionInfo } from "../../src/server/handler.ts";
 import type { CloseReason } from "../../src/server/options.ts";
 import { ChatServer } from "../../src/server/server.ts";
+import { CTRL_C, CTRL_D, CTRL_U, END, LEFT, UP } from "../helpers/keys.ts";
 import { RawClient, WAIT_MS } from "../helpers/raw_client.ts";
 import { startServer } from "../helpers/server.ts";
+import { tcpFlags } from "../helpers/spawn.ts";
 import { ChatTerminal } from "../helpers/terminal.ts";
-
-const UP = "\x1b[A";
-const LEFT = "\x1b[D";
-const END = "\x1b[F";
-const CTRL_C = "\x03";
-const CTRL_D = "\x04";
-const CTRL_U = "\x15";
+import { Wakeup } from "../helpers/wakeup.ts";
 
 /** The sessions a server saw end, and why; waits on them with a deadline. */
 class Closes {
   readonly seen: { name: string; reason: CloseReason }[] = [];
-  #waiters: (() => void)[] = [];
+  readonly #wakeup = new Wakeup();
 
   readonly onSessionClose = (session: SessionInfo, reason: CloseReason): void => {
     this.seen.push({ name: session.name, reason });
-    for (const wake of this.#waiters.splice(0)) wake();
+    this.#wakeup.wake();
   };
 
   /** Resolves with the reason the session called `name` ended. */
-  async of(name: string, ms = WAIT_MS): Promise<CloseReason> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const close = this.seen.find((c) => c.name === name);
-      if (close) return close.reason;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`${name} did not end within ${ms} ms`);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        timer = setTimeout(resolve, left);
-      });
-      clearTimeout(timer);
-    }
+  of(name: string, ms = WAIT_MS): Promise<CloseReason> {
+    return this.#wakeup.until(
+      () => this.seen.find((c) => c.name === name)?.reason,
+      ms,
+      () => `${name} did not end within ${ms} ms`,
+    );
   }
 }
 
@@ -58,7 +46,7 @@ async function peer(to: Parameters<typeof RawClient.session>[0], name: string): 
 }
 
 function tcpArgs(port: number, ...more: string[]): string[] {
-  return ["--host", "127.0.0.1", "--port", String(port), ...more];
+  return [...tcpFlags(port), ...more];
 }
 
 Deno.test("parseCommand understands the commands of CLI.md", () => {

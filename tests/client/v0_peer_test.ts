@@ -12,6 +12,7 @@ import { ChatClient } from "../../src/client/client.ts";
 import type { Frame } from "../../src/protocol/messages.ts";
 import { type FakePeer, fakeServer } from "../helpers/fake_server.ts";
 import { linesOf, runMain } from "../helpers/run_main.ts";
+import { tcpFlags } from "../helpers/spawn.ts";
 
 /** What the version 0 server saw: frames handled and frames it dropped. */
 interface V0Log {
@@ -75,15 +76,7 @@ Deno.test("chat client file against a version 0 peer prints every reply and exit
   const log: V0Log = { handled: [], dropped: [] };
   await using server = fakeServer(v0Server(log));
   const lines = Array.from({ length: 50 }, (_, i) => `line ${i + 1}`);
-  const run = await runMain([
-    "client",
-    "file",
-    "-",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    String(server.port),
-  ], {
+  const run = await runMain(["client", "file", "-", ...tcpFlags(server.port)], {
     stdin: lines.join("\n") + "\n",
   });
   assertEquals(run.code, 0, run.stderr);

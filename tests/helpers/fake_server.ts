@@ -7,7 +7,7 @@
  */
 
 import { FrameDecoder } from "../../src/protocol/frame_decoder.ts";
-import type { Frame } from "../../src/protocol/messages.ts";
+import type { Frame, HeartbeatSettings } from "../../src/protocol/messages.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -41,32 +41,54 @@ export class FakePeer {
    * lost it). `null` at end of stream or on a reset.
    */
   async readOnce(): Promise<Frame[] | null> {
+    const bytes = await this.#read();
+    if (bytes === null) return null;
+    return new FrameDecoder(16 * 1024 * 1024).push(bytes)
+      .map((frame) => JSON.parse(decoder.decode(frame)) as Frame);
+  }
+
+  /** The next frame, reading as much as it takes; `null` at end of stream. */
+  async next(): Promise<Frame | null> {
+    while (this.#frames.length === 0) {
+      const bytes = await this.#read();
+      if (bytes === null) return null;
+      for (const frame of this.#decoder.push(bytes)) {
+        this.#frames.push(JSON.parse(decoder.decode(frame)));
+      }
+    }
+    return this.#frames.shift()!;
+  }
+
+  /** One socket read (a view of the shared buffer); `null` at end of stream or on a reset. */
+  async #read(): Promise<Uint8Array | null> {
     let n: number | null;
     try {
       n = await this.conn.read(this.#buffer);
     } catch {
       return null;
     }
-    if (n === null) return null;
-    return new FrameDecoder(16 * 1024 * 1024).push(this.#buffer.subarray(0, n))
-      .map((bytes) => JSON.parse(decoder.decode(bytes)) as Frame);
+    return n === null ? null : this.#buffer.subarray(0, n);
   }
 
-  /** The next frame, reading as much as it takes; `null` at end of stream. */
-  async next(): Promise<Frame | null> {
-    while (this.#frames.length === 0) {
-      let n: number | null;
-      try {
-        n = await this.conn.read(this.#buffer);
-      } catch {
-        return null;
-      }
-      if (n === null) return null;
-      for (const bytes of this.#decoder.push(this.#buffer.subarray(0, n))) {
-        this.#frames.push(JSON.parse(decoder.decode(bytes)));
-      }
-    }
-    return this.#frames.shift()!;
+  /**
+   * Plays the server's part of a version 1 handshake: sends `session_init`
+   * (with `heartbeat`, when given), reads the client's `session_ack` and acks
+   * it, with `ack`'s fields added. Returns the session id, or `null` when the
+   * client sent something else first or closed.
+   */
+  async handshake(ack: Partial<Frame> = {}, heartbeat?: HeartbeatSettings): Promise<string | null> {
+    const sessionId = crypto.randomUUID();
+    await this.send(sessionInit(sessionId, heartbeat));
+    const sessionAck = await this.next();
+    if (sessionAck?.type !== "session_ack") return null;
+    await this.send({
+      type: "ack",
+      content: "Session acknowledged",
+      ...ack,
+      id: sessionAck.id,
+      session_id: sessionId,
+    });
+    return sessionId;
   }
 
   /** Reads until the client closes, answering nothing. */
@@ -144,7 +166,7 @@ export function fakeServer(script: (peer: FakePeer) => Promise<void>): FakeServe
 /** A version 1 `session_init`. */
 export function sessionInit(
   sessionId: string,
-  heartbeat = { interval: 5, timeout: 10, retries: 3 },
+  heartbeat: HeartbeatSettings = { interval: 5, timeout: 10, retries: 3 },
 ): Frame {
   return {
     type: "session_init",

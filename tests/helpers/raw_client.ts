@@ -8,6 +8,7 @@
 import { FrameDecoder } from "../../src/protocol/frame_decoder.ts";
 import type { Frame } from "../../src/protocol/messages.ts";
 import type { ConnectOptions } from "../../src/transport/types.ts";
+import { Wakeup } from "./wakeup.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -20,7 +21,7 @@ export class RawClient {
   readonly conn: Deno.Conn;
   sessionId = "";
   #frames: Frame[] = [];
-  #waiters: (() => void)[] = [];
+  readonly #wakeup = new Wakeup();
   #ended = false;
   #reading: Promise<void>;
   /** While set, the reader stops reading (after the read in flight) until it resolves. */
@@ -75,40 +76,22 @@ export class RawClient {
         for (const bytes of frameDecoder.push(buffer.subarray(0, n))) {
           this.#frames.push(JSON.parse(decoder.decode(bytes)));
         }
-        this.#wake();
+        this.#wakeup.wake();
       }
     } catch {
       // Reset or closed by us.
     }
     this.#ended = true;
-    this.#wake();
+    this.#wakeup.wake();
   }
 
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-
-  /** Waits until `ready()` is true, something arrives, or the deadline. */
-  async #until<T>(ready: () => T | undefined, what: string, ms: number): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = ready();
-      if (value !== undefined) return value;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(
-          `timed out after ${ms} ms waiting for ${what}; have ${JSON.stringify(this.#frames)}`,
-        );
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        timer = setTimeout(resolve, left);
-      });
-      clearTimeout(timer);
-    }
+  /** Waits until `ready()` gives a value, re-checking whenever something arrives, until the deadline. */
+  #until<T>(ready: () => T | undefined, what: string, ms: number): Promise<T> {
+    return this.#wakeup.until(
+      ready,
+      ms,
+      () => `timed out after ${ms} ms waiting for ${what}; have ${JSON.stringify(this.#frames)}`,
+    );
   }
 
   /** The next frame (of `type`, when given), skipping none: earlier frames of other types stay queued. */

@@ -11,6 +11,7 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 import { PERMISSIONS as CHAT_PERMISSIONS } from "../../src/cli/permissions.ts";
 import type { ConnectOptions } from "../../src/transport/types.ts";
 import { WAIT_MS } from "./raw_client.ts";
+import { Wakeup } from "./wakeup.ts";
 
 /** The repository root (where `deno.json` is). */
 export const ROOT: string = fromFileUrl(new URL("../../", import.meta.url));
@@ -68,7 +69,7 @@ export class ChatProcess implements AsyncDisposable {
   #stdout = "";
   #stderrDone = false;
   #exit: Deno.CommandStatus | undefined;
-  #waiters: (() => void)[] = [];
+  readonly #wakeup = new Wakeup();
   readonly #pumps: Promise<void>;
   readonly #status: Promise<Deno.CommandStatus>;
 
@@ -89,7 +90,7 @@ export class ChatProcess implements AsyncDisposable {
     this.#pumps = Promise.all([this.#pumpStderr(), this.#pumpStdout()]).then(() => {});
     this.#status = this.#child.status.then((status) => {
       this.#exit = status;
-      this.#wake();
+      this.#wakeup.wake();
       return status;
     });
   }
@@ -139,14 +140,14 @@ export class ChatProcess implements AsyncDisposable {
         partial = parts.pop()!;
         if (parts.length > 0) {
           this.#lines.push(...parts.map((line) => line.replace(/\r$/, "")));
-          this.#wake();
+          this.#wakeup.wake();
         }
       }
     } finally {
       partial += decoder.decode();
       if (partial !== "") this.#lines.push(partial);
       this.#stderrDone = true;
-      this.#wake();
+      this.#wakeup.wake();
     }
   }
 
@@ -158,34 +159,23 @@ export class ChatProcess implements AsyncDisposable {
     this.#stdout += decoder.decode();
   }
 
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
+  /** Waits until `ready()` gives a value, re-checking on every line and at exit. */
+  #until<T>(ready: () => T | undefined, what: string, ms: number): Promise<T> {
+    return this.#wakeup.until(
+      ready,
+      ms,
+      () => this.#describe(`timed out after ${ms} ms waiting for ${what}`),
+    );
   }
 
-  /** Waits until `ready()` gives a value, re-checking on every line and at exit. */
-  async #until<T>(ready: () => T | undefined, what: string, ms: number): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const value = ready();
-      if (value !== undefined) return value;
-      const left = deadline - Date.now();
-      if (left <= 0) throw this.#failure(`timed out after ${ms} ms waiting for ${what}`);
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        timer = setTimeout(resolve, left);
-      });
-      clearTimeout(timer);
-    }
+  /** `message` with the command line, the exit status (once exited) and stderr so far. */
+  #describe(message: string): string {
+    const exit = this.#exit ? `; exited with ${this.#exit.code}` : "";
+    return `chat ${this.args.join(" ")}: ${message}${exit}; stderr so far:\n${this.stderr}`;
   }
 
   #failure(message: string): Error {
-    const exit = this.#exit ? `; exited with ${this.#exit.code}` : "";
-    return new Error(
-      `chat ${this.args.join(" ")}: ${message}${exit}; stderr so far:\n${this.stderr}`,
-    );
+    return new Error(this.#describe(message));
   }
 
   /**
@@ -288,6 +278,11 @@ export function parseAddresses(urls: string[]): Addresses {
   return addresses;
 }
 
+/** The command-line flags that reach a TCP listener on 127.0.0.1 `port`. */
+export function tcpFlags(port: number): string[] {
+  return ["--host", "127.0.0.1", "--port", String(port)];
+}
+
 /** A temp directory removed (with what is in it) by `await using`. */
 export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
   const path = await Deno.makeTempDir({ prefix: "chat-cli-test-" });
@@ -297,6 +292,17 @@ export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
       await Deno.remove(path, { recursive: true });
     },
   };
+}
+
+/** Fails unless nothing (not even a dangling link) is at `path`. */
+export async function assertGone(path: string): Promise<void> {
+  try {
+    await Deno.lstat(path);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
+  }
+  throw new Error(`${path} still exists`);
 }
 
 export { WAIT_MS };

@@ -13,6 +13,7 @@
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { PERMISSIONS } from "../../src/cli/permissions.ts";
 import { Screen } from "./screen.ts";
+import { Wakeup } from "./wakeup.ts";
 
 /** The repository root (where `deno.json` is). */
 const ROOT = fromFileUrl(new URL("../../", import.meta.url));
@@ -87,7 +88,7 @@ export class ChatTerminal implements AsyncDisposable {
   #stdout = "";
   #stderr = "";
   #status: Deno.CommandStatus | undefined;
-  #waiters: (() => void)[] = [];
+  readonly #wakeup = new Wakeup();
   #inputClosed = false;
   readonly #pty: boolean;
 
@@ -124,7 +125,7 @@ export class ChatTerminal implements AsyncDisposable {
     ]).then(() => {});
     this.#child.status.then((status) => {
       this.#status = status;
-      this.#wake();
+      this.#wakeup.wake();
     });
   }
 
@@ -146,14 +147,8 @@ export class ChatTerminal implements AsyncDisposable {
   async #pump(stream: ReadableStream<Uint8Array>, sink: (text: string) => void): Promise<void> {
     for await (const text of stream.pipeThrough(new TextDecoderStream())) {
       sink(text);
-      this.#wake();
+      this.#wakeup.wake();
     }
-  }
-
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
   }
 
   /** Types (or pipes) `text`. */
@@ -177,30 +172,27 @@ export class ChatTerminal implements AsyncDisposable {
     what: string,
     ms = TERMINAL_WAIT_MS,
   ): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
+    const seen = (): T | undefined => {
       const value = check();
-      if (value !== undefined && value !== false) return value;
-      const left = deadline - Date.now();
-      if (this.#status) {
-        await this.#pumps; // The last output, then a last look.
-        const last = check();
-        if (last !== undefined && last !== false) return last;
-      }
-      if (left <= 0 || this.#status) {
-        const why = this.#status ? `the program exited (${this.#status.code})` : `${ms} ms passed`;
-        throw new Error(
-          `${why} while waiting for ${what}; screen:\n${this.screen.lines.join("\n")}` +
-            `\nstderr:\n${this.#stderr}`,
-        );
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        timer = setTimeout(resolve, left);
-      });
-      clearTimeout(timer);
-    }
+      return value === false ? undefined : value;
+    };
+    const failure = (why: string) =>
+      `${why} while waiting for ${what}; screen:\n${this.screen.lines.join("\n")}` +
+      `\nstderr:\n${this.#stderr}`;
+    const got = await this.#wakeup.until<{ value: T } | { exited: Deno.CommandStatus }>(
+      () => {
+        const value = seen();
+        if (value !== undefined) return { value };
+        return this.#status && { exited: this.#status };
+      },
+      ms,
+      () => failure(`${ms} ms passed`),
+    );
+    if ("value" in got) return got.value;
+    await this.#pumps; // The last output, then a last look.
+    const last = seen();
+    if (last !== undefined) return last;
+    throw new Error(failure(`the program exited (${got.exited.code})`));
   }
 
   /** Waits until standard output (with the bridge: the terminal) has shown `text`. */

@@ -5,11 +5,22 @@
  */
 
 import { deepStrictEqual as assertEquals, ok, strictEqual } from "node:assert/strict";
-import type { WhoEntry } from "../../src/protocol/messages.ts";
+import type { Frame, FrameId, WhoEntry } from "../../src/protocol/messages.ts";
 import { echoHandler } from "../../src/server/handlers/echo.ts";
 import type { CloseReason } from "../../src/server/options.ts";
+import type { RawClient } from "../helpers/raw_client.ts";
 import { startServer } from "../helpers/server.ts";
 import { assertNothing, expectErrorOpen, pending, ready, sync } from "../helpers/session.ts";
+
+/** Asserts that the ack of `id` is exactly `{ type: "ack", ...fields, id, session_id }`. */
+async function assertAck(client: RawClient, id: FrameId, fields: Partial<Frame>): Promise<void> {
+  assertEquals(await client.ackOf(id), {
+    type: "ack",
+    ...fields,
+    id,
+    session_id: client.sessionId,
+  });
+}
 
 Deno.test("ChatServer answers a heartbeat ping with a pong and no ack, even with an id", async () => {
   await using s = await startServer();
@@ -40,14 +51,7 @@ Deno.test("ChatServer relays a message to every other session with from, ts and 
   await using carol = await ready(s.tcp, { name: "carol" });
   const before = Date.now();
   await alice.say({ type: "message", content: "hello, ünïcödé 👋", id: "m1", extra: "ignored" });
-  const ack = await alice.ackOf("m1");
-  assertEquals(ack, {
-    type: "ack",
-    content: "delivered",
-    recipients: 2,
-    id: "m1",
-    session_id: alice.sessionId,
-  });
+  await assertAck(alice, "m1", { content: "delivered", recipients: 2 });
   for (const receiver of [bob, carol]) {
     const got = await receiver.next("message");
     ok(typeof got.ts === "number" && got.ts >= before && got.ts <= Date.now(), `ts ${got.ts}`);
@@ -128,13 +132,7 @@ Deno.test("ChatServer acks only the frames that carry an id, with the message's 
   await alice.say({ type: "message", content: "string id", id: "x" });
   await alice.say({ type: "message", content: "number id", id: 0 });
   await alice.say({ type: "join", content: "dev", id: 1.5 });
-  assertEquals(await alice.ackOf("x"), {
-    type: "ack",
-    content: "delivered",
-    recipients: 1,
-    id: "x",
-    session_id: alice.sessionId,
-  });
+  await assertAck(alice, "x", { content: "delivered", recipients: 1 });
   strictEqual((await alice.ackOf(0)).recipients, 1);
   assertEquals((await alice.ackOf(1.5)).content, "dev");
   await sync(alice);
@@ -154,12 +152,7 @@ Deno.test("ChatServer renames a session with nick, or refuses with name_taken or
   await using alice = await ready(s.tcp, { name: "alice" });
   await using bob = await ready(s.unix, { name: "bob" });
   await alice.say({ type: "nick", content: "alicia", id: 1 });
-  assertEquals(await alice.ackOf(1), {
-    type: "ack",
-    content: "alicia",
-    id: 1,
-    session_id: alice.sessionId,
-  });
+  await assertAck(alice, 1, { content: "alicia" });
   await alice.say({ type: "message", content: "new name", id: 2 });
   await alice.ackOf(2);
   strictEqual((await bob.next("message")).from, "alicia");
@@ -185,12 +178,7 @@ Deno.test("ChatServer joins and leaves rooms, with no_such_room to leave a room 
   await using s = await startServer();
   await using alice = await ready(s.unix, { name: "alice" });
   await alice.say({ type: "join", content: "lobby", id: 1 });
-  assertEquals(await alice.ackOf(1), {
-    type: "ack",
-    content: "lobby",
-    id: 1,
-    session_id: alice.sessionId,
-  });
+  await assertAck(alice, 1, { content: "lobby" });
   await alice.say({ type: "join", content: "lobby", id: 2 });
   strictEqual((await alice.ackOf(2)).content, "lobby", "joining twice is harmless");
   await alice.say({ type: "who", room: "lobby", id: 3 });

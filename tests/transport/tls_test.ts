@@ -28,6 +28,7 @@ import {
 import { makeCerts } from "../helpers/certs.ts";
 import { RawClient, WAIT_MS } from "../helpers/raw_client.ts";
 import { tempDir } from "../helpers/spawn.ts";
+import { Wakeup } from "../helpers/wakeup.ts";
 
 const encoder = new TextEncoder();
 
@@ -61,30 +62,20 @@ function tlsTo(port: number, caCerts?: string[], hostname = "localhost"): Connec
 /** A client that keeps what it receives and waits on it with a deadline. */
 class Collector extends ChatClient {
   readonly frames: Frame[] = [];
-  #waiters: (() => void)[] = [];
+  readonly #wakeup = new Wakeup();
 
   protected override onFrame(frame: Frame): void {
     this.frames.push(frame);
-    for (const wake of this.#waiters.splice(0)) wake();
+    this.#wakeup.wake();
   }
 
   /** Waits for a received frame that `match` accepts. */
-  async waitFor(match: (frame: Frame) => boolean, what: string, ms = WAIT_MS): Promise<Frame> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const found = this.frames.find(match);
-      if (found) return found;
-      const left = deadline - Date.now();
-      if (left <= 0) {
-        throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.frames)}`);
-      }
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        timer = setTimeout(resolve, left);
-      });
-      clearTimeout(timer);
-    }
+  waitFor(match: (frame: Frame) => boolean, what: string, ms = WAIT_MS): Promise<Frame> {
+    return this.#wakeup.until(
+      () => this.frames.find(match),
+      ms,
+      () => `timed out waiting for ${what}; got ${JSON.stringify(this.frames)}`,
+    );
   }
 }
 
