@@ -7,7 +7,6 @@
  */
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
-import { parseCommand, printable } from "../../src/client/interactive.ts";
 import type { SessionInfo } from "../../src/server/handler.ts";
 import type { CloseReason } from "../../src/server/options.ts";
 import { ChatServer } from "../../src/server/server.ts";
@@ -48,32 +47,6 @@ async function peer(to: Parameters<typeof RawClient.session>[0], name: string): 
 function tcpArgs(port: number, ...more: string[]): string[] {
   return [...tcpFlags(port), ...more];
 }
-
-Deno.test("parseCommand understands the commands of CLI.md", () => {
-  assertEquals(parseCommand("  hello  world "), { kind: "message", text: "hello  world" });
-  assertEquals(parseCommand("   "), { kind: "empty" });
-  assertEquals(parseCommand("exit"), { kind: "quit" });
-  assertEquals(parseCommand("/quit"), { kind: "quit" });
-  assertEquals(parseCommand("/nick ada"), { kind: "nick", name: "ada" });
-  assertEquals(parseCommand("/nick"), { kind: "usage", text: "/nick NAME" });
-  assertEquals(parseCommand("/nick a b"), { kind: "usage", text: "/nick NAME" });
-  assertEquals(parseCommand("/who"), { kind: "who" });
-  assertEquals(parseCommand("/who lobby"), { kind: "who", room: "lobby" });
-  assertEquals(parseCommand("/join lobby"), { kind: "join", room: "lobby" });
-  assertEquals(parseCommand("/leave lobby"), { kind: "leave", room: "lobby" });
-  assertEquals(parseCommand("/msg bob hi  there"), { kind: "msg", to: "bob", text: "hi  there" });
-  assertEquals(parseCommand("/msg bob"), { kind: "usage", text: "/msg NAME TEXT" });
-  assertEquals(parseCommand("/room lobby hi"), { kind: "room", room: "lobby", text: "hi" });
-  assertEquals(parseCommand("/room"), { kind: "usage", text: "/room ROOM TEXT" });
-  assertEquals(parseCommand("/HELP"), { kind: "help" });
-  assertEquals(parseCommand("/frob x"), { kind: "unknown", name: "frob" });
-  assertEquals(parseCommand("//not a command"), { kind: "message", text: "/not a command" });
-});
-
-Deno.test("printable shows control characters instead of obeying them", () => {
-  assertEquals(printable("a\x1b[2Jb\tc\x7f\x9b"), "a^[[2Jb c^?\ufffd");
-  assertEquals(printable("héllo ✓ 日本"), "héllo ✓ 日本");
-});
 
 Deno.test("interactive: a typed line reaches another session; exit leaves cleanly", async () => {
   const closes = new Closes();

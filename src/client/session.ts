@@ -1,0 +1,197 @@
+/**
+ * The interactive session as the user sees it: one connection at a time,
+ * replaced by a new one (same name, same rooms) when the server is lost,
+ * what arrives shown on the screen, and a clean goodbye on the way out.
+ *
+ * @module
+ */
+
+import type { ChatClient, ClientOptions, CloseInfo } from "./client.ts";
+import { connectFailure } from "./file_mode.ts";
+import {
+  describeClose,
+  describeFailure,
+  givesUp,
+  lostLine,
+  reconnectDelay,
+  type Remembered,
+  restore,
+  retryLine,
+} from "./reconnect.ts";
+import type { Screen } from "./screen.ts";
+import { ScreenClient } from "./screen_client.ts";
+
+/** Settings of a {@linkcode Session}. */
+export interface SessionOptions {
+  /** The client's settings. */
+  client: ClientOptions;
+  /** Reconnect with backoff when the server is lost (else exit 1). */
+  reconnect: boolean;
+  /** Where to write. */
+  screen: Screen;
+}
+
+/** One connection at a time, kept up until the user leaves; `done` gives the exit status. */
+export class Session {
+  /** Where the session writes. */
+  readonly screen: Screen;
+  /** The name and the rooms to restore after a reconnection. */
+  readonly remembered: Remembered = { rooms: new Set() };
+  readonly #options: SessionOptions;
+  /** The current connection (closed while reconnecting). */
+  #client?: ChatClient;
+  /** Resolves with a connected client; replaced while there is none. */
+  #ready = Promise.withResolvers<ChatClient>();
+  /** Resolves once the session is ending, to stop waits. */
+  readonly #stop = Promise.withResolvers<undefined>();
+  #stopping = false;
+  readonly #done = Promise.withResolvers<number>();
+
+  /** Creates the session; {@linkcode Session.connect} connects it. */
+  constructor(options: SessionOptions) {
+    this.#options = options;
+    this.screen = options.screen;
+  }
+
+  /** Resolves to the exit status. */
+  get done(): Promise<number> {
+    return this.#done.promise;
+  }
+
+  /** Whether the session is ending. */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
+  /** Whether the current connection is open. */
+  get connected(): boolean {
+    return this.#client?.connected ?? false;
+  }
+
+  /** The first connection: a failure is a one-line reason and the exit status 1. */
+  async connect(): Promise<void> {
+    const client = this.#newClient(this.#options.client.name);
+    try {
+      await client.connect();
+    } catch (error) {
+      if (this.#stopping) return;
+      this.screen.fatal(`chat: ${connectFailure(client, error)}`);
+      return this.#finish(1);
+    }
+    if (this.#stopping) return await client.disconnect(); // Ctrl+C while connecting.
+    if (client.nameError) {
+      const e = client.nameError;
+      this.screen.info(`error (${e.code}): ${e.message}; you are ${client.name}`);
+    } else if (this.#options.client.name !== undefined) {
+      this.remembered.name = client.name || this.#options.client.name;
+    }
+    if (this.screen.tty) {
+      this.screen.info(`connected to ${client.url} as ${client.name}; /help lists the commands`);
+    }
+    this.#adopt(client);
+  }
+
+  /** A connected client, waiting through a reconnection; undefined once leaving. */
+  async live(): Promise<ChatClient | undefined> {
+    for (;;) {
+      const client = await Promise.race([this.#ready.promise, this.#stop.promise]);
+      if (client === undefined || this.#stopping) return undefined;
+      if (client.connected) return client;
+      // #lost (which runs first) has replaced #ready: wait for the next one.
+      await Promise.race([client.closed, this.#stop.promise]);
+    }
+  }
+
+  /** Leaves: says `disconnect` to the server (when connected); the exit status is 0. */
+  async quit(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    this.#stop.resolve(undefined);
+    const client = this.#client;
+    try {
+      if (client?.connected) await client.disconnect();
+      else await client?.close();
+    } finally {
+      this.#done.resolve(0);
+    }
+  }
+
+  /** Ends with a status at once (the connection is already gone). */
+  #finish(code: number): void {
+    this.#stopping = true;
+    this.#stop.resolve(undefined);
+    this.#done.resolve(code);
+  }
+
+  #newClient(name: string | undefined): ChatClient {
+    const options: ClientOptions = { ...this.#options.client };
+    if (name === undefined) delete options.name;
+    else options.name = name;
+    return new ScreenClient(options, this.screen);
+  }
+
+  /** Makes `client` the current connection, and watches for its end. */
+  #adopt(client: ChatClient): void {
+    this.#client = client;
+    this.#ready.resolve(client);
+    client.closed.then((info) => this.#lost(client, info));
+  }
+
+  #lost(client: ChatClient, info: CloseInfo): void {
+    if (this.#stopping || client !== this.#client) return;
+    this.#ready = Promise.withResolvers<ChatClient>();
+    const reason = describeClose(info);
+    if (!this.#options.reconnect) {
+      this.screen.fatal(`chat: lost the server at ${client.url}: ${reason}`);
+      this.#finish(1);
+      return;
+    }
+    this.#reconnect(reason).catch((error) => {
+      this.screen.fatal(`chat: ${(error as Error).message}`);
+      this.#finish(1);
+    });
+  }
+
+  /** Tries again and again, waiting longer each time, until connected or leaving. */
+  async #reconnect(reason: string): Promise<void> {
+    let attempt = 1;
+    this.screen.info(lostLine(reason));
+    for (;;) {
+      if (!await this.#sleep(reconnectDelay(attempt))) return;
+      const client = this.#newClient(this.remembered.name);
+      let failure: string;
+      try {
+        await client.connect();
+        if (this.#stopping) return await client.disconnect();
+        const restored = await restore(client, this.remembered);
+        if (this.#stopping) return await client.disconnect();
+        if (client.connected) {
+          this.screen.info(restored);
+          this.#adopt(client);
+          return;
+        }
+        failure = describeClose(await client.closed);
+      } catch (error) {
+        await client.close();
+        if (this.#stopping) return;
+        if (givesUp(error)) {
+          this.screen.fatal(`chat: ${connectFailure(client, error)}`);
+          this.#finish(1);
+          return;
+        }
+        failure = describeFailure(error);
+      }
+      attempt++;
+      this.screen.info(retryLine(failure, attempt));
+    }
+  }
+
+  /** Waits `ms`; false when the session ends first. */
+  async #sleep(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const slept = new Promise<true>((resolve) => timer = setTimeout(() => resolve(true), ms));
+    const result = await Promise.race([slept, this.#stop.promise]);
+    clearTimeout(timer);
+    return result === true && !this.#stopping;
+  }
+}

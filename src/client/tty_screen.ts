@@ -1,0 +1,139 @@
+/**
+ * The interactive mode's screen on a terminal: raw mode, a line editor
+ * behind the `> ` prompt, everything else printed above the prompt, and the
+ * terminal restored at the end.
+ *
+ * @module
+ */
+
+import { LineEditor } from "./line_editor.ts";
+import { printable } from "./printable.ts";
+import { aboveLines, CLEAR_SCREEN, ERASE_LINE, promptLine, submittedLine } from "./prompt.ts";
+import { type Screen, writeAll } from "./screen.ts";
+
+/** What the terminal screen reports of the user's keys. */
+export interface InputHandlers {
+  /** A line was entered. */
+  submit(line: string): void;
+  /** Ctrl+D on an empty line, Ctrl+C, or the terminal went away. */
+  quit(): void;
+}
+
+/**
+ * The terminal in raw mode: a line editor behind a `> ` prompt. Everything
+ * printed goes above the prompt: the prompt line is cleared, the text
+ * written, and the prompt, the line being typed and its cursor redrawn.
+ */
+export class TtyScreen implements Screen {
+  /** Always a prompt. */
+  readonly tty = true;
+  readonly #editor = new LineEditor();
+  #columns = 80;
+  #raw = false;
+  /** Whether the prompt is on screen. */
+  #prompt = false;
+  #onResize = () => {
+    this.#columns = terminalColumns();
+    this.#redraw();
+  };
+
+  /** Enters raw mode, shows the prompt and reads keys until the input ends. */
+  start(handlers: InputHandlers): void {
+    Deno.stdin.setRaw(true);
+    this.#raw = true;
+    this.#columns = terminalColumns();
+    try {
+      Deno.addSignalListener("SIGWINCH", this.#onResize);
+    } catch {
+      // No SIGWINCH here (Windows): the width is read once.
+    }
+    this.#prompt = true;
+    this.#redraw();
+    this.#read(handlers);
+  }
+
+  async #read(handlers: InputHandlers): Promise<void> {
+    const decoder = new TextDecoder();
+    const buffer = new Uint8Array(4096);
+    try {
+      for (;;) {
+        const n = await Deno.stdin.read(buffer);
+        if (n === null || !this.#raw) break;
+        const events = this.#editor.feed(decoder.decode(buffer.subarray(0, n), { stream: true }));
+        for (const event of events) {
+          if (event.type === "submit") {
+            // The line stays on screen above the new prompt, as typed.
+            writeAll(Deno.stdout, submittedLine(event.line));
+            handlers.submit(event.line);
+          } else if (event.type === "clear") {
+            writeAll(Deno.stdout, CLEAR_SCREEN);
+          } else {
+            handlers.quit();
+            return;
+          }
+        }
+        this.#redraw();
+      }
+    } catch {
+      // The terminal went away.
+    }
+    handlers.quit();
+  }
+
+  /** Prints text above the prompt. */
+  message(text: string): void {
+    this.#above(text);
+  }
+
+  /** Prints a status line above the prompt. */
+  info(text: string): void {
+    this.#above(text);
+  }
+
+  /** Takes the prompt away and writes a line on standard error. */
+  fatal(text: string): void {
+    this.#hidePrompt();
+    writeAll(Deno.stderr, `${printable(text)}\r\n`);
+  }
+
+  /** Takes the prompt away and leaves raw mode. */
+  close(): void {
+    this.#hidePrompt();
+    if (!this.#raw) return;
+    this.#raw = false;
+    try {
+      Deno.removeSignalListener("SIGWINCH", this.#onResize);
+    } catch {
+      // Never added.
+    }
+    try {
+      Deno.stdin.setRaw(false);
+    } catch {
+      // The terminal is gone.
+    }
+  }
+
+  #hidePrompt(): void {
+    if (this.#prompt) writeAll(Deno.stdout, ERASE_LINE);
+    this.#prompt = false;
+  }
+
+  #above(text: string): void {
+    let out = aboveLines(text);
+    if (this.#prompt) out += promptLine(this.#editor, this.#columns);
+    writeAll(Deno.stdout, out);
+  }
+
+  #redraw(): void {
+    if (this.#prompt) writeAll(Deno.stdout, promptLine(this.#editor, this.#columns));
+  }
+}
+
+function terminalColumns(): number {
+  try {
+    const { columns } = Deno.consoleSize();
+    return columns > 0 ? columns : 80;
+  } catch {
+    return 80;
+  }
+}
