@@ -1,0 +1,699 @@
+/**
+ * The soak's faults: sessions that churn, reset, half-close, go silent,
+ * close mid-frame, dribble bytes, send oversized or invalid frames, or never
+ * read while another floods them. Each fault runs in episodes: one short
+ * life of a connection, checked against what the protocol promises (the
+ * error frame, the close, its timing), and noted with the close reason the
+ * server must log for it.
+ *
+ * @module
+ */
+
+import type { Limits } from "./server.ts";
+import { dial, type Frame, line, type SoakConn, SoakError, type Target } from "./client.ts";
+
+/** The kinds of fault, each run by its own workers. */
+export const KINDS = [
+  "churn",
+  "reset",
+  "half-open",
+  "silent",
+  "mid-frame",
+  "slowloris",
+  "oversized",
+  "invalid",
+  "slow-consumer",
+] as const;
+
+/** A kind of fault. */
+export type Kind = (typeof KINDS)[number];
+
+/** How many workers of each kind, relative to the others. */
+const WEIGHTS: Record<Kind, number> = {
+  churn: 6,
+  reset: 2,
+  "half-open": 1,
+  silent: 1,
+  "mid-frame": 1,
+  slowloris: 1,
+  oversized: 1,
+  invalid: 1,
+  "slow-consumer": 1,
+};
+
+/** What the workers of one kind did. */
+export interface KindStats {
+  workers: number;
+  episodes: number;
+  passed: number;
+  failed: number;
+  /** The first few failures. */
+  failures: string[];
+  /** Episodes by variant. */
+  variants: Record<string, number>;
+}
+
+/** How late past its limit the server cut a session, over every cut of one kind. */
+export interface Lateness {
+  count: number;
+  minMs: number;
+  maxMs: number;
+  totalMs: number;
+}
+
+/** Everything the faults observed. */
+export interface FaultStats {
+  kinds: Record<Kind, KindStats>;
+  /** Counts of observed events: the server's answers to the faults. */
+  observed: Record<string, number>;
+  /** How long after the limit the timeouts came. */
+  lateness: { handshake: Lateness; heartbeat: Lateness };
+  /** Most bytes a slow consumer could read back after it was cut. */
+  maxSlowConsumerBacklog: number;
+}
+
+/** A close reason the server must log for a session. */
+export interface Expectation {
+  /** A fault kind, or `pairs`. */
+  kind: string;
+  variant: string;
+  reasons: string[];
+}
+
+/** What every episode shares. */
+export interface FaultContext {
+  tcp: Target;
+  unix: Target;
+  limits: Limits;
+  /** No episode starts after this time (`Date.now()`). */
+  until: number;
+  /** A run that failed elsewhere stops early. */
+  aborted: boolean;
+  /** How long to wait for an answer of the server. */
+  waitMs: number;
+  /** How late past its limit a timeout may come. */
+  slackMs: number;
+  random: () => number;
+  stats: FaultStats;
+  /** The close reason the server must log, by session id. */
+  expected: Map<string, Expectation>;
+}
+
+/** A seeded pseudo-random generator (mulberry32), so a run can be repeated. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Fresh, empty statistics. */
+export function newStats(): FaultStats {
+  const kinds = Object.fromEntries(
+    KINDS.map((kind) => [kind, {
+      workers: 0,
+      episodes: 0,
+      passed: 0,
+      failed: 0,
+      failures: [],
+      variants: {},
+    }]),
+  ) as unknown as Record<Kind, KindStats>;
+  const lateness = (): Lateness => ({ count: 0, minMs: Infinity, maxMs: -Infinity, totalMs: 0 });
+  return {
+    kinds,
+    observed: {},
+    lateness: { handshake: lateness(), heartbeat: lateness() },
+    maxSlowConsumerBacklog: 0,
+  };
+}
+
+/** The kind of each of `sessions` workers: every kind at least once, the rest by weight. */
+export function assign(sessions: number): Kind[] {
+  const kinds: Kind[] = [...KINDS].slice(0, sessions);
+  const total = Object.values(WEIGHTS).reduce((a, b) => a + b, 0);
+  const rest = sessions - kinds.length;
+  const counts = KINDS.map((kind) => Math.floor((rest * WEIGHTS[kind]) / total));
+  let left = rest - counts.reduce((a, b) => a + b, 0);
+  for (let i = 0; left > 0; i = (i + 1) % KINDS.length, left--) counts[i]++;
+  KINDS.forEach((kind, i) => {
+    for (let n = 0; n < counts[i]; n++) kinds.push(kind);
+  });
+  return kinds;
+}
+
+/** The connections of one episode, all closed at its end. */
+class Scope {
+  #conns: SoakConn[] = [];
+
+  async dial(target: Target, options?: { read?: boolean; readSize?: number }): Promise<SoakConn> {
+    const conn = await dial(target, options);
+    this.#conns.push(conn);
+    return conn;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#conns.map((conn) => conn.close()));
+  }
+}
+
+/** A pause that is part of a fault's timing (a dribble interval, a session's lifetime). */
+function pause(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function count(ctx: FaultContext, what: string, n = 1): void {
+  ctx.stats.observed[what] = (ctx.stats.observed[what] ?? 0) + n;
+}
+
+function expect(
+  ctx: FaultContext,
+  conn: SoakConn,
+  kind: Kind,
+  variant: string,
+  reasons: string[],
+): void {
+  if (conn.sessionId === "") return;
+  ctx.expected.set(conn.sessionId, { kind, variant, reasons });
+}
+
+/** The close reasons of a peer that went away: the server saw the end, or a write failed. */
+const GONE = ["peer_closed", "write_failed"];
+
+/**
+ * Waits for the `error` `code` that a timeout sends and the close after it;
+ * checks that it came no earlier than `limitMs` after `since` (a time taken
+ * before the server's clock started) and no later than the slack allows.
+ */
+async function timedOut(
+  ctx: FaultContext,
+  conn: SoakConn,
+  code: "handshake_timeout" | "heartbeat_timeout",
+  since: number,
+  limitMs: number,
+): Promise<void> {
+  await conn.error(code, limitMs + ctx.slackMs + ctx.waitMs);
+  const at = Date.now();
+  await conn.waitEnd(`close after ${code}`, ctx.waitMs);
+  const late = at - (since + limitMs);
+  // Timestamps are whole milliseconds on both sides: allow 2 ms of rounding.
+  if (late < -2) throw new SoakError(`${code} came ${-late} ms before the limit`);
+  if (late > ctx.slackMs) throw new SoakError(`${code} came ${late} ms after the limit`);
+  const stats = ctx.stats.lateness[code === "handshake_timeout" ? "handshake" : "heartbeat"];
+  stats.count++;
+  stats.minMs = Math.min(stats.minMs, late);
+  stats.maxMs = Math.max(stats.maxMs, late);
+  stats.totalMs += late;
+  count(ctx, code === "handshake_timeout" ? "handshake timeouts" : "heartbeat timeouts");
+}
+
+/** Waits for error `code` and the close that follows it. */
+async function refused(ctx: FaultContext, conn: SoakConn, code: string): Promise<void> {
+  await conn.error(code, ctx.waitMs);
+  await conn.waitEnd(`close after ${code}`, ctx.waitMs);
+}
+
+/** One episode of a fault; returns the variant it ran. */
+type Episode = (
+  ctx: FaultContext,
+  scope: Scope,
+  target: Target,
+  tag: string,
+  round: number,
+) => Promise<string>;
+
+/** Connect, handshake, chat in a room, and leave: with `disconnect`, or by dropping. */
+const churn: Episode = async (ctx, scope, target, tag, round) => {
+  const w = ctx.waitMs;
+  const conn = await scope.dial(target);
+  const named = ctx.random() < 0.5;
+  await conn.handshake(w, named ? `c${tag}` : undefined);
+  const room = `room${Math.floor(ctx.random() * 4)}`;
+  await conn.say({ type: "join", content: room, id: "j" });
+  await conn.reply("j", w);
+  const messages = 1 + Math.floor(ctx.random() * 4);
+  for (let i = 0; i < messages; i++) {
+    await conn.say({ type: "message", content: `hello ${i} from ${tag}`, room, id: `m${i}` });
+  }
+  for (let i = 0; i < messages; i++) {
+    const ack = await conn.reply(`m${i}`, w);
+    if (ack.content !== "delivered") throw new SoakError(`message ack: ${JSON.stringify(ack)}`);
+  }
+  count(ctx, "churn messages", messages);
+  if (ctx.random() < 0.3) {
+    await conn.say({ type: "nick", content: `n${tag}`, id: "n" });
+    await conn.reply("n", w);
+  }
+  if (ctx.random() < 0.3) {
+    await conn.say({ type: "who", room, id: "who" });
+    await conn.next((f) => f.type === "who" && f.id === "who", "who", w);
+  }
+  await conn.say({ type: "heartbeat", content: "ping" });
+  await conn.nextOf("heartbeat", w);
+  // The session's lifetime: part of the churn pattern.
+  await pause(Math.floor(ctx.random() * 400));
+  if (round % 4 !== 3) {
+    await conn.say({ type: "disconnect", content: "bye", id: "bye" });
+    const bye = await conn.reply("bye", w);
+    if (bye.content !== "bye") throw new SoakError(`disconnect ack: ${JSON.stringify(bye)}`);
+    await conn.waitEnd("close after disconnect", w);
+    if (conn.endKind !== "eof") throw new SoakError(`disconnect ended with ${conn.endKind}`);
+    expect(ctx, conn, "churn", "disconnect", ["disconnect"]);
+    count(ctx, "clean disconnects");
+    return "disconnect";
+  }
+  expect(ctx, conn, "churn", "drop", GONE);
+  await conn.close();
+  count(ctx, "dropped sessions");
+  return "drop";
+};
+
+/** Close at once, before the handshake, or in the middle of a burst of frames. */
+const reset: Episode = async (ctx, scope, target, tag, round) => {
+  const w = ctx.waitMs;
+  switch (round % 3) {
+    case 0: {
+      const conn = await scope.dial(target, { read: false });
+      await conn.close();
+      count(ctx, "resets");
+      return "at-connect";
+    }
+    case 1: {
+      const conn = await scope.dial(target);
+      await conn.nextOf("session_init", w);
+      expect(ctx, conn, "reset", "after-init", GONE);
+      await conn.close();
+      count(ctx, "resets");
+      return "after-init";
+    }
+    default: {
+      const conn = await scope.dial(target);
+      await conn.handshake(w, `r${tag}`);
+      const frames: string[] = [];
+      const n = 20 + Math.floor(ctx.random() * 200);
+      for (let i = 0; i < n; i++) {
+        const sid = conn.sessionId;
+        frames.push(
+          i % 3 === 0
+            ? JSON.stringify({ type: "who", id: i, session_id: sid })
+            : i % 3 === 1
+            ? JSON.stringify({ type: "heartbeat", content: "ping", session_id: sid })
+            : JSON.stringify({
+              type: "message",
+              content: `burst ${i}`,
+              to: sid,
+              id: i,
+              session_id: sid,
+            }),
+        );
+      }
+      // Unread `who` lists can also pass --max-queue before the server sees the close.
+      expect(ctx, conn, "reset", "mid-stream", [...GONE, "slow_consumer"]);
+      // Write, and close right away: replies are still on their way.
+      await conn.write(frames.join("\n") + "\n");
+      await conn.close();
+      count(ctx, "resets");
+      return "mid-stream";
+    }
+  }
+};
+
+/** Shut down the writing half and keep reading: the server answers what it got, then closes. */
+const halfOpen: Episode = async (ctx, scope, target, tag, round) => {
+  const w = ctx.waitMs;
+  const conn = await scope.dial(target);
+  if (round % 2 === 1) {
+    await conn.nextOf("session_init", w);
+    expect(ctx, conn, "half-open", "in-handshake", ["peer_closed"]);
+    if (!await conn.closeWrite()) throw new SoakError("closeWrite failed");
+    await conn.waitEnd("close after a half close in the handshake", w);
+    if (conn.endKind !== "eof") throw new SoakError(`ended with ${conn.endKind}`);
+    count(ctx, "half-open closed by the server");
+    return "in-handshake";
+  }
+  await conn.handshake(w, `h${tag}`);
+  await conn.say({ type: "who", id: "w" });
+  await conn.say({ type: "heartbeat", content: "ping" });
+  await conn.say({ type: "message", content: "to myself", to: conn.sessionId, id: "m" });
+  expect(ctx, conn, "half-open", "after-frames", ["peer_closed"]);
+  if (!await conn.closeWrite()) throw new SoakError("closeWrite failed");
+  await conn.next((f) => f.type === "who" && f.id === "w", "who after a half close", w);
+  await conn.nextOf("heartbeat", w);
+  await conn.reply("m", w);
+  await conn.next((f) => f.type === "message" && f.content === "to myself", "the message", w);
+  await conn.waitEnd("close after a half close", w);
+  if (conn.endKind !== "eof") throw new SoakError(`ended with ${conn.endKind}`);
+  count(ctx, "half-open closed by the server");
+  return "after-frames";
+};
+
+/** Connect and say nothing more: cut at the handshake or heartbeat timeout. */
+const silent: Episode = async (ctx, scope, target, tag, round) => {
+  const handshakeMs = ctx.limits.handshakeTimeout * 1000;
+  const silenceMs = ctx.limits.heartbeatTimeout * ctx.limits.heartbeatRetries * 1000;
+  switch (round % 3) {
+    case 0: {
+      const conn = await scope.dial(target);
+      const since = await conn.handshake(ctx.waitMs, `s${tag}`);
+      expect(ctx, conn, "silent", "after-handshake", ["heartbeat_timeout"]);
+      await timedOut(ctx, conn, "heartbeat_timeout", since, silenceMs);
+      return "after-handshake";
+    }
+    case 1: {
+      const conn = await scope.dial(target);
+      await conn.nextOf("session_init", ctx.waitMs);
+      expect(ctx, conn, "silent", "in-handshake", ["handshake_timeout"]);
+      await timedOut(ctx, conn, "handshake_timeout", conn.dialedAt, handshakeMs);
+      return "in-handshake";
+    }
+    default: {
+      // Neither reads nor writes until well past the handshake timeout.
+      const conn = await scope.dial(target, { read: false });
+      await pause(handshakeMs + 500);
+      conn.startReading();
+      await conn.nextOf("session_init", ctx.waitMs);
+      expect(ctx, conn, "silent", "deaf", ["handshake_timeout"]);
+      await refused(ctx, conn, "handshake_timeout");
+      count(ctx, "handshake timeouts");
+      return "deaf";
+    }
+  }
+};
+
+/** Close (or half close) in the middle of a frame. */
+const midFrame: Episode = async (ctx, scope, target, tag, round) => {
+  const w = ctx.waitMs;
+  const conn = await scope.dial(target);
+  const variant = ["close", "half-close", "in-handshake", "large"][round % 4];
+  if (variant === "in-handshake") {
+    await conn.nextOf("session_init", w);
+    await conn.write(`{"type":"session_ack","content":"Session ack`);
+    expect(ctx, conn, "mid-frame", variant, GONE);
+    await conn.close();
+  } else {
+    await conn.handshake(w, `f${tag}`);
+    const head = `{"type":"message","content":"`;
+    if (variant === "large") {
+      // Half of a frame well under the limit, written in pieces.
+      const body = head + "y".repeat(ctx.limits.maxFrame / 2);
+      for (let i = 0; i < body.length / 2; i += 4096) await conn.write(body.slice(i, i + 4096));
+      expect(ctx, conn, "mid-frame", variant, GONE);
+      await conn.close();
+    } else {
+      // Ends inside a two-byte UTF-8 character.
+      const bytes = new TextEncoder().encode(`${head}caf\u00e9`);
+      await conn.write(bytes.subarray(0, bytes.length - 1));
+      if (variant === "close") {
+        expect(ctx, conn, "mid-frame", variant, GONE);
+        await conn.close();
+      } else {
+        expect(ctx, conn, "mid-frame", variant, ["peer_closed"]);
+        if (!await conn.closeWrite()) throw new SoakError("closeWrite failed");
+        await conn.waitEnd("close after a half close mid-frame", w);
+        if (conn.endKind !== "eof") throw new SoakError(`ended with ${conn.endKind}`);
+      }
+    }
+  }
+  count(ctx, "closed mid-frame");
+  return variant;
+};
+
+/** Writes `bytes` one at a time, `intervalMs` apart, until the server answers or closes. */
+async function dribble(conn: SoakConn, bytes: Uint8Array, intervalMs: number): Promise<number> {
+  let i = 0;
+  while (i < bytes.length && !conn.ended && conn.backlog.length === 0) {
+    if (!await conn.write(bytes.subarray(i, i + 1))) break;
+    i++;
+    await conn.changed(intervalMs);
+  }
+  return i;
+}
+
+/** Slowloris: a `session_ack`, or a frame after it, one byte at a time. */
+const slowloris: Episode = async (ctx, scope, target, tag, round) => {
+  const interval = 100;
+  const handshakeMs = ctx.limits.handshakeTimeout * 1000;
+  const silenceMs = ctx.limits.heartbeatTimeout * ctx.limits.heartbeatRetries * 1000;
+  const conn = await scope.dial(target);
+  if (round % 2 === 0) {
+    await conn.nextOf("session_init", ctx.waitMs);
+    expect(ctx, conn, "slowloris", "handshake", ["handshake_timeout"]);
+    const ack = line({
+      type: "session_ack",
+      content: "Session acknowledged, slowly, one byte at a time, " + "z".repeat(60),
+      session_id: conn.sessionId,
+      name: `l${tag}`,
+    });
+    const done = dribble(conn, ack, interval);
+    await timedOut(ctx, conn, "handshake_timeout", conn.dialedAt, handshakeMs);
+    const written = await done;
+    if (written >= ack.length) throw new SoakError("the whole session_ack got through");
+    count(ctx, "slowloris bytes", written);
+    return "handshake";
+  }
+  const since = await conn.handshake(ctx.waitMs, `l${tag}`);
+  expect(ctx, conn, "slowloris", "frame", ["heartbeat_timeout"]);
+  const frame = line({
+    type: "message",
+    content: "d".repeat(400),
+    to: conn.sessionId,
+    session_id: conn.sessionId,
+  });
+  const done = dribble(conn, frame, interval);
+  await timedOut(ctx, conn, "heartbeat_timeout", since, silenceMs);
+  const written = await done;
+  if (written >= frame.length) throw new SoakError("the whole dribbled frame got through");
+  count(ctx, "slowloris bytes", written);
+  return "frame";
+};
+
+/** Frames over `--max-frame`: whole lines, an endless frame, or a giant `session_ack`. */
+const oversized: Episode = async (ctx, scope, target, tag, round) => {
+  const w = ctx.waitMs;
+  const max = ctx.limits.maxFrame;
+  const conn = await scope.dial(target);
+  const variant = ["line", "endless", "handshake"][round % 3];
+  if (variant === "handshake") {
+    await conn.nextOf("session_init", w);
+  } else {
+    await conn.handshake(w, `o${tag}`);
+  }
+  expect(ctx, conn, "oversized", variant, ["frame_too_large"]);
+  const sid = conn.sessionId;
+  if (variant === "endless") {
+    // Never ends: the server must refuse it once past the limit, not buffer on.
+    await conn.write(`{"type":"message","session_id":"${sid}","content":"`);
+    const chunk = "e".repeat(16 * 1024);
+    let sent = 0;
+    while (sent < 8 * max && !conn.ended && conn.backlog.length === 0) {
+      if (!await conn.write(chunk)) break;
+      sent += chunk.length;
+    }
+  } else {
+    const frame = variant === "line"
+      ? { type: "message", content: "o".repeat(max + 100), session_id: sid }
+      : {
+        type: "session_ack",
+        content: "Session acknowledged",
+        session_id: sid,
+        padding: "o".repeat(max + 100),
+      };
+    // The server may close before it has read it all: a failed write is expected.
+    await conn.send(frame);
+  }
+  await conn.waitEnd("close after an oversized frame", w);
+  // On TCP the close may reset the connection; the error frame still arrives first.
+  const error = conn.backlog.find((f) => f.type === "error");
+  if (error && error.code !== "frame_too_large") {
+    throw new SoakError(`expected frame_too_large, got ${JSON.stringify(error)}`);
+  }
+  count(ctx, error ? "oversized refused with frame_too_large" : "oversized closed, error unseen");
+  return variant;
+};
+
+/** Invalid JSON and invalid messages: answered, connection kept (or closed where the protocol says). */
+const invalid: Episode = async (ctx, scope, target, tag, round) => {
+  const w = ctx.waitMs;
+  const conn = await scope.dial(target);
+  const variant = ["after-handshake", "garbage-first", "wrong-type-first", "wrong-id-first"][
+    round % 4
+  ];
+  if (variant !== "after-handshake") {
+    await conn.nextOf("session_init", w);
+    const sid = conn.sessionId;
+    const [text, code] = variant === "garbage-first"
+      ? ["hello, server\n", "invalid_json"]
+      : variant === "wrong-type-first"
+      ? [JSON.stringify({ type: "message", content: "hi", session_id: sid }) + "\n", "bad_session"]
+      : [
+        JSON.stringify({
+          type: "session_ack",
+          content: "Session acknowledged",
+          session_id: crypto.randomUUID(),
+        }) + "\n",
+        "bad_session",
+      ];
+    expect(ctx, conn, "invalid", variant, [code]);
+    await conn.write(text);
+    await refused(ctx, conn, code);
+    count(ctx, "invalid frames answered");
+    return variant;
+  }
+  await conn.handshake(w, `i${tag}`);
+  const sid = conn.sessionId;
+  const frame = (fields: Frame) => JSON.stringify({ ...fields, session_id: sid });
+  // Every one answered in order; the connection stays open.
+  const cases: [string | Uint8Array, string[], string | number | undefined][] = [
+    [`{"type":\n`, ["invalid_json"], undefined],
+    [`[1,2,3]\n`, ["invalid_message"], undefined],
+    [`"just a string"\r\n`, ["invalid_message"], undefined],
+    [frame({ type: "message", id: "no-content" }) + "\n", ["invalid_message"], "no-content"],
+    [frame({ type: "bogus", content: "x", id: "ut" }) + "\n", ["unknown_type"], "ut"],
+    [frame({ type: "message", content: "x", to: `nobody${tag}`, id: "nr" }), [
+      "no_such_recipient",
+    ], "nr"],
+    [frame({ type: "nick", content: "has space", id: "nn" }), ["invalid_name"], "nn"],
+    [frame({ type: "leave", content: "nowhere", id: "lv" }) + "\n\n\n", ["no_such_room"], "lv"],
+    [
+      new Uint8Array([
+        ...new TextEncoder().encode(`{"type":"message","content":"`),
+        0xff,
+        0xfe,
+        ...new TextEncoder().encode(`","session_id":"${sid}"}\n`),
+      ]),
+      ["invalid_json"],
+      undefined,
+    ],
+    ["[".repeat(5000) + "]".repeat(5000) + "\n", ["invalid_message", "invalid_json"], undefined],
+    [
+      frame({ type: "message", content: "x", id: { no: 1 } }) + "\n",
+      ["invalid_message"],
+      undefined,
+    ],
+  ];
+  for (const [bytes] of cases) await conn.write(bytes);
+  // Two pings back to back with no separator, then one more: three pongs.
+  const ping = frame({ type: "heartbeat", content: "ping" });
+  await conn.write(ping + ping + "\r\n" + ping + "\n");
+  for (const [, codes, id] of cases) {
+    const error = await conn.nextOf("error", w);
+    if (!codes.includes(error.code as string) || error.id !== id) {
+      throw new SoakError(
+        `expected ${codes.join(" or ")} (id ${id}), got ${JSON.stringify(error)}`,
+      );
+    }
+    if (error.session_id !== sid) throw new SoakError(`error without the session id`);
+  }
+  for (let i = 0; i < 3; i++) await conn.nextOf("heartbeat", w);
+  count(ctx, "invalid frames answered", cases.length);
+  // Then a frame of another session: bad_session, and the connection is closed.
+  expect(ctx, conn, "invalid", variant, ["bad_session"]);
+  await conn.send({ type: "message", content: "x", session_id: crypto.randomUUID() });
+  await refused(ctx, conn, "bad_session");
+  count(ctx, "invalid frames answered");
+  return variant;
+};
+
+/**
+ * A session that never reads (it only writes its heartbeats) while another
+ * floods it with direct messages: the server must cut it as a slow
+ * consumer. The flood stops once the server says the recipient is gone;
+ * then the consumer reads what was left in its socket and must find it closed.
+ */
+const slowConsumer: Episode = async (ctx, scope, target, tag) => {
+  const w = ctx.waitMs;
+  const other = target.transport === "tcp" ? ctx.unix : ctx.tcp;
+  const consumer = await scope.dial(target, { readSize: 4096 });
+  const name = `slow${tag}`;
+  await consumer.handshake(w, name);
+  consumer.pause();
+  expect(ctx, consumer, "slow-consumer", "flooded", ["slow_consumer"]);
+  let flooding = true;
+  const beating = (async () => {
+    const interval = (ctx.limits.heartbeatTimeout * 1000) / 2;
+    while (flooding) {
+      // Only writes: the pongs pile up on the server like everything else.
+      await consumer.say({ type: "heartbeat", content: "ping" });
+      await pause(interval);
+    }
+  })();
+  try {
+    const flooder = await scope.dial(other);
+    await flooder.handshake(w, `flood${tag}`);
+    const content = "F".repeat(16 * 1024);
+    const deadline = Date.now() + 30_000;
+    let sent = 0;
+    let answered = 0;
+    let cut = false;
+    const window = 16;
+    while (!cut) {
+      if (Date.now() > deadline) throw new SoakError(`not cut after ${sent} frames of 16 KiB`);
+      while (sent - answered < window) {
+        await flooder.say({ type: "message", content, to: name, id: sent++ });
+      }
+      const reply = await flooder.reply(answered++, w, undefined).catch((error) => {
+        if (error instanceof SoakError && /no_such_recipient/.test(error.message)) return null;
+        throw error;
+      });
+      if (reply === null || reply.recipients === 0) cut = true;
+    }
+    count(ctx, "flood frames", sent);
+    // The rest of the window gets answered too; then the flooder leaves.
+    await flooder.say({ type: "disconnect", content: "done", id: "bye" });
+    await flooder.reply("bye", w);
+    await flooder.waitEnd("flooder close after disconnect", w);
+    expect(ctx, flooder, "slow-consumer", "flooder", ["disconnect"]);
+  } finally {
+    flooding = false;
+    await beating;
+  }
+  consumer.resume();
+  await consumer.waitEnd("the slow consumer's socket to close", w);
+  ctx.stats.maxSlowConsumerBacklog = Math.max(
+    ctx.stats.maxSlowConsumerBacklog,
+    consumer.bytesRead,
+  );
+  count(ctx, "slow consumers cut");
+  return "flooded";
+};
+
+const EPISODES: Record<Kind, Episode> = {
+  churn,
+  reset,
+  "half-open": halfOpen,
+  silent,
+  "mid-frame": midFrame,
+  slowloris,
+  oversized,
+  invalid,
+  "slow-consumer": slowConsumer,
+};
+
+/** Runs episodes of `kind` until the context's time is up; worker `index` alternates transports. */
+export async function worker(ctx: FaultContext, kind: Kind, index: number): Promise<void> {
+  const stats = ctx.stats.kinds[kind];
+  stats.workers++;
+  for (let round = 0; Date.now() < ctx.until && !ctx.aborted; round++) {
+    const target = (index + round) % 2 === 0 ? ctx.tcp : ctx.unix;
+    const tag = `${index}x${round}`;
+    const scope = new Scope();
+    stats.episodes++;
+    try {
+      // Each variant on both transports; workers of a kind start at different variants.
+      const variant = await EPISODES[kind](ctx, scope, target, tag, Math.floor(round / 2) + index);
+      stats.passed++;
+      stats.variants[variant] = (stats.variants[variant] ?? 0) + 1;
+    } catch (error) {
+      stats.failed++;
+      if (stats.failures.length < 5) {
+        stats.failures.push(`${target.transport} ${tag}: ${(error as Error).message}`);
+      }
+    } finally {
+      await scope.close();
+    }
+  }
+}
