@@ -25,6 +25,7 @@
 export { ChatServer } from "./src/server/server.ts";
 export { type CloseReason, SERVER_DEFAULTS, type ServerOptions } from "./src/server/options.ts";
 export type {
+  Audience,
   Directory,
   HandlerContext,
   MessageHandler,

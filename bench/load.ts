@@ -126,6 +126,18 @@ export function closeAll(peers: Peer[]): void {
   }
 }
 
+/** How many sessions `who` lists, asked through a chat peer (that has nothing else in flight). */
+export async function whoCount(peer: Peer): Promise<number> {
+  const frame = { type: "who", content: "", session_id: peer.sessionId, id: "who" };
+  await writeAll(peer.conn, encoder.encode(JSON.stringify(frame) + "\n"));
+  for (;;) {
+    const line = await peer.reader.line();
+    if (line === null) throw new Error("server closed during who");
+    const reply = JSON.parse(line);
+    if (reply.type === "who") return (reply.content as unknown[]).length;
+  }
+}
+
 /** A chat `message` frame for this peer, or the same JSON line for the floor. */
 export function messageLine(peer: Peer, content: string): string {
   const frame: Record<string, unknown> = { type: "message", content };

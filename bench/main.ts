@@ -4,11 +4,25 @@
  *
  *   deno task bench [--quick | --full] [--json FILE] [--svg FILE]
  *
+ * Then the cluster scenario: the same fan-out with its subscribers spread
+ * over three `chat server --cluster` processes on one nats-server (skipped,
+ * saying why, when nats-server is not installed), next to the single-node
+ * figure of the same run.
+ *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { closeAll, echoRoundTrips, fanOut, joinMany, type Kind } from "./load.ts";
+import { NatsServer, natsServerMissing } from "../scripts/nats_server.ts";
+import {
+  closeAll,
+  echoRoundTrips,
+  fanOut,
+  joinMany,
+  type Kind,
+  type Peer,
+  whoCount,
+} from "./load.ts";
 import { ServerProcess } from "./server_process.ts";
 import { renderSweepSvg } from "./svg.ts";
 
@@ -54,10 +68,16 @@ const quick = flags.quick ?? false;
 const full = flags.full ?? false;
 const transports: ("tcp" | "unix")[] = ["tcp", "unix"];
 
-async function measured<T>(server: ServerProcess, ops: (r: T) => number, run: () => Promise<T>) {
-  const cpu0 = server.cpuSeconds();
+async function measured<T>(
+  server: ServerProcess | ServerProcess[],
+  ops: (r: T) => number,
+  run: () => Promise<T>,
+) {
+  const servers = Array.isArray(server) ? server : [server];
+  const cpuSeconds = () => servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
+  const cpu0 = cpuSeconds();
   const result = await run();
-  const cpu = server.cpuSeconds() - cpu0;
+  const cpu = cpuSeconds() - cpu0;
   return { result, cpuUs: (cpu * 1e6) / Math.max(1, ops(result)) };
 }
 
@@ -94,6 +114,65 @@ async function fan(
     console.error(`  (${kind} fan-out to ${subs} over ${transport} hit its time limit)`);
   }
   return { value: result.deliveries / result.seconds, ...result.samples.summary(), cpuUs };
+}
+
+/** The cluster's figure next to the single node's, both chat, from the same run. */
+export interface ClusterRow {
+  scenario: "fan-out";
+  transport: "tcp";
+  metric: "deliveries/s";
+  /** Subscribers, spread over the nodes. */
+  load: number;
+  nodes: number;
+  /** Deliveries per second with the subscribers spread over `nodes` servers. */
+  cluster: number;
+  /** The single-node fan-out figure of this run. */
+  single: number;
+  /** cluster / single. */
+  ratio: number;
+  clusterP50?: number;
+  clusterP99?: number;
+  /** CPU microseconds per delivery, summed over the chat servers (NATS not counted). */
+  clusterCpuUs: number;
+}
+
+/** Waits until `who` through `probe` lists `count` sessions: presence has spread. */
+async function presenceSpread(probe: Peer, count: number): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  for (let pause = 5; (await whoCount(probe)) !== count; pause = Math.min(100, pause * 2)) {
+    if (Date.now() > deadline) throw new Error(`who never listed ${count} sessions`);
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+async function clusterFan(subs: number, messages: number, nodes = 3): Promise<Measure> {
+  await using nats = await NatsServer.start();
+  const servers: ServerProcess[] = [];
+  try {
+    for (let i = 0; i < nodes; i++) {
+      servers.push(await ServerProcess.start("chat", "relay", "tcp", ["--cluster", nats.url]));
+    }
+    const subscribers: Peer[] = [];
+    for (let i = 0; i < nodes; i++) {
+      const share = Math.floor(subs / nodes) + (i < subs % nodes ? 1 : 0);
+      subscribers.push(...await joinMany(servers[i].target, "chat", share, 200, 64 * 1024));
+    }
+    const [publisher, probe] = await joinMany(servers[0].target, "chat", 2);
+    await presenceSpread(probe, subs + 2);
+    closeAll([probe]);
+    const { result, cpuUs } = await measured(
+      servers,
+      (r) => r.deliveries,
+      () => fanOut(publisher, subscribers, messages, 64, quick ? 20_000 : 60_000),
+    );
+    closeAll([publisher]);
+    if (!result.complete) {
+      console.error(`  (cluster fan-out to ${subs} over ${nodes} nodes hit its time limit)`);
+    }
+    return { value: result.deliveries / result.seconds, ...result.samples.summary(), cpuUs };
+  } finally {
+    for (const server of servers) await server[Symbol.asyncDispose]();
+  }
 }
 
 async function idle(
@@ -177,6 +256,9 @@ function formatRow(r: Row): string {
   ].join("  ");
 }
 
+const clusterRows: ClusterRow[] = [];
+let clusterSkipped: string | undefined;
+
 const echoMs = quick ? 1000 : 5000;
 const fanSubs = full ? [10, 100, 1000] : [100];
 const idleSessions = full ? [1000, 5000, 10000] : quick ? [500] : [5000];
@@ -195,6 +277,43 @@ for (const subs of fanSubs) {
     const floor = await fan("floor", transport, subs, messages);
     const chat = await fan("chat", transport, subs, messages);
     report(row("fan-out", transport, "deliveries/s", subs, chat, floor));
+  }
+}
+{
+  // The cluster scenario: 100 subscribers (the single-node fan-out's load), over three nodes.
+  const subs = 100;
+  const single = rows.find((r) =>
+    r.scenario === "fan-out" && r.transport === "tcp" && r.load === subs
+  );
+  clusterSkipped = await natsServerMissing();
+  if (clusterSkipped !== undefined) {
+    console.log(`fan-out   cluster: skipped: ${clusterSkipped}`);
+  } else if (single) {
+    const nodes = 3;
+    const measure = await clusterFan(subs, quick ? 1000 : Math.max(2000, 1_000_000 / subs), nodes);
+    const r: ClusterRow = {
+      scenario: "fan-out",
+      transport: "tcp",
+      metric: "deliveries/s",
+      load: subs,
+      nodes,
+      cluster: measure.value,
+      single: single.chat,
+      ratio: measure.value / single.chat,
+      clusterP50: measure.p50,
+      clusterP99: measure.p99,
+      clusterCpuUs: measure.cpuUs,
+    };
+    clusterRows.push(r);
+    console.log(
+      [
+        `fan-out   tcp  ${String(subs).padStart(5)}  deliveries/s   ${nodes} nodes ${
+          num(r.cluster).padStart(9)
+        }  1 node ${num(r.single).padStart(9)}  ratio ${r.ratio.toFixed(2)}`,
+        `| cpu/op chat ${num(r.clusterCpuUs, 1)} µs (${nodes} servers, NATS apart)`,
+        `| p50 ${num(r.clusterP50, 2)} p99 ${num(r.clusterP99, 2)} ms (cluster)`,
+      ].join("  "),
+    );
   }
 }
 for (const sessions of idleSessions) {
@@ -220,7 +339,15 @@ for (const sessions of idleSessions) {
 if (flags.json) {
   await Deno.writeTextFile(
     flags.json,
-    JSON.stringify({ mode: quick ? "quick" : full ? "full" : "standard", rows }, null, 2) + "\n",
+    JSON.stringify(
+      {
+        mode: quick ? "quick" : full ? "full" : "standard",
+        rows,
+        cluster: clusterSkipped === undefined ? clusterRows : { skipped: clusterSkipped },
+      },
+      null,
+      2,
+    ) + "\n",
   );
   console.log(`wrote ${flags.json}`);
 }

@@ -45,8 +45,16 @@ export class ServerProcess implements AsyncDisposable {
     this.#stderr = stderr;
   }
 
-  /** Starts a chat server or a floor server and waits for its `listening on` line. */
-  static async start(kind: Kind, role: Role, transport: "tcp" | "unix"): Promise<ServerProcess> {
+  /**
+   * Starts a chat server or a floor server and waits for its `listening on`
+   * line; `extra` goes to a chat server's command line (`--cluster URL`).
+   */
+  static async start(
+    kind: Kind,
+    role: Role,
+    transport: "tcp" | "unix",
+    extra: string[] = [],
+  ): Promise<ServerProcess> {
     const dir = await Deno.makeTempDir({ prefix: "chat-bench-" });
     const path = `${dir}/s.sock`;
     const args = kind === "chat"
@@ -70,6 +78,7 @@ export class ServerProcess implements AsyncDisposable {
         "--heartbeat-timeout",
         "600",
         ...(transport === "tcp" ? ["--host", "127.0.0.1", "--port", "0"] : ["--unix", path]),
+        ...extra,
       ]
       : [
         "run",

@@ -4,6 +4,8 @@
  * @module
  */
 
+import { INTERACTIVE_COMMANDS } from "../client/commands.ts";
+
 /** The program's version, as `chat --version` prints it. */
 export const VERSION = "0.1.0";
 
@@ -44,6 +46,11 @@ Sessions:
   --heartbeat-interval SECONDS  interval announced to clients (default 5)
   --heartbeat-timeout SECONDS   liveness timeout (default 10)
   --heartbeat-retries N         silence allowed is timeout x retries (default 3)
+
+Cluster:
+  --cluster nats://HOST:PORT    join the other servers on that NATS as one chat (also
+                                CHAT_CLUSTER); needs JetStream (nats-server -js). A server
+                                gone for --heartbeat-timeout leaves who and frees its names
 
 Logs (standard error):
   --log-level debug|info|warn|error   least severe level written (default info)
@@ -90,15 +97,8 @@ ${CONNECT_FLAGS}`;
 /** `chat client interactive --help`. */
 export const CLIENT_INTERACTIVE_HELP = `Usage: chat client interactive [options]
 
-Shows a '> ' prompt and sends each line you type. Commands:
-  /nick NAME          change your display name
-  /who [ROOM]         list sessions
-  /join ROOM          join a room
-  /leave ROOM         leave a room
-  /msg NAME TEXT      direct message
-  /room ROOM TEXT     message to a room you are in
-  /help               list these
-  exit, /quit, Ctrl+D, Ctrl+C   leave
+Shows a '> ' prompt and sends each line you type; incoming messages appear
+above it. The ${INTERACTIVE_COMMANDS}
 
 ${CONNECT_FLAGS}
   --no-reconnect         exit 1 when the server is lost, instead of reconnecting`;

@@ -46,6 +46,7 @@ const FLAGS = {
   "unix-mode": { type: "string" },
   "log-level": { type: "string" },
   "log-format": { type: "string" },
+  cluster: { type: "string" },
 } as const;
 
 /** The parsed `chat server` command line. */
@@ -140,6 +141,8 @@ function parseFlags(
     const value = str(name);
     return value === undefined ? undefined : parseInteger(name, value, min, max);
   };
+  const clusterUrl = str("cluster") ?? (env("CHAT_CLUSTER") || undefined);
+  const cluster = clusterUrl === undefined ? undefined : parseClusterUrl(clusterUrl);
   const heartbeat = {
     interval: seconds("heartbeat-interval"),
     timeout: seconds("heartbeat-timeout"),
@@ -155,10 +158,28 @@ function parseFlags(
       maxQueue: integer("max-queue", 1024),
       handshakeTimeout: seconds("handshake-timeout"),
       heartbeat: Object.fromEntries(Object.entries(heartbeat).filter(([, x]) => x !== undefined)),
+      cluster,
     },
     logLevel: parseChoice("log-level", str("log-level") ?? "info", LOG_LEVELS),
     logFormat: parseChoice("log-format", str("log-format") ?? "text", LOG_FORMATS),
   };
+}
+
+/** Checks a `--cluster` (or `CHAT_CLUSTER`) URL: `nats://HOST:PORT` (the port defaults to 4222). */
+export function parseClusterUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (
+    url === undefined || url.protocol !== "nats:" || url.hostname === "" ||
+    (url.pathname !== "" && url.pathname !== "/") || url.search !== "" || url.hash !== ""
+  ) {
+    throw new UsageError(`--cluster: expected nats://HOST:PORT, got '${value}'`, HELP);
+  }
+  return url.port === "" ? `${value.replace(/\/$/, "")}:4222` : value.replace(/\/$/, "");
 }
 
 /** Runs `chat server` until SIGINT or SIGTERM; resolves to the exit status. */

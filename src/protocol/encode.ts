@@ -32,11 +32,19 @@ export class SplicedFrame {
   /** Bytes after the id: `"}` and the line feed. */
   readonly tail: Uint8Array;
 
-  /** Encodes `frame` (which must not carry `session_id`) for splicing. */
-  constructor(frame: Frame) {
-    const json = JSON.stringify(frame);
-    const open = json.length > 2 ? json.slice(0, -1) + ',"session_id":"' : '{"session_id":"';
-    this.head = encoder.encode(open);
+  /**
+   * Encodes `frame` (which must not carry `session_id`) for splicing; or
+   * takes the {@linkcode SplicedFrame.head} bytes of a frame spliced
+   * elsewhere (a relay from another server of a cluster) as they are.
+   */
+  constructor(frame: Frame | Uint8Array) {
+    if (frame instanceof Uint8Array) {
+      this.head = frame;
+    } else {
+      const json = JSON.stringify(frame);
+      const open = json.length > 2 ? json.slice(0, -1) + ',"session_id":"' : '{"session_id":"';
+      this.head = encoder.encode(open);
+    }
     this.tail = SPLICE_TAIL;
   }
 

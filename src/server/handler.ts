@@ -19,15 +19,25 @@ export interface SessionInfo {
   readonly rooms: ReadonlySet<string>;
 }
 
-/** A read-only view of the sessions that completed their handshake. */
+/**
+ * A read-only view of the sessions that completed their handshake: this
+ * server's and, in a cluster (`--cluster`), every other server's too, as
+ * their presence reached this one.
+ */
 export interface Directory {
-  /** Every session, in the order they joined. */
+  /** Every session, this server's first (in the order they joined). */
   sessions(): Iterable<SessionInfo>;
   /** The session with this display name or, failing that, this session id. */
   find(nameOrId: string): SessionInfo | undefined;
   /** The members of a room (empty when nobody is in it). */
   members(room: string): Iterable<SessionInfo>;
 }
+
+/**
+ * Who a relay is for, on every server of a cluster: `{ everyone: true }`
+ * or the members of a room (`{ room }`); never the session that sends it.
+ */
+export type Audience = { readonly everyone: true } | { readonly room: string };
 
 /**
  * What a handler can do while it handles one frame. Methods that fail throw
@@ -46,14 +56,23 @@ export interface HandlerContext {
    */
   ack(fields?: Record<string, unknown>): void;
   /**
-   * Sends `frame` to each target, each with its own `session_id`; the frame
-   * is encoded once. Returns how many sessions it reached.
+   * Sends `frame` to each target (sessions of the directory, or an
+   * {@linkcode Audience}), each with its own `session_id`; the frame is
+   * encoded once, and crosses to another server of a cluster once. Returns
+   * how many sessions it reached: those of this server, plus those of the
+   * others that their presence lists as targets.
    */
-  relay(targets: Iterable<SessionInfo>, frame: Frame): number;
-  /** Changes this session's display name (`invalid_name`, `name_taken`). */
-  rename(name: string): void;
-  /** Puts this session in a room (`invalid_name`). */
-  join(room: string): void;
+  relay(targets: Iterable<SessionInfo> | Audience, frame: Frame): number;
+  /**
+   * Changes this session's display name (`invalid_name`, `name_taken`). In
+   * a cluster the name is claimed on every server first: a promise.
+   */
+  rename(name: string): void | Promise<void>;
+  /**
+   * Puts this session in a room (`invalid_name`). In a cluster, resolves
+   * once relays to the room reach this server.
+   */
+  join(room: string): void | Promise<void>;
   /** Takes this session out of a room (`no_such_room`). */
   leave(room: string): void;
 }

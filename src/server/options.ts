@@ -38,6 +38,12 @@ export interface ServerOptions {
   heartbeat?: Partial<HeartbeatSettings>;
   /** Seconds that shutdown waits for each session's output to flush (default 2). */
   shutdownGrace?: number;
+  /**
+   * The NATS server (`nats://HOST:PORT`) of a cluster: servers on the same
+   * NATS are one chat. Their presence lives `heartbeat.timeout` seconds
+   * after their last heartbeat. Default: none, the server runs alone.
+   */
+  cluster?: string;
   /** Called once every listener is bound, before the first connection is accepted. */
   onListening?: (addresses: string[]) => void;
   /** Called when a session completes its handshake. */

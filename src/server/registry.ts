@@ -52,11 +52,11 @@ export class Registry<S extends Member = Member> implements Directory {
     this.#byName.set(session.name, session);
   }
 
-  /** Unregisters a session and takes it out of its rooms. */
+  /** Unregisters a session (or frees the name it took in its handshake) and takes it out of its rooms. */
   remove(session: S): void {
+    if (this.#byName.get(session.name) === session) this.#byName.delete(session.name);
     if (this.#byId.get(session.id) !== session) return;
     this.#byId.delete(session.id);
-    if (this.#byName.get(session.name) === session) this.#byName.delete(session.name);
     for (const room of session.rooms) this.#leaveRoom(session, room);
   }
 
@@ -68,6 +68,16 @@ export class Registry<S extends Member = Member> implements Directory {
   /** The session holding a display name, else the one with that id. */
   find(nameOrId: string): S | undefined {
     return this.#byName.get(nameOrId) ?? this.#byId.get(nameOrId);
+  }
+
+  /** The registered session with this id. */
+  get(id: string): S | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** The session holding this display name (registered, or in its handshake). */
+  byName(name: string): S | undefined {
+    return this.#byName.get(name);
   }
 
   /** Whether a display name is free (or held by `session` itself). */
@@ -82,12 +92,17 @@ export class Registry<S extends Member = Member> implements Directory {
     return this.#rooms.get(room) ?? [];
   }
 
-  /** Gives a session a new display name; throws `invalid_name` or `name_taken`. */
-  rename(session: S, name: string): void {
+  /** Throws `invalid_name` or `name_taken` unless `session` may take the name. */
+  checkName(session: S, name: string): void {
     if (!isValidName(name)) {
       throw new ChatError("invalid_name", `invalid name: ${JSON.stringify(name)}`);
     }
     if (!this.isFree(name, session)) throw new ChatError("name_taken", `name ${name} is taken`);
+  }
+
+  /** Gives a session a new display name; throws `invalid_name` or `name_taken`. */
+  rename(session: S, name: string): void {
+    this.checkName(session, name);
     if (this.#byName.get(session.name) === session) this.#byName.delete(session.name);
     session.name = name;
     this.#byName.set(name, session);

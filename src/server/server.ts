@@ -7,11 +7,13 @@
 
 import { getLogger } from "@logtape/logtape";
 import { createHash, timingSafeEqual } from "node:crypto";
+import { ChatError } from "../protocol/errors.ts";
 import { encodeFrame, SplicedFrame } from "../protocol/encode.ts";
-import type { Frame, HeartbeatSettings } from "../protocol/messages.ts";
+import { type Frame, guestName, type HeartbeatSettings } from "../protocol/messages.ts";
 import { listen } from "../transport/listen.ts";
 import type { Connection, Listener, ListenOptions } from "../transport/types.ts";
-import type { MessageHandler, SessionInfo } from "./handler.ts";
+import { type Backplane, type BackplaneHost, LocalBackplane } from "./backplane.ts";
+import type { Audience, Directory, MessageHandler, SessionInfo } from "./handler.ts";
 import { chatHandler } from "./handlers/chat.ts";
 import { type CloseReason, SERVER_DEFAULTS, type ServerOptions } from "./options.ts";
 import { Registry } from "./registry.ts";
@@ -54,23 +56,42 @@ export class ChatServer {
     return this.#host.live.size;
   }
 
-  /** The sessions that completed their handshake. */
+  /** The sessions of this server that completed their handshake. */
   get sessions(): SessionInfo[] {
     return [...this.#host.registry.sessions()];
   }
 
+  /** This server's node id in its cluster; `undefined` when it runs alone. */
+  get node(): string | undefined {
+    return this.#host.backplane.node;
+  }
+
   /**
-   * Binds every listener (all or none: on a failure the ones bound are
-   * closed and the error is thrown), then accepts. Returns their URLs.
+   * Joins the cluster when `cluster` is set (rejects when NATS cannot be
+   * reached), binds every listener (all or none: on a failure the ones
+   * bound are closed and the error is thrown), then accepts. Returns their
+   * URLs.
    */
   async start(): Promise<string[]> {
     const wanted: ListenOptions[] = this.#options.listen ??
       [{ transport: "tcp", hostname: "localhost", port: 9999 }];
+    if (this.#options.cluster !== undefined) {
+      // Loaded only for a cluster: a server alone never loads the NATS client.
+      const { NatsBackplane } = await import("./cluster/nats.ts");
+      this.#host.use(
+        new NatsBackplane({
+          url: this.#options.cluster,
+          ttlMs: 1000 * this.#host.heartbeat.timeout,
+        }),
+      );
+    }
+    await this.#host.backplane.start(this.#host);
     try {
       for (const options of wanted) this.#listeners.push(await listen(options));
     } catch (error) {
       await Promise.all(this.#listeners.map((listener) => listener.close()));
       this.#listeners = [];
+      await this.#host.backplane.stop();
       throw error;
     }
     this.#options.onListening?.(this.addresses);
@@ -103,6 +124,7 @@ export class ChatServer {
     // Wait until every session's read loop has returned.
     await this.#host.allGone();
     while (this.#tasks.size > 0) await Promise.all(this.#tasks);
+    await this.#host.backplane.stop();
     log.info("stopped");
   }
 
@@ -148,9 +170,18 @@ async function refuseFull(conn: Connection): Promise<void> {
   }
 }
 
-/** What sessions share: settings, the registry, the handler and the relay. */
-class Host implements SessionHost {
+/** Whether relay targets are sessions (an iterable) rather than an {@linkcode Audience}. */
+function isIterable(targets: Iterable<SessionInfo> | Audience): targets is Iterable<SessionInfo> {
+  return Symbol.iterator in targets;
+}
+
+/** What sessions share: settings, the registry, the handler, the relay and the backplane. */
+class Host implements SessionHost, BackplaneHost {
   readonly registry: Registry<Session> = new Registry();
+  /** The other nodes of the cluster (none by default). */
+  backplane: Backplane = new LocalBackplane();
+  /** What handlers see: this node's sessions (and, in a cluster, every other node's). */
+  directory: Directory = this.registry;
   /** Every open connection, handshake or not, until its read loop returns. */
   readonly live: Set<Session> = new Set();
   #allGone: PromiseWithResolvers<void> | undefined;
@@ -184,14 +215,100 @@ class Host implements SessionHost {
     return timingSafeEqual(digest(token), this.#token);
   }
 
-  relay(targets: Iterable<SessionInfo>, frame: Frame): number {
+  /** Puts a backplane in place (before {@linkcode ChatServer.start} accepts anyone). */
+  use(backplane: Backplane): void {
+    this.backplane = backplane;
+    this.directory = backplane.directory(this.registry);
+  }
+
+  relay(targets: Iterable<SessionInfo> | Audience, frame: Frame, sender: Session): number {
     const spliced = new SplicedFrame(frame);
     let reached = 0;
-    for (const target of targets) if ((target as Session).deliver(spliced)) reached++;
+    if (!isIterable(targets)) {
+      const room = (targets as { room?: string }).room;
+      const local = room === undefined ? this.registry.sessions() : this.registry.members(room);
+      for (const target of local) if (target !== sender && target.deliver(spliced)) reached++;
+      return reached + this.backplane.publish(targets, spliced);
+    }
+    let remote: Map<string, string[]> | undefined;
+    for (const target of targets) {
+      const node = this.backplane.nodeOf(target);
+      if (node === undefined) {
+        if ((target as Session).deliver(spliced)) reached++;
+        continue;
+      }
+      remote ??= new Map();
+      const ids = remote.get(node);
+      if (ids) ids.push(target.id);
+      else remote.set(node, [target.id]);
+    }
+    if (remote) {
+      for (const [node, sessions] of remote) {
+        reached += this.backplane.publish({ node, sessions }, spliced);
+      }
+    }
     return reached;
   }
 
+  deliverAll(frame: SplicedFrame): void {
+    for (const session of this.registry.sessions()) session.deliver(frame);
+  }
+
+  deliverRoom(room: string, frame: SplicedFrame): void {
+    for (const session of this.registry.members(room)) session.deliver(frame);
+  }
+
+  deliverTo(sessions: readonly string[], frame: SplicedFrame): void {
+    for (const id of sessions) this.registry.get(id)?.deliver(frame);
+  }
+
+  rename(session: Session, name: string): void | Promise<void> {
+    if (name === session.name) return;
+    this.registry.checkName(session, name);
+    const claiming = this.backplane.claim(session, name);
+    if (!claiming) return this.#renamed(session, name);
+    return claiming.then(() => {
+      if (session.gone) return this.backplane.release(session, name);
+      if (!this.registry.isFree(name, session)) {
+        // Another session of this node took it while the cluster was asked.
+        this.backplane.release(session, name);
+        throw new ChatError("name_taken", `name ${name} is taken`);
+      }
+      this.#renamed(session, name);
+    });
+  }
+
+  #renamed(session: Session, name: string): void {
+    const old = session.name;
+    this.registry.rename(session, name);
+    if (old !== guestName(session.id)) this.backplane.release(session, old);
+    if (session.ready) this.backplane.renamed(session);
+  }
+
+  loseName(session: Session): void {
+    const guest = guestName(session.id);
+    log.warn("session {session_id} lost its name {name} to another node; it is {guest} again", {
+      session_id: session.id,
+      name: session.name,
+      guest,
+    });
+    this.registry.rename(session, guest);
+    this.backplane.renamed(session);
+  }
+
+  join(session: Session, room: string): void | Promise<void> {
+    if (session.rooms.has(room)) return;
+    this.registry.join(session, room);
+    return this.backplane.joined(session, room);
+  }
+
+  leave(session: Session, room: string): void {
+    this.registry.leave(session, room);
+    this.backplane.left(session, room);
+  }
+
   opened(session: Session): void {
+    this.backplane.opened(session);
     this.#options.onSessionOpen?.(session);
   }
 
@@ -208,6 +325,7 @@ class Host implements SessionHost {
   }
 
   closed(session: Session, reason: CloseReason, registered: boolean): void {
+    if (registered) this.backplane.closed(session);
     this.registry.remove(session);
     this.registry.release(session.id);
     const props = { session_id: session.id, transport: session.transport, reason };

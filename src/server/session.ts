@@ -18,7 +18,13 @@ import {
   PROTOCOL_VERSION,
 } from "../protocol/messages.ts";
 import type { Connection, TransportKind } from "../transport/types.ts";
-import type { Directory, HandlerContext, MessageHandler, SessionInfo } from "./handler.ts";
+import type {
+  Audience,
+  Directory,
+  HandlerContext,
+  MessageHandler,
+  SessionInfo,
+} from "./handler.ts";
 import type { CloseReason } from "./options.ts";
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
 import type { Registry } from "./registry.ts";
@@ -42,10 +48,18 @@ export interface SessionHost {
   readonly silenceMs: number;
   /** Milliseconds that a closing session waits for its output to flush. */
   readonly graceMs: number;
+  /** The sessions handlers see (in a cluster, every node's). */
+  readonly directory: Directory;
   /** Whether a `session_ack` token is acceptable. */
   checkToken(token: unknown): boolean;
-  /** Sends a frame to each target, encoded once. */
-  relay(targets: Iterable<SessionInfo>, frame: Frame): number;
+  /** Sends a frame to each target (never `sender` in an audience), encoded once. */
+  relay(targets: Iterable<SessionInfo> | Audience, frame: Frame, sender: Session): number;
+  /** Gives a session a display name (claimed across a cluster first: then a promise). */
+  rename(session: Session, name: string): void | Promise<void>;
+  /** Puts a session in a room (a promise in a cluster). */
+  join(session: Session, room: string): void | Promise<void>;
+  /** Takes a session out of a room. */
+  leave(session: Session, room: string): void;
   /** The session completed its handshake. */
   opened(session: Session): void;
   /** The session ended. */
@@ -113,6 +127,11 @@ export class Session implements SessionInfo, OutputQueueEvents {
   /** Whether the session completed its handshake and is not closing. */
   get ready(): boolean {
     return this.#state === State.Ready;
+  }
+
+  /** Whether the session is closing or closed. */
+  get gone(): boolean {
+    return this.#state >= State.Closing;
   }
 
   /**
@@ -302,7 +321,7 @@ export class Session implements SessionInfo, OutputQueueEvents {
     void this.end(code);
   }
 
-  #handshake(frame: Frame): void {
+  #handshake(frame: Frame): void | Promise<void> {
     if (frame.type !== "session_ack") {
       return this.#refuse(
         "bad_session",
@@ -317,15 +336,30 @@ export class Session implements SessionInfo, OutputQueueEvents {
       const why = frame.token === undefined ? "a token is required" : "wrong token";
       return this.#refuse("unauthorized", why, frame.id);
     }
-    const registry = this.#host.registry;
     if (frame.name !== undefined) {
+      let claiming: void | Promise<void> = undefined;
       try {
-        registry.rename(this, frame.name as string);
+        claiming = this.#host.rename(this, frame.name as string);
       } catch (error) {
         this.fail(withFrameId(error as ChatError, frame.id));
       }
+      if (claiming) {
+        return claiming.then(
+          () => this.#admit(frame.id),
+          (error) => {
+            this.#handlerFailed(error, frame.id);
+            this.#admit(frame.id);
+          },
+        );
+      }
     }
-    registry.add(this);
+    this.#admit(frame.id);
+  }
+
+  /** Completes the handshake (unless the session ended while its name was claimed). */
+  #admit(frameId: FrameId | undefined): void {
+    if (this.#state !== State.Handshake) return;
+    this.#host.registry.add(this);
     this.#registered = true;
     this.#state = State.Ready;
     this.deadline = Date.now() + this.#host.silenceMs;
@@ -334,7 +368,7 @@ export class Session implements SessionInfo, OutputQueueEvents {
       name: this.name,
     });
     this.#host.opened(this);
-    this.#ack(frame.id, { content: "Session acknowledged", name: this.name });
+    this.#ack(frameId, { content: "Session acknowledged", name: this.name });
   }
 }
 
@@ -357,7 +391,7 @@ class Context implements HandlerContext {
 
   constructor(session: Session, host: SessionHost, frameId: FrameId | undefined) {
     this.session = session;
-    this.directory = host.registry;
+    this.directory = host.directory;
     this.#host = host;
     this.#frameId = frameId;
   }
@@ -373,20 +407,20 @@ class Context implements HandlerContext {
     this.session.send({ type: "ack", content: "ok", ...fields, id: this.#frameId });
   }
 
-  relay(targets: Iterable<SessionInfo>, frame: Frame): number {
-    return this.#host.relay(targets, frame);
+  relay(targets: Iterable<SessionInfo> | Audience, frame: Frame): number {
+    return this.#host.relay(targets, frame, this.session);
   }
 
-  rename(name: string): void {
-    this.#host.registry.rename(this.session, name);
+  rename(name: string): void | Promise<void> {
+    return this.#host.rename(this.session, name);
   }
 
-  join(room: string): void {
-    this.#host.registry.join(this.session, room);
+  join(room: string): void | Promise<void> {
+    return this.#host.join(this.session, room);
   }
 
   leave(room: string): void {
-    this.#host.registry.leave(this.session, room);
+    this.#host.leave(this.session, room);
   }
 
   /** Sends the plain `ack` that a handler did not send itself. */

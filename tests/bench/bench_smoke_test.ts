@@ -28,7 +28,7 @@ Deno.test({
       }).output();
       const out = new TextDecoder().decode(stdout);
       strictEqual(code, 0, `bench failed:\n${out}\n${new TextDecoder().decode(stderr)}`);
-      const { rows } = JSON.parse(await Deno.readTextFile(json)) as {
+      const { rows, cluster } = JSON.parse(await Deno.readTextFile(json)) as {
         rows: {
           scenario: string;
           transport: string;
@@ -36,6 +36,9 @@ Deno.test({
           chat: number;
           floor: number;
         }[];
+        cluster: { scenario: string; nodes: number; cluster: number; single: number }[] | {
+          skipped: string;
+        };
       };
       for (const transport of ["tcp", "unix"]) {
         for (
@@ -55,6 +58,14 @@ Deno.test({
             `${scenario} ${metric} ${transport}: ${JSON.stringify(row)}`,
           );
         }
+      }
+      // The cluster scenario ran (three nodes, next to the single node's figure), or said why not.
+      if (Array.isArray(cluster)) {
+        const row = cluster.find((r) => r.scenario === "fan-out");
+        ok(row && row.nodes === 3 && row.cluster > 0 && row.single > 0, JSON.stringify(cluster));
+        ok(out.includes("3 nodes"), out);
+      } else {
+        ok(cluster.skipped.length > 0 && out.includes("cluster: skipped"), out);
       }
       ok(out.includes("ratio"), "the table shows ratios");
       ok((await Deno.readTextFile(svg)).startsWith("<svg"), "the chart is an SVG");

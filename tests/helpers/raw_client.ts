@@ -144,9 +144,9 @@ export class RawClient {
     return init;
   }
 
-  /** Waits for the `ack` of the frame with this id. */
-  async ackOf(id: string | number): Promise<Frame> {
-    const frame = await this.#until(
+  /** Waits for the answer (`ack` or `error`) to the frame with this id, and takes it. */
+  answerOf(id: string | number): Promise<Frame> {
+    return this.#until(
       () => {
         const i = this.#frames.findIndex((f) =>
           (f.type === "ack" || f.type === "error") && f.id === id
@@ -158,6 +158,11 @@ export class RawClient {
       `the ack of ${id}`,
       WAIT_MS,
     );
+  }
+
+  /** Waits for the `ack` of the frame with this id (an `error` instead fails). */
+  async ackOf(id: string | number): Promise<Frame> {
+    const frame = await this.answerOf(id);
     if (frame.type === "error") {
       throw new Error(`frame ${id} failed: ${frame.code}: ${frame.content}`);
     }

@@ -7,11 +7,9 @@
 
 import { ChatError } from "../../protocol/errors.ts";
 import type { Frame, WhoEntry } from "../../protocol/messages.ts";
-import type { HandlerContext, MessageHandler, SessionInfo } from "../handler.ts";
+import type { Audience, HandlerContext, MessageHandler, SessionInfo } from "../handler.ts";
 
-function* others(sessions: Iterable<SessionInfo>, self: SessionInfo): Iterable<SessionInfo> {
-  for (const session of sessions) if (session !== self) yield session;
-}
+const EVERYONE: Audience = { everyone: true };
 
 function message(frame: Frame, ctx: HandlerContext): void {
   const { session, directory } = ctx;
@@ -20,13 +18,13 @@ function message(frame: Frame, ctx: HandlerContext): void {
   if (room !== undefined && !session.rooms.has(room)) {
     throw new ChatError("no_such_room", `not in room ${room}`);
   }
-  let targets: Iterable<SessionInfo>;
+  let targets: Iterable<SessionInfo> | Audience;
   if (to !== undefined) {
     const target = directory.find(to);
     if (!target) throw new ChatError("no_such_recipient", `nobody is called ${to}`);
     targets = [target];
   } else {
-    targets = others(room === undefined ? directory.sessions() : directory.members(room), session);
+    targets = room === undefined ? EVERYONE : { room };
   }
   const relayed: Frame = {
     type: "message",
@@ -53,16 +51,20 @@ function who(frame: Frame, ctx: HandlerContext): void {
   ctx.send(reply);
 }
 
-const verbs: Record<string, (frame: Frame, ctx: HandlerContext) => void> = {
+/** Runs `next` after `step`, at once when `step` was synchronous. */
+function then(step: void | Promise<void>, next: () => void): void | Promise<void> {
+  if (step) return step.then(next);
+  next();
+}
+
+const verbs: Record<string, (frame: Frame, ctx: HandlerContext) => void | Promise<void>> = {
   message,
   who,
   nick(frame, ctx) {
-    ctx.rename(frame.content as string);
-    ctx.ack({ content: ctx.session.name });
+    return then(ctx.rename(frame.content as string), () => ctx.ack({ content: ctx.session.name }));
   },
   join(frame, ctx) {
-    ctx.join(frame.content as string);
-    ctx.ack({ content: frame.content });
+    return then(ctx.join(frame.content as string), () => ctx.ack({ content: frame.content }));
   },
   leave(frame, ctx) {
     ctx.leave(frame.content as string);
@@ -74,7 +76,7 @@ const verbs: Record<string, (frame: Frame, ctx: HandlerContext) => void> = {
 export const chatHandler: MessageHandler = {
   name: "chat",
   types: Object.keys(verbs),
-  handle(frame: Frame, ctx: HandlerContext): void {
-    verbs[frame.type](frame, ctx);
+  handle(frame: Frame, ctx: HandlerContext): void | Promise<void> {
+    return verbs[frame.type](frame, ctx);
   },
 };

@@ -1,0 +1,108 @@
+/**
+ * The backplane: what a server needs of the other servers of its cluster.
+ * The server delivers to its own sessions itself (synchronously, each frame
+ * encoded once); the backplane carries relays to the other nodes, tells
+ * which sessions they hold, and makes display names unique across them.
+ *
+ * Two implementations: {@linkcode LocalBackplane}, the default, for a server
+ * alone (there are no other nodes: every method is a no-op), and the NATS
+ * backplane of `cluster/nats.ts` (`chat server --cluster nats://...`).
+ *
+ * @module
+ */
+
+import type { SplicedFrame } from "../protocol/encode.ts";
+import type { Directory } from "./handler.ts";
+import type { Registry } from "./registry.ts";
+import type { Session } from "./session.ts";
+
+/**
+ * Where a relay goes beyond this node: everyone, a room's members (the
+ * sender is never among them: it is on this node), or sessions by id on
+ * one node.
+ */
+export type RelayTarget =
+  | { readonly everyone: true }
+  | { readonly room: string }
+  | { readonly node: string; readonly sessions: readonly string[] };
+
+/** What a backplane needs of its server. */
+export interface BackplaneHost {
+  /** The sessions of this node that completed their handshake. */
+  readonly registry: Registry<Session>;
+  /** Delivers a relay from another node to every session of this one. */
+  deliverAll(frame: SplicedFrame): void;
+  /** Delivers a relay from another node to this node's members of a room. */
+  deliverRoom(room: string, frame: SplicedFrame): void;
+  /** Delivers a relay from another node to sessions of this node by id. */
+  deliverTo(sessions: readonly string[], frame: SplicedFrame): void;
+  /**
+   * Another node holds the name of this session (a conflict found when the
+   * cluster healed): the session goes back to its guest name.
+   */
+  loseName(session: Session): void;
+}
+
+/** The other nodes of a cluster, as a server sees them. */
+export interface Backplane {
+  /** This node's id in the cluster; `undefined` for a server alone. */
+  readonly node: string | undefined;
+  /** Joins the cluster; rejects when it cannot. */
+  start(host: BackplaneHost): Promise<void>;
+  /** Leaves the cluster (after the server closed its sessions). */
+  stop(): Promise<void>;
+  /** The sessions that handlers see: this node's, and every other node's. */
+  directory(local: Registry<Session>): Directory;
+  /** The node a session the directory listed lives on; `undefined` for this node's own. */
+  nodeOf(session: unknown): string | undefined;
+  /**
+   * Hands a relay, encoded once, to the other nodes; returns how many of
+   * their sessions it counts as reached (see the README: sessions that the
+   * presence view lists as targets when NATS took the frame).
+   */
+  publish(target: RelayTarget, frame: SplicedFrame): number;
+  /**
+   * Claims a display name for a session across the cluster before the
+   * server gives it: throws or rejects with `name_taken`.
+   */
+  claim(session: Session, name: string): void | Promise<void>;
+  /** Frees a name that `session` claimed (it took another, or ended). */
+  release(session: Session, name: string): void;
+  /** A session completed its handshake. */
+  opened(session: Session): void;
+  /** A session changed its name. */
+  renamed(session: Session): void;
+  /** A session joined a room; resolves once relays to the room reach this node. */
+  joined(session: Session, room: string): void | Promise<void>;
+  /** A session left a room. */
+  left(session: Session, room: string): void;
+  /** A registered session ended (still in its rooms, under its name). */
+  closed(session: Session): void;
+}
+
+/** A server alone: no other nodes, nothing to carry, every name is local. */
+export class LocalBackplane implements Backplane {
+  readonly node: string | undefined = undefined;
+  start(): Promise<void> {
+    return Promise.resolve();
+  }
+  stop(): Promise<void> {
+    return Promise.resolve();
+  }
+  directory(local: Registry<Session>): Directory {
+    return local;
+  }
+  nodeOf(): string | undefined {
+    return undefined;
+  }
+  publish(): number {
+    return 0;
+  }
+  claim(): void {}
+  release(): void {}
+  opened(): void {}
+  renamed(): void {}
+  joined(): void {}
+  left(): void {}
+  closed(): void {}
+}

@@ -1,0 +1,226 @@
+/**
+ * A node's view of the other nodes of its cluster: which are alive (their
+ * heartbeats) and which sessions each holds, with their names and rooms.
+ * Fed by a watch on the presence bucket; read synchronously by `who`, by
+ * direct messages and by the `recipients` count.
+ *
+ * @module
+ */
+
+import { guestName } from "../../protocol/messages.ts";
+import type { TransportKind } from "../../transport/types.ts";
+import type { Directory, SessionInfo } from "../handler.ts";
+import type { Registry } from "../registry.ts";
+import type { Session } from "../session.ts";
+
+/** What a node writes about each of its sessions in the presence bucket. */
+export interface SessionRecord {
+  /** Display name. */
+  name: string;
+  /** The transport it is connected over. */
+  transport: TransportKind;
+  /** The rooms it is in. */
+  rooms: string[];
+}
+
+/** What a node writes under its heartbeat key. */
+export interface NodeRecord {
+  /** Its presence TTL in milliseconds: peers count it dead after that much silence. */
+  ttl: number;
+  /** A token that tells the writer its own write came back through the watch. */
+  mark?: string;
+}
+
+/** A session of another node. */
+export class RemoteSession implements SessionInfo {
+  readonly id: string;
+  readonly node: string;
+  name: string;
+  transport: TransportKind;
+  rooms: Set<string>;
+
+  constructor(node: string, id: string, record: SessionRecord) {
+    this.node = node;
+    this.id = id;
+    this.name = record.name;
+    this.transport = record.transport;
+    this.rooms = new Set(record.rooms);
+  }
+}
+
+interface Peer {
+  ttl: number;
+  lastSeen: number;
+  sessions: Map<string, RemoteSession>;
+}
+
+/** The share of a TTL of silence after which a peer counts as dead. */
+export const DEAD_AFTER = 0.9;
+
+/** The other nodes and their sessions. */
+export class Presence {
+  #defaultTtl: number;
+  #peers = new Map<string, Peer>();
+  #byId = new Map<string, RemoteSession>();
+  #byName = new Map<string, RemoteSession>();
+  #rooms = new Map<string, Set<RemoteSession>>();
+
+  /** A view whose peers, until they say otherwise, have a TTL of `defaultTtl` ms. */
+  constructor(defaultTtl: number) {
+    this.#defaultTtl = defaultTtl;
+  }
+
+  /** How many sessions the other nodes hold. */
+  get size(): number {
+    return this.#byId.size;
+  }
+
+  /** The ids of the nodes alive. */
+  nodes(): Iterable<string> {
+    return this.#peers.keys();
+  }
+
+  /** Whether a node is alive (as far as this view knows). */
+  alive(node: string): boolean {
+    return this.#peers.has(node);
+  }
+
+  /** Every session of another node. */
+  sessions(): Iterable<RemoteSession> {
+    return this.#byId.values();
+  }
+
+  /** The session with this display name. */
+  byName(name: string): RemoteSession | undefined {
+    return this.#byName.get(name);
+  }
+
+  /** The session with this id. */
+  byId(id: string): RemoteSession | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** The sessions of other nodes in a room. */
+  members(room: string): Iterable<RemoteSession> {
+    return this.#rooms.get(room) ?? [];
+  }
+
+  /** How many sessions of other nodes are in a room. */
+  roomSize(room: string): number {
+    return this.#rooms.get(room)?.size ?? 0;
+  }
+
+  /** Whether `name` is the guest name of a session of another node that set none. */
+  holdsGuestName(name: string): boolean {
+    if (!name.startsWith("guest-")) return false;
+    const holder = this.#byName.get(name);
+    return holder !== undefined && guestName(holder.id) === name;
+  }
+
+  /** A node's heartbeat arrived at `now`. */
+  heard(node: string, record: Partial<NodeRecord>, now: number): void {
+    const ttl = typeof record.ttl === "number" && record.ttl > 0 ? record.ttl : this.#defaultTtl;
+    const peer = this.#peer(node, now);
+    peer.ttl = ttl;
+    peer.lastSeen = now;
+  }
+
+  /** A session of another node appeared or changed. */
+  upsert(node: string, id: string, record: SessionRecord, now: number): void {
+    const peer = this.#peer(node, now);
+    const old = peer.sessions.get(id);
+    if (old) this.#unindex(old);
+    const session = new RemoteSession(node, id, record);
+    peer.sessions.set(id, session);
+    this.#byId.set(id, session);
+    this.#byName.set(session.name, session);
+    for (const room of session.rooms) {
+      let members = this.#rooms.get(room);
+      if (!members) this.#rooms.set(room, members = new Set());
+      members.add(session);
+    }
+  }
+
+  /** A session of another node ended. */
+  remove(node: string, id: string): void {
+    const peer = this.#peers.get(node);
+    const session = peer?.sessions.get(id);
+    if (!peer || !session) return;
+    peer.sessions.delete(id);
+    this.#unindex(session);
+  }
+
+  /** Forgets a node and its sessions; returns them. */
+  drop(node: string): RemoteSession[] {
+    const peer = this.#peers.get(node);
+    if (!peer) return [];
+    this.#peers.delete(node);
+    const sessions = [...peer.sessions.values()];
+    for (const session of sessions) this.#unindex(session);
+    return sessions;
+  }
+
+  /** The nodes silent for longer than {@linkcode DEAD_AFTER} of their TTL at `now`. */
+  expired(now: number): string[] {
+    const dead: string[] = [];
+    for (const [node, peer] of this.#peers) {
+      if (now - peer.lastSeen > peer.ttl * DEAD_AFTER) dead.push(node);
+    }
+    return dead;
+  }
+
+  /** Forgets everything (the link to NATS is down: nothing here can be trusted). */
+  clear(): void {
+    this.#peers.clear();
+    this.#byId.clear();
+    this.#byName.clear();
+    this.#rooms.clear();
+  }
+
+  #peer(node: string, now: number): Peer {
+    let peer = this.#peers.get(node);
+    if (!peer) {
+      peer = { ttl: this.#defaultTtl, lastSeen: now, sessions: new Map() };
+      this.#peers.set(node, peer);
+    }
+    return peer;
+  }
+
+  #unindex(session: RemoteSession): void {
+    if (this.#byId.get(session.id) === session) this.#byId.delete(session.id);
+    if (this.#byName.get(session.name) === session) this.#byName.delete(session.name);
+    for (const room of session.rooms) {
+      const members = this.#rooms.get(room);
+      if (!members) continue;
+      members.delete(session);
+      if (members.size === 0) this.#rooms.delete(room);
+    }
+  }
+}
+
+/** This node's sessions first, then every other node's: what handlers see in a cluster. */
+export class ClusterDirectory implements Directory {
+  #local: Registry<Session>;
+  #remote: Presence;
+
+  /** Joins the local registry and the view of the other nodes. */
+  constructor(local: Registry<Session>, remote: Presence) {
+    this.#local = local;
+    this.#remote = remote;
+  }
+
+  *sessions(): Iterable<SessionInfo> {
+    yield* this.#local.sessions();
+    yield* this.#remote.sessions();
+  }
+
+  find(nameOrId: string): SessionInfo | undefined {
+    return this.#local.byName(nameOrId) ?? this.#remote.byName(nameOrId) ??
+      this.#local.get(nameOrId) ?? this.#remote.byId(nameOrId);
+  }
+
+  *members(room: string): Iterable<SessionInfo> {
+    yield* this.#local.members(room);
+    yield* this.#remote.members(room);
+  }
+}

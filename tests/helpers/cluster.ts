@@ -1,0 +1,134 @@
+/**
+ * Cluster tests: `chat server --cluster` processes on a throwaway
+ * `nats-server`, `who` round trips, and waits for presence to spread
+ * (a probe retried until a deadline, never a fixed sleep).
+ *
+ * @module
+ */
+
+import type { Frame, WhoEntry } from "../../src/protocol/messages.ts";
+import { NatsServer, natsServerMissing } from "../../scripts/nats_server.ts";
+import type { RawClient } from "./raw_client.ts";
+import { type Addresses, ChatProcess } from "./spawn.ts";
+
+export { NatsServer };
+
+/** How long presence may take to spread, or a cluster to heal, in a test. */
+export const SPREAD_MS = 15_000;
+
+/** Starts a NATS for a test, failing with the reason when `nats-server` is missing. */
+export async function startNats(
+  options: Parameters<typeof NatsServer.start>[0] = {},
+): Promise<NatsServer> {
+  const missing = await natsServerMissing();
+  if (missing !== undefined) throw new Error(`the cluster tests need nats-server: ${missing}`);
+  return await NatsServer.start(options);
+}
+
+/** A `chat server --cluster` process. */
+export interface ClusterNode extends AsyncDisposable {
+  /** The process (its stderr lines, kill). */
+  process: ChatProcess;
+  /** Its node id, from its `joined` log line. */
+  id: string;
+  /** Where it listens. */
+  addresses: Addresses;
+}
+
+const JOINED = /cluster: node "?([0-9a-f]{16})"? joined/;
+
+/**
+ * Starts `chat server --cluster <nats>` listening on TCP (`tcp`), on a Unix
+ * socket in `dir` (`unix`), or both; waits until it listens.
+ */
+export async function startNode(
+  nats: NatsServer,
+  listen: "tcp" | "unix" | "both",
+  dir: string,
+  extra: string[] = [],
+): Promise<ClusterNode> {
+  const path = `${dir}/${crypto.randomUUID().slice(0, 8)}.sock`;
+  const args = [
+    "server",
+    "--cluster",
+    nats.url,
+    ...(listen === "unix" ? [] : ["--host", "127.0.0.1", "--port", "0"]),
+    ...(listen === "tcp" ? [] : ["--unix", path]),
+    ...extra,
+  ];
+  const process = ChatProcess.spawn(args);
+  try {
+    const addresses = await process.listening(listen === "both" ? 2 : 1);
+    const [, id] = await process.waitForLine(JOINED);
+    return {
+      process,
+      id,
+      addresses,
+      async [Symbol.asyncDispose]() {
+        await process[Symbol.asyncDispose]();
+      },
+    };
+  } catch (error) {
+    await process[Symbol.asyncDispose]();
+    throw error;
+  }
+}
+
+let whoIds = 0;
+
+/** Asks `who` (of a room, when given) and returns the entries. */
+export async function who(client: RawClient, room?: string): Promise<WhoEntry[]> {
+  const id = `who-${++whoIds}`;
+  const frame: Frame = { type: "who", id };
+  if (room !== undefined) frame.room = room;
+  await client.say(frame);
+  const reply = await client.next("who");
+  if (reply.id !== id) throw new Error(`who answered out of turn: ${JSON.stringify(reply)}`);
+  return reply.content as WhoEntry[];
+}
+
+/** The sorted names of `who` entries. */
+export function names(entries: WhoEntry[]): string[] {
+  return entries.map((entry) => entry.name).sort();
+}
+
+/**
+ * Runs `probe` until it returns a value other than `undefined`, pausing a
+ * little longer each time (5 ms up to 100 ms), and fails after `ms` with
+ * `what`. For state of other processes that no event reports to the test
+ * (presence spreading between servers, a NATS bucket, subscriptions): the
+ * probe is the round trip that asks, as a connect retried until a deadline.
+ */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  ms = SPREAD_MS,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (let pause = 5;; pause = Math.min(100, pause * 2)) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, pause));
+  }
+}
+
+/** Waits until `who` (of a room) through `client` lists exactly `expected` names. */
+export async function whoShows(
+  client: RawClient,
+  expected: string[],
+  room?: string,
+  ms = SPREAD_MS,
+): Promise<WhoEntry[]> {
+  const want = JSON.stringify([...expected].sort());
+  let last: string[] = [];
+  try {
+    return await eventually(`who ${room ?? ""} showing ${want}`, async () => {
+      const entries = await who(client, room);
+      last = names(entries);
+      return JSON.stringify(last) === want ? entries : undefined;
+    }, ms);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; last saw ${JSON.stringify(last)}`);
+  }
+}
