@@ -5,6 +5,7 @@
  * @module
  */
 
+import { RUN_FLAGS, V8_FLAGS } from "../src/cli/permissions.ts";
 import type { Kind, Target } from "./load.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -60,11 +61,8 @@ export class ServerProcess implements AsyncDisposable {
     const args = kind === "chat"
       ? [
         "run",
-        ...(Deno.env.get("CHAT_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
-        "--allow-net",
-        "--allow-read",
-        "--allow-write",
-        "--allow-env",
+        // The server runs as shipped: `deno task server`'s flags.
+        ...RUN_FLAGS,
         `${ROOT}main.ts`,
         "server",
         "--handler",
@@ -85,6 +83,8 @@ export class ServerProcess implements AsyncDisposable {
         "--allow-net",
         "--allow-read",
         "--allow-write",
+        // The same runtime settings as the chat server, so memory compares like for like.
+        ...V8_FLAGS,
         `${ROOT}bench/floor_server.ts`,
         role,
         transport,

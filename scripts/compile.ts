@@ -9,7 +9,7 @@
  * @module
  */
 
-import { PERMISSIONS } from "../src/cli/permissions.ts";
+import { PERMISSIONS, RUN_FLAGS } from "../src/cli/permissions.ts";
 
 /** Every target that `deno task compile` builds when given none. */
 export const TARGETS = [
@@ -36,7 +36,7 @@ export function isTarget(name: string): name is Target {
 
 /** The arguments to `deno` that compile `main.ts` for `target` into `output`. */
 export function compileArgs(target: Target, output: string): string[] {
-  return ["compile", "--target", target, "--output", output, ...PERMISSIONS, "main.ts"];
+  return ["compile", "--target", target, "--output", output, ...RUN_FLAGS, "main.ts"];
 }
 
 /** Runs `deno compile` for `target`, output inherited; resolves to its exit code. */

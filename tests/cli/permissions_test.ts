@@ -14,7 +14,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { compileArgs } from "../../scripts/compile.ts";
-import { ENV_VARIABLES, PERMISSIONS } from "../../src/cli/permissions.ts";
+import { ENV_VARIABLES, PERMISSIONS, RUN_FLAGS, V8_FLAGS } from "../../src/cli/permissions.ts";
 import { makeCerts } from "../helpers/certs.ts";
 import { linesOf, runMain } from "../helpers/run_main.ts";
 import { assertGone, ChatProcess, ROOT, tempDir } from "../helpers/spawn.ts";
@@ -26,9 +26,9 @@ function without(prefix: string): string[] {
   return kept;
 }
 
-Deno.test("deno.json tasks and deno compile ask for exactly PERMISSIONS", async () => {
+Deno.test("deno.json tasks and deno compile ask for exactly PERMISSIONS (and the V8 flags)", async () => {
   const config = JSON.parse(await Deno.readTextFile(`${ROOT}deno.json`));
-  const flags = PERMISSIONS.join(" ");
+  const flags = RUN_FLAGS.join(" ");
   assertEquals(config.tasks.server, `deno run ${flags} main.ts server`);
   assertEquals(config.tasks.chat, `deno run ${flags} main.ts`);
   const args = compileArgs("x86_64-unknown-linux-gnu", "dist/chat");
@@ -37,6 +37,7 @@ Deno.test("deno.json tasks and deno compile ask for exactly PERMISSIONS", async 
   assertEquals(args.filter((arg) => /^--(allow|deny)-|^-A$|^--no-prompt$/.test(arg)), [
     ...PERMISSIONS,
   ]);
+  assertEquals(args.slice(-1 - V8_FLAGS.length, -1), [...V8_FLAGS]);
   assertEquals(args.at(-1), "main.ts");
 });
 
