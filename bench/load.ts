@@ -13,10 +13,20 @@ export type Target = { transport: "tcp"; port: number } | { transport: "unix"; p
 
 const encoder = new TextEncoder();
 
-/** Opens a connection to the target. */
+/**
+ * Opens a connection to the target. A Unix socket whose accept backlog is
+ * full refuses at once with EAGAIN (TCP queues instead): try again shortly.
+ */
 export async function dial(target: Target): Promise<Deno.Conn> {
   if (target.transport === "unix") {
-    return await Deno.connect({ transport: "unix", path: target.path });
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await Deno.connect({ transport: "unix", path: target.path });
+      } catch (error) {
+        if (!(error instanceof Deno.errors.WouldBlock) || attempt === 200) throw error;
+        await new Promise((resolve) => setTimeout(resolve, Math.min(attempt, 20)));
+      }
+    }
   }
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: target.port });
   conn.setNoDelay(true);

@@ -21,7 +21,7 @@ function panel(
   width: number,
   height: number,
 ): string {
-  const pad = { left: 70, right: 10, top: 30, bottom: 40 };
+  const pad = { left: 70, right: 30, top: 30, bottom: 40 };
   const xs = [...new Set(series.flatMap((s) => s.points.map(([x]) => x)))].sort((a, b) => a - b);
   const maxY = Math.max(1, ...series.flatMap((s) => s.points.map(([, y]) => y))) * 1.1;
   const px = (x: number) =>
