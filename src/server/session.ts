@@ -28,6 +28,7 @@ import type {
 import type { CloseReason } from "./options.ts";
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
 import type { Registry } from "./registry.ts";
+import { settleWithin } from "./deadline.ts";
 
 const log = getLogger(["chat", "session"]);
 
@@ -211,10 +212,7 @@ export class Session implements SessionInfo, OutputQueueEvents {
 
   async #endAfterFlush(reason: CloseReason): Promise<void> {
     this.#state = State.Closing;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, this.#host.graceMs));
-    await Promise.race([this.#queue.drained(), grace]);
-    clearTimeout(timer);
+    await settleWithin(this.#queue.drained(), this.#host.graceMs);
     this.#destroy(reason);
   }
 

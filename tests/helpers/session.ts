@@ -9,6 +9,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { Frame } from "../../src/protocol/messages.ts";
 import type { ConnectOptions } from "../../src/transport/types.ts";
+import * as deadline from "../../src/server/deadline.ts";
 import { RawClient } from "./raw_client.ts";
 
 /** A UUID of version 4 (random), as `crypto.randomUUID()` makes them. */
@@ -93,17 +94,9 @@ export async function expectErrorClosed(
   return error;
 }
 
-/** Resolves when `promise` does, or fails after `ms` milliseconds. */
-export async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** Resolves when `promise` does, or fails after `ms` milliseconds (`ms` first, for tests). */
+export function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  return deadline.within(promise, ms, what);
 }
 
 /** A promise and the function that resolves it, to wait on a server hook. */

@@ -1,0 +1,187 @@
+/**
+ * Display names unique across the cluster, in the names bucket: a claim is
+ * a KV `create`; a name whose holder is dead is taken over with a
+ * compare-and-set `update`; while NATS is away names are claimed (and
+ * released) locally, and when it is back they are claimed again: a name
+ * another node held first goes back to the guest name.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
+import type { KV } from "@nats-io/kv";
+import { ChatError } from "../../protocol/errors.ts";
+import { guestName } from "../../protocol/messages.ts";
+import type { BackplaneHost } from "../backplane.ts";
+import type { Session } from "../session.ts";
+import type { NatsLink } from "./link.ts";
+import type { PresenceBucket } from "./presence_bucket.ts";
+import { nameKey } from "./subjects.ts";
+
+const log = getLogger(["chat", "cluster"]);
+
+interface Claim {
+  session: Session;
+  /** The revision of the name's KV entry; 0 while the claim is this node's alone. */
+  revision: number;
+}
+
+interface Holder {
+  node: string;
+  session: string;
+}
+
+function taken(name: string): ChatError {
+  return new ChatError("name_taken", `name ${name} is taken`);
+}
+
+function wrongLastSequence(error: unknown): boolean {
+  return error instanceof JetStreamApiError &&
+    (error.code === JetStreamApiCodes.StreamWrongLastSequence ||
+      error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
+}
+
+/** The names this node's sessions hold, and their entries in the names bucket. */
+export class NameClaims {
+  #link: NatsLink;
+  #node: string;
+  #presence: PresenceBucket;
+  #host: BackplaneHost;
+  #kv: KV | undefined;
+  #claims = new Map<string, Claim>();
+  /** Names released while NATS was away, with the revision to delete when it is back. */
+  #released = new Map<string, number>();
+
+  /** The claims of `node` over `link`; `presence` tells whether other holders live. */
+  constructor(link: NatsLink, node: string, presence: PresenceBucket, host: BackplaneHost) {
+    this.#link = link;
+    this.#node = node;
+    this.#presence = presence;
+    this.#host = host;
+  }
+
+  /** How many names this node holds. */
+  get size(): number {
+    return this.#claims.size;
+  }
+
+  /** Uses the names bucket `kv` from now on (bound, or bound again after an outage). */
+  bind(kv: KV): void {
+    this.#kv = kv;
+  }
+
+  /** Claims `name` for `session`; throws or rejects with `name_taken`. */
+  claim(session: Session, name: string): void | Promise<void> {
+    if (name === guestName(session.id)) return;
+    if (this.#presence.view.holdsGuestName(name)) throw taken(name);
+    return this.#claim(session, name);
+  }
+
+  /** Frees a name that `session` claimed. */
+  release(session: Session, name: string): void {
+    const claim = this.#claims.get(name);
+    if (!claim || claim.session !== session) return;
+    this.#claims.delete(name);
+    if (claim.revision === 0) return;
+    if (this.#link.synced) {
+      this.#link.track(this.#kv!.delete(nameKey(name), { previousSeq: claim.revision }));
+    } else {
+      this.#released.set(name, claim.revision);
+    }
+  }
+
+  /** Deletes the names released while NATS was away, then claims every local name again. */
+  async restore(generation: number): Promise<void> {
+    const kv = this.#kv!;
+    for (const [name, revision] of this.#released) {
+      if (!this.#claims.has(name)) {
+        this.#link.track(kv.delete(nameKey(name), { previousSeq: revision }));
+      }
+    }
+    this.#released.clear();
+    await this.#reclaim(generation);
+  }
+
+  async #claim(session: Session, name: string): Promise<void> {
+    const held = this.#claims.get(name);
+    if (held && held.session !== session && !held.session.gone) throw taken(name);
+    if (!this.#link.synced) {
+      // NATS is away: the name holds on this node, and is claimed again when it is back.
+      this.#claims.set(name, { session, revision: 0 });
+      return;
+    }
+    let revision = 0;
+    try {
+      revision = await this.#claimKey(name, session);
+    } catch (error) {
+      if (error instanceof ChatError) throw error;
+      log.debug("cluster: claim of {name} not confirmed ({error}); held locally", { name, error });
+    }
+    this.#claims.set(name, { session, revision });
+    if (revision === 0 && this.#link.synced) {
+      // NATS failed this claim but is back (or never left): claim it again, as after an outage.
+      const generation = this.#link.generation;
+      this.#link.task(
+        this.#reclaim(generation).catch((error) => {
+          log.debug("cluster: names not claimed again yet: {error}", { error });
+        }),
+      );
+    }
+  }
+
+  /** Claims a name in the KV bucket; resolves to its revision, or throws `name_taken`. */
+  async #claimKey(name: string, session: Session): Promise<number> {
+    const names = this.#kv!;
+    const key = nameKey(name);
+    const value = JSON.stringify({ node: this.#node, session: session.id } satisfies Holder);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        return await names.create(key, value);
+      } catch (error) {
+        if (!wrongLastSequence(error)) throw error;
+      }
+      const entry = await names.get(key);
+      if (!entry || entry.operation !== "PUT") continue; // freed meanwhile
+      const holder = entry.json<Holder>();
+      if (holder.node === this.#node && holder.session === session.id) return entry.revision;
+      if (await this.#holds(holder, name)) throw taken(name);
+      try {
+        // Its holder is gone: take it over, unless someone else changed it first.
+        return await names.update(key, value, entry.revision);
+      } catch (error) {
+        if (!wrongLastSequence(error)) throw error;
+      }
+    }
+    throw taken(name);
+  }
+
+  /** Whether the holder of a name's KV entry still holds it. */
+  async #holds(holder: Holder, name: string): Promise<boolean> {
+    if (holder.node === this.#node) {
+      const claim = this.#claims.get(name);
+      return claim !== undefined && claim.session.id === holder.session && !claim.session.gone;
+    }
+    return await this.#presence.alive(holder.node);
+  }
+
+  /** Claims every local name again (after NATS came back); a lost one goes back to the guest name. */
+  async #reclaim(generation: number): Promise<void> {
+    await Promise.all([...this.#claims].map(async ([name, claim]) => {
+      const { session } = claim;
+      if (session.gone || session.name !== name) {
+        if (this.#claims.get(name) === claim) this.#claims.delete(name);
+        return;
+      }
+      try {
+        const revision = await this.#claimKey(name, session);
+        this.#link.assertCurrent(generation);
+        claim.revision = revision;
+      } catch (error) {
+        if (!(error instanceof ChatError)) throw error;
+        if (this.#claims.get(name) === claim) this.#claims.delete(name);
+        if (!session.gone && session.name === name) this.#host.loseName(session);
+      }
+    }));
+  }
+}
