@@ -15,7 +15,7 @@ import {
 } from "node:assert/strict";
 import { compileArgs } from "../../scripts/compile.ts";
 import { ENV_VARIABLES, PERMISSIONS, RUN_FLAGS, V8_FLAGS } from "../../src/cli/permissions.ts";
-import { makeCerts } from "../helpers/certs.ts";
+import { makeCerts, tlsTest } from "../helpers/certs.ts";
 import { linesOf, runMain } from "../helpers/run_main.ts";
 import { assertGone, ChatProcess, ROOT, tempDir } from "../helpers/spawn.ts";
 
@@ -50,61 +50,64 @@ Deno.test("PERMISSIONS: no run, sys, ffi, import or all; env only for the variab
   assert(PERMISSIONS.includes("--no-prompt"), "never asks at a terminal");
 });
 
-Deno.test("under exactly PERMISSIONS: TCP, TLS and Unix listeners, clients over each, SIGTERM exits 0", async () => {
-  await using certs = await makeCerts();
-  await using dir = await tempDir();
-  const path = `${dir.path}/chat.sock`;
-  const tokenFile = `${dir.path}/token`;
-  await Deno.writeTextFile(tokenFile, "perm-token\n");
-  const permissions = PERMISSIONS;
-  // A plain server reads its token from CHAT_TOKEN (an allowed variable) ...
-  await using plain = ChatProcess.spawn(
-    ["server", "--port", "0", "--unix", path, "--handler", "echo", "--log-format", "json"],
-    { permissions, env: { CHAT_TOKEN: "perm-token" } },
-  );
-  // ... a TLS one reads a token file and its certificate and key.
-  await using tls = ChatProcess.spawn([
-    "server",
-    "--port",
-    "0",
-    "--handler",
-    "echo",
-    "--tls-cert",
-    certs.cert.path,
-    "--tls-key",
-    certs.key.path,
-    "--token-file",
-    tokenFile,
-  ], { permissions });
-  const { tcp, unix } = await plain.listening(2);
-  const secure = (await tls.listening()).tcp!;
-  const messages = `${dir.path}/messages.txt`;
-  await Deno.writeTextFile(messages, "hello\nexit\n");
-  const clients: [string, string[], Record<string, string>][] = [
-    ["TCP", ["--port", String(tcp!.port)], { CHAT_TOKEN: "perm-token" }],
-    ["Unix", ["--unix", unix!.path], { CHAT_TOKEN: "perm-token" }],
-    [
-      "TLS",
-      ["--port", String(secure.port), "--tls-ca", certs.ca.path, "--token-file", tokenFile],
-      {},
-    ],
-  ];
-  for (const [name, where, env] of clients) {
-    // FILE rather than standard input: the client reads it under --allow-read.
-    const run = await runMain(["client", "file", messages, ...where], { permissions, env });
-    assertEquals(run.code, 0, `${name}: ${run.stderr}`);
-    assertEquals(linesOf(run.stdout), ["Server received: hello"], name);
-  }
-  for (const server of [plain, tls]) {
-    server.kill("SIGTERM");
-    const result = await server.finished();
-    assertEquals(result.code, 0, result.stderr);
-    assert(!/NotCapable|Requires .* access|Uncaught/.test(result.stderr), result.stderr);
-  }
-  await assertGone(path);
-});
+tlsTest(
+  "under exactly PERMISSIONS: TCP, TLS and Unix listeners, clients over each, SIGTERM exits 0",
+  async () => {
+    await using certs = await makeCerts();
+    await using dir = await tempDir();
+    const path = `${dir.path}/chat.sock`;
+    const tokenFile = `${dir.path}/token`;
+    await Deno.writeTextFile(tokenFile, "perm-token\n");
+    const permissions = PERMISSIONS;
+    // A plain server reads its token from CHAT_TOKEN (an allowed variable) ...
+    await using plain = ChatProcess.spawn(
+      ["server", "--port", "0", "--unix", path, "--handler", "echo", "--log-format", "json"],
+      { permissions, env: { CHAT_TOKEN: "perm-token" } },
+    );
+    // ... a TLS one reads a token file and its certificate and key.
+    await using tls = ChatProcess.spawn([
+      "server",
+      "--port",
+      "0",
+      "--handler",
+      "echo",
+      "--tls-cert",
+      certs.cert.path,
+      "--tls-key",
+      certs.key.path,
+      "--token-file",
+      tokenFile,
+    ], { permissions });
+    const { tcp, unix } = await plain.listening(2);
+    const secure = (await tls.listening()).tcp!;
+    const messages = `${dir.path}/messages.txt`;
+    await Deno.writeTextFile(messages, "hello\nexit\n");
+    const clients: [string, string[], Record<string, string>][] = [
+      ["TCP", ["--port", String(tcp!.port)], { CHAT_TOKEN: "perm-token" }],
+      ["Unix", ["--unix", unix!.path], { CHAT_TOKEN: "perm-token" }],
+      [
+        "TLS",
+        ["--port", String(secure.port), "--tls-ca", certs.ca.path, "--token-file", tokenFile],
+        {},
+      ],
+    ];
+    for (const [name, where, env] of clients) {
+      // FILE rather than standard input: the client reads it under --allow-read.
+      const run = await runMain(["client", "file", messages, ...where], { permissions, env });
+      assertEquals(run.code, 0, `${name}: ${run.stderr}`);
+      assertEquals(linesOf(run.stdout), ["Server received: hello"], name);
+    }
+    for (const server of [plain, tls]) {
+      server.kill("SIGTERM");
+      const result = await server.finished();
+      assertEquals(result.code, 0, result.stderr);
+      assert(!/NotCapable|Requires .* access|Uncaught/.test(result.stderr), result.stderr);
+    }
+    await assertGone(path);
+  },
+);
 
-Deno.test("without each permission: one line naming it, exit 1", async (t) => {
+tlsTest("without each permission: one line naming it, exit 1", async (t) => {
   await using certs = await makeCerts();
   await using dir = await tempDir();
   const path = `${dir.path}/chat.sock`;

@@ -21,7 +21,14 @@ import { ChatServer } from "../../src/server/server.ts";
 import type { ServerOptions } from "../../src/server/options.ts";
 import type { MessageHandler } from "../../src/server/handler.ts";
 import { chatHandler } from "../../src/server/handlers/chat.ts";
-import { eventually, type NatsServer, startNats, who, whoShows } from "../helpers/cluster.ts";
+import {
+  eventually,
+  type NatsServer,
+  natsTest,
+  startNats,
+  who,
+  whoShows,
+} from "../helpers/cluster.ts";
 import type { RawClient } from "../helpers/raw_client.ts";
 import { ready } from "../helpers/session.ts";
 
@@ -50,41 +57,44 @@ async function spy(nats: NatsServer): Promise<NatsConnection & AsyncDisposable> 
   return Object.assign(nc, { [Symbol.asyncDispose]: () => nc.close() });
 }
 
-Deno.test("recipients counts this node's sessions reached and the others' that presence lists", async () => {
-  await using nats = await startNats();
-  await using a = await node(nats);
-  await using b = await node(nats);
-  await using a1 = await ready(a.to, { name: "a1" });
-  await using a2 = await ready(a.to, { name: "a2" });
-  await using b1 = await ready(b.to, { name: "b1" });
-  await using b2 = await ready(b.to, { name: "b2" });
-  await using _b3 = await ready(b.to, { name: "b3" });
-  await whoShows(a1, ["a1", "a2", "b1", "b2", "b3"]);
-  await a1.say({ type: "message", content: "all", id: 1 });
-  strictEqual((await a1.ackOf(1)).recipients, 4);
-  for (const [client, room] of [[a1, "r"], [a2, "r"], [b1, "r"], [b2, "r"]] as const) {
-    await client.say({ type: "join", content: room, id: "j" });
-    await client.ackOf("j");
-  }
-  await whoShows(a1, ["a1", "a2", "b1", "b2"], "r");
-  await a1.say({ type: "message", room: "r", content: "room", id: 2 });
-  strictEqual((await a1.ackOf(2)).recipients, 3);
-  await a1.say({ type: "message", to: "b3", content: "dm", id: 3 });
-  strictEqual((await a1.ackOf(3)).recipients, 1);
-  for (const client of [b1, b2]) {
-    deepStrictEqual(
-      [(await client.next("message")).content, (await client.next("message")).content],
-      ["all", "room"],
-    );
-  }
-  // A session that leaves stops being counted once its end reaches the other node.
-  await b2.close();
-  await whoShows(a1, ["a1", "a2", "b1"], "r");
-  await a1.say({ type: "message", room: "r", content: "room", id: 4 });
-  strictEqual((await a1.ackOf(4)).recipients, 2);
-});
+natsTest(
+  "recipients counts this node's sessions reached and the others' that presence lists",
+  async () => {
+    await using nats = await startNats();
+    await using a = await node(nats);
+    await using b = await node(nats);
+    await using a1 = await ready(a.to, { name: "a1" });
+    await using a2 = await ready(a.to, { name: "a2" });
+    await using b1 = await ready(b.to, { name: "b1" });
+    await using b2 = await ready(b.to, { name: "b2" });
+    await using _b3 = await ready(b.to, { name: "b3" });
+    await whoShows(a1, ["a1", "a2", "b1", "b2", "b3"]);
+    await a1.say({ type: "message", content: "all", id: 1 });
+    strictEqual((await a1.ackOf(1)).recipients, 4);
+    for (const [client, room] of [[a1, "r"], [a2, "r"], [b1, "r"], [b2, "r"]] as const) {
+      await client.say({ type: "join", content: room, id: "j" });
+      await client.ackOf("j");
+    }
+    await whoShows(a1, ["a1", "a2", "b1", "b2"], "r");
+    await a1.say({ type: "message", room: "r", content: "room", id: 2 });
+    strictEqual((await a1.ackOf(2)).recipients, 3);
+    await a1.say({ type: "message", to: "b3", content: "dm", id: 3 });
+    strictEqual((await a1.ackOf(3)).recipients, 1);
+    for (const client of [b1, b2]) {
+      deepStrictEqual(
+        [(await client.next("message")).content, (await client.next("message")).content],
+        ["all", "room"],
+      );
+    }
+    // A session that leaves stops being counted once its end reaches the other node.
+    await b2.close();
+    await whoShows(a1, ["a1", "a2", "b1"], "r");
+    await a1.say({ type: "message", room: "r", content: "room", id: 4 });
+    strictEqual((await a1.ackOf(4)).recipients, 2);
+  },
+);
 
-Deno.test("a relay to sessions listed by the directory crosses NATS once per node", async () => {
+natsTest("a relay to sessions listed by the directory crosses NATS once per node", async () => {
   // A handler that relays each message to every session the directory lists (itself included).
   const handler: MessageHandler = {
     name: "all-listed",
@@ -135,7 +145,7 @@ Deno.test("a relay to sessions listed by the directory crosses NATS once per nod
   }
 });
 
-Deno.test("a name held by a dead node is taken over; one held by a live node is not", async () => {
+natsTest("a name held by a dead node is taken over; one held by a live node is not", async () => {
   await using nats = await startNats();
   await using a = await node(nats);
   await using nc = await spy(nats);
@@ -176,7 +186,7 @@ Deno.test("a name held by a dead node is taken over; one held by a live node is 
   });
 });
 
-Deno.test("presence repairs itself: a leftover entry goes, a purged one comes back", async () => {
+natsTest("presence repairs itself: a leftover entry goes, a purged one comes back", async () => {
   await using nats = await startNats();
   await using a = await node(nats);
   await using b = await node(nats);
@@ -202,7 +212,7 @@ Deno.test("presence repairs itself: a leftover entry goes, a purged one comes ba
   await whoShows(bob, ["alice", "bob"]);
 });
 
-Deno.test("a node counted dead that beats again comes back with its sessions", async () => {
+natsTest("a node counted dead that beats again comes back with its sessions", async () => {
   await using nats = await startNats();
   await using a = await node(nats);
   await using nc = await spy(nats);
@@ -227,45 +237,48 @@ Deno.test("a node counted dead that beats again comes back with its sessions", a
   await whoShows(client, ["quick", "slow"]);
 });
 
-Deno.test("names taken on two nodes while NATS was away: after it, the first holder keeps its own", async () => {
-  await using nats = await startNats();
-  await using a = await node(nats);
-  await using b = await node(nats);
-  await using keeper = await ready(a.to, { name: "keeper" });
-  await using x = await ready(a.to);
-  await using y = await ready(b.to);
-  await using z = await ready(b.to);
-  const guest = (client: RawClient) => `guest-${client.sessionId.slice(0, 8)}`;
-  await whoShows(z, ["keeper", guest(x), guest(y), guest(z)]);
-  await nats.kill();
-  await whoShows(x, ["keeper", guest(x)]);
-  await whoShows(y, [guest(y), guest(z)]);
-  // Each node checks only itself: both take "twin", and B gives away "keeper".
-  for (const [client, name] of [[x, "twin"], [y, "twin"], [z, "keeper"]] as const) {
-    await client.say({ type: "nick", content: name, id: "t" });
-    strictEqual((await client.ackOf("t")).content, name);
-  }
-  await nats.restart();
-  // Healed: "keeper" stayed with its holder from before; one of x and y is "twin".
-  const all = await eventually("both nodes to see each other again", async () => {
-    const seen = await who(keeper);
-    const twins = seen.filter((e) => e.name === "twin").length;
-    const keepers = seen.filter((e) => e.name === "keeper").length;
-    return seen.length === 4 && twins === 1 && keepers === 1 ? seen : undefined;
-  });
-  const name = (client: RawClient) => all.find((e) => e.session_id === client.sessionId)!.name;
-  strictEqual(name(keeper), "keeper");
-  strictEqual(name(z), guest(z));
-  const [twin, other] = name(x) === "twin" ? [x, y] : [y, x];
-  strictEqual(name(twin), "twin");
-  strictEqual(name(other), guest(other));
-  await whoShows(y, all.map((e) => e.name));
-  // "keeper" is still taken everywhere.
-  await z.say({ type: "nick", content: "keeper", id: "k" });
-  strictEqual((await z.answerOf("k")).code, "name_taken");
-});
+natsTest(
+  "names taken on two nodes while NATS was away: after it, the first holder keeps its own",
+  async () => {
+    await using nats = await startNats();
+    await using a = await node(nats);
+    await using b = await node(nats);
+    await using keeper = await ready(a.to, { name: "keeper" });
+    await using x = await ready(a.to);
+    await using y = await ready(b.to);
+    await using z = await ready(b.to);
+    const guest = (client: RawClient) => `guest-${client.sessionId.slice(0, 8)}`;
+    await whoShows(z, ["keeper", guest(x), guest(y), guest(z)]);
+    await nats.kill();
+    await whoShows(x, ["keeper", guest(x)]);
+    await whoShows(y, [guest(y), guest(z)]);
+    // Each node checks only itself: both take "twin", and B gives away "keeper".
+    for (const [client, name] of [[x, "twin"], [y, "twin"], [z, "keeper"]] as const) {
+      await client.say({ type: "nick", content: name, id: "t" });
+      strictEqual((await client.ackOf("t")).content, name);
+    }
+    await nats.restart();
+    // Healed: "keeper" stayed with its holder from before; one of x and y is "twin".
+    const all = await eventually("both nodes to see each other again", async () => {
+      const seen = await who(keeper);
+      const twins = seen.filter((e) => e.name === "twin").length;
+      const keepers = seen.filter((e) => e.name === "keeper").length;
+      return seen.length === 4 && twins === 1 && keepers === 1 ? seen : undefined;
+    });
+    const name = (client: RawClient) => all.find((e) => e.session_id === client.sessionId)!.name;
+    strictEqual(name(keeper), "keeper");
+    strictEqual(name(z), guest(z));
+    const [twin, other] = name(x) === "twin" ? [x, y] : [y, x];
+    strictEqual(name(twin), "twin");
+    strictEqual(name(other), guest(other));
+    await whoShows(y, all.map((e) => e.name));
+    // "keeper" is still taken everywhere.
+    await z.say({ type: "nick", content: "keeper", id: "k" });
+    strictEqual((await z.answerOf("k")).code, "name_taken");
+  },
+);
 
-Deno.test("start fails clearly without a NATS, or on a NATS without JetStream", async () => {
+natsTest("start fails clearly without a NATS, or on a NATS without JetStream", async () => {
   await using nats = await startNats({ jetstream: false });
   const plain = new ChatServer({ cluster: nats.url, listen: [{ transport: "tcp", port: 0 }] });
   await rejects(plain.start(), (error: Error) => {

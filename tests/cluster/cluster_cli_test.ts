@@ -8,7 +8,7 @@
 
 import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
 import { parseServerArgs } from "../../src/cli/server_command.ts";
-import { startNats, whoShows } from "../helpers/cluster.ts";
+import { natsTest, startNats, whoShows } from "../helpers/cluster.ts";
 import { ready } from "../helpers/session.ts";
 import { ChatProcess, tempDir } from "../helpers/spawn.ts";
 
@@ -42,7 +42,7 @@ Deno.test("a malformed --cluster is a usage error: exit 2, one line", async () =
   }
 });
 
-Deno.test("a NATS that cannot be reached: exit 1 saying so, nothing bound", async () => {
+natsTest("a NATS that cannot be reached: exit 1 saying so, nothing bound", async () => {
   await using nats = await startNats();
   const url = nats.url;
   await nats.kill();
@@ -52,7 +52,7 @@ Deno.test("a NATS that cannot be reached: exit 1 saying so, nothing bound", asyn
   ok(!result.stderr.includes("listening on"), result.stderr);
 });
 
-Deno.test("CHAT_CLUSTER joins servers started without the flag", async () => {
+natsTest("CHAT_CLUSTER joins servers started without the flag", async () => {
   await using nats = await startNats();
   await using dir = await tempDir();
   const env = { CHAT_CLUSTER: nats.url };

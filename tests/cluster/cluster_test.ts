@@ -11,14 +11,22 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import type { WhoEntry } from "../../src/protocol/messages.ts";
 import { roomSubject } from "../../src/server/cluster/subjects.ts";
-import { eventually, names, startNats, startNode, who, whoShows } from "../helpers/cluster.ts";
+import {
+  eventually,
+  names,
+  natsTest,
+  startNats,
+  startNode,
+  who,
+  whoShows,
+} from "../helpers/cluster.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { expectErrorOpen, ready, sync } from "../helpers/session.ts";
 import { tempDir } from "../helpers/spawn.ts";
 
 const ROOM = "salon-été🙂";
 
-Deno.test("three servers on one NATS are one chat", async (t) => {
+natsTest("three servers on one NATS are one chat", async (t) => {
   await using nats = await startNats({ monitor: true });
   await using dir = await tempDir();
   // A on TCP and Unix, B on Unix alone, C on TCP alone.

@@ -8,7 +8,7 @@
  */
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { names, startNats, startNode, who, whoShows } from "../helpers/cluster.ts";
+import { names, natsTest, startNats, startNode, who, whoShows } from "../helpers/cluster.ts";
 import { ready } from "../helpers/session.ts";
 import { tempDir } from "../helpers/spawn.ts";
 
@@ -19,103 +19,109 @@ const NODE_ARGS = ["--heartbeat-timeout", String(TTL), "--heartbeat-retries", "4
 /** What the measurement of "within the TTL" tolerates: probes and scheduling. */
 const SLACK_MS = 750;
 
-Deno.test("a node killed with SIGKILL leaves who and frees its names within the heartbeat timeout", async () => {
-  await using nats = await startNats();
-  await using dir = await tempDir();
-  await using a = await startNode(nats, "tcp", dir.path, NODE_ARGS);
-  await using b = await startNode(nats, "unix", dir.path, NODE_ARGS);
-  await using c = await startNode(nats, "both", dir.path, NODE_ARGS);
-  await using alice = await ready(a.addresses.tcp!, { name: "alice" });
-  await using bob = await ready(b.addresses.unix!, { name: "bob" });
-  await using _carol = await ready(c.addresses.unix!, { name: "carol" });
-  await using _cody = await ready(c.addresses.tcp!, { name: "cody" });
-  await whoShows(alice, ["alice", "bob", "carol", "cody"]);
-  await whoShows(bob, ["alice", "bob", "carol", "cody"]);
-  // While C lives, its names are taken.
-  await alice.say({ type: "nick", content: "carol", id: "early" });
-  strictEqual((await alice.next("error")).code, "name_taken");
+natsTest(
+  "a node killed with SIGKILL leaves who and frees its names within the heartbeat timeout",
+  async () => {
+    await using nats = await startNats();
+    await using dir = await tempDir();
+    await using a = await startNode(nats, "tcp", dir.path, NODE_ARGS);
+    await using b = await startNode(nats, "unix", dir.path, NODE_ARGS);
+    await using c = await startNode(nats, "both", dir.path, NODE_ARGS);
+    await using alice = await ready(a.addresses.tcp!, { name: "alice" });
+    await using bob = await ready(b.addresses.unix!, { name: "bob" });
+    await using _carol = await ready(c.addresses.unix!, { name: "carol" });
+    await using _cody = await ready(c.addresses.tcp!, { name: "cody" });
+    await whoShows(alice, ["alice", "bob", "carol", "cody"]);
+    await whoShows(bob, ["alice", "bob", "carol", "cody"]);
+    // While C lives, its names are taken.
+    await alice.say({ type: "nick", content: "carol", id: "early" });
+    strictEqual((await alice.next("error")).code, "name_taken");
 
-  const killed = performance.now();
-  c.process.kill("SIGKILL");
-  await c.process.status();
-  await Promise.all([
-    whoShows(alice, ["alice", "bob"], undefined, TTL * 1000 + SLACK_MS),
-    whoShows(bob, ["alice", "bob"], undefined, TTL * 1000 + SLACK_MS),
-  ]);
-  const gone = performance.now() - killed;
-  ok(gone <= TTL * 1000 + SLACK_MS, `C's sessions left who after ${gone} ms`);
-  // Its names are free: a session of another node takes one at once.
-  await alice.say({ type: "nick", content: "carol", id: "take" });
-  strictEqual((await alice.ackOf("take")).content, "carol");
-  await bob.say({ type: "nick", content: "cody", id: "take" });
-  strictEqual((await bob.ackOf("take")).content, "cody");
-  const freed = performance.now() - killed;
-  ok(freed <= TTL * 1000 + SLACK_MS, `C's names were free after ${freed} ms`);
-  await whoShows(bob, ["carol", "cody"]);
-  // And a direct message to a name of the dead node's sessions reaches its new holder.
-  await bob.say({ type: "message", to: "carol", content: "you are carol now", id: "dm" });
-  strictEqual((await bob.ackOf("dm")).recipients, 1);
-  strictEqual((await alice.next("message")).content, "you are carol now");
-});
+    const killed = performance.now();
+    c.process.kill("SIGKILL");
+    await c.process.status();
+    await Promise.all([
+      whoShows(alice, ["alice", "bob"], undefined, TTL * 1000 + SLACK_MS),
+      whoShows(bob, ["alice", "bob"], undefined, TTL * 1000 + SLACK_MS),
+    ]);
+    const gone = performance.now() - killed;
+    ok(gone <= TTL * 1000 + SLACK_MS, `C's sessions left who after ${gone} ms`);
+    // Its names are free: a session of another node takes one at once.
+    await alice.say({ type: "nick", content: "carol", id: "take" });
+    strictEqual((await alice.ackOf("take")).content, "carol");
+    await bob.say({ type: "nick", content: "cody", id: "take" });
+    strictEqual((await bob.ackOf("take")).content, "cody");
+    const freed = performance.now() - killed;
+    ok(freed <= TTL * 1000 + SLACK_MS, `C's names were free after ${freed} ms`);
+    await whoShows(bob, ["carol", "cody"]);
+    // And a direct message to a name of the dead node's sessions reaches its new holder.
+    await bob.say({ type: "message", to: "carol", content: "you are carol now", id: "dm" });
+    strictEqual((await bob.ackOf("dm")).recipients, 1);
+    strictEqual((await alice.next("message")).content, "you are carol now");
+  },
+);
 
-Deno.test("NATS killed and restarted: local chat goes on, said once, and the cluster heals", async () => {
-  await using nats = await startNats();
-  await using dir = await tempDir();
-  await using a = await startNode(nats, "both", dir.path, NODE_ARGS);
-  await using b = await startNode(nats, "unix", dir.path, NODE_ARGS);
-  await using c = await startNode(nats, "tcp", dir.path, NODE_ARGS);
-  await using alice = await ready(a.addresses.tcp!, { name: "alice" });
-  await using amy = await ready(a.addresses.unix!, { name: "amy" });
-  await using bob = await ready(b.addresses.unix!, { name: "bob" });
-  await using carol = await ready(c.addresses.tcp!, { name: "carol" });
-  for (const [client, id] of [[bob, "j"], [carol, "j"]] as const) {
-    await client.say({ type: "join", content: "ops", id });
-    await client.ackOf(id);
-  }
-  const everyone = ["alice", "amy", "bob", "carol"];
-  await whoShows(alice, everyone);
-  await whoShows(carol, ["bob", "carol"], "ops");
+natsTest(
+  "NATS killed and restarted: local chat goes on, said once, and the cluster heals",
+  async () => {
+    await using nats = await startNats();
+    await using dir = await tempDir();
+    await using a = await startNode(nats, "both", dir.path, NODE_ARGS);
+    await using b = await startNode(nats, "unix", dir.path, NODE_ARGS);
+    await using c = await startNode(nats, "tcp", dir.path, NODE_ARGS);
+    await using alice = await ready(a.addresses.tcp!, { name: "alice" });
+    await using amy = await ready(a.addresses.unix!, { name: "amy" });
+    await using bob = await ready(b.addresses.unix!, { name: "bob" });
+    await using carol = await ready(c.addresses.tcp!, { name: "carol" });
+    for (const [client, id] of [[bob, "j"], [carol, "j"]] as const) {
+      await client.say({ type: "join", content: "ops", id });
+      await client.ackOf(id);
+    }
+    const everyone = ["alice", "amy", "bob", "carol"];
+    await whoShows(alice, everyone);
+    await whoShows(carol, ["bob", "carol"], "ops");
 
-  await nats.kill();
-  for (const node of [a, b, c]) await node.process.waitForLine(/cluster: lost NATS/);
+    await nats.kill();
+    for (const node of [a, b, c]) await node.process.waitForLine(/cluster: lost NATS/);
 
-  // Each node serves its own sessions alone: local messages, local who, local names.
-  await whoShows(alice, ["alice", "amy"]);
-  await alice.say({ type: "message", content: "still here", id: "l1" });
-  strictEqual((await alice.ackOf("l1")).recipients, 1);
-  const local = await amy.next("message");
-  deepStrictEqual([local.from, local.content], ["alice", "still here"]);
-  await amy.say({ type: "nick", content: "amy2", id: "l2" });
-  strictEqual((await amy.ackOf("l2")).content, "amy2");
-  await whoShows(bob, ["bob"]);
+    // Each node serves its own sessions alone: local messages, local who, local names.
+    await whoShows(alice, ["alice", "amy"]);
+    await alice.say({ type: "message", content: "still here", id: "l1" });
+    strictEqual((await alice.ackOf("l1")).recipients, 1);
+    const local = await amy.next("message");
+    deepStrictEqual([local.from, local.content], ["alice", "still here"]);
+    await amy.say({ type: "nick", content: "amy2", id: "l2" });
+    strictEqual((await amy.ackOf("l2")).content, "amy2");
+    await whoShows(bob, ["bob"]);
 
-  await nats.restart();
-  for (const node of [a, b, c]) await node.process.waitForLine(/cluster: presence restored/);
-  for (const node of [a, b, c]) {
-    const lost = node.process.lines.filter((line) => line.includes("cluster: lost NATS"));
-    strictEqual(lost.length, 1, `node ${node.id} said it lost NATS once: ${lost.join("\n")}`);
-  }
+    await nats.restart();
+    for (const node of [a, b, c]) await node.process.waitForLine(/cluster: presence restored/);
+    for (const node of [a, b, c]) {
+      const lost = node.process.lines.filter((line) => line.includes("cluster: lost NATS"));
+      strictEqual(lost.length, 1, `node ${node.id} said it lost NATS once: ${lost.join("\n")}`);
+    }
 
-  // Presence: every node's sessions again, with their names and rooms.
-  const healed = ["alice", "amy2", "bob", "carol"];
-  for (const client of [alice, bob, carol]) await whoShows(client, healed);
-  await whoShows(alice, ["bob", "carol"], "ops");
-  // Cross-node messages flow: broadcast, room (interest resubscribed), direct.
-  await alice.say({ type: "message", content: "back together", id: "h1" });
-  strictEqual((await alice.ackOf("h1")).recipients, 3);
-  for (const client of [amy, bob, carol]) {
-    strictEqual((await client.next("message")).content, "back together");
-  }
-  await carol.say({ type: "message", room: "ops", content: "ops again", id: "h2" });
-  strictEqual((await carol.ackOf("h2")).recipients, 1);
-  strictEqual((await bob.next("message")).content, "ops again");
-  await bob.say({ type: "message", to: "amy2", content: "hi amy2", id: "h3" });
-  await bob.ackOf("h3");
-  strictEqual((await amy.next("message")).content, "hi amy2");
-  // Names were claimed again: another node cannot take them.
-  for (const name of ["alice", "amy2"]) {
-    await carol.say({ type: "nick", content: name, id: `t-${name}` });
-    strictEqual((await carol.next("error")).code, "name_taken", `${name} is still taken`);
-  }
-  deepStrictEqual(names(await who(amy)), healed);
-});
+    // Presence: every node's sessions again, with their names and rooms.
+    const healed = ["alice", "amy2", "bob", "carol"];
+    for (const client of [alice, bob, carol]) await whoShows(client, healed);
+    await whoShows(alice, ["bob", "carol"], "ops");
+    // Cross-node messages flow: broadcast, room (interest resubscribed), direct.
+    await alice.say({ type: "message", content: "back together", id: "h1" });
+    strictEqual((await alice.ackOf("h1")).recipients, 3);
+    for (const client of [amy, bob, carol]) {
+      strictEqual((await client.next("message")).content, "back together");
+    }
+    await carol.say({ type: "message", room: "ops", content: "ops again", id: "h2" });
+    strictEqual((await carol.ackOf("h2")).recipients, 1);
+    strictEqual((await bob.next("message")).content, "ops again");
+    await bob.say({ type: "message", to: "amy2", content: "hi amy2", id: "h3" });
+    await bob.ackOf("h3");
+    strictEqual((await amy.next("message")).content, "hi amy2");
+    // Names were claimed again: another node cannot take them.
+    for (const name of ["alice", "amy2"]) {
+      await carol.say({ type: "nick", content: name, id: `t-${name}` });
+      strictEqual((await carol.next("error")).code, "name_taken", `${name} is still taken`);
+    }
+    deepStrictEqual(names(await who(amy)), healed);
+  },
+);

@@ -12,10 +12,10 @@ import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
-import { startNats } from "../helpers/cluster.ts";
+import { natsTest, startNats } from "../helpers/cluster.ts";
 import { MAIN_PERMISSIONS, ROOT } from "../helpers/run_main.ts";
 
-Deno.test("publish and subscribe, KV create and watch, in this process", async () => {
+natsTest("publish and subscribe, KV create and watch, in this process", async () => {
   await using nats = await startNats();
   const nc = await connect({ servers: nats.url, noEcho: true });
   const other = await connect({ servers: nats.url });
@@ -46,7 +46,7 @@ Deno.test("publish and subscribe, KV create and watch, in this process", async (
   }
 });
 
-Deno.test("the client sees NATS die and come back, and resubscribes", async () => {
+natsTest("the client sees NATS die and come back, and resubscribes", async () => {
   await using nats = await startNats();
   const nc = await connect({
     servers: nats.url,
@@ -87,7 +87,7 @@ Deno.test("the client sees NATS die and come back, and resubscribes", async () =
   }
 });
 
-Deno.test("a child process with exactly chat's permissions talks to NATS", async () => {
+natsTest("a child process with exactly chat's permissions talks to NATS", async () => {
   await using nats = await startNats();
   const dir = await Deno.makeTempDir({ prefix: "chat-nats-perm-" });
   try {

@@ -73,6 +73,29 @@ async function openssl(dir: string, args: string[]): Promise<void> {
   }
 }
 
+/**
+ * Why the tests that make certificates are skipped here, or `undefined` when
+ * they run: without openssl they are skipped with the reason printed, except
+ * in CI (`CI=true`), where `.ci/run` installs it and its absence fails them.
+ */
+export const OPENSSL_SKIP: string | undefined = await (async () => {
+  try {
+    await new Deno.Command("openssl", { args: ["version"], stdout: "null", stderr: "null" })
+      .output();
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound) || Deno.env.get("CI") === "true") return undefined;
+    const reason = "openssl is not installed (apt-get install openssl; .ci/run does)";
+    console.log(`TLS tests are skipped: ${reason}`);
+    return reason;
+  }
+})();
+
+/** `Deno.test` for a test that makes certificates (see {@linkcode OPENSSL_SKIP}). */
+export function tlsTest(name: string, fn: (t: Deno.TestContext) => void | Promise<void>): void {
+  Deno.test({ name, ignore: OPENSSL_SKIP !== undefined, fn });
+}
+
 /** Makes a fresh set of certificates (valid for two days) in a new temp directory. */
 export async function makeCerts(): Promise<TestCerts> {
   const dir = await Deno.makeTempDir({ prefix: "chat-tls-test-" });

@@ -25,7 +25,7 @@ import {
   type TlsServerOptions,
   TransportError,
 } from "../../src/transport/types.ts";
-import { makeCerts } from "../helpers/certs.ts";
+import { makeCerts, tlsTest } from "../helpers/certs.ts";
 import { RawClient, WAIT_MS } from "../helpers/raw_client.ts";
 import { tempDir } from "../helpers/spawn.ts";
 import { Wakeup } from "../helpers/wakeup.ts";
@@ -113,7 +113,7 @@ async function readToEnd(conn: Deno.Conn, ms = WAIT_MS): Promise<Uint8Array> {
   return new Uint8Array(chunks.flatMap((chunk) => [...chunk]));
 }
 
-Deno.test("TLS: ChatClients exchange messages over a TLS listener", async () => {
+tlsTest("TLS: ChatClients exchange messages over a TLS listener", async () => {
   await using certs = await makeCerts();
   await using s = await tlsServer({ cert: certs.cert.pem, key: certs.key.pem });
   for (const hostname of ["localhost", "127.0.0.1"]) {
@@ -137,7 +137,7 @@ Deno.test("TLS: ChatClients exchange messages over a TLS listener", async () => 
   await eventually(() => s.server.connectionCount === 0, "every session to close");
 });
 
-Deno.test("TLS: a large frame and a pipelined burst arrive whole and in order", async () => {
+tlsTest("TLS: a large frame and a pipelined burst arrive whole and in order", async () => {
   await using certs = await makeCerts();
   await using s = await tlsServer(
     { cert: certs.cert.pem, key: certs.key.pem },
@@ -163,7 +163,7 @@ Deno.test("TLS: a large frame and a pipelined burst arrive whole and in order", 
   burst.forEach((frame, i) => assertEquals(frame.content, line(i)));
 });
 
-Deno.test("TLS: a session that stops reading is cut (slow_consumer); the others go on", async () => {
+tlsTest("TLS: a session that stops reading is cut (slow_consumer); the others go on", async () => {
   await using certs = await makeCerts();
   const reasons = new Map<string, CloseReason>();
   await using s = await tlsServer({ cert: certs.cert.pem, key: certs.key.pem }, {
@@ -191,7 +191,7 @@ Deno.test("TLS: a session that stops reading is cut (slow_consumer); the others 
   assertEquals([...reasons.values()], ["slow_consumer"]);
 });
 
-Deno.test("TLS: a Unix session and a TLS session see each other", async () => {
+tlsTest("TLS: a Unix session and a TLS session see each other", async () => {
   await using certs = await makeCerts();
   await using dir = await tempDir();
   const path = `${dir.path}/chat.sock`;
@@ -218,7 +218,7 @@ Deno.test("TLS: a Unix session and a TLS session see each other", async () => {
   );
 });
 
-Deno.test("TLS: a certificate the client cannot trust is refused, saying why", async (t) => {
+tlsTest("TLS: a certificate the client cannot trust is refused, saying why", async (t) => {
   await using certs = await makeCerts();
   await using s = await tlsServer({ cert: certs.cert.pem, key: certs.key.pem });
   await using wrong = await tlsServer({
@@ -253,7 +253,7 @@ Deno.test("TLS: a certificate the client cannot trust is refused, saying why", a
   await eventually(() => s.server.connectionCount === 1, "only the trusted session to remain");
 });
 
-Deno.test("TLS: a plain TCP peer on the TLS port fails cleanly and hurts no one", async (t) => {
+tlsTest("TLS: a plain TCP peer on the TLS port fails cleanly and hurts no one", async (t) => {
   await using certs = await makeCerts();
   await using s = await tlsServer({ cert: certs.cert.pem, key: certs.key.pem });
   await using watcher = await new Collector({ to: tlsTo(s.port, [certs.ca.pem]), name: "w" })
@@ -283,7 +283,7 @@ Deno.test("TLS: a plain TCP peer on the TLS port fails cleanly and hurts no one"
   assertEquals((await late.who()).length, 2);
 });
 
-Deno.test("TLS: a peer that never handshakes is closed by the handshake timeout", async () => {
+tlsTest("TLS: a peer that never handshakes is closed by the handshake timeout", async () => {
   await using certs = await makeCerts();
   await using s = await tlsServer(
     { cert: certs.cert.pem, key: certs.key.pem },
@@ -299,7 +299,7 @@ Deno.test("TLS: a peer that never handshakes is closed by the handshake timeout"
   assert(Date.now() - started < 3000, `closed after ${Date.now() - started} ms`);
 });
 
-Deno.test("TLS: a TLS client against a plain TCP server is refused, saying why", async () => {
+tlsTest("TLS: a TLS client against a plain TCP server is refused, saying why", async () => {
   await using certs = await makeCerts();
   const server = new ChatServer({ listen: [{ transport: "tcp", hostname: "127.0.0.1", port: 0 }] });
   const [url] = await server.start();
@@ -317,7 +317,7 @@ Deno.test("TLS: a TLS client against a plain TCP server is refused, saying why",
   }
 });
 
-Deno.test("TLS: listen refuses a bad certificate or key with a one-line reason", async (t) => {
+tlsTest("TLS: listen refuses a bad certificate or key with a one-line reason", async (t) => {
   await using certs = await makeCerts();
   const cases: [string, TlsServerOptions, RegExp][] = [
     ["not PEM", { cert: "nope", key: certs.key.pem }, /no PEM certificate/],
