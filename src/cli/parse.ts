@@ -31,7 +31,11 @@ export function parse(args: string[], options: OptionTable, help: string): Parse
   } catch (error) {
     const message = (error as Error).message.split("\n")[0]
       .replace(/^Unknown option '(.*?)'.*$/, "unknown option '$1'")
-      .replace(/^Option '(.*?)' argument missing$/, "option '$1' needs a value");
+      .replace(/^Option '(.*?)' argument missing$/, "option '$1' needs a value")
+      .replace(
+        /^Option '(--[^' ]*).*' argument is ambiguous\.?$/,
+        "option '$1' needs a value; for one that starts with '-', write $1=VALUE",
+      );
     throw new UsageError(message, help);
   }
 }

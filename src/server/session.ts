@@ -115,9 +115,20 @@ export class Session implements SessionInfo, OutputQueueEvents {
     return this.#idBytes ??= encodeSessionId(this.id);
   }
 
-  /** Its output passed `--max-queue`: cut it. */
+  /**
+   * Its output passed `--max-queue`: cut it. What it was owed and not yet
+   * being written is dropped for the `slow_consumer` error, which it gets if
+   * it reads within the grace period; then the connection is closed.
+   */
   onOverflow(): void {
-    this.#destroy("slow_consumer");
+    if (this.#state >= State.Closing) return;
+    this.#queue.lastWord(JSON.stringify({
+      type: "error",
+      code: "slow_consumer",
+      content: `more than ${this.#host.maxQueue} bytes of output unsent`,
+      session_id: this.id,
+    }));
+    void this.end("slow_consumer");
   }
 
   /** A write failed: the peer is gone. */

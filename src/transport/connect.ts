@@ -51,6 +51,11 @@ export async function connect(
     let addresses: string[];
     try {
       addresses = (await lookup(hostname, { all: true })).map((a) => a.address);
+      // CLI.md: `localhost` reaches a server on 127.0.0.1 or ::1 alike, even where the
+      // hosts file names only one of them.
+      if (hostname.toLowerCase() === "localhost") {
+        addresses = [...new Set([...addresses, "127.0.0.1", "::1"])];
+      }
     } catch {
       throw new TransportError(`cannot connect to ${url}: cannot resolve ${hostname}`);
     }

@@ -51,6 +51,8 @@ export class OutputQueue {
   #scheduled = false;
   #writing = false;
   #closed = false;
+  /** Set by {@linkcode OutputQueue.lastWord}: nothing more is queued. */
+  #sealed = false;
   #drained: (() => void)[] = [];
 
   /** Creates a queue that writes to `conn` and allows `limit` unsent bytes. */
@@ -70,7 +72,7 @@ export class OutputQueue {
    * limit (then `onOverflow` has been called and nothing was queued).
    */
   push(...parts: Uint8Array[]): boolean {
-    if (this.#closed) return false;
+    if (this.#closed || this.#sealed) return false;
     let size = 0;
     for (const part of parts) size += part.length;
     if (this.#unsent + size > this.#limit) return this.#overflow();
@@ -85,7 +87,7 @@ export class OutputQueue {
 
   /** Queues a JSON text as one frame (UTF-8 and a line feed), like {@linkcode OutputQueue.push}. */
   pushText(json: string): boolean {
-    if (this.#closed) return false;
+    if (this.#closed || this.#sealed) return false;
     // ASCII takes a byte per UTF-16 unit, UTF-8 at most 3; the line feed one more.
     let buffer = this.#reserve(json.length + 1);
     let { read, written } = encoder.encodeInto(
@@ -102,6 +104,24 @@ export class OutputQueue {
     this.#length += size;
     this.#queued(size);
     return true;
+  }
+
+  /**
+   * Drops what is queued but not yet being written, queues `json` alone
+   * (past the limit), and takes nothing more: the last frame of a session
+   * that is cut, such as its `slow_consumer` error.
+   */
+  lastWord(json: string): void {
+    if (this.#closed || this.#sealed) return;
+    this.#unsent -= this.#length;
+    if (this.#buffer) returnBuffer(this.#buffer);
+    this.#buffer = undefined;
+    this.#length = 0;
+    const limit = this.#limit;
+    this.#limit = Infinity;
+    this.pushText(json);
+    this.#limit = limit;
+    this.#sealed = true;
   }
 
   /** Resolves once everything queued was written (or the queue was closed). */
