@@ -1,6 +1,5 @@
-import { ok, strictEqual } from "node:assert/strict";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { ok } from "node:assert/strict";
+import { runTool } from "../helpers/tool.ts";
 
 Deno.test({
   name: "bench --quick runs every scenario on both transports and writes its JSON and SVG",
@@ -9,25 +8,7 @@ Deno.test({
     try {
       const json = `${dir}/bench.json`;
       const svg = `${dir}/bench.svg`;
-      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-net",
-          "--allow-read",
-          "--allow-write",
-          "--allow-run",
-          "--allow-env",
-          `${ROOT}bench/main.ts`,
-          "--quick",
-          "--json",
-          json,
-          "--svg",
-          svg,
-        ],
-        stdin: "null",
-      }).output();
-      const out = new TextDecoder().decode(stdout);
-      strictEqual(code, 0, `bench failed:\n${out}\n${new TextDecoder().decode(stderr)}`);
+      const out = await runTool("bench/main.ts", ["--quick", "--json", json, "--svg", svg]);
       const { rows, cluster } = JSON.parse(await Deno.readTextFile(json)) as {
         rows: {
           scenario: string;

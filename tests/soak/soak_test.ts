@@ -1,7 +1,6 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { Summary } from "../../soak/main.ts";
-
-const ROOT = new URL("../../", import.meta.url).pathname;
+import { runTool } from "../helpers/tool.ts";
 
 Deno.test({
   name: "a short soak: every fault answered, no frame of the pairs lost, resources back",
@@ -11,30 +10,18 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "chat-soak-test-" });
     try {
       const json = `${dir}/soak.json`;
-      const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-net",
-          "--allow-read",
-          "--allow-write",
-          "--allow-run",
-          "--allow-env",
-          `${ROOT}soak/main.ts`,
-          "--duration",
-          "6",
-          "--sessions",
-          "40",
-          "--pairs",
-          "6",
-          "--seed",
-          "7",
-          "--json",
-          json,
-        ],
-        stdin: "null",
-      }).output();
-      const out = new TextDecoder().decode(stdout);
-      strictEqual(code, 0, `soak failed:\n${out}\n${new TextDecoder().decode(stderr)}`);
+      const out = await runTool("soak/main.ts", [
+        "--duration",
+        "6",
+        "--sessions",
+        "40",
+        "--pairs",
+        "6",
+        "--seed",
+        "7",
+        "--json",
+        json,
+      ]);
       const summary = JSON.parse(await Deno.readTextFile(json)) as Summary;
       ok(summary.ok, out);
       for (const invariant of summary.invariants) ok(invariant.ok, JSON.stringify(invariant));
