@@ -9,6 +9,7 @@ import { ChatError, closesConnection, type ErrorCode, isErrorCode } from "../pro
 import { FrameDecoder } from "../protocol/frame_decoder.ts";
 import type { Frame, HeartbeatSettings, WhoEntry } from "../protocol/messages.ts";
 import { connect, connectUrl } from "../transport/connect.ts";
+import { settleWithin } from "../transport/deadline.ts";
 import { OutputQueue } from "../transport/output_queue.ts";
 import type { ConnectOptions } from "../transport/types.ts";
 
@@ -278,10 +279,7 @@ export class ChatClient implements AsyncIterable<Frame> {
   async disconnect(reason = "bye", timeoutMs = 2000): Promise<void> {
     if (this.connected && this.protocol >= 1) {
       this.send({ type: "disconnect", content: reason });
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<void>((resolve) => timer = setTimeout(resolve, timeoutMs));
-      await Promise.race([this.closed, late]);
-      clearTimeout(timer);
+      await settleWithin(this.closed, timeoutMs);
     }
     this.#end({ reason: "disconnected", byServer: false });
     await this.#reading;

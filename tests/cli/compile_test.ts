@@ -8,6 +8,7 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { compileTarget, isTarget } from "../../scripts/compile.ts";
+import { within } from "../../src/transport/deadline.ts";
 
 /** How long the server may take to print its address. */
 const WAIT_MS = 10_000;
@@ -46,19 +47,6 @@ function watchStderr(stream: ReadableStream<Uint8Array>, text: string): Watched 
   return { line: line.promise, all };
 }
 
-/** Resolves to `promise`, or rejects after `ms` milliseconds. */
-async function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let id: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    id = setTimeout(() => reject(new Error(`no ${what} in ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(id);
-  }
-}
-
 Deno.test({
   name: "compiled chat binary runs --version and serves until SIGTERM",
   ignore: skip !== undefined,
@@ -83,7 +71,7 @@ Deno.test({
       const stderr = watchStderr(server.stderr, "listening on tcp://");
       let line: string;
       try {
-        line = await deadline(stderr.line, WAIT_MS, "'listening on tcp://' line");
+        line = await within(stderr.line, WAIT_MS, "'listening on tcp://' line");
       } catch (error) {
         try {
           server.kill("SIGKILL");

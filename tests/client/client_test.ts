@@ -15,6 +15,7 @@ import { ChatClient, type ClientOptions } from "../../src/client/client.ts";
 import { ChatError } from "../../src/protocol/errors.ts";
 import type { Frame } from "../../src/protocol/messages.ts";
 import type { CloseReason } from "../../src/server/options.ts";
+import { within } from "../../src/transport/deadline.ts";
 import { TransportError } from "../../src/transport/types.ts";
 import { fakeServer, sessionInit } from "../helpers/fake_server.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
@@ -24,18 +25,6 @@ type Transport = "tcp" | "unix";
 const TRANSPORTS: Transport[] = ["tcp", "unix"];
 
 /** Settles with `promise`, or rejects after `ms` naming `what`. */
-async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
-  });
-  try {
-    return await Promise.race([promise, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /** A connected client of `s` over `transport`. */
 function client(
   s: TestServer,

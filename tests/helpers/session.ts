@@ -9,7 +9,7 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { Frame } from "../../src/protocol/messages.ts";
 import type { ConnectOptions } from "../../src/transport/types.ts";
-import * as deadline from "../../src/server/deadline.ts";
+import * as deadline from "../../src/transport/deadline.ts";
 import { RawClient } from "./raw_client.ts";
 
 /** A UUID of version 4 (random), as `crypto.randomUUID()` makes them. */
