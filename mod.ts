@@ -23,7 +23,7 @@
  */
 
 export { ChatServer } from "./src/server/server.ts";
-export { type CloseReason, SERVER_DEFAULTS, type ServerOptions } from "./src/server/options.ts";
+export type { CloseReason, ServerOptions } from "./src/server/options.ts";
 export type {
   Audience,
   Directory,
@@ -42,7 +42,8 @@ export {
 } from "./src/client/client.ts";
 export { formatFrame, formatWho } from "./src/client/format.ts";
 
-export { DEFAULT_MAX_FRAME, FrameDecoder } from "./src/protocol/frame_decoder.ts";
+export { FrameDecoder } from "./src/protocol/frame_decoder.ts";
+export { PROTOCOL_DEFAULTS } from "./src/protocol/defaults.ts";
 export { encodeFrame, encodeSessionId, SplicedFrame } from "./src/protocol/encode.ts";
 export {
   type ClientMessage,

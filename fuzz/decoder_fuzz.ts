@@ -9,7 +9,8 @@
 
 import fc from "fast-check";
 import { deepStrictEqual, fail, ok, strictEqual } from "node:assert/strict";
-import { DEFAULT_MAX_FRAME, FrameDecoder } from "../src/protocol/frame_decoder.ts";
+import { PROTOCOL_DEFAULTS } from "../src/protocol/defaults.ts";
+import { FrameDecoder } from "../src/protocol/frame_decoder.ts";
 import { parseFrame } from "../src/protocol/messages.ts";
 import {
   concatBytes,
@@ -59,7 +60,7 @@ function assertNotPolluted(): void {
 
 /** Frame size limits: tiny, small, and the default. */
 const maxFrameArb: fc.Arbitrary<number> = fc.oneof(
-  fc.constantFrom(1, 2, 7, 64, 256, 4096, DEFAULT_MAX_FRAME),
+  fc.constantFrom(1, 2, 7, 64, 256, 4096, PROTOCOL_DEFAULTS.maxFrame),
   fc.integer({ min: 1, max: 2048 }),
 );
 
@@ -224,7 +225,10 @@ export const decoderStreamTarget: Target = {
     assertProperty(
       fc.record({
         lines: linesArb,
-        maxFrame: fc.oneof(fc.constant(DEFAULT_MAX_FRAME), fc.integer({ min: 64, max: 4096 })),
+        maxFrame: fc.oneof(
+          fc.constant(PROTOCOL_DEFAULTS.maxFrame),
+          fc.integer({ min: 64, max: 4096 }),
+        ),
         chunking: chunkingArb,
       }),
       ({ lines, maxFrame, chunking }) => {

@@ -21,7 +21,8 @@ import { chatHandler } from "../src/server/handlers/chat.ts";
 import type { ConnectOptions } from "../src/transport/types.ts";
 import type { RawClient } from "../tests/helpers/raw_client.ts";
 import { startServer, type TestServer } from "../tests/helpers/server.ts";
-import { ready, within } from "../tests/helpers/session.ts";
+import { within } from "../src/async/deadline.ts";
+import { ready } from "../tests/helpers/session.ts";
 import {
   concatBytes,
   cutsArb,
@@ -456,12 +457,12 @@ export async function runLive(
     let stopped = false;
     try {
       await runBatches(server, options, stats, globalErrors, (n) => sessions += n);
-      await within(WAIT_MS, Promise.resolve(server[Symbol.asyncDispose]()), "the server's stop()");
+      await within(Promise.resolve(server[Symbol.asyncDispose]()), WAIT_MS, "the server's stop()");
       stopped = true;
     } finally {
       // After a failure, still stop the server, but do not wait for ever.
       if (!stopped) {
-        await within(WAIT_MS, Promise.resolve(server[Symbol.asyncDispose]()), "stop()").catch(
+        await within(Promise.resolve(server[Symbol.asyncDispose]()), WAIT_MS, "stop()").catch(
           () => {},
         );
       }

@@ -9,7 +9,7 @@ import type { ClientOptions } from "../client/client.ts";
 import { runFileMode } from "../client/file_mode.ts";
 import { runInteractive } from "../client/interactive.ts";
 import { readLines } from "../client/lines.ts";
-import { DEFAULT_HOST, DEFAULT_PORT } from "../transport/listen.ts";
+import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { CLIENT_FILE_HELP, CLIENT_HELP, CLIENT_INTERACTIVE_HELP } from "./help.ts";
 import { parse } from "./parse.ts";
 import { nonEmpty, parseInteger, readPemFile, readTokenFile, UsageError } from "./usage.ts";
@@ -77,8 +77,10 @@ export function parseClientArgs(
   const client: ClientOptions = unix !== undefined ? { to: { transport: "unix", path: unix } } : {
     to: {
       transport: "tcp",
-      hostname: str("host") ?? DEFAULT_HOST,
-      port: v.port === undefined ? DEFAULT_PORT : parseInteger("port", str("port")!, 1, 65535),
+      hostname: str("host") ?? PROTOCOL_DEFAULTS.host,
+      port: v.port === undefined
+        ? PROTOCOL_DEFAULTS.port
+        : parseInteger("port", str("port")!, 1, 65535),
       ...tls && {
         tls: tlsCa === undefined
           ? {}

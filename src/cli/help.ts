@@ -5,6 +5,7 @@
  */
 
 import { INTERACTIVE_COMMANDS } from "../client/commands.ts";
+import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 
 /** The program's version, as `chat --version` prints it. */
 export const VERSION = "0.1.0";
@@ -23,14 +24,16 @@ Run 'chat server --help' or 'chat client --help' for their options.`;
 /** `chat server --help`. */
 export const SERVER_HELP = `Usage: chat server [options]
 
-Listens on TCP (default localhost:9999), on a Unix socket (--unix), or on both
+Listens on TCP (default ${PROTOCOL_DEFAULTS.host}:${PROTOCOL_DEFAULTS.port}), on a Unix socket (--unix), or on both
 (--unix with --port or --host); sessions on either transport see each other.
 
 Where to listen:
-  --host HOST                   TCP host (default localhost)
-  --port PORT                   TCP port, 0 for a free one (default 9999)
+  --host HOST                   TCP host (default ${PROTOCOL_DEFAULTS.host})
+  --port PORT                   TCP port, 0 for a free one (default ${PROTOCOL_DEFAULTS.port})
   --unix PATH                   Unix domain socket path
-  --unix-mode MODE              octal permission bits of the socket file (default 600)
+  --unix-mode MODE              octal permission bits of the socket file (default ${
+  PROTOCOL_DEFAULTS.unixMode.toString(8)
+})
   --tls-cert FILE               serve TLS on the TCP listener with this PEM certificate
                                 (chain); needs --tls-key (the Unix socket stays plain)
   --tls-key FILE                the PEM private key of --tls-cert
@@ -39,13 +42,13 @@ Sessions:
   --handler chat|echo           message handler (default chat)
   --token TOKEN                 require this token in session_ack (also CHAT_TOKEN)
   --token-file FILE             read the token from FILE
-  --max-frame BYTES             largest accepted frame (default 1048576)
-  --max-clients N               most sessions at once (default 10000)
-  --max-queue BYTES             most unsent output per session (default 8388608)
-  --handshake-timeout SECONDS   time allowed for session_ack (default 10)
-  --heartbeat-interval SECONDS  interval announced to clients (default 5)
-  --heartbeat-timeout SECONDS   liveness timeout (default 10)
-  --heartbeat-retries N         silence allowed is timeout x retries (default 3)
+  --max-frame BYTES             largest accepted frame (default ${PROTOCOL_DEFAULTS.maxFrame})
+  --max-clients N               most sessions at once (default ${PROTOCOL_DEFAULTS.maxClients})
+  --max-queue BYTES             most unsent output per session (default ${PROTOCOL_DEFAULTS.maxQueue})
+  --handshake-timeout SECONDS   time allowed for session_ack (default ${PROTOCOL_DEFAULTS.handshakeTimeout})
+  --heartbeat-interval SECONDS  interval announced to clients (default ${PROTOCOL_DEFAULTS.heartbeat.interval})
+  --heartbeat-timeout SECONDS   liveness timeout (default ${PROTOCOL_DEFAULTS.heartbeat.timeout})
+  --heartbeat-retries N         silence allowed is timeout x retries (default ${PROTOCOL_DEFAULTS.heartbeat.retries})
 
 Cluster:
   --cluster nats://HOST:PORT    join the other servers on that NATS as one chat (also
@@ -60,8 +63,8 @@ Seconds may be fractional (0.5). SIGINT or SIGTERM: clean shutdown, exit 0.
 A --token-file, --tls-cert or --tls-key that cannot be read is a usage error (exit 2).`;
 
 const CONNECT_FLAGS = `Where to connect:
-  --host HOST            TCP host (default localhost; every address it resolves to is tried)
-  --port PORT            TCP port (default 9999)
+  --host HOST            TCP host (default ${PROTOCOL_DEFAULTS.host}; every address it resolves to is tried)
+  --port PORT            TCP port (default ${PROTOCOL_DEFAULTS.port})
   --unix PATH            Unix domain socket path (instead of TCP)
   --tls                  connect with TLS (TCP only); the server's certificate must be
                          valid for --host and signed by a trusted CA

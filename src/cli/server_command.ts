@@ -8,7 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import { ChatServer } from "../server/server.ts";
 import { BUILTIN_HANDLERS } from "../server/handlers/mod.ts";
 import type { ServerOptions } from "../server/options.ts";
-import { DEFAULT_HOST, DEFAULT_PORT, DEFAULT_UNIX_MODE } from "../transport/listen.ts";
+import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import type { ListenOptions } from "../transport/types.ts";
 import { SERVER_HELP } from "./help.ts";
 import { LOG_FORMATS, LOG_LEVELS, setupLogging } from "./logging.ts";
@@ -101,8 +101,8 @@ function parseFlags(
   if (tcp) {
     listen.push({
       transport: "tcp",
-      hostname: host ?? DEFAULT_HOST,
-      port: port === undefined ? DEFAULT_PORT : parseInteger("port", port, 0, 65535),
+      hostname: host ?? PROTOCOL_DEFAULTS.host,
+      port: port === undefined ? PROTOCOL_DEFAULTS.port : parseInteger("port", port, 0, 65535),
       ...tlsCert !== undefined && {
         tls: {
           cert: readPemFile("tls-cert", tlsCert, "certificate"),
@@ -116,7 +116,7 @@ function parseFlags(
     listen.push({
       transport: "unix",
       path: unix,
-      mode: mode === undefined ? DEFAULT_UNIX_MODE : parseMode("unix-mode", mode),
+      mode: mode === undefined ? PROTOCOL_DEFAULTS.unixMode : parseMode("unix-mode", mode),
     });
   } else if (v["unix-mode"] !== undefined) {
     throw new UsageError("--unix-mode needs --unix", HELP);
@@ -212,7 +212,7 @@ export async function runServer(args: string[]): Promise<number> {
   });
   log.info("handler {handler}, max {maxClients} clients", {
     handler: command.options.handler?.name,
-    maxClients: command.options.maxClients ?? 10000,
+    maxClients: command.options.maxClients ?? PROTOCOL_DEFAULTS.maxClients,
   });
   await stopped.promise;
   for (const signal of signals) Deno.removeSignalListener(signal, onSignal);

@@ -6,10 +6,11 @@
  */
 
 import { ChatError, closesConnection, type ErrorCode, isErrorCode } from "../protocol/errors.ts";
+import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { FrameDecoder } from "../protocol/frame_decoder.ts";
 import type { Frame, HeartbeatSettings, WhoEntry } from "../protocol/messages.ts";
 import { connect, connectUrl } from "../transport/connect.ts";
-import { settleWithin } from "../transport/deadline.ts";
+import { settleWithin } from "../async/deadline.ts";
 import { OutputQueue } from "../transport/output_queue.ts";
 import type { ConnectOptions } from "../transport/types.ts";
 
@@ -67,7 +68,6 @@ interface Pending {
   frame?: Frame;
 }
 
-const DEFAULT_HEARTBEAT: HeartbeatSettings = { interval: 5, timeout: 10, retries: 3 };
 const NAME_ERRORS: readonly ErrorCode[] = ["name_taken", "invalid_name"];
 /** Version 0: how long to leave the peer to read `session_ack` alone (it sends no reply). */
 const V0_ACK_SETTLE_MS = 50;
@@ -102,7 +102,7 @@ export class ChatClient implements AsyncIterable<Frame> {
   /** The server's protocol version (0 for the original Python peers). */
   protocol = 0;
   /** Heartbeat settings the server announced. */
-  heartbeat: HeartbeatSettings = DEFAULT_HEARTBEAT;
+  heartbeat: HeartbeatSettings = { ...PROTOCOL_DEFAULTS.heartbeat };
   /** The rooms joined through this client. */
   readonly rooms: Set<string> = new Set();
   /** The error the server gave to the requested name, if it refused it. */
@@ -161,7 +161,7 @@ export class ChatClient implements AsyncIterable<Frame> {
     const init = Promise.withResolvers<Frame>();
     this.#pending.set("\0init", { resolve: init.resolve, reject: init.reject });
     this.#reading = this.#read();
-    const seconds = this.options.handshakeTimeout ?? 10;
+    const seconds = this.options.handshakeTimeout ?? PROTOCOL_DEFAULTS.handshakeTimeout;
     const timer = setTimeout(
       () => {
         // Not a frame from a plain TCP server: a TLS server waits for the client to speak first.

@@ -6,8 +6,7 @@
  * @module
  */
 
-/** The default largest frame, in bytes (1 MiB). */
-export const DEFAULT_MAX_FRAME = 1024 * 1024;
+import { PROTOCOL_DEFAULTS } from "./defaults.ts";
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -67,7 +66,7 @@ export class FrameDecoder {
   #tooLarge = false;
 
   /** Creates a decoder that refuses frames over `maxFrame` bytes. */
-  constructor(maxFrame: number = DEFAULT_MAX_FRAME) {
+  constructor(maxFrame: number = PROTOCOL_DEFAULTS.maxFrame) {
     if (!Number.isSafeInteger(maxFrame) || maxFrame < 1) {
       throw new RangeError(`maxFrame must be a positive integer, got ${maxFrame}`);
     }

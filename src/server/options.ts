@@ -4,7 +4,6 @@
  * @module
  */
 
-import { DEFAULT_MAX_FRAME } from "../protocol/frame_decoder.ts";
 import type { HeartbeatSettings } from "../protocol/messages.ts";
 import type { ListenOptions } from "../transport/types.ts";
 import type { MessageHandler, SessionInfo } from "./handler.ts";
@@ -51,13 +50,3 @@ export interface ServerOptions {
   /** Called when a session that completed its handshake ends. */
   onSessionClose?: (session: SessionInfo, reason: CloseReason) => void;
 }
-
-/** The defaults of {@linkcode ServerOptions}. */
-export const SERVER_DEFAULTS = {
-  maxFrame: DEFAULT_MAX_FRAME,
-  maxClients: 10_000,
-  maxQueue: 8 * 1024 * 1024,
-  handshakeTimeout: 10,
-  heartbeat: { interval: 5, timeout: 10, retries: 3 } as HeartbeatSettings,
-  shutdownGrace: 2,
-} as const;

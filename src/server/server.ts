@@ -15,7 +15,8 @@ import type { Connection, Listener, ListenOptions } from "../transport/types.ts"
 import { type Backplane, type BackplaneHost, LocalBackplane } from "./backplane.ts";
 import type { Audience, Directory, MessageHandler, SessionInfo } from "./handler.ts";
 import { chatHandler } from "./handlers/chat.ts";
-import { type CloseReason, SERVER_DEFAULTS, type ServerOptions } from "./options.ts";
+import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import type { CloseReason, ServerOptions } from "./options.ts";
 import { Registry } from "./registry.ts";
 import { Session, type SessionHost } from "./session.ts";
 
@@ -74,7 +75,7 @@ export class ChatServer {
    */
   async start(): Promise<string[]> {
     const wanted: ListenOptions[] = this.#options.listen ??
-      [{ transport: "tcp", hostname: "localhost", port: 9999 }];
+      [{ transport: "tcp", hostname: PROTOCOL_DEFAULTS.host, port: PROTOCOL_DEFAULTS.port }];
     if (this.#options.cluster !== undefined) {
       // Loaded only for a cluster: a server alone never loads the NATS client.
       const { NatsBackplane } = await import("./cluster/nats.ts");
@@ -199,13 +200,13 @@ class Host implements SessionHost, BackplaneHost {
   constructor(options: ServerOptions) {
     this.#options = options;
     this.handler = options.handler ?? chatHandler;
-    this.maxFrame = options.maxFrame ?? SERVER_DEFAULTS.maxFrame;
-    this.maxQueue = options.maxQueue ?? SERVER_DEFAULTS.maxQueue;
-    this.maxClients = options.maxClients ?? SERVER_DEFAULTS.maxClients;
-    this.heartbeat = { ...SERVER_DEFAULTS.heartbeat, ...options.heartbeat };
-    this.handshakeMs = 1000 * (options.handshakeTimeout ?? SERVER_DEFAULTS.handshakeTimeout);
+    this.maxFrame = options.maxFrame ?? PROTOCOL_DEFAULTS.maxFrame;
+    this.maxQueue = options.maxQueue ?? PROTOCOL_DEFAULTS.maxQueue;
+    this.maxClients = options.maxClients ?? PROTOCOL_DEFAULTS.maxClients;
+    this.heartbeat = { ...PROTOCOL_DEFAULTS.heartbeat, ...options.heartbeat };
+    this.handshakeMs = 1000 * (options.handshakeTimeout ?? PROTOCOL_DEFAULTS.handshakeTimeout);
     this.silenceMs = 1000 * this.heartbeat.timeout * this.heartbeat.retries;
-    this.graceMs = 1000 * (options.shutdownGrace ?? SERVER_DEFAULTS.shutdownGrace);
+    this.graceMs = 1000 * (options.shutdownGrace ?? PROTOCOL_DEFAULTS.shutdownGrace);
     this.#token = options.token === undefined ? undefined : digest(options.token);
   }
 

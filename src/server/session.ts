@@ -28,7 +28,7 @@ import type {
 import type { CloseReason } from "./options.ts";
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
 import type { Registry } from "./registry.ts";
-import { settleWithin } from "../transport/deadline.ts";
+import { settleWithin } from "../async/deadline.ts";
 
 const log = getLogger(["chat", "session"]);
 

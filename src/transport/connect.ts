@@ -6,17 +6,15 @@
  */
 
 import { lookup } from "node:dns/promises";
+import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { describe, tcpUrl } from "./listen.ts";
 import { type ConnectOptions, type TlsClientOptions, TransportError } from "./types.ts";
-
-/** How long a connection attempt may take, in milliseconds. */
-export const CONNECT_TIMEOUT_MS = 10_000;
 
 /** The URL of a connect target, as a user would read it. */
 export function connectUrl(to: ConnectOptions): string {
   return to.transport === "unix"
     ? `unix://${to.path}`
-    : tcpUrl(to.hostname ?? "localhost", to.port ?? 9999);
+    : tcpUrl(to.hostname ?? PROTOCOL_DEFAULTS.host, to.port ?? PROTOCOL_DEFAULTS.port);
 }
 
 /**
@@ -31,7 +29,7 @@ export function connectUrl(to: ConnectOptions): string {
  */
 export async function connect(
   to: ConnectOptions,
-  timeoutMs = CONNECT_TIMEOUT_MS,
+  timeoutMs: number = 1000 * PROTOCOL_DEFAULTS.connectTimeout,
 ): Promise<Deno.Conn> {
   const url = connectUrl(to);
   if (to.transport === "unix" && Deno.build.os === "windows") {
@@ -39,8 +37,8 @@ export async function connect(
   }
   const attempt = async (): Promise<Deno.Conn> => {
     if (to.transport === "unix") return await Deno.connect({ transport: "unix", path: to.path });
-    const hostname = to.hostname ?? "localhost";
-    const port = to.port ?? 9999;
+    const hostname = to.hostname ?? PROTOCOL_DEFAULTS.host;
+    const port = to.port ?? PROTOCOL_DEFAULTS.port;
     // Without net access, node:dns fails as `EPERM`: say which permission is missing.
     const host = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
     if (Deno.permissions.querySync({ name: "net", host }).state !== "granted") {

@@ -5,16 +5,10 @@
  */
 
 import { dirname, join } from "node:path";
+import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { listenTls } from "./tls_listener.ts";
 import type { Connection, Listener, ListenOptions, TransportKind } from "./types.ts";
 import { TransportError } from "./types.ts";
-
-/** The default TCP host. */
-export const DEFAULT_HOST = "localhost";
-/** The default TCP port. */
-export const DEFAULT_PORT = 9999;
-/** The default permission bits of a Unix socket file. */
-export const DEFAULT_UNIX_MODE = 0o600;
 
 /**
  * Binds a listener. Errors are {@linkcode TransportError}s with a one-line
@@ -31,10 +25,10 @@ export const DEFAULT_UNIX_MODE = 0o600;
  */
 export async function listen(options: ListenOptions): Promise<Listener> {
   if (options.transport === "unix") {
-    return await listenUnix(options.path, options.mode ?? DEFAULT_UNIX_MODE);
+    return await listenUnix(options.path, options.mode ?? PROTOCOL_DEFAULTS.unixMode);
   }
-  const hostname = options.hostname ?? DEFAULT_HOST;
-  const port = options.port ?? DEFAULT_PORT;
+  const hostname = options.hostname ?? PROTOCOL_DEFAULTS.host;
+  const port = options.port ?? PROTOCOL_DEFAULTS.port;
   return options.tls ? await listenTls(hostname, port, options.tls) : listenTcp(hostname, port);
 }
 

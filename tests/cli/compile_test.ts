@@ -8,7 +8,7 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { compileTarget, isTarget } from "../../scripts/compile.ts";
-import { within } from "../../src/transport/deadline.ts";
+import { within } from "../../src/async/deadline.ts";
 
 /** How long the server may take to print its address. */
 const WAIT_MS = 10_000;

@@ -15,7 +15,7 @@ import { ChatClient, type ClientOptions } from "../../src/client/client.ts";
 import { ChatError } from "../../src/protocol/errors.ts";
 import type { Frame } from "../../src/protocol/messages.ts";
 import type { CloseReason } from "../../src/server/options.ts";
-import { within } from "../../src/transport/deadline.ts";
+import { within } from "../../src/async/deadline.ts";
 import { TransportError } from "../../src/transport/types.ts";
 import { fakeServer, sessionInit } from "../helpers/fake_server.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";

@@ -9,7 +9,6 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { Frame } from "../../src/protocol/messages.ts";
 import type { ConnectOptions } from "../../src/transport/types.ts";
-import * as deadline from "../../src/transport/deadline.ts";
 import { RawClient } from "./raw_client.ts";
 
 /** A UUID of version 4 (random), as `crypto.randomUUID()` makes them. */
@@ -92,11 +91,6 @@ export async function expectErrorClosed(
   const error = await expectError(client, code, id);
   await client.closed();
   return error;
-}
-
-/** Resolves when `promise` does, or fails after `ms` milliseconds (`ms` first, for tests). */
-export function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-  return deadline.within(promise, ms, what);
 }
 
 /** A promise and the function that resolves it, to wait on a server hook. */

@@ -1,7 +1,8 @@
 import "../helpers/property.ts";
 import fc from "fast-check";
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
-import { DEFAULT_MAX_FRAME, FrameDecoder } from "../../src/protocol/frame_decoder.ts";
+import { PROTOCOL_DEFAULTS } from "../../src/protocol/defaults.ts";
+import { FrameDecoder } from "../../src/protocol/frame_decoder.ts";
 import {
   byteLength,
   bytewise,
@@ -284,8 +285,8 @@ Deno.test("FrameDecoder.push() accepts a frame of exactly maxFrame bytes across 
 });
 
 Deno.test("FrameDecoder constructor defaults to 1 MiB and rejects a bad maxFrame", () => {
-  strictEqual(DEFAULT_MAX_FRAME, 1024 * 1024);
-  strictEqual(new FrameDecoder().maxFrame, DEFAULT_MAX_FRAME);
+  strictEqual(PROTOCOL_DEFAULTS.maxFrame, 1024 * 1024);
+  strictEqual(new FrameDecoder().maxFrame, PROTOCOL_DEFAULTS.maxFrame);
   strictEqual(new FrameDecoder(1).maxFrame, 1);
   for (const bad of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
     throws(() => new FrameDecoder(bad), RangeError, `maxFrame ${bad}`);

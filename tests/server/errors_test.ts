@@ -10,6 +10,7 @@
 
 import { deepStrictEqual as assertEquals, ok, strictEqual } from "node:assert/strict";
 import type { CloseReason } from "../../src/server/options.ts";
+import { within } from "../../src/async/deadline.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { startServer } from "../helpers/server.ts";
 import {
@@ -19,7 +20,6 @@ import {
   ready,
   signal,
   sync,
-  within,
 } from "../helpers/session.ts";
 import { echoHandler } from "../../src/server/handlers/echo.ts";
 
@@ -357,7 +357,7 @@ Deno.test("ChatServer cuts a session that never reads its own answers with slow_
         break; // the server closed the connection
       }
     }
-    strictEqual(await within(5000, cut.promise, "the cut"), "slow_consumer");
+    strictEqual(await within(cut.promise, 5000, "the cut"), "slow_consumer");
     deaf.resume();
     await deaf.closed();
     await sync(other);

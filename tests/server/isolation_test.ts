@@ -9,7 +9,8 @@ import { deepStrictEqual as assertEquals, ok, rejects, strictEqual } from "node:
 import type { CloseReason } from "../../src/server/options.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { startServer } from "../helpers/server.ts";
-import { expectError, expectErrorClosed, ready, sync, within } from "../helpers/session.ts";
+import { within } from "../../src/async/deadline.ts";
+import { expectError, expectErrorClosed, ready, sync } from "../helpers/session.ts";
 
 Deno.test("ChatServer never ends another session nor loses its frames over a malformed frame", async () => {
   const reasons = new Map<string, CloseReason>();
@@ -147,7 +148,7 @@ Deno.test("ChatServer stop completes within a few seconds with a client that nev
   }
   ok(!stuckTcp.ended && !stuckUnix.ended);
   const start = performance.now();
-  await within(5000, s.server.stop(), "stop");
+  await within(s.server.stop(), 5000, "stop");
   const took = performance.now() - start;
   ok(took < 5000, `stop took ${took.toFixed(0)} ms`);
   // The sessions that read got their goodbye; the stuck ones were closed.

@@ -7,7 +7,7 @@
  */
 
 import type { Subscription } from "@nats-io/transport-node";
-import { settleWithin } from "../../transport/deadline.ts";
+import { settleWithin } from "../../async/deadline.ts";
 import { type NatsLink, REQUEST_MS } from "./link.ts";
 
 interface Interest {

@@ -11,7 +11,7 @@ import { getLogger } from "@logtape/logtape";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { settleWithin } from "../../transport/deadline.ts";
+import { settleWithin } from "../../async/deadline.ts";
 
 const log = getLogger(["chat", "cluster"]);
 

@@ -10,7 +10,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Bucket, KV, KvWatchEntry } from "@nats-io/kv";
 import type { QueuedIterator } from "@nats-io/transport-node";
-import { within } from "../../transport/deadline.ts";
+import { within } from "../../async/deadline.ts";
 import type { Registry } from "../registry.ts";
 import type { Session } from "../session.ts";
 import { type NatsLink, REQUEST_MS, Superseded } from "./link.ts";
