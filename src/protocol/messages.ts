@@ -174,17 +174,4 @@ export function parseFrame(bytes: Uint8Array | string): Frame {
   return frame as Frame;
 }
 
-const NAME_PATTERN = /^[^\s\p{Cc}]{1,32}$/u;
-
-/**
- * Whether `name` is a valid display or room name: 1 to 32 code points, no
- * whitespace or control characters (PROTOCOL.md section 2).
- */
-export function isValidName(name: unknown): name is string {
-  return typeof name === "string" && NAME_PATTERN.test(name);
-}
-
-/** The name of a session that sets none: `guest-` and the first 8 characters of its id. */
-export function guestName(sessionId: string): string {
-  return `guest-${sessionId.slice(0, 8)}`;
-}
+export { guestName, isValidName } from "./names.ts";

@@ -7,7 +7,7 @@
  */
 
 import "../helpers/property.ts";
-import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import fc from "fast-check";
 import { SplicedFrame } from "../../src/protocol/encode.ts";
 import { isValidName } from "../../src/protocol/messages.ts";
@@ -41,6 +41,18 @@ Deno.test("room and display names become subject tokens and KV keys that round-t
     strictEqual(untoken(token(name)), name);
   }
   ok(token("a") !== token("b"));
+});
+
+Deno.test("token() is injective: distinct well-formed strings differ, lone surrogates are refused", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "grapheme" }), fc.string({ unit: "grapheme" }), (a, b) => {
+      if (a !== b) ok(token(a) !== token(b));
+    }),
+  );
+  // Both would be U+FFFD in UTF-8: they must not share a subject.
+  for (const bad of ["room\ud800", "room\udbff", "\udc00"]) {
+    throws(() => token(bad), { code: "invalid_name" });
+  }
 });
 
 Deno.test("presence keys and node ids", () => {

@@ -2,12 +2,7 @@ import "../helpers/property.ts";
 import fc from "fast-check";
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { ChatError, type ErrorCode } from "../../src/protocol/errors.ts";
-import {
-  guestName,
-  isValidName,
-  parseFrame,
-  PROTOCOL_VERSION,
-} from "../../src/protocol/messages.ts";
+import { parseFrame, PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
 
 const encoder = new TextEncoder();
 
@@ -182,78 +177,5 @@ Deno.test("parseFrame() property: any valid frame survives encoding; any id is e
       },
     ),
     { numRuns: 200 },
-  );
-});
-
-Deno.test("isValidName() accepts 1 to 32 code points with no whitespace or control characters", () => {
-  for (
-    const name of [
-      "a",
-      "alice",
-      "Ünïcødé",
-      "名前",
-      "😀",
-      "😀".repeat(32),
-      "a".repeat(32),
-      "é".repeat(32),
-      "guest-12345678",
-      "#lobby",
-      "a_b-c.d",
-    ]
-  ) {
-    ok(isValidName(name), `${JSON.stringify(name)} should be valid`);
-  }
-});
-
-Deno.test("isValidName() rejects empty, too long, whitespace, control characters and non-strings", () => {
-  for (
-    const name of [
-      "",
-      "a".repeat(33),
-      "😀".repeat(33),
-      "中".repeat(33),
-      "a b",
-      " alice",
-      "alice ",
-      "a\tb",
-      "a\nb",
-      "a\rb",
-      "a\u00a0b", // no-break space
-      "a\u3000b", // ideographic space
-      "a\u2028b", // line separator
-      "\u0000",
-      "a\u0007",
-      "a\u007f",
-      "a\u0085", // C1 control
-      "a\u009f",
-    ]
-  ) {
-    strictEqual(isValidName(name), false, `${JSON.stringify(name)} should be invalid`);
-  }
-  for (const value of [undefined, null, 1, ["alice"], { name: "alice" }]) {
-    strictEqual(isValidName(value), false);
-  }
-});
-
-Deno.test("isValidName() property: a name of printable letters is valid iff it has 1 to 32 code points", () => {
-  const letter = fc.constantFrom("a", "Z", "9", "é", "中", "😀", "𝔸", "-", "_");
-  fc.assert(
-    fc.property(fc.array(letter, { maxLength: 40 }), (letters) => {
-      strictEqual(isValidName(letters.join("")), letters.length >= 1 && letters.length <= 32);
-    }),
-    { numRuns: 200 },
-  );
-});
-
-Deno.test("guestName() is guest- and the first 8 characters of the session id", () => {
-  strictEqual(guestName("0f8e2c1a-7b3d-4e5f-9a0b-1c2d3e4f5a6b"), "guest-0f8e2c1a");
-  strictEqual(guestName("abc"), "guest-abc");
-  ok(isValidName(guestName(crypto.randomUUID())));
-  fc.assert(
-    fc.property(fc.uuid(), (id) => {
-      strictEqual(guestName(id), `guest-${id.slice(0, 8)}`);
-      ok(isValidName(guestName(id)));
-    }),
-    { numRuns: 50 },
   );
 });

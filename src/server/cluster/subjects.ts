@@ -16,6 +16,8 @@
  * @module
  */
 
+import { ChatError } from "../../protocol/errors.ts";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -28,8 +30,16 @@ export const PRESENCE_BUCKET = "chat-presence";
 /** The KV bucket of claimed display names. */
 export const NAMES_BUCKET = "chat-names";
 
-/** A string as base64url (no padding) of its UTF-8 bytes: a safe subject token or KV key. */
+/**
+ * A string as base64url (no padding) of its UTF-8 bytes: a safe subject
+ * token or KV key. Injective: a string with a lone surrogate (which UTF-8
+ * cannot carry, and which would turn into U+FFFD like any other) is refused
+ * with `invalid_name`.
+ */
 export function token(text: string): string {
+  if (!text.isWellFormed()) {
+    throw new ChatError("invalid_name", `invalid name ${JSON.stringify(text)}: a lone surrogate`);
+  }
   const bytes = encoder.encode(text);
   let binary = "";
   for (const byte of bytes) binary += String.fromCharCode(byte);
