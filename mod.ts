@@ -41,6 +41,7 @@ export {
   type MessageOptions,
 } from "./src/client/client.ts";
 export { formatFrame, formatWho } from "./src/client/format.ts";
+export { type Clock, ManualClock } from "./src/async/clock.ts";
 
 export { FrameDecoder } from "./src/protocol/frame_decoder.ts";
 export { PROTOCOL_DEFAULTS } from "./src/protocol/defaults.ts";
@@ -54,6 +55,7 @@ export {
   type HeartbeatSettings,
   isValidName,
   parseFrame,
+  parseServerFrame,
   PROTOCOL_VERSION,
   type RelayedMessage,
   type SessionAck,

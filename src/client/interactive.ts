@@ -17,7 +17,7 @@ import { parseCommand } from "./commands.ts";
 import { handleLine } from "./line_handler.ts";
 import { readLines } from "./lines.ts";
 import { PlainScreen } from "./plain_screen.ts";
-import { Session } from "./session.ts";
+import { ReconnectingSession } from "./reconnecting_session.ts";
 import { TtyScreen } from "./tty_screen.ts";
 
 /** Settings of the interactive mode. */
@@ -32,7 +32,7 @@ export interface InteractiveOptions {
 export async function runInteractive(options: InteractiveOptions): Promise<number> {
   const tty = Deno.stdin.isTerminal() && Deno.stdout.isTerminal();
   const screen = tty ? new TtyScreen() : new PlainScreen();
-  const session = new Session({ ...options, screen });
+  const session = new ReconnectingSession({ ...options, screen });
   const leave = () => void session.quit();
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT"]
@@ -64,7 +64,7 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
 }
 
 /** Piped input: each line in turn, then a clean goodbye at the end of input. */
-async function readPiped(session: Session): Promise<void> {
+async function readPiped(session: ReconnectingSession): Promise<void> {
   for await (const line of readLines(Deno.stdin.readable)) {
     if (session.stopping) return;
     await handleLine(session, line);

@@ -12,10 +12,10 @@ import { ConnectionClosedError } from "./client.ts";
 import { commandHint, INTERACTIVE_COMMANDS, parseCommand } from "./commands.ts";
 import { formatWho } from "./format.ts";
 import type { Screen } from "./screen.ts";
-import type { Session } from "./session.ts";
+import type { ReconnectingSession } from "./reconnecting_session.ts";
 
 /** Handles one line: a command, or a message once the server has acknowledged it. */
-export async function handleLine(session: Session, line: string): Promise<void> {
+export async function handleLine(session: ReconnectingSession, line: string): Promise<void> {
   if (session.stopping) return;
   const { screen, remembered } = session;
   const command = parseCommand(line);
@@ -43,10 +43,11 @@ export async function handleLine(session: Session, line: string): Promise<void> 
         return delivered(screen, await client.message(command.text, { to: command.to }));
       case "room":
         return delivered(screen, await client.message(command.text, { room: command.room }));
-      case "nick":
-        await client.nick(command.name);
-        remembered.name = command.name;
-        return screen.info(`you are now ${command.name}`);
+      case "nick": {
+        const name = await client.nick(command.name);
+        remembered.name = name;
+        return screen.info(`you are now ${name}`);
+      }
       case "join":
         await client.join(command.room);
         remembered.rooms.add(command.room);

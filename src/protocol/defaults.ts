@@ -27,6 +27,8 @@ export const PROTOCOL_DEFAULTS: {
   readonly maxQueue: number;
   readonly shutdownGrace: number;
   readonly connectTimeout: number;
+  readonly clientMaxFrame: number;
+  readonly clientMaxQueue: number;
 } = Object.freeze({
   /** The TCP host a server binds and a client dials. */
   host: "localhost",
@@ -48,4 +50,8 @@ export const PROTOCOL_DEFAULTS: {
   shutdownGrace: 2,
   /** Seconds a client waits for a connection to open. */
   connectTimeout: 10,
+  /** The largest frame a client accepts from a server, in bytes (16 MiB). */
+  clientMaxFrame: 16 * 1024 * 1024,
+  /** Most unsent output of one client, in bytes, before it gives up on the server. */
+  clientMaxQueue: 64 * 1024 * 1024,
 });

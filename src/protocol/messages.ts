@@ -147,16 +147,7 @@ function fail(code: ErrorCode, message: string, frameId?: FrameId): never {
  * ```
  */
 export function parseFrame(bytes: Uint8Array | string): Frame {
-  let value: unknown;
-  try {
-    value = JSON.parse(typeof bytes === "string" ? bytes : decodeUtf8(bytes));
-  } catch {
-    fail("invalid_json", "frame is not valid JSON");
-  }
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    fail("invalid_message", "frame must be a JSON object");
-  }
-  const frame = value as Record<string, unknown>;
+  const frame = parseObject(bytes, decodeUtf8);
   const id = frame.id;
   const validId = typeof id === "string" || (typeof id === "number" && Number.isFinite(id));
   if (id !== undefined && !validId) fail("invalid_message", "id must be a string or a number");
@@ -172,6 +163,43 @@ export function parseFrame(bytes: Uint8Array | string): Frame {
     }
   }
   return frame as Frame;
+}
+
+/**
+ * Decodes one frame a server sent, as a client reads it: JSON (invalid
+ * UTF-8 replaced, not refused), an object with a string `type`. Unlike
+ * {@linkcode parseFrame} it asks nothing of the other fields: a client keeps
+ * what it does not understand. Throws a {@linkcode ChatError} with
+ * `invalid_json` or `invalid_message`.
+ *
+ * @example
+ * ```ts
+ * import { parseServerFrame } from "./messages.ts";
+ * const frame = parseServerFrame('{"type":"who","content":[],"id":3}');
+ * console.log(frame.type, frame.id); // "who" 3
+ * ```
+ */
+export function parseServerFrame(bytes: Uint8Array | string): Frame {
+  const frame = parseObject(bytes, (b) => fastDecoder.decode(b));
+  if (typeof frame.type !== "string") fail("invalid_message", "type must be a string");
+  return frame as Frame;
+}
+
+/** A frame's bytes (decoded with `decode`) or text to an object; throws `invalid_json` or `invalid_message`. */
+function parseObject(
+  bytes: Uint8Array | string,
+  decode: (bytes: Uint8Array) => string,
+): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof bytes === "string" ? bytes : decode(bytes));
+  } catch {
+    fail("invalid_json", "frame is not valid JSON");
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    fail("invalid_message", "frame must be a JSON object");
+  }
+  return value as Record<string, unknown>;
 }
 
 export { guestName, isValidName } from "./names.ts";

@@ -2,7 +2,7 @@ import "../helpers/property.ts";
 import fc from "fast-check";
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import { ChatError, type ErrorCode } from "../../src/protocol/errors.ts";
-import { parseFrame, PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
+import { parseFrame, parseServerFrame, PROTOCOL_VERSION } from "../../src/protocol/messages.ts";
 
 const encoder = new TextEncoder();
 
@@ -178,4 +178,55 @@ Deno.test("parseFrame() property: any valid frame survives encoding; any id is e
     ),
     { numRuns: 200 },
   );
+});
+
+/** Asserts that `parseServerFrame(input)` throws a ChatError with `code`. */
+function rejectsFromServer(input: Uint8Array | string, code: ErrorCode): void {
+  throws(
+    () => parseServerFrame(input),
+    (err: unknown) => {
+      ok(err instanceof ChatError, `expected a ChatError, got ${err}`);
+      strictEqual(err.code, code, `code for ${JSON.stringify(String(input))}`);
+      return true;
+    },
+  );
+}
+
+Deno.test("parseServerFrame() returns any object with a string type, from bytes or a string", () => {
+  const frames = [
+    {
+      type: "who",
+      content: [{ session_id: "s", name: "ada", transport: "tcp", rooms: [] }],
+      id: 2,
+    },
+    { type: "ack", content: "delivered", recipients: 2, seq: 9, id: "x" },
+    { type: "message", content: 5, room: 7, from: null, id: { odd: true } },
+    { type: "error", code: "name_taken", content: "taken", id: "hs", session_id: "s" },
+    { type: "future_type" },
+  ];
+  for (const frame of frames) {
+    const text = JSON.stringify(frame);
+    deepStrictEqual(parseServerFrame(text), frame);
+    deepStrictEqual(parseServerFrame(encoder.encode(text)), frame);
+  }
+});
+
+Deno.test("parseServerFrame() refuses what is not JSON, not an object, or has no string type", () => {
+  for (const text of ["", "hello", "{", '{"type":"ack",}', '{"a":1}{"b":2}']) {
+    rejectsFromServer(text, "invalid_json");
+    rejectsFromServer(encoder.encode(text), "invalid_json");
+  }
+  for (const text of ["[]", '"ack"', "42", "null", '{"content":"x"}', '{"type":1}']) {
+    rejectsFromServer(text, "invalid_message");
+  }
+});
+
+Deno.test("parseServerFrame() reads invalid UTF-8 as U+FFFD rather than losing the frame", () => {
+  const bytes = new Uint8Array([
+    ...encoder.encode('{"type":"message","content":"a'),
+    0xff,
+    ...encoder.encode('b"}'),
+  ]);
+  strictEqual(parseServerFrame(bytes).content, "a\uFFFDb");
+  rejects(bytes, "invalid_json"); // A server is stricter with its clients.
 });

@@ -6,7 +6,9 @@
  * @module
  */
 
-import type { ChatClient, ClientOptions, CloseInfo } from "./client.ts";
+import { settleWithin } from "../async/deadline.ts";
+import type { ChatClient, ClientOptions } from "./client.ts";
+import type { CloseInfo } from "./close_info.ts";
 import { connectFailure } from "./file_mode.ts";
 import {
   describeClose,
@@ -21,8 +23,8 @@ import {
 import type { Screen } from "./screen.ts";
 import { ScreenClient } from "./screen_client.ts";
 
-/** Settings of a {@linkcode Session}. */
-export interface SessionOptions {
+/** Settings of a {@linkcode ReconnectingSession}. */
+export interface ReconnectingSessionOptions {
   /** The client's settings. */
   client: ClientOptions;
   /** Reconnect with backoff when the server is lost (else exit 1). */
@@ -32,12 +34,12 @@ export interface SessionOptions {
 }
 
 /** One connection at a time, kept up until the user leaves; `done` gives the exit status. */
-export class Session {
+export class ReconnectingSession {
   /** Where the session writes. */
   readonly screen: Screen;
   /** The name and the rooms to restore after a reconnection. */
   readonly remembered: Remembered = { rooms: new Set() };
-  readonly #options: SessionOptions;
+  readonly #options: ReconnectingSessionOptions;
   /** The current connection (closed while reconnecting). */
   #client?: ChatClient;
   /** Resolves with a connected client; replaced while there is none. */
@@ -47,8 +49,8 @@ export class Session {
   #stopping = false;
   readonly #done = Promise.withResolvers<number>();
 
-  /** Creates the session; {@linkcode Session.connect} connects it. */
-  constructor(options: SessionOptions) {
+  /** Creates the session; {@linkcode ReconnectingSession.connect} connects it. */
+  constructor(options: ReconnectingSessionOptions) {
     this.#options = options;
     this.screen = options.screen;
   }
@@ -188,10 +190,7 @@ export class Session {
 
   /** Waits `ms`; false when the session ends first. */
   async #sleep(ms: number): Promise<boolean> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const slept = new Promise<true>((resolve) => timer = setTimeout(() => resolve(true), ms));
-    const result = await Promise.race([slept, this.#stop.promise]);
-    clearTimeout(timer);
-    return result === true && !this.#stopping;
+    await settleWithin(this.#stop.promise, ms);
+    return !this.#stopping;
   }
 }

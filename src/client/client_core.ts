@@ -1,0 +1,412 @@
+/**
+ * The client's side of the protocol (PROTOCOL.md sections 3 to 6) with no
+ * I/O: bytes (or frames) from the server in, frames to write and events
+ * out. It owns the handshake, request/answer matching by `id`, the version
+ * 0 mode (one frame in flight) and the bookkeeping of how the connection
+ * ends. It never touches a socket, a timer or a log, so a transport (a
+ * stream socket, a WebSocket) and the timers live in the shell that drives
+ * it: {@linkcode ChatClient} in `client.ts`.
+ *
+ * @module
+ */
+
+import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import { ChatError, type ErrorCode, isErrorCode } from "../protocol/errors.ts";
+import { FrameDecoder } from "../protocol/frame_decoder.ts";
+import {
+  type Frame,
+  type FrameId,
+  type HeartbeatSettings,
+  parseServerFrame,
+} from "../protocol/messages.ts";
+import { type CloseInfo, ConnectionClosedError } from "./close_info.ts";
+
+/** Where a client's session stands. */
+export enum ClientState {
+  /** Connected; waiting for the server's `session_init`. */
+  AwaitingInit = "awaiting_init",
+  /** `session_ack` written; waiting for its `ack` (version 1 only). */
+  AwaitingAck = "awaiting_ack",
+  /** The handshake is complete: requests may be sent. */
+  Ready = "ready",
+  /** The connection has ended (a refused handshake ends it too). */
+  Closed = "closed",
+}
+
+/** What the core needs to know of the client's settings. */
+export interface ClientCoreOptions {
+  /** Display name to ask for in `session_ack`. */
+  name?: string;
+  /** Token for a server that requires one. */
+  token?: string;
+  /** Largest frame accepted from the server, in bytes (default 16 MiB). */
+  maxFrame?: number;
+}
+
+/** What the core tells its shell, synchronously and in order. */
+export interface ClientCoreEvents {
+  /** Write this frame to the server, after those written before it. */
+  write(frame: Frame): void;
+  /** A frame that answers no request (relayed messages, errors, `disconnect`, echo replies). */
+  frame(frame: Frame): void;
+  /** The handshake completed: requests may follow. */
+  ready(): void;
+  /** The handshake failed: a refusal (a {@linkcode ChatError}), another first frame, or the end. */
+  failed(error: Error): void;
+  /** The connection ended (called once): close the transport. */
+  closed(info: CloseInfo): void;
+}
+
+/** Who waits for a request's answer. */
+export interface Answer {
+  /** Called with the answer: its `ack`, its `who` reply, or (version 0) the next reply. */
+  resolve(frame: Frame): void;
+  /** Called with a {@linkcode ChatError} on its `error`, or a {@linkcode ConnectionClosedError}. */
+  reject(error: Error): void;
+}
+
+/** A request sent and not yet answered. */
+interface Pending {
+  readonly request: Frame;
+  readonly answer: Answer;
+}
+
+/** The `id` of the client's `session_ack`. */
+export const HANDSHAKE_ID = "hs";
+
+/** Errors on `session_ack` that leave the handshake to complete with the guest name. */
+const NAME_ERRORS: readonly ErrorCode[] = ["name_taken", "invalid_name"];
+
+/**
+ * The protocol state of one client connection.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { ClientCore, ClientState } from "./client_core.ts";
+ * const written: string[] = [];
+ * const core = new ClientCore({ name: "ada" }, {
+ *   write: (frame) => written.push(JSON.stringify(frame)),
+ *   frame: () => {},
+ *   ready: () => {},
+ *   failed: () => {},
+ *   closed: () => {},
+ * });
+ * core.receive(new TextEncoder().encode('{"type":"session_init","session_id":"s1","protocol":1}\n'));
+ * strictEqual(core.state, ClientState.AwaitingAck);
+ * strictEqual(written[0], '{"type":"session_ack","content":"Session acknowledged","name":"ada","id":"hs","session_id":"s1"}');
+ * ```
+ */
+export class ClientCore {
+  /** The rooms joined on this connection. */
+  readonly rooms: Set<string> = new Set();
+  readonly #options: ClientCoreOptions;
+  readonly #events: ClientCoreEvents;
+  readonly #decoder: FrameDecoder;
+  #state = ClientState.AwaitingInit;
+  #sessionId = "";
+  #protocol = 0;
+  #heartbeat: HeartbeatSettings = { ...PROTOCOL_DEFAULTS.heartbeat };
+  #name = "";
+  #nameError?: ChatError;
+  /** Version 1: requests by `id`. */
+  #byId = new Map<FrameId, Pending>();
+  /** Version 0: requests in order, the first one in flight. */
+  #inTurn: Pending[] = [];
+  #nextId = 1;
+  /** Set when the server announced, by an error, that it is closing the connection. */
+  #closing?: CloseInfo;
+  #closeInfo?: CloseInfo;
+
+  /** Creates the core of a connection that has just opened. */
+  constructor(options: ClientCoreOptions, events: ClientCoreEvents) {
+    this.#options = options;
+    this.#events = events;
+    this.#decoder = new FrameDecoder(options.maxFrame ?? PROTOCOL_DEFAULTS.clientMaxFrame);
+  }
+
+  /** Where the session stands. */
+  get state(): ClientState {
+    return this.#state;
+  }
+
+  /** Whether the handshake is under way (neither complete nor ended). */
+  get handshaking(): boolean {
+    return this.#state === ClientState.AwaitingInit || this.#state === ClientState.AwaitingAck;
+  }
+
+  /** The session id the server gave (empty before `session_init`). */
+  get sessionId(): string {
+    return this.#sessionId;
+  }
+
+  /** The server's protocol version (0 for the original Python peers). */
+  get protocol(): number {
+    return this.#protocol;
+  }
+
+  /** Heartbeat settings the server announced (the defaults until it did). */
+  get heartbeat(): HeartbeatSettings {
+    return this.#heartbeat;
+  }
+
+  /** The display name the server confirmed. */
+  get name(): string {
+    return this.#name;
+  }
+
+  /** The error the server gave to the requested name, if it refused it. */
+  get nameError(): ChatError | undefined {
+    return this.#nameError;
+  }
+
+  /** Requests sent (or, version 0, queued) and not yet answered. */
+  get inFlight(): number {
+    return this.#byId.size + this.#inTurn.length;
+  }
+
+  /** How the connection ended, once it has. */
+  get closeInfo(): CloseInfo | undefined {
+    return this.#closeInfo;
+  }
+
+  /**
+   * Takes bytes read from a stream transport; returns how many frames they
+   * completed (each a sign of life). Bytes that are not a frame are skipped;
+   * a frame over the limit closes the connection.
+   */
+  receive(chunk: Uint8Array): number {
+    let frames = 0;
+    for (const bytes of this.#decoder.push(chunk)) {
+      if (this.#closeInfo) return frames;
+      let frame: Frame;
+      try {
+        frame = parseServerFrame(bytes);
+      } catch {
+        continue; // Not a frame: a server bug; nothing to answer.
+      }
+      frames++;
+      this.receiveFrame(frame);
+    }
+    if (this.#decoder.tooLarge) {
+      this.close({ reason: "the server sent a frame that is too large", byServer: false });
+    }
+    return frames;
+  }
+
+  /** Takes one frame from the server (a message-based transport's unit). */
+  receiveFrame(frame: Frame): void {
+    switch (this.#state) {
+      case ClientState.AwaitingInit:
+        return this.#opened(frame);
+      case ClientState.Closed:
+        return;
+    }
+    if (frame.type === "disconnect") {
+      this.#events.frame(frame);
+      this.close({ reason: String(frame.content ?? "disconnect"), byServer: true });
+      return;
+    }
+    if (this.#protocol < 1) return this.#answerInTurn(frame);
+    if (frame.type === "heartbeat") return;
+    if (this.#state === ClientState.AwaitingAck && this.#handshakeAnswer(frame)) return;
+    this.#answerById(frame);
+  }
+
+  /** Writes a frame as it is, with this session's id; throws once the connection has ended. */
+  send(frame: Frame): void {
+    if (this.#closeInfo) throw new ConnectionClosedError(this.#closeInfo);
+    this.#write(frame);
+  }
+
+  /**
+   * Sends a request: version 1 gives it a fresh `id` and writes it at once;
+   * version 0 writes it when the requests before it are answered.
+   */
+  request(frame: Frame, answer: Answer): void {
+    if (this.#closeInfo) return answer.reject(new ConnectionClosedError(this.#closeInfo));
+    const pending = { request: frame, answer };
+    if (this.#protocol >= 1) {
+      frame.id = this.#nextId++;
+      this.#byId.set(frame.id, pending);
+      this.#write(frame);
+    } else {
+      this.#inTurn.push(pending);
+      if (this.#inTurn.length === 1) this.#write(frame);
+    }
+  }
+
+  /** A heartbeat is due: writes `ping` (a version 0 peer gets none). */
+  beat(): void {
+    if (this.#state === ClientState.Ready && this.#protocol >= 1) {
+      this.#write({ type: "heartbeat", content: "ping" });
+    }
+  }
+
+  /**
+   * Says goodbye: writes `disconnect`; returns whether the server will close
+   * the connection in answer (a version 0 peer knows no `disconnect`).
+   */
+  disconnect(reason: string): boolean {
+    if (this.#state !== ClientState.Ready || this.#protocol < 1) return false;
+    this.#write({ type: "disconnect", content: reason });
+    return true;
+  }
+
+  /**
+   * Ends the connection (once): every request still waiting is rejected with
+   * a {@linkcode ConnectionClosedError}. When the server ends it after an
+   * error that announced the close, that error is the reason. Returns how it
+   * ended.
+   */
+  close(info: CloseInfo): CloseInfo {
+    return this.#end(info);
+  }
+
+  /** Ends the connection; a handshake under way fails with `failure` (default: the end). */
+  #end(info: CloseInfo, failure?: Error): CloseInfo {
+    if (this.#closeInfo) return this.#closeInfo;
+    const final = this.#closing && info.byServer ? this.#closing : info;
+    const handshaking = this.handshaking;
+    this.#state = ClientState.Closed;
+    this.#closeInfo = final;
+    const error = new ConnectionClosedError(final);
+    if (handshaking) this.#events.failed(failure ?? error);
+    for (const pending of [...this.#byId.values(), ...this.#inTurn]) pending.answer.reject(error);
+    this.#byId.clear();
+    this.#inTurn = [];
+    this.#events.closed(final);
+    return final;
+  }
+
+  #write(frame: Frame): void {
+    frame.session_id = this.#sessionId;
+    this.#events.write(frame);
+  }
+
+  /** The first frame: `session_init` (answered with `session_ack`), or a refusal. */
+  #opened(frame: Frame): void {
+    if (frame.type !== "session_init") {
+      return this.#refuse(
+        frame.type === "error"
+          ? serverError(frame)
+          : new Error(`expected session_init, got ${frame.type}`),
+      );
+    }
+    this.#sessionId = String(frame.session_id);
+    this.#protocol = typeof frame.protocol === "number" ? frame.protocol : 0;
+    if (isHeartbeat(frame.heartbeat)) this.#heartbeat = frame.heartbeat;
+    const ack: Frame = { type: "session_ack", content: "Session acknowledged" };
+    if (this.#options.name !== undefined) ack.name = this.#options.name;
+    if (this.#options.token !== undefined) ack.token = this.#options.token;
+    if (this.#protocol >= 1) {
+      ack.id = HANDSHAKE_ID;
+      this.#state = ClientState.AwaitingAck;
+      this.#write(ack);
+      return;
+    }
+    // A version 0 peer does not answer session_ack: the name is the one asked for.
+    this.#name = this.#options.name ?? "";
+    this.#state = ClientState.Ready;
+    this.#write(ack);
+    this.#events.ready();
+  }
+
+  /** While awaiting the handshake's `ack`: handles the frames that answer it; false for others. */
+  #handshakeAnswer(frame: Frame): boolean {
+    if (frame.id === HANDSHAKE_ID) {
+      if (frame.type === "ack") {
+        if (typeof frame.name === "string") this.#name = frame.name;
+        this.#state = ClientState.Ready;
+        this.#events.ready();
+        return true;
+      }
+      if (frame.type !== "error") return false;
+      const error = serverError(frame);
+      if (NAME_ERRORS.includes(error.code)) this.#nameError = error; // The ack follows.
+      else this.#refuse(error);
+      return true;
+    }
+    // A refused handshake (unauthorized, bad_session) may come without the ack's id.
+    const error = frame.type === "error" ? serverError(frame) : undefined;
+    if (!error?.closes) return false;
+    this.#refuse(error);
+    return true;
+  }
+
+  /** Version 1: an `ack`, `who` or `error` answers the request of its `id`. */
+  #answerById(frame: Frame): void {
+    const pending = frame.id === undefined ? undefined : this.#byId.get(frame.id);
+    if (!pending) {
+      if (frame.type === "error") this.#noteClose(serverError(frame));
+      if (frame.type !== "ack") this.#events.frame(frame);
+      return;
+    }
+    if (frame.type === "error") {
+      this.#byId.delete(frame.id!);
+      pending.answer.reject(this.#noteClose(serverError(frame)));
+    } else if (frame.type === "ack" || frame.type === "who") {
+      this.#byId.delete(frame.id!);
+      this.#answered(pending, frame);
+    } else {
+      this.#events.frame(frame);
+    }
+  }
+
+  /** Version 0: every reply answers the oldest request in flight; then the next is written. */
+  #answerInTurn(frame: Frame): void {
+    if (frame.type !== "heartbeat") this.#events.frame(frame);
+    const pending = this.#inTurn.shift();
+    if (!pending) return;
+    if (frame.type === "error") pending.answer.reject(serverError(frame));
+    else this.#answered(pending, frame);
+    const next = this.#inTurn[0];
+    if (next && this.#state === ClientState.Ready) this.#write(next.request);
+  }
+
+  /** A request succeeded: the session's name and rooms follow it, then its caller hears. */
+  #answered({ request, answer }: Pending, reply: Frame): void {
+    const subject = String(request.content);
+    if (request.type === "nick") this.#name = confirmedName(reply, subject);
+    else if (request.type === "join") this.rooms.add(subject);
+    else if (request.type === "leave") this.rooms.delete(subject);
+    answer.resolve(reply);
+  }
+
+  /** The handshake was refused (or opened with something else): the client ends the connection. */
+  #refuse(error: Error): void {
+    const info: CloseInfo = {
+      reason: `the session was refused: ${error.message}`,
+      byServer: false,
+    };
+    if (error instanceof ChatError) info.code = error.code;
+    this.#end(info, error);
+  }
+
+  /** Remembers an error that announces the close, as the reason for the end to come. */
+  #noteClose(error: ChatError): ChatError {
+    if (error.closes) this.#closing = { reason: error.message, code: error.code, byServer: true };
+    return error;
+  }
+}
+
+/**
+ * The name a `nick` request's answer confirms: a version 1 server's `ack`
+ * carries it in `content`; otherwise (a version 0 peer) it is the name asked for.
+ */
+export function confirmedName(reply: Frame, requested: string): string {
+  return reply.type === "ack" && typeof reply.content === "string" ? reply.content : requested;
+}
+
+/** The {@linkcode ChatError} of an `error` frame (an unknown code reads as `invalid_message`). */
+function serverError(frame: Frame): ChatError {
+  const code = isErrorCode(frame.code) ? frame.code : "invalid_message";
+  return new ChatError(code, String(frame.content ?? code), { frameId: frame.id });
+}
+
+function isHeartbeat(value: unknown): value is HeartbeatSettings {
+  const h = value as HeartbeatSettings | undefined;
+  return typeof h?.interval === "number" && typeof h.timeout === "number" &&
+    typeof h.retries === "number" &&
+    h.interval > 0 && h.timeout > 0 && h.retries > 0;
+}
