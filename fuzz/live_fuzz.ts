@@ -21,6 +21,7 @@ import { chatHandler } from "../src/server/handlers/chat.ts";
 import type { ConnectOptions } from "../src/transport/types.ts";
 import type { RawClient } from "../tests/helpers/raw_client.ts";
 import { startServer, type TestServer } from "../tests/helpers/server.ts";
+import { writeAll } from "../src/io/write_all.ts";
 import { within } from "../src/async/deadline.ts";
 import { ready } from "../tests/helpers/session.ts";
 import {
@@ -259,8 +260,7 @@ class Peer {
   async write(chunks: Uint8Array[], pause: boolean): Promise<boolean> {
     try {
       for (const chunk of chunks) {
-        let offset = 0;
-        while (offset < chunk.length) offset += await this.conn.write(chunk.subarray(offset));
+        await writeAll(this.conn, chunk);
         if (pause) await new Promise((resolve) => setTimeout(resolve, 0));
       }
       return true;

@@ -9,6 +9,7 @@ import type { ClientOptions } from "../client/client.ts";
 import { runFileMode } from "../client/file_mode.ts";
 import { runInteractive } from "../client/interactive.ts";
 import { readLines } from "../client/lines.ts";
+import { writeAllSync } from "../io/write_all.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { CLIENT_FILE_HELP, CLIENT_HELP, CLIENT_INTERACTIVE_HELP } from "./help.ts";
 import { parse } from "./parse.ts";
@@ -112,14 +113,6 @@ export function parseClientArgs(
   return { mode, client, source: positionals[0] };
 }
 
-const encoder = new TextEncoder();
-
-function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text);
-  let offset = 0;
-  while (offset < bytes.length) offset += stream.writeSync(bytes.subarray(offset));
-}
-
 /** Opens the file mode's source; a file that cannot be read is a usage error. */
 async function openSource(source: string): Promise<ReadableStream<Uint8Array>> {
   if (source === "-") return Deno.stdin.readable;
@@ -155,9 +148,9 @@ export async function runClient(args: string[]): Promise<number> {
     client: command.client,
     lines: readLines(stream),
     output: {
-      out: (line) => writeAll(Deno.stdout, line + "\n"),
-      err: (line) => writeAll(Deno.stderr, line + "\n"),
-      progress: terminal ? (line) => writeAll(Deno.stderr, `\r\x1b[K${line}`) : undefined,
+      out: (line) => writeAllSync(Deno.stdout, line + "\n"),
+      err: (line) => writeAllSync(Deno.stderr, line + "\n"),
+      progress: terminal ? (line) => writeAllSync(Deno.stderr, `\r\x1b[K${line}`) : undefined,
     },
   });
 }
