@@ -4,6 +4,8 @@
  * @module
  */
 
+import { firstLine } from "../errors/first_line.ts";
+
 /** A mistake on the command line: one line on standard error, exit status 2. */
 export class UsageError extends Error {
   /** The help command to suggest, such as `chat server --help`. */
@@ -86,7 +88,7 @@ export function readArgFile(flag: string, path: string): string {
       ? "is a directory"
       : error instanceof Deno.errors.PermissionDenied
       ? "permission denied"
-      : (error as Error).message.split("\n")[0];
+      : firstLine(error);
     throw new UsageError(`--${flag}: cannot read ${path}: ${reason}`);
   }
 }

@@ -6,6 +6,7 @@
  */
 
 import { lookup } from "node:dns/promises";
+import { firstLine } from "../errors/first_line.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { describe, tcpUrl } from "./listen.ts";
 import { type ConnectOptions, type TlsClientOptions, TransportError } from "./types.ts";
@@ -118,7 +119,7 @@ async function startTls(
 
 /** A one-line reason for a failed TLS handshake, from rustls's wording. */
 function describeTlsFailure(error: unknown, hostname: string): string {
-  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  const message = firstLine(error);
   if (/UnknownIssuer/i.test(message)) {
     return "TLS: the server's certificate is not signed by a trusted CA (unknown issuer)";
   }

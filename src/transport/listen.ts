@@ -5,6 +5,7 @@
  */
 
 import { dirname, join } from "node:path";
+import { firstLine } from "../errors/first_line.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { listenTls } from "./tls_listener.ts";
 import type { Connection, Listener, ListenOptions, TransportKind } from "./types.ts";
@@ -205,6 +206,5 @@ export function describe(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "no such file or directory";
   if (error instanceof Deno.errors.ConnectionRefused) return "connection refused";
   if (error instanceof Deno.errors.AddrNotAvailable) return "address not available";
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0];
+  return firstLine(error);
 }

@@ -21,6 +21,7 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
+import { firstLine } from "../errors/first_line.ts";
 // listen.ts imports this module too: a cycle of functions only, resolved before any call.
 import { tcpUrl } from "./listen.ts";
 import type { Connection, Listener, TlsServerOptions, TransportKind } from "./types.ts";
@@ -98,10 +99,6 @@ function checkKeyPair(options: TlsServerOptions): string | undefined {
     return firstLine(error);
   }
   return undefined;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
 /** A short reason for a `node:net` listen error, in the words of `describe()`. */
