@@ -7,6 +7,7 @@
 import { dirname, join } from "node:path";
 import { firstLine } from "../errors/first_line.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import { tcpUrl } from "./address.ts";
 import { listenTls } from "./tls_listener.ts";
 import type { Connection, Listener, ListenOptions, TransportKind } from "./types.ts";
 import { TransportError } from "./types.ts";
@@ -31,11 +32,6 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   const hostname = options.hostname ?? PROTOCOL_DEFAULTS.host;
   const port = options.port ?? PROTOCOL_DEFAULTS.port;
   return options.tls ? await listenTls(hostname, port, options.tls) : listenTcp(hostname, port);
-}
-
-/** Formats a TCP address as a URL, with brackets around an IPv6 host. */
-export function tcpUrl(hostname: string, port: number): string {
-  return `tcp://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
 }
 
 function listenTcp(hostname: string, port: number): Listener {
