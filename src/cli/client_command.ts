@@ -13,7 +13,8 @@ import { writeAllSync } from "../io/write_all.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { CLIENT_FILE_HELP, CLIENT_HELP, CLIENT_INTERACTIVE_HELP } from "./help.ts";
 import { parse } from "./parse.ts";
-import { nonEmpty, parseInteger, readPemFile, readTokenFile, UsageError } from "./usage.ts";
+import { readToken } from "./token.ts";
+import { nonEmpty, parseInteger, readPemFile, UsageError, withHelp } from "./usage.ts";
 
 const FLAGS = {
   host: { type: "string" },
@@ -55,15 +56,6 @@ export function parseClientArgs(
   }
   const str = (name: keyof typeof FLAGS) =>
     v[name] === undefined ? undefined : nonEmpty(name, v[name] as string);
-  /** Reads a file named by a flag; its usage error points at this mode's help. */
-  const readFile = <T>(read: () => T): T => {
-    try {
-      return read();
-    } catch (error) {
-      if (error instanceof UsageError) throw new UsageError(error.message, help);
-      throw error;
-    }
-  };
 
   const unix = str("unix");
   const tlsCa = str("tls-ca");
@@ -85,19 +77,13 @@ export function parseClientArgs(
       ...tls && {
         tls: tlsCa === undefined
           ? {}
-          : { caCerts: [readFile(() => readPemFile("tls-ca", tlsCa, "certificate"))] },
+          : { caCerts: [withHelp(help, () => readPemFile("tls-ca", tlsCa, "certificate"))] },
       },
     },
   };
   const name = str("name");
   if (name !== undefined) client.name = name;
-  const tokenFile = str("token-file");
-  if (tokenFile !== undefined && v.token !== undefined) {
-    throw new UsageError("give --token or --token-file, not both", help);
-  }
-  const token = tokenFile !== undefined
-    ? readFile(() => readTokenFile(tokenFile))
-    : str("token") ?? (env("CHAT_TOKEN") || undefined);
+  const token = readToken(v, env, help);
   if (token !== undefined) client.token = token;
 
   if (mode === "interactive") {

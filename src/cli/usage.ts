@@ -19,6 +19,18 @@ export class UsageError extends Error {
   }
 }
 
+/** Runs `fn`; a {@linkcode UsageError} it throws is thrown again pointing at `help`. */
+export function withHelp<T>(help: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof UsageError && error.help !== help) {
+      throw new UsageError(error.message, help);
+    }
+    throw error;
+  }
+}
+
 /** A failure at run time (exit status 1) with a one-line message. */
 export class RuntimeError extends Error {
   /** Creates a runtime error with a one-line message. */
@@ -91,11 +103,6 @@ export function readArgFile(flag: string, path: string): string {
       : firstLine(error);
     throw new UsageError(`--${flag}: cannot read ${path}: ${reason}`);
   }
-}
-
-/** Reads a token file, without its trailing newline; a missing file is a usage error. */
-export function readTokenFile(path: string): string {
-  return readArgFile("token-file", path).replace(/\r?\n$/, "");
 }
 
 /** What a PEM file given to a TLS flag must hold. */
