@@ -20,9 +20,24 @@ import { TransportError } from "./types.ts";
  * or foreign client never holds up `accept`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { match, strictEqual } from "node:assert/strict";
+ * import { connect } from "./connect.ts";
+ * import { listen } from "./listen.ts";
+ *
  * const listener = await listen({ transport: "tcp", hostname: "127.0.0.1", port: 0 });
- * console.log(listener.url); // tcp://127.0.0.1:40123
+ * match(listener.url, /^tcp:\/\/127\.0\.0\.1:\d+$/); // port 0: a free port
+ * const port = Number(new URL(listener.url).port);
+ * const [client, server] = await Promise.all([
+ *   connect({ transport: "tcp", hostname: "127.0.0.1", port }),
+ *   listener.accept(),
+ * ]);
+ * await client.write(new TextEncoder().encode("hi"));
+ * const buffer = new Uint8Array(2);
+ * strictEqual(await server!.read(buffer), 2);
+ * client.close();
+ * server!.close();
+ * await listener.close();
  * ```
  */
 export async function listen(options: ListenOptions): Promise<Listener> {
