@@ -70,7 +70,7 @@ async function echo(
   const peers = await joinMany(server.target, kind, conns);
   await echoRoundTrips(peers, Math.min(300, ms / 5)); // warm-up
   const { result, cpuUs } = await measured(server, (r) => r.count, () => echoRoundTrips(peers, ms));
-  closeAll(peers);
+  await closeAll(peers);
   return { value: result.count / result.seconds, ...result.samples.summary(), cpuUs };
 }
 
@@ -88,7 +88,7 @@ async function fan(
     (r) => r.deliveries,
     () => fanOut(publisher, subscribers, messages, 64, quick ? 20_000 : 60_000),
   );
-  closeAll([publisher]);
+  await closeAll([publisher]);
   if (!result.complete) {
     console.error(`  (${kind} fan-out to ${subs} over ${transport} hit its time limit)`);
   }
@@ -118,13 +118,13 @@ async function clusterFan(subs: number, messages: number, nodes = 3): Promise<Me
     }
     const [publisher, probe] = await joinMany(servers[0].target, "chat", 2);
     await presenceSpread(probe, subs + 2);
-    closeAll([probe]);
+    await closeAll([probe]);
     const { result, cpuUs } = await measured(
       servers,
       (r) => r.deliveries,
       () => fanOut(publisher, subscribers, messages, 64, quick ? 20_000 : 60_000),
     );
-    closeAll([publisher]);
+    await closeAll([publisher]);
     if (!result.complete) {
       console.error(`  (cluster fan-out to ${subs} over ${nodes} nodes hit its time limit)`);
     }
@@ -155,8 +155,8 @@ async function idle(
   );
   const seconds = (performance.now() - started) / 1000;
   const perSession = (server.rssBytes() - rss0) / sessions;
-  closeAll(peers);
-  closeAll(first);
+  await closeAll(peers);
+  await closeAll(first);
   return { value: sessions / seconds, perSession, cpuUs };
 }
 
