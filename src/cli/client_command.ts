@@ -13,7 +13,7 @@ import { writeAllSync } from "../io/write_all.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { CLIENT_FILE_HELP, CLIENT_HELP, CLIENT_INTERACTIVE_HELP } from "./help.ts";
 import { parse } from "./parse.ts";
-import { readToken } from "./token.ts";
+import { readToken, TOKEN_FLAGS } from "./token.ts";
 import { nonEmpty, parseInteger, readPemFile, UsageError, withHelp } from "./usage.ts";
 
 const FLAGS = {
@@ -21,8 +21,7 @@ const FLAGS = {
   port: { type: "string" },
   unix: { type: "string" },
   name: { type: "string" },
-  token: { type: "string" },
-  "token-file": { type: "string" },
+  ...TOKEN_FLAGS,
   tls: { type: "boolean" },
   "tls-ca": { type: "string" },
   "no-reconnect": { type: "boolean" },

@@ -13,7 +13,7 @@ import type { ListenOptions } from "../transport/types.ts";
 import { SERVER_HELP } from "./help.ts";
 import { LOG_FORMATS, LOG_LEVELS, setupLogging } from "./logging.ts";
 import { parse } from "./parse.ts";
-import { readToken } from "./token.ts";
+import { readToken, TOKEN_FLAGS } from "./token.ts";
 import {
   nonEmpty,
   parseChoice,
@@ -33,8 +33,7 @@ const FLAGS = {
   port: { type: "string" },
   unix: { type: "string" },
   handler: { type: "string" },
-  token: { type: "string" },
-  "token-file": { type: "string" },
+  ...TOKEN_FLAGS,
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
   "max-frame": { type: "string" },

@@ -12,6 +12,12 @@ export function readTokenFile(path: string): string {
   return readArgFile("token-file", path).replace(/\r?\n$/, "");
 }
 
+/** The flags that give the token, for a command's flag table. */
+export const TOKEN_FLAGS = {
+  token: { type: "string" },
+  "token-file": { type: "string" },
+} as const;
+
 /** The raw values of the token flags, as parsed. */
 export interface TokenFlags {
   /** `--token`, when given. */
