@@ -19,6 +19,7 @@ export type Target =
 
 /** A failed check of the soak (a wait that ran out or a connection that ended is a {@linkcode PeerError} too). */
 export class SoakError extends PeerError {
+  /** The error's name, as printed. */
   override name = "SoakError";
 }
 

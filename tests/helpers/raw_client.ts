@@ -26,6 +26,7 @@ export const WAIT_MS = 5000;
 
 /** A wait that ran out, a connection that ended while waiting, or a frame refused. */
 export class PeerError extends Error {
+  /** The error's name, as printed. */
   override name = "PeerError";
 }
 
@@ -63,6 +64,7 @@ export interface RawClientOptions {
 
 /** A raw connection that parses what the server sends into frames. */
 export class RawClient implements AsyncDisposable {
+  /** The socket. */
   readonly conn: Deno.Conn;
   /** The transport connected over. */
   readonly transport: "tcp" | "unix";
