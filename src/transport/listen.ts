@@ -22,14 +22,13 @@ import { TransportError } from "./types.ts";
  * @example
  * ```ts
  * import { match, strictEqual } from "node:assert/strict";
- * import { connect } from "./connect.ts";
  * import { listen } from "./listen.ts";
  *
  * const listener = await listen({ transport: "tcp", hostname: "127.0.0.1", port: 0 });
  * match(listener.url, /^tcp:\/\/127\.0\.0\.1:\d+$/); // port 0: a free port
  * const port = Number(new URL(listener.url).port);
  * const [client, server] = await Promise.all([
- *   connect({ transport: "tcp", hostname: "127.0.0.1", port }),
+ *   Deno.connect({ hostname: "127.0.0.1", port }),
  *   listener.accept(),
  * ]);
  * await client.write(new TextEncoder().encode("hi"));
