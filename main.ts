@@ -5,6 +5,7 @@
  * @module
  */
 
+import { firstLine } from "./src/errors/first_line.ts";
 import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
 import { runClient } from "./src/cli/client_command.ts";
 import { runServer } from "./src/cli/server_command.ts";
@@ -43,7 +44,7 @@ export async function main(args: string[]): Promise<number> {
     }
     if (error instanceof Deno.errors.NotCapable) {
       // Run with fewer permissions than the README names: one line, not a stack.
-      console.error(`chat: missing permission: ${error.message.split("\n")[0]}`);
+      console.error(`chat: missing permission: ${firstLine(error)}`);
       return 1;
     }
     throw error;

@@ -4,9 +4,10 @@
  * handlers, the client base class, the framing codec and the protocol's
  * message types and error codes.
  *
- * @example A server with a custom handler
- * ```ts ignore
- * import { ChatServer, type MessageHandler } from "./mod.ts";
+ * @example A server with a custom handler, and a client talking to it
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { ChatClient, ChatServer, type MessageHandler } from "./mod.ts";
  *
  * const shout: MessageHandler = {
  *   name: "shout",
@@ -15,8 +16,22 @@
  *     ctx.send({ type: "message", content: String(frame.content).toUpperCase() });
  *   },
  * };
- * const server = new ChatServer({ handler: shout, listen: [{ transport: "tcp", port: 0 }] });
- * console.log(await server.start());
+ * const server = new ChatServer({
+ *   handler: shout,
+ *   listen: [{ transport: "tcp", hostname: "127.0.0.1", port: 0 }],
+ * });
+ * const [url] = await server.start(); // tcp://127.0.0.1:PORT, a free port
+ * const port = Number(new URL(url).port);
+ * const client = new ChatClient({ to: { transport: "tcp", hostname: "127.0.0.1", port } });
+ * await client.connect();
+ * await client.message("hello");
+ * for await (const frame of client) {
+ *   if (frame.type !== "message") continue;
+ *   strictEqual(frame.content, "HELLO");
+ *   break;
+ * }
+ * await client.close();
+ * await server.stop();
  * ```
  *
  * @module

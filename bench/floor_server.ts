@@ -8,6 +8,8 @@
  * @module
  */
 
+import { writeAll } from "../src/io/write_all.ts";
+
 const [mode, transport, path] = Deno.args;
 if ((mode !== "echo" && mode !== "relay") || (transport !== "tcp" && transport !== "unix")) {
   console.error("usage: floor_server.ts echo|relay tcp|unix [PATH]");
@@ -18,11 +20,6 @@ const listener = transport === "unix"
   ? Deno.listen({ transport: "unix", path: path! })
   : Deno.listen({ transport: "tcp", hostname: "127.0.0.1", port: 0 });
 const conns = new Set<Deno.Conn>();
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
-}
 
 async function serve(conn: Deno.Conn): Promise<void> {
   conns.add(conn);

@@ -6,103 +6,48 @@
  * @module
  */
 
+import { RawClient } from "../tests/helpers/raw_client.ts";
+
+/** A chat session (with the handshake), or a bare connection to the floor server. */
 export type Kind = "chat" | "floor";
 
 /** Where the server under test listens. */
 export type Target = { transport: "tcp"; port: number } | { transport: "unix"; path: string };
 
+/** A connected session of the load generator: the project's raw peer. */
+export type Peer = RawClient;
+
 const encoder = new TextEncoder();
 
+/** How long the setup (a handshake, a `who`) may take before the run fails. */
+const SETUP_MS = 60_000;
+
 /**
- * Opens a connection to the target. A Unix socket whose accept backlog is
- * full refuses at once with EAGAIN (TCP queues instead): try again shortly.
+ * Connects to the target, reading `readSize` bytes at most at once. A Unix
+ * socket whose accept backlog is full refuses at once with EAGAIN (TCP
+ * queues instead): try again shortly.
  */
-export async function dial(target: Target): Promise<Deno.Conn> {
-  if (target.transport === "unix") {
-    for (let attempt = 1;; attempt++) {
-      try {
-        return await Deno.connect({ transport: "unix", path: target.path });
-      } catch (error) {
-        if (!(error instanceof Deno.errors.WouldBlock) || attempt === 200) throw error;
-        await new Promise((resolve) => setTimeout(resolve, Math.min(attempt, 20)));
-      }
-    }
-  }
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: target.port });
-  conn.setNoDelay(true);
-  return conn;
-}
-
-/** Writes every byte. */
-export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let offset = 0;
-  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
-}
-
-/** Reads whole lines from a connection. */
-export class LineReader {
-  #conn: Deno.Conn;
-  #buffer: Uint8Array;
-  #text = "";
-  #decoder = new TextDecoder();
-
-  constructor(conn: Deno.Conn, size = 16 * 1024) {
-    this.#conn = conn;
-    this.#buffer = new Uint8Array(size);
-  }
-
-  /** The next line, or null at the end of the stream. */
-  async line(): Promise<string | null> {
-    for (;;) {
-      const newline = this.#text.indexOf("\n");
-      if (newline >= 0) {
-        const line = this.#text.slice(0, newline);
-        this.#text = this.#text.slice(newline + 1);
-        return line;
-      }
-      const n = await this.#conn.read(this.#buffer);
-      if (n === null) return null;
-      this.#text += this.#decoder.decode(this.#buffer.subarray(0, n), { stream: true });
-    }
-  }
-
-  /** The next chunk of text (any number of lines), or null at the end. */
-  async chunk(): Promise<string | null> {
-    if (this.#text !== "") {
-      const text = this.#text;
-      this.#text = "";
-      return text;
-    }
-    const n = await this.#conn.read(this.#buffer);
-    if (n === null) return null;
-    return this.#decoder.decode(this.#buffer.subarray(0, n), { stream: true });
-  }
-}
-
-/** A connected session of the load generator. */
-export interface Peer {
-  conn: Deno.Conn;
-  reader: LineReader;
-  /** The chat session id; empty for a floor connection. */
-  sessionId: string;
+function dial(target: Target, readSize = 16 * 1024): Promise<Peer> {
+  const to = target.transport === "unix"
+    ? target
+    : { transport: "tcp" as const, hostname: "127.0.0.1", port: target.port };
+  return RawClient.connect(to, {
+    readSize,
+    retry: {
+      attempts: 200,
+      delayMs: (n) => Math.min(n, 20),
+      retries: (error) => error instanceof Deno.errors.WouldBlock,
+    },
+  });
 }
 
 /** Connects and, for chat, completes the handshake (with an id, waiting for its ack). */
 export async function join(target: Target, kind: Kind, readSize?: number): Promise<Peer> {
-  const conn = await dial(target);
-  const reader = new LineReader(conn, readSize);
-  if (kind === "floor") return { conn, reader, sessionId: "" };
-  const init = JSON.parse((await reader.line())!);
-  const sessionId = init.session_id as string;
-  await writeAll(
-    conn,
-    encoder.encode(
-      JSON.stringify({ type: "session_ack", content: "ok", session_id: sessionId, id: 0 }) + "\n",
-    ),
-  );
-  const ack = JSON.parse((await reader.line())!);
-  if (ack.type !== "ack") throw new Error(`handshake failed: ${JSON.stringify(ack)}`);
-  return { conn, reader, sessionId };
+  const peer = await dial(target, readSize);
+  if (kind === "floor") return peer;
+  await peer.handshake({ content: "ok", id: 0 }, SETUP_MS);
+  await peer.ackOf(0, SETUP_MS);
+  return peer;
 }
 
 /** Opens `count` peers, at most `concurrency` handshakes at a time. */
@@ -126,26 +71,15 @@ export async function joinMany(
 }
 
 /** Closes every peer. */
-export function closeAll(peers: Peer[]): void {
-  for (const peer of peers) {
-    try {
-      peer.conn.close();
-    } catch {
-      // Already closed.
-    }
-  }
+export async function closeAll(peers: Peer[]): Promise<void> {
+  await Promise.all(peers.map((peer) => peer.close()));
 }
 
 /** How many sessions `who` lists, asked through a chat peer (that has nothing else in flight). */
 export async function whoCount(peer: Peer): Promise<number> {
-  const frame = { type: "who", content: "", session_id: peer.sessionId, id: "who" };
-  await writeAll(peer.conn, encoder.encode(JSON.stringify(frame) + "\n"));
-  for (;;) {
-    const line = await peer.reader.line();
-    if (line === null) throw new Error("server closed during who");
-    const reply = JSON.parse(line);
-    if (reply.type === "who") return (reply.content as unknown[]).length;
-  }
+  await peer.say({ type: "who", content: "", id: "who" });
+  const reply = await peer.next("who", SETUP_MS);
+  return (reply.content as unknown[]).length;
 }
 
 /** A chat `message` frame for this peer, or the same JSON line for the floor. */
@@ -186,7 +120,11 @@ export class Samples {
   }
 }
 
-/** Echo round trips: each peer keeps one frame in flight until the deadline. */
+/**
+ * Echo round trips: each peer keeps one frame in flight until the deadline.
+ * The replies are counted as raw line feeds, as they arrive: no promise and
+ * no parse per reply.
+ */
 export async function echoRoundTrips(
   peers: Peer[],
   durationMs: number,
@@ -195,15 +133,30 @@ export async function echoRoundTrips(
   const started = performance.now();
   const deadline = started + durationMs;
   let count = 0;
-  await Promise.all(peers.map(async (peer) => {
+  await Promise.all(peers.map((peer) => {
     const line = encoder.encode(messageLine(peer, "hello from the benchmark 0123456789"));
-    while (performance.now() < deadline) {
-      const t0 = performance.now();
-      await writeAll(peer.conn, line);
-      if ((await peer.reader.line()) === null) throw new Error("server closed during echo");
-      samples.add(performance.now() - t0);
-      count++;
-    }
+    const done = Promise.withResolvers<void>();
+    let sentAt = 0;
+    const send = () => {
+      sentAt = performance.now();
+      peer.write(line).catch(done.reject);
+    };
+    peer.onData = (bytes) => {
+      if (bytes === null) return done.reject(new Error("server closed during echo"));
+      for (let i = bytes.indexOf(10); i >= 0; i = bytes.indexOf(10, i + 1)) {
+        const now = performance.now();
+        samples.add(now - sentAt);
+        count++;
+        if (now < deadline) {
+          send();
+        } else {
+          peer.onData = undefined;
+          done.resolve();
+        }
+      }
+    };
+    send();
+    return done.promise;
   }));
   return { count, seconds: (performance.now() - started) / 1000, samples };
 }
@@ -231,29 +184,28 @@ export async function fanOut(
   const deadline = started + timeLimitMs;
   let stop = false;
 
-  const readers = subscribers.map(async (peer) => {
+  // Each subscriber scans the raw text as it arrives for the marks: no promise or parse per frame.
+  for (const peer of subscribers) {
+    const text = new TextDecoder();
     let carry = "";
-    let got = 0;
-    while (got < messages && !stop) {
-      const text = await peer.reader.chunk();
-      if (text === null) return;
+    peer.onData = (bytes) => {
+      if (bytes === null || stop) return;
       const now = performance.now();
-      const scan = carry + text;
+      const scan = carry + text.decode(bytes, { stream: true });
       const cut = scan.lastIndexOf("\n");
       const whole = scan.slice(0, cut + 1);
       carry = scan.slice(cut + 1);
       for (const match of whole.matchAll(MARK)) {
         const seq = Number(match[1]);
         samples.add(now - Number(match[2]));
-        got++;
         deliveries++;
         if (++received[seq] === subscribers.length) {
           completed++;
           wake?.();
         }
       }
-    }
-  });
+    };
+  }
 
   /** Waits until a message completes or the deadline passes. */
   const progress = async () => {
@@ -283,12 +235,11 @@ export async function fanOut(
       batch.push(messageLine(publisher, (mark + pad).slice(0, 100)));
     }
     sent += batch.length;
-    await writeAll(publisher.conn, encoder.encode(batch.join("")));
+    await publisher.write(batch.join(""));
   }
   while (completed < sent && performance.now() < deadline) await progress();
   const seconds = (performance.now() - started) / 1000;
   stop = true;
-  closeAll(subscribers);
-  await Promise.allSettled(readers);
+  await closeAll(subscribers);
   return { deliveries, seconds, samples, complete: completed === messages };
 }

@@ -24,29 +24,8 @@ import {
   whoCount,
 } from "./load.ts";
 import { ServerProcess } from "./server_process.ts";
+import type { ClusterRow, Row } from "./rows.ts";
 import { renderSweepSvg } from "./svg.ts";
-
-/** One measured figure, for chat and for the floor. */
-export interface Row {
-  scenario: string;
-  transport: "tcp" | "unix";
-  /** What is measured, such as `round trips/s`. */
-  metric: string;
-  /** Chat's value and the floor's; `ratio` is chat / floor (for memory, floor / chat). */
-  chat: number;
-  floor: number;
-  ratio: number;
-  /** Latency percentiles in ms, where the scenario has them. */
-  chatP50?: number;
-  chatP99?: number;
-  floorP50?: number;
-  floorP99?: number;
-  /** Server CPU microseconds per operation. */
-  chatCpuUs: number;
-  floorCpuUs: number;
-  /** The load parameter: connections, subscribers or sessions. */
-  load: number;
-}
 
 interface Measure {
   value: number;
@@ -91,7 +70,7 @@ async function echo(
   const peers = await joinMany(server.target, kind, conns);
   await echoRoundTrips(peers, Math.min(300, ms / 5)); // warm-up
   const { result, cpuUs } = await measured(server, (r) => r.count, () => echoRoundTrips(peers, ms));
-  closeAll(peers);
+  await closeAll(peers);
   return { value: result.count / result.seconds, ...result.samples.summary(), cpuUs };
 }
 
@@ -109,31 +88,11 @@ async function fan(
     (r) => r.deliveries,
     () => fanOut(publisher, subscribers, messages, 64, quick ? 20_000 : 60_000),
   );
-  closeAll([publisher]);
+  await closeAll([publisher]);
   if (!result.complete) {
     console.error(`  (${kind} fan-out to ${subs} over ${transport} hit its time limit)`);
   }
   return { value: result.deliveries / result.seconds, ...result.samples.summary(), cpuUs };
-}
-
-/** The cluster's figure next to the single node's, both chat, from the same run. */
-export interface ClusterRow {
-  scenario: "fan-out";
-  transport: "tcp";
-  metric: "deliveries/s";
-  /** Subscribers, spread over the nodes. */
-  load: number;
-  nodes: number;
-  /** Deliveries per second with the subscribers spread over `nodes` servers. */
-  cluster: number;
-  /** The single-node fan-out figure of this run. */
-  single: number;
-  /** cluster / single. */
-  ratio: number;
-  clusterP50?: number;
-  clusterP99?: number;
-  /** CPU microseconds per delivery, summed over the chat servers (NATS not counted). */
-  clusterCpuUs: number;
 }
 
 /** Waits until `who` through `probe` lists `count` sessions: presence has spread. */
@@ -159,13 +118,13 @@ async function clusterFan(subs: number, messages: number, nodes = 3): Promise<Me
     }
     const [publisher, probe] = await joinMany(servers[0].target, "chat", 2);
     await presenceSpread(probe, subs + 2);
-    closeAll([probe]);
+    await closeAll([probe]);
     const { result, cpuUs } = await measured(
       servers,
       (r) => r.deliveries,
       () => fanOut(publisher, subscribers, messages, 64, quick ? 20_000 : 60_000),
     );
-    closeAll([publisher]);
+    await closeAll([publisher]);
     if (!result.complete) {
       console.error(`  (cluster fan-out to ${subs} over ${nodes} nodes hit its time limit)`);
     }
@@ -196,8 +155,8 @@ async function idle(
   );
   const seconds = (performance.now() - started) / 1000;
   const perSession = (server.rssBytes() - rss0) / sessions;
-  closeAll(peers);
-  closeAll(first);
+  await closeAll(peers);
+  await closeAll(first);
   return { value: sessions / seconds, perSession, cpuUs };
 }
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Row } from "./main.ts";
+import type { Row } from "./rows.ts";
 
 interface Series {
   label: string;

@@ -19,7 +19,7 @@ import { isErrorCode } from "../src/protocol/errors.ts";
 import type { Frame } from "../src/protocol/messages.ts";
 import { chatHandler } from "../src/server/handlers/chat.ts";
 import type { ConnectOptions } from "../src/transport/types.ts";
-import type { RawClient } from "../tests/helpers/raw_client.ts";
+import { RawClient } from "../tests/helpers/raw_client.ts";
 import { startServer, type TestServer } from "../tests/helpers/server.ts";
 import { within } from "../src/async/deadline.ts";
 import { ready } from "../tests/helpers/session.ts";
@@ -158,53 +158,55 @@ export function renderPlan(plan: HostilePlan, sessionId: string): Uint8Array {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** A bare socket that records, and checks, every line the server sends. */
+/**
+ * A bare socket that records, and checks, every line the server sends: the
+ * project's one raw peer, taking the raw bytes and splitting them at line
+ * feeds only, as the protocol says the server writes them.
+ */
 class Peer {
-  readonly conn: Deno.Conn;
+  readonly client: RawClient;
   readonly frames: Frame[] = [];
   readonly problems: string[] = [];
   sessionId: string | undefined;
-  ended: "eof" | "error" | undefined;
-  #waiters: (() => void)[] = [];
-  readonly reading: Promise<void>;
+  #tail = new Uint8Array(0);
 
-  constructor(conn: Deno.Conn) {
-    this.conn = conn;
-    this.reading = this.#read();
+  private constructor(client: RawClient) {
+    this.client = client;
+    client.onData = (bytes) => bytes === null ? this.#end() : this.#data(bytes);
+    client.startReading();
   }
 
   static async connect(to: ConnectOptions): Promise<Peer> {
-    const conn = to.transport === "unix"
-      ? await Deno.connect({ transport: "unix", path: to.path })
-      : await Deno.connect({ hostname: to.hostname ?? "127.0.0.1", port: to.port ?? 9999 });
-    if (to.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
-    return new Peer(conn);
+    return new Peer(await RawClient.connect(to, { read: false, tolerateWriteErrors: true }));
   }
 
-  async #read(): Promise<void> {
-    const buffer = new Uint8Array(64 * 1024);
-    let tail = new Uint8Array(0);
-    try {
-      for (;;) {
-        const n = await this.conn.read(buffer);
-        if (n === null) break;
-        let data = concatBytes([tail, buffer.subarray(0, n)]);
-        let lf: number;
-        while ((lf = data.indexOf(0x0a)) >= 0) {
-          this.#line(data.subarray(0, lf));
-          data = data.subarray(lf + 1);
-        }
-        tail = data.slice();
-        this.#wake();
-      }
-      this.ended = "eof";
-    } catch {
-      this.ended = "error";
+  /** The socket. */
+  get conn(): Deno.Conn {
+    return this.client.conn;
+  }
+
+  /** How the connection ended: `eof` (the server closed it) or `error` (reset, or closed by us). */
+  get ended(): "eof" | "error" | undefined {
+    const kind = this.client.endKind;
+    return kind === undefined ? undefined : kind === "eof" ? "eof" : "error";
+  }
+
+  #data(bytes: Uint8Array): void {
+    let data = concatBytes([this.#tail, bytes]);
+    let lf: number;
+    while ((lf = data.indexOf(0x0a)) >= 0) {
+      this.#line(data.subarray(0, lf));
+      data = data.subarray(lf + 1);
     }
-    if (tail.length > 0 && this.ended === "eof") {
-      this.problems.push(`the server's output ends without a line feed: ${tail.length} bytes`);
+    this.#tail = data.slice();
+  }
+
+  #end(): void {
+    if (this.#tail.length > 0 && this.ended === "eof") {
+      this.problems.push(
+        `the server's output ends without a line feed: ${this.#tail.length} bytes`,
+      );
     }
-    this.#wake();
   }
 
   /** Checks one line of server output: a JSON object for this session, of a known shape. */
@@ -235,38 +237,20 @@ class Peer {
     this.frames.push(frame);
   }
 
-  #wake(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
-  }
-
   /** Waits until `done()` or the connection ends or `ms` pass; returns `done()`. */
   async until(done: () => boolean, ms = WAIT_MS): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    while (!done() && this.ended === undefined && Date.now() < deadline) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        this.#waiters.push(resolve);
-        timer = setTimeout(resolve, deadline - Date.now());
-      });
-      clearTimeout(timer);
-    }
+    await this.client.until(() => done() || this.ended !== undefined || undefined, "an end", ms)
+      .catch(() => {});
     return done();
   }
 
   /** Writes each chunk; false once a write fails (the server closed). */
   async write(chunks: Uint8Array[], pause: boolean): Promise<boolean> {
-    try {
-      for (const chunk of chunks) {
-        let offset = 0;
-        while (offset < chunk.length) offset += await this.conn.write(chunk.subarray(offset));
-        if (pause) await new Promise((resolve) => setTimeout(resolve, 0));
-      }
-      return true;
-    } catch {
-      return false;
+    for (const chunk of chunks) {
+      if (!await this.client.write(chunk)) return false;
+      if (pause) await new Promise((resolve) => setTimeout(resolve, 0));
     }
+    return true;
   }
 
   /** The errors and pongs received, as the prediction lists them. */
@@ -281,12 +265,7 @@ class Peer {
   }
 
   async close(): Promise<void> {
-    try {
-      this.conn.close();
-    } catch {
-      // Already closed.
-    }
-    await this.reading;
+    await this.client.close();
   }
 }
 

@@ -10,7 +10,8 @@
  */
 
 import type { Limits } from "./server.ts";
-import { dial, type Frame, line, type SoakConn, SoakError, type Target } from "./client.ts";
+import { PeerError, type RawClient } from "../tests/helpers/raw_client.ts";
+import { dial, expectError, line, SoakError, startSession, type Target } from "./client.ts";
 
 /** The kinds of fault, each run by its own workers. */
 export const KINDS = [
@@ -148,9 +149,9 @@ export function assign(sessions: number): Kind[] {
 
 /** The connections of one episode, all closed at its end. */
 class Scope {
-  #conns: SoakConn[] = [];
+  #conns: RawClient[] = [];
 
-  async dial(target: Target, options?: { read?: boolean; readSize?: number }): Promise<SoakConn> {
+  async dial(target: Target, options?: { read?: boolean; readSize?: number }): Promise<RawClient> {
     const conn = await dial(target, options);
     this.#conns.push(conn);
     return conn;
@@ -172,7 +173,7 @@ function count(ctx: FaultContext, what: string, n = 1): void {
 
 function expect(
   ctx: FaultContext,
-  conn: SoakConn,
+  conn: RawClient,
   kind: Kind,
   variant: string,
   reasons: string[],
@@ -191,14 +192,14 @@ const GONE = ["peer_closed", "write_failed"];
  */
 async function timedOut(
   ctx: FaultContext,
-  conn: SoakConn,
+  conn: RawClient,
   code: "handshake_timeout" | "heartbeat_timeout",
   since: number,
   limitMs: number,
 ): Promise<void> {
-  await conn.error(code, limitMs + ctx.slackMs + ctx.waitMs);
+  await expectError(conn, code, limitMs + ctx.slackMs + ctx.waitMs);
   const at = Date.now();
-  await conn.waitEnd(`close after ${code}`, ctx.waitMs);
+  await conn.closed(ctx.waitMs, `close after ${code}`);
   const late = at - (since + limitMs);
   // Timestamps are whole milliseconds on both sides: allow 2 ms of rounding.
   if (late < -2) throw new SoakError(`${code} came ${-late} ms before the limit`);
@@ -212,9 +213,9 @@ async function timedOut(
 }
 
 /** Waits for error `code` and the close that follows it. */
-async function refused(ctx: FaultContext, conn: SoakConn, code: string): Promise<void> {
-  await conn.error(code, ctx.waitMs);
-  await conn.waitEnd(`close after ${code}`, ctx.waitMs);
+async function refused(ctx: FaultContext, conn: RawClient, code: string): Promise<void> {
+  await expectError(conn, code, ctx.waitMs);
+  await conn.closed(ctx.waitMs, `close after ${code}`);
 }
 
 /** One episode of a fault; returns the variant it ran. */
@@ -231,36 +232,36 @@ const churn: Episode = async (ctx, scope, target, tag, round) => {
   const w = ctx.waitMs;
   const conn = await scope.dial(target);
   const named = ctx.random() < 0.5;
-  await conn.handshake(w, named ? `c${tag}` : undefined);
+  await startSession(conn, w, named ? `c${tag}` : undefined);
   const room = `room${Math.floor(ctx.random() * 4)}`;
   await conn.say({ type: "join", content: room, id: "j" });
-  await conn.reply("j", w);
+  await conn.ackOf("j", w);
   const messages = 1 + Math.floor(ctx.random() * 4);
   for (let i = 0; i < messages; i++) {
     await conn.say({ type: "message", content: `hello ${i} from ${tag}`, room, id: `m${i}` });
   }
   for (let i = 0; i < messages; i++) {
-    const ack = await conn.reply(`m${i}`, w);
+    const ack = await conn.ackOf(`m${i}`, w);
     if (ack.content !== "delivered") throw new SoakError(`message ack: ${JSON.stringify(ack)}`);
   }
   count(ctx, "churn messages", messages);
   if (ctx.random() < 0.3) {
     await conn.say({ type: "nick", content: `n${tag}`, id: "n" });
-    await conn.reply("n", w);
+    await conn.ackOf("n", w);
   }
   if (ctx.random() < 0.3) {
     await conn.say({ type: "who", room, id: "who" });
-    await conn.next((f) => f.type === "who" && f.id === "who", "who", w);
+    await conn.next((f) => f.type === "who" && f.id === "who", w, "who");
   }
   await conn.say({ type: "heartbeat", content: "ping" });
-  await conn.nextOf("heartbeat", w);
+  await conn.next("heartbeat", w);
   // The session's lifetime: part of the churn pattern.
   await pause(Math.floor(ctx.random() * 400));
   if (round % 4 !== 3) {
     await conn.say({ type: "disconnect", content: "bye", id: "bye" });
-    const bye = await conn.reply("bye", w);
+    const bye = await conn.ackOf("bye", w);
     if (bye.content !== "bye") throw new SoakError(`disconnect ack: ${JSON.stringify(bye)}`);
-    await conn.waitEnd("close after disconnect", w);
+    await conn.closed(w, "close after disconnect");
     if (conn.endKind !== "eof") throw new SoakError(`disconnect ended with ${conn.endKind}`);
     expect(ctx, conn, "churn", "disconnect", ["disconnect"]);
     count(ctx, "clean disconnects");
@@ -284,7 +285,7 @@ const reset: Episode = async (ctx, scope, target, tag, round) => {
     }
     case 1: {
       const conn = await scope.dial(target);
-      await conn.nextOf("session_init", w);
+      await conn.next("session_init", w);
       expect(ctx, conn, "reset", "after-init", GONE);
       await conn.close();
       count(ctx, "resets");
@@ -292,7 +293,7 @@ const reset: Episode = async (ctx, scope, target, tag, round) => {
     }
     default: {
       const conn = await scope.dial(target);
-      await conn.handshake(w, `r${tag}`);
+      await startSession(conn, w, `r${tag}`);
       const frames: string[] = [];
       const n = 20 + Math.floor(ctx.random() * 200);
       for (let i = 0; i < n; i++) {
@@ -327,25 +328,25 @@ const halfOpen: Episode = async (ctx, scope, target, tag, round) => {
   const w = ctx.waitMs;
   const conn = await scope.dial(target);
   if (round % 2 === 1) {
-    await conn.nextOf("session_init", w);
+    await conn.next("session_init", w);
     expect(ctx, conn, "half-open", "in-handshake", ["peer_closed"]);
     if (!await conn.closeWrite()) throw new SoakError("closeWrite failed");
-    await conn.waitEnd("close after a half close in the handshake", w);
+    await conn.closed(w, "close after a half close in the handshake");
     if (conn.endKind !== "eof") throw new SoakError(`ended with ${conn.endKind}`);
     count(ctx, "half-open closed by the server");
     return "in-handshake";
   }
-  await conn.handshake(w, `h${tag}`);
+  await startSession(conn, w, `h${tag}`);
   await conn.say({ type: "who", id: "w" });
   await conn.say({ type: "heartbeat", content: "ping" });
   await conn.say({ type: "message", content: "to myself", to: conn.sessionId, id: "m" });
   expect(ctx, conn, "half-open", "after-frames", ["peer_closed"]);
   if (!await conn.closeWrite()) throw new SoakError("closeWrite failed");
-  await conn.next((f) => f.type === "who" && f.id === "w", "who after a half close", w);
-  await conn.nextOf("heartbeat", w);
-  await conn.reply("m", w);
-  await conn.next((f) => f.type === "message" && f.content === "to myself", "the message", w);
-  await conn.waitEnd("close after a half close", w);
+  await conn.next((f) => f.type === "who" && f.id === "w", w, "who after a half close");
+  await conn.next("heartbeat", w);
+  await conn.ackOf("m", w);
+  await conn.next((f) => f.type === "message" && f.content === "to myself", w, "the message");
+  await conn.closed(w, "close after a half close");
   if (conn.endKind !== "eof") throw new SoakError(`ended with ${conn.endKind}`);
   count(ctx, "half-open closed by the server");
   return "after-frames";
@@ -358,14 +359,14 @@ const silent: Episode = async (ctx, scope, target, tag, round) => {
   switch (round % 3) {
     case 0: {
       const conn = await scope.dial(target);
-      const since = await conn.handshake(ctx.waitMs, `s${tag}`);
+      const since = await startSession(conn, ctx.waitMs, `s${tag}`);
       expect(ctx, conn, "silent", "after-handshake", ["heartbeat_timeout"]);
       await timedOut(ctx, conn, "heartbeat_timeout", since, silenceMs);
       return "after-handshake";
     }
     case 1: {
       const conn = await scope.dial(target);
-      await conn.nextOf("session_init", ctx.waitMs);
+      await conn.next("session_init", ctx.waitMs);
       expect(ctx, conn, "silent", "in-handshake", ["handshake_timeout"]);
       await timedOut(ctx, conn, "handshake_timeout", conn.dialedAt, handshakeMs);
       return "in-handshake";
@@ -375,7 +376,7 @@ const silent: Episode = async (ctx, scope, target, tag, round) => {
       const conn = await scope.dial(target, { read: false });
       await pause(handshakeMs + 500);
       conn.startReading();
-      await conn.nextOf("session_init", ctx.waitMs);
+      await conn.next("session_init", ctx.waitMs);
       expect(ctx, conn, "silent", "deaf", ["handshake_timeout"]);
       await refused(ctx, conn, "handshake_timeout");
       count(ctx, "handshake timeouts");
@@ -390,12 +391,12 @@ const midFrame: Episode = async (ctx, scope, target, tag, round) => {
   const conn = await scope.dial(target);
   const variant = ["close", "half-close", "in-handshake", "large"][round % 4];
   if (variant === "in-handshake") {
-    await conn.nextOf("session_init", w);
+    await conn.next("session_init", w);
     await conn.write(`{"type":"session_ack","content":"Session ack`);
     expect(ctx, conn, "mid-frame", variant, GONE);
     await conn.close();
   } else {
-    await conn.handshake(w, `f${tag}`);
+    await startSession(conn, w, `f${tag}`);
     const head = `{"type":"message","content":"`;
     if (variant === "large") {
       // Half of a frame well under the limit, written in pieces.
@@ -413,7 +414,7 @@ const midFrame: Episode = async (ctx, scope, target, tag, round) => {
       } else {
         expect(ctx, conn, "mid-frame", variant, ["peer_closed"]);
         if (!await conn.closeWrite()) throw new SoakError("closeWrite failed");
-        await conn.waitEnd("close after a half close mid-frame", w);
+        await conn.closed(w, "close after a half close mid-frame");
         if (conn.endKind !== "eof") throw new SoakError(`ended with ${conn.endKind}`);
       }
     }
@@ -423,7 +424,7 @@ const midFrame: Episode = async (ctx, scope, target, tag, round) => {
 };
 
 /** Writes `bytes` one at a time, `intervalMs` apart, until the server answers or closes. */
-async function dribble(conn: SoakConn, bytes: Uint8Array, intervalMs: number): Promise<number> {
+async function dribble(conn: RawClient, bytes: Uint8Array, intervalMs: number): Promise<number> {
   let i = 0;
   while (i < bytes.length && !conn.ended && conn.backlog.length === 0) {
     if (!await conn.write(bytes.subarray(i, i + 1))) break;
@@ -440,7 +441,7 @@ const slowloris: Episode = async (ctx, scope, target, tag, round) => {
   const silenceMs = ctx.limits.heartbeatTimeout * ctx.limits.heartbeatRetries * 1000;
   const conn = await scope.dial(target);
   if (round % 2 === 0) {
-    await conn.nextOf("session_init", ctx.waitMs);
+    await conn.next("session_init", ctx.waitMs);
     expect(ctx, conn, "slowloris", "handshake", ["handshake_timeout"]);
     const ack = line({
       type: "session_ack",
@@ -455,7 +456,7 @@ const slowloris: Episode = async (ctx, scope, target, tag, round) => {
     count(ctx, "slowloris bytes", written);
     return "handshake";
   }
-  const since = await conn.handshake(ctx.waitMs, `l${tag}`);
+  const since = await startSession(conn, ctx.waitMs, `l${tag}`);
   expect(ctx, conn, "slowloris", "frame", ["heartbeat_timeout"]);
   const frame = line({
     type: "message",
@@ -478,9 +479,9 @@ const oversized: Episode = async (ctx, scope, target, tag, round) => {
   const conn = await scope.dial(target);
   const variant = ["line", "endless", "handshake"][round % 3];
   if (variant === "handshake") {
-    await conn.nextOf("session_init", w);
+    await conn.next("session_init", w);
   } else {
-    await conn.handshake(w, `o${tag}`);
+    await startSession(conn, w, `o${tag}`);
   }
   expect(ctx, conn, "oversized", variant, ["frame_too_large"]);
   const sid = conn.sessionId;
@@ -505,7 +506,7 @@ const oversized: Episode = async (ctx, scope, target, tag, round) => {
     // The server may close before it has read it all: a failed write is expected.
     await conn.send(frame);
   }
-  await conn.waitEnd("close after an oversized frame", w);
+  await conn.closed(w, "close after an oversized frame");
   // On TCP the close may reset the connection; the error frame still arrives first.
   const error = conn.backlog.find((f) => f.type === "error");
   if (error && error.code !== "frame_too_large") {
@@ -523,7 +524,7 @@ const invalid: Episode = async (ctx, scope, target, tag, round) => {
     round % 4
   ];
   if (variant !== "after-handshake") {
-    await conn.nextOf("session_init", w);
+    await conn.next("session_init", w);
     const sid = conn.sessionId;
     const [text, code] = variant === "garbage-first"
       ? ["hello, server\n", "invalid_json"]
@@ -543,9 +544,9 @@ const invalid: Episode = async (ctx, scope, target, tag, round) => {
     count(ctx, "invalid frames answered");
     return variant;
   }
-  await conn.handshake(w, `i${tag}`);
+  await startSession(conn, w, `i${tag}`);
   const sid = conn.sessionId;
-  const frame = (fields: Frame) => JSON.stringify({ ...fields, session_id: sid });
+  const frame = (fields: Record<string, unknown>) => JSON.stringify({ ...fields, session_id: sid });
   // Every one answered in order; the connection stays open.
   const cases: [string | Uint8Array, string[], string | number | undefined][] = [
     [`{"type":\n`, ["invalid_json"], undefined],
@@ -580,7 +581,7 @@ const invalid: Episode = async (ctx, scope, target, tag, round) => {
   const ping = frame({ type: "heartbeat", content: "ping" });
   await conn.write(ping + ping + "\r\n" + ping + "\n");
   for (const [, codes, id] of cases) {
-    const error = await conn.nextOf("error", w);
+    const error = await conn.next("error", w);
     if (!codes.includes(error.code as string) || error.id !== id) {
       throw new SoakError(
         `expected ${codes.join(" or ")} (id ${id}), got ${JSON.stringify(error)}`,
@@ -588,7 +589,7 @@ const invalid: Episode = async (ctx, scope, target, tag, round) => {
     }
     if (error.session_id !== sid) throw new SoakError(`error without the session id`);
   }
-  for (let i = 0; i < 3; i++) await conn.nextOf("heartbeat", w);
+  for (let i = 0; i < 3; i++) await conn.next("heartbeat", w);
   count(ctx, "invalid frames answered", cases.length);
   // Then a frame of another session: bad_session, and the connection is closed.
   expect(ctx, conn, "invalid", variant, ["bad_session"]);
@@ -609,7 +610,7 @@ const slowConsumer: Episode = async (ctx, scope, target, tag) => {
   const other = target.transport === "tcp" ? ctx.unix : ctx.tcp;
   const consumer = await scope.dial(target, { readSize: 4096 });
   const name = `slow${tag}`;
-  await consumer.handshake(w, name);
+  await startSession(consumer, w, name);
   consumer.pause();
   expect(ctx, consumer, "slow-consumer", "flooded", ["slow_consumer"]);
   let flooding = true;
@@ -623,7 +624,7 @@ const slowConsumer: Episode = async (ctx, scope, target, tag) => {
   })();
   try {
     const flooder = await scope.dial(other);
-    await flooder.handshake(w, `flood${tag}`);
+    await startSession(flooder, w, `flood${tag}`);
     const content = "F".repeat(16 * 1024);
     const deadline = Date.now() + 30_000;
     let sent = 0;
@@ -635,8 +636,8 @@ const slowConsumer: Episode = async (ctx, scope, target, tag) => {
       while (sent - answered < window) {
         await flooder.say({ type: "message", content, to: name, id: sent++ });
       }
-      const reply = await flooder.reply(answered++, w, undefined).catch((error) => {
-        if (error instanceof SoakError && /no_such_recipient/.test(error.message)) return null;
+      const reply = await flooder.ackOf(answered++, w).catch((error) => {
+        if (error instanceof PeerError && /no_such_recipient/.test(error.message)) return null;
         throw error;
       });
       if (reply === null || reply.recipients === 0) cut = true;
@@ -644,15 +645,15 @@ const slowConsumer: Episode = async (ctx, scope, target, tag) => {
     count(ctx, "flood frames", sent);
     // The rest of the window gets answered too; then the flooder leaves.
     await flooder.say({ type: "disconnect", content: "done", id: "bye" });
-    await flooder.reply("bye", w);
-    await flooder.waitEnd("flooder close after disconnect", w);
+    await flooder.ackOf("bye", w);
+    await flooder.closed(w, "flooder close after disconnect");
     expect(ctx, flooder, "slow-consumer", "flooder", ["disconnect"]);
   } finally {
     flooding = false;
     await beating;
   }
   consumer.resume();
-  await consumer.waitEnd("the slow consumer's socket to close", w);
+  await consumer.closed(w, "the slow consumer's socket to close");
   ctx.stats.maxSlowConsumerBacklog = Math.max(
     ctx.stats.maxSlowConsumerBacklog,
     consumer.bytesRead,

@@ -6,7 +6,8 @@
  * @module
  */
 
-import { dial, type Frame, SoakConn, SoakError, type Target } from "./client.ts";
+import { PeerError, type RawClient } from "../tests/helpers/raw_client.ts";
+import { dial, type Frame, SoakError, startSession, type Target } from "./client.ts";
 
 /** How many messages a side may have unacknowledged. */
 const WINDOW = 16;
@@ -48,7 +49,7 @@ export interface PairReport {
 
 class Side {
   readonly name: string;
-  readonly conn: SoakConn;
+  readonly conn: RawClient;
   partner!: Side;
   sent = 0;
   acked = 0;
@@ -70,7 +71,7 @@ class Side {
   #pumping: Promise<void> | undefined;
   #closing = false;
 
-  constructor(name: string, conn: SoakConn) {
+  constructor(name: string, conn: RawClient) {
     this.name = name;
     this.conn = conn;
   }
@@ -199,7 +200,7 @@ class Side {
         `${this.name}: ack of disconnect`,
         ms,
       );
-      await this.conn.waitEnd(`${this.name}: close after disconnect`, ms);
+      await this.conn.closed(ms, `${this.name}: close after disconnect`);
     } catch (error) {
       this.errors.push((error as Error).message);
     } finally {
@@ -273,7 +274,7 @@ export class Pairs {
           const conn = await dial(target);
           const side = new Side(`pair${i}${suffix}`, conn);
           sides.push(side);
-          await conn.handshake(ms, side.name);
+          await startSession(conn, ms, side.name);
           conn.onFrame = (frame) => side.onFrame(frame);
         }
         sides[0].partner = sides[1];
@@ -343,7 +344,7 @@ export class Pairs {
           ms,
         );
       } catch (error) {
-        if (error instanceof SoakError) side.errors.push(error.message);
+        if (error instanceof PeerError) side.errors.push(error.message);
         else throw error;
       }
     }));

@@ -9,18 +9,19 @@ import type { ClientOptions } from "../client/client.ts";
 import { runFileMode } from "../client/file_mode.ts";
 import { runInteractive } from "../client/interactive.ts";
 import { readLines } from "../client/lines.ts";
+import { writeAllSync } from "../io/write_all.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { CLIENT_FILE_HELP, CLIENT_HELP, CLIENT_INTERACTIVE_HELP } from "./help.ts";
 import { parse } from "./parse.ts";
-import { nonEmpty, parseInteger, readPemFile, readTokenFile, UsageError } from "./usage.ts";
+import { readToken, TOKEN_FLAGS } from "./token.ts";
+import { nonEmpty, parseInteger, readPemFile, UsageError, withHelp } from "./usage.ts";
 
 const FLAGS = {
   host: { type: "string" },
   port: { type: "string" },
   unix: { type: "string" },
   name: { type: "string" },
-  token: { type: "string" },
-  "token-file": { type: "string" },
+  ...TOKEN_FLAGS,
   tls: { type: "boolean" },
   "tls-ca": { type: "string" },
   "no-reconnect": { type: "boolean" },
@@ -54,15 +55,6 @@ export function parseClientArgs(
   }
   const str = (name: keyof typeof FLAGS) =>
     v[name] === undefined ? undefined : nonEmpty(name, v[name] as string);
-  /** Reads a file named by a flag; its usage error points at this mode's help. */
-  const readFile = <T>(read: () => T): T => {
-    try {
-      return read();
-    } catch (error) {
-      if (error instanceof UsageError) throw new UsageError(error.message, help);
-      throw error;
-    }
-  };
 
   const unix = str("unix");
   const tlsCa = str("tls-ca");
@@ -84,19 +76,13 @@ export function parseClientArgs(
       ...tls && {
         tls: tlsCa === undefined
           ? {}
-          : { caCerts: [readFile(() => readPemFile("tls-ca", tlsCa, "certificate"))] },
+          : { caCerts: [withHelp(help, () => readPemFile("tls-ca", tlsCa, "certificate"))] },
       },
     },
   };
   const name = str("name");
   if (name !== undefined) client.name = name;
-  const tokenFile = str("token-file");
-  if (tokenFile !== undefined && v.token !== undefined) {
-    throw new UsageError("give --token or --token-file, not both", help);
-  }
-  const token = tokenFile !== undefined
-    ? readFile(() => readTokenFile(tokenFile))
-    : str("token") ?? (env("CHAT_TOKEN") || undefined);
+  const token = readToken(v, env, help);
   if (token !== undefined) client.token = token;
 
   if (mode === "interactive") {
@@ -110,14 +96,6 @@ export function parseClientArgs(
   }
   if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`, help);
   return { mode, client, source: positionals[0] };
-}
-
-const encoder = new TextEncoder();
-
-function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text);
-  let offset = 0;
-  while (offset < bytes.length) offset += stream.writeSync(bytes.subarray(offset));
 }
 
 /** Opens the file mode's source; a file that cannot be read is a usage error. */
@@ -155,9 +133,9 @@ export async function runClient(args: string[]): Promise<number> {
     client: command.client,
     lines: readLines(stream),
     output: {
-      out: (line) => writeAll(Deno.stdout, line + "\n"),
-      err: (line) => writeAll(Deno.stderr, line + "\n"),
-      progress: terminal ? (line) => writeAll(Deno.stderr, `\r\x1b[K${line}`) : undefined,
+      out: (line) => writeAllSync(Deno.stdout, line + "\n"),
+      err: (line) => writeAllSync(Deno.stderr, line + "\n"),
+      progress: terminal ? (line) => writeAllSync(Deno.stderr, `\r\x1b[K${line}`) : undefined,
     },
   });
 }

@@ -13,6 +13,7 @@ import {
   type LogRecord,
   type Sink,
 } from "@logtape/logtape";
+import { writeAllSync } from "../io/write_all.ts";
 
 /** The levels `--log-level` takes. */
 export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
@@ -26,15 +27,9 @@ const LEVEL_NAMES: Record<(typeof LOG_LEVELS)[number], LogLevel> = {
   error: "error",
 };
 
-const encoder = new TextEncoder();
-
 /** A sink that writes each formatted record to standard error at once. */
 function stderrSink(format: (record: LogRecord) => string): Sink {
-  return (record) => {
-    const bytes = encoder.encode(format(record));
-    let offset = 0;
-    while (offset < bytes.length) offset += Deno.stderr.writeSync(bytes.subarray(offset));
-  };
+  return (record) => writeAllSync(Deno.stderr, format(record));
 }
 
 /** Sends the `chat` loggers to standard error at `level` and above, in `format`. */

@@ -5,6 +5,7 @@
  */
 
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { firstLine } from "../errors/first_line.ts";
 import { UsageError } from "./usage.ts";
 
 /** The option table parseArgs takes. */
@@ -29,7 +30,7 @@ export function parse(args: string[], options: OptionTable, help: string): Parse
     });
     return { values: values as Parsed["values"], positionals };
   } catch (error) {
-    const message = (error as Error).message.split("\n")[0]
+    const message = firstLine(error)
       .replace(/^Unknown option '(.*?)'.*$/, "unknown option '$1'")
       .replace(/^Option '(.*?)' argument missing$/, "option '$1' needs a value")
       .replace(

@@ -13,6 +13,7 @@ import type { ListenOptions } from "../transport/types.ts";
 import { SERVER_HELP } from "./help.ts";
 import { LOG_FORMATS, LOG_LEVELS, setupLogging } from "./logging.ts";
 import { parse } from "./parse.ts";
+import { readToken, TOKEN_FLAGS } from "./token.ts";
 import {
   nonEmpty,
   parseChoice,
@@ -20,9 +21,9 @@ import {
   parseMode,
   parseSeconds,
   readPemFile,
-  readTokenFile,
   RuntimeError,
   UsageError,
+  withHelp,
 } from "./usage.ts";
 
 const HELP = "chat server --help";
@@ -32,8 +33,7 @@ const FLAGS = {
   port: { type: "string" },
   unix: { type: "string" },
   handler: { type: "string" },
-  token: { type: "string" },
-  "token-file": { type: "string" },
+  ...TOKEN_FLAGS,
   "tls-cert": { type: "string" },
   "tls-key": { type: "string" },
   "max-frame": { type: "string" },
@@ -64,15 +64,8 @@ export function parseServerArgs(
   args: string[],
   env: (name: string) => string | undefined,
 ): ServerCommand | null {
-  try {
-    return parseFlags(args, env);
-  } catch (error) {
-    // The value checks of usage.ts point at `chat --help`; these are server flags.
-    if (error instanceof UsageError && error.help !== HELP) {
-      throw new UsageError(error.message, HELP);
-    }
-    throw error;
-  }
+  // The value checks of usage.ts point at `chat --help`; these are server flags.
+  return withHelp(HELP, () => parseFlags(args, env));
 }
 
 function parseFlags(
@@ -125,13 +118,7 @@ function parseFlags(
   const handlerName = str("handler") ?? "chat";
   const handler =
     BUILTIN_HANDLERS[parseChoice("handler", handlerName, Object.keys(BUILTIN_HANDLERS))];
-  const tokenFile = str("token-file");
-  if (tokenFile !== undefined && v.token !== undefined) {
-    throw new UsageError("give --token or --token-file, not both", HELP);
-  }
-  const token = tokenFile !== undefined
-    ? readTokenFile(tokenFile)
-    : str("token") ?? (env("CHAT_TOKEN") || undefined);
+  const token = readToken(v, env, HELP);
 
   const seconds = (name: keyof typeof FLAGS) => {
     const value = str(name);

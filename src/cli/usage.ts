@@ -4,6 +4,8 @@
  * @module
  */
 
+import { firstLine } from "../errors/first_line.ts";
+
 /** A mistake on the command line: one line on standard error, exit status 2. */
 export class UsageError extends Error {
   /** The help command to suggest, such as `chat server --help`. */
@@ -14,6 +16,18 @@ export class UsageError extends Error {
     super(message);
     this.name = "UsageError";
     this.help = help;
+  }
+}
+
+/** Runs `fn`; a {@linkcode UsageError} it throws is thrown again pointing at `help`. */
+export function withHelp<T>(help: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (error instanceof UsageError && error.help !== help) {
+      throw new UsageError(error.message, help);
+    }
+    throw error;
   }
 }
 
@@ -86,14 +100,9 @@ export function readArgFile(flag: string, path: string): string {
       ? "is a directory"
       : error instanceof Deno.errors.PermissionDenied
       ? "permission denied"
-      : (error as Error).message.split("\n")[0];
+      : firstLine(error);
     throw new UsageError(`--${flag}: cannot read ${path}: ${reason}`);
   }
-}
-
-/** Reads a token file, without its trailing newline; a missing file is a usage error. */
-export function readTokenFile(path: string): string {
-  return readArgFile("token-file", path).replace(/\r?\n$/, "");
 }
 
 /** What a PEM file given to a TLS flag must hold. */

@@ -8,11 +8,14 @@
  *
  * @example
  * ```ts
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
  * import { LineEditor } from "./line_editor.ts";
+ *
  * const editor = new LineEditor();
  * editor.feed("helo\x1b[D\x1b[Dl"); // type, two Left arrows, insert
- * console.log(editor.text, editor.cursor); // "hello" 3
- * console.log(editor.feed("\r")); // [{ type: "submit", line: "hello" }]
+ * strictEqual(editor.text, "hello");
+ * strictEqual(editor.cursor, 3);
+ * deepStrictEqual(editor.feed("\r"), [{ type: "submit", line: "hello" }]);
  * ```
  *
  * @module

@@ -6,7 +6,7 @@
  */
 
 import { printable } from "./printable.ts";
-import { type Screen, writeAll } from "./screen.ts";
+import { type Screen, writeQuietly } from "./screen.ts";
 
 /** Lines on standard output and standard error: for piped input, no prompt. */
 export class PlainScreen implements Screen {
@@ -16,12 +16,12 @@ export class PlainScreen implements Screen {
 
   /** Writes text on standard output (made printable there when it is a terminal). */
   message(text: string): void {
-    writeAll(Deno.stdout, text.split(/\r?\n/).map(this.#clean).join("\n") + "\n");
+    writeQuietly(Deno.stdout, text.split(/\r?\n/).map(this.#clean).join("\n") + "\n");
   }
 
   /** Writes a line on standard error. */
   info(text: string): void {
-    writeAll(Deno.stderr, printable(text) + "\n");
+    writeQuietly(Deno.stderr, printable(text) + "\n");
   }
 
   /** Writes a line on standard error, as {@linkcode PlainScreen.info} does. */

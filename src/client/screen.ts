@@ -5,6 +5,8 @@
  * @module
  */
 
+import { type SyncWriter, writeAllSync } from "../io/write_all.ts";
+
 /** Where the interactive mode writes. */
 export interface Screen {
   /** A terminal with a prompt (true) or plain lines (false). */
@@ -19,14 +21,10 @@ export interface Screen {
   close(): void;
 }
 
-const encoder = new TextEncoder();
-
 /** Writes all of `text`; a terminal that hung up or a pipe whose reader left is ignored. */
-export function writeAll(stream: { writeSync(p: Uint8Array): number }, text: string): void {
-  const bytes = encoder.encode(text);
-  let offset = 0;
+export function writeQuietly(stream: SyncWriter, text: string): void {
   try {
-    while (offset < bytes.length) offset += stream.writeSync(bytes.subarray(offset));
+    writeAllSync(stream, text);
   } catch {
     // The terminal hung up or the pipe's reader left: nothing more can be shown.
   }

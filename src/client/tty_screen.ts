@@ -9,7 +9,7 @@
 import { LineEditor } from "./line_editor.ts";
 import { printable } from "./printable.ts";
 import { aboveLines, CLEAR_SCREEN, ERASE_LINE, promptLine, submittedLine } from "./prompt.ts";
-import { type Screen, writeAll } from "./screen.ts";
+import { type Screen, writeQuietly } from "./screen.ts";
 
 /** What the terminal screen reports of the user's keys. */
 export interface InputHandlers {
@@ -63,10 +63,10 @@ export class TtyScreen implements Screen {
         for (const event of events) {
           if (event.type === "submit") {
             // The line stays on screen above the new prompt, as typed.
-            writeAll(Deno.stdout, submittedLine(event.line));
+            writeQuietly(Deno.stdout, submittedLine(event.line));
             handlers.submit(event.line);
           } else if (event.type === "clear") {
-            writeAll(Deno.stdout, CLEAR_SCREEN);
+            writeQuietly(Deno.stdout, CLEAR_SCREEN);
           } else {
             handlers.quit();
             return;
@@ -93,7 +93,7 @@ export class TtyScreen implements Screen {
   /** Takes the prompt away and writes a line on standard error. */
   fatal(text: string): void {
     this.#hidePrompt();
-    writeAll(Deno.stderr, `${printable(text)}\r\n`);
+    writeQuietly(Deno.stderr, `${printable(text)}\r\n`);
   }
 
   /** Takes the prompt away and leaves raw mode. */
@@ -114,18 +114,18 @@ export class TtyScreen implements Screen {
   }
 
   #hidePrompt(): void {
-    if (this.#prompt) writeAll(Deno.stdout, ERASE_LINE);
+    if (this.#prompt) writeQuietly(Deno.stdout, ERASE_LINE);
     this.#prompt = false;
   }
 
   #above(text: string): void {
     let out = aboveLines(text);
     if (this.#prompt) out += promptLine(this.#editor, this.#columns);
-    writeAll(Deno.stdout, out);
+    writeQuietly(Deno.stdout, out);
   }
 
   #redraw(): void {
-    if (this.#prompt) writeAll(Deno.stdout, promptLine(this.#editor, this.#columns));
+    if (this.#prompt) writeQuietly(Deno.stdout, promptLine(this.#editor, this.#columns));
   }
 }
 

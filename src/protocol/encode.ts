@@ -14,8 +14,11 @@ const encoder = new TextEncoder();
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { encodeFrame } from "./encode.ts";
- * encodeFrame({ type: "heartbeat", content: "ping" }); // bytes of '{"type":"heartbeat","content":"ping"}\n'
+ *
+ * const bytes = encodeFrame({ type: "heartbeat", content: "ping" });
+ * strictEqual(new TextDecoder().decode(bytes), '{"type":"heartbeat","content":"ping"}\n');
  * ```
  */
 export function encodeFrame(frame: Frame): Uint8Array {

@@ -49,9 +49,14 @@ export interface ChatErrorOptions extends ErrorOptions {
  *
  * @example
  * ```ts
+ * import { strictEqual } from "node:assert/strict";
  * import { ChatError } from "./errors.ts";
- * const err = new ChatError("no_such_room", "not a member of #lobby");
- * console.log(err.code, err.closes); // "no_such_room" false
+ *
+ * const err = new ChatError("no_such_room", "not a member of #lobby", { frameId: 7 });
+ * strictEqual(err.code, "no_such_room");
+ * strictEqual(err.closes, false); // the session goes on
+ * strictEqual(err.frameId, 7);
+ * strictEqual(new ChatError("handshake_timeout", "no session_ack").closes, true);
  * ```
  */
 export class ChatError extends Error {

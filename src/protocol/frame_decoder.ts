@@ -47,11 +47,18 @@ function isSpace(byte: number): boolean {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual, strictEqual } from "node:assert/strict";
  * import { FrameDecoder } from "./frame_decoder.ts";
+ *
  * const decoder = new FrameDecoder(1024);
+ * const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
  * const bytes = new TextEncoder().encode('{"type":"a"}{"type":"b"}\r\n{"ty');
- * const frames = decoder.push(bytes); // two frames; '{"ty' is kept for the next push
- * console.log(frames.length, decoder.buffered); // 2 4
+ * // Two frames; '{"ty' is kept for the next push.
+ * deepStrictEqual(decoder.push(bytes).map(text), ['{"type":"a"}', '{"type":"b"}']);
+ * strictEqual(decoder.buffered, 4);
+ * deepStrictEqual(decoder.push(new TextEncoder().encode('pe":"c"}\n')).map(text), [
+ *   '{"type":"c"}',
+ * ]);
  * ```
  */
 export class FrameDecoder {

@@ -141,9 +141,17 @@ function fail(code: ErrorCode, message: string, frameId?: FrameId): never {
  *
  * @example
  * ```ts
+ * import { deepStrictEqual, throws } from "node:assert/strict";
+ * import { ChatError } from "./errors.ts";
  * import { parseFrame } from "./messages.ts";
+ *
  * const frame = parseFrame(new TextEncoder().encode('{"type":"join","content":"lobby"}'));
- * console.log(frame.type, frame.content); // "join" "lobby"
+ * deepStrictEqual(frame, { type: "join", content: "lobby" });
+ * throws(
+ *   () => parseFrame('{"type":"join","content":7,"id":3}'),
+ *   (error) => error instanceof ChatError && error.code === "invalid_message" && error.frameId === 3,
+ * );
+ * throws(() => parseFrame("{"), (error) => (error as ChatError).code === "invalid_json");
  * ```
  */
 export function parseFrame(bytes: Uint8Array | string): Frame {

@@ -6,8 +6,11 @@
  */
 
 import { lookup } from "node:dns/promises";
+import { firstLine } from "../errors/first_line.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
-import { describe, tcpUrl } from "./listen.ts";
+import { tcpUrl } from "./address.ts";
+import { describe } from "./listen.ts";
+import { requireNetAccess } from "./net_permission.ts";
 import { type ConnectOptions, type TlsClientOptions, TransportError } from "./types.ts";
 
 /** The URL of a connect target, as a user would read it. */
@@ -39,13 +42,7 @@ export async function connect(
     if (to.transport === "unix") return await Deno.connect({ transport: "unix", path: to.path });
     const hostname = to.hostname ?? PROTOCOL_DEFAULTS.host;
     const port = to.port ?? PROTOCOL_DEFAULTS.port;
-    // Without net access, node:dns fails as `EPERM`: say which permission is missing.
-    const host = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
-    if (Deno.permissions.querySync({ name: "net", host }).state !== "granted") {
-      throw new TransportError(
-        `cannot connect to ${url}: Requires net access to "${host}", run again with the --allow-net flag`,
-      );
-    }
+    requireNetAccess(hostname, port, `cannot connect to ${url}`);
     let addresses: string[];
     try {
       addresses = (await lookup(hostname, { all: true })).map((a) => a.address);
@@ -118,7 +115,7 @@ async function startTls(
 
 /** A one-line reason for a failed TLS handshake, from rustls's wording. */
 function describeTlsFailure(error: unknown, hostname: string): string {
-  const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+  const message = firstLine(error);
   if (/UnknownIssuer/i.test(message)) {
     return "TLS: the server's certificate is not signed by a trusted CA (unknown issuer)";
   }

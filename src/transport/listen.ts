@@ -5,7 +5,9 @@
  */
 
 import { dirname, join } from "node:path";
+import { firstLine } from "../errors/first_line.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import { tcpUrl } from "./address.ts";
 import { listenTls } from "./tls_listener.ts";
 import type { Connection, Listener, ListenOptions, TransportKind } from "./types.ts";
 import { TransportError } from "./types.ts";
@@ -18,9 +20,23 @@ import { TransportError } from "./types.ts";
  * or foreign client never holds up `accept`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { match, strictEqual } from "node:assert/strict";
+ * import { listen } from "./listen.ts";
+ *
  * const listener = await listen({ transport: "tcp", hostname: "127.0.0.1", port: 0 });
- * console.log(listener.url); // tcp://127.0.0.1:40123
+ * match(listener.url, /^tcp:\/\/127\.0\.0\.1:\d+$/); // port 0: a free port
+ * const port = Number(new URL(listener.url).port);
+ * const [client, server] = await Promise.all([
+ *   Deno.connect({ hostname: "127.0.0.1", port }),
+ *   listener.accept(),
+ * ]);
+ * await client.write(new TextEncoder().encode("hi"));
+ * const buffer = new Uint8Array(2);
+ * strictEqual(await server!.read(buffer), 2);
+ * client.close();
+ * server!.close();
+ * await listener.close();
  * ```
  */
 export async function listen(options: ListenOptions): Promise<Listener> {
@@ -30,11 +46,6 @@ export async function listen(options: ListenOptions): Promise<Listener> {
   const hostname = options.hostname ?? PROTOCOL_DEFAULTS.host;
   const port = options.port ?? PROTOCOL_DEFAULTS.port;
   return options.tls ? await listenTls(hostname, port, options.tls) : listenTcp(hostname, port);
-}
-
-/** Formats a TCP address as a URL, with brackets around an IPv6 host. */
-export function tcpUrl(hostname: string, port: number): string {
-  return `tcp://${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
 }
 
 function listenTcp(hostname: string, port: number): Listener {
@@ -205,6 +216,5 @@ export function describe(error: unknown): string {
   if (error instanceof Deno.errors.NotFound) return "no such file or directory";
   if (error instanceof Deno.errors.ConnectionRefused) return "connection refused";
   if (error instanceof Deno.errors.AddrNotAvailable) return "address not available";
-  const message = error instanceof Error ? error.message : String(error);
-  return message.split("\n")[0];
+  return firstLine(error);
 }

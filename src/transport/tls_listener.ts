@@ -21,8 +21,9 @@
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
-// listen.ts imports this module too: a cycle of functions only, resolved before any call.
-import { tcpUrl } from "./listen.ts";
+import { firstLine } from "../errors/first_line.ts";
+import { tcpUrl } from "./address.ts";
+import { requireNetAccess } from "./net_permission.ts";
 import type { Connection, Listener, TlsServerOptions, TransportKind } from "./types.ts";
 import { TransportError } from "./types.ts";
 
@@ -40,13 +41,7 @@ export async function listenTls(
   options: TlsServerOptions,
 ): Promise<Listener> {
   const where = tcpUrl(hostname, port);
-  // Without net access, node:net fails as `EPERM`, or throws where no one can catch it.
-  const host = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
-  if (Deno.permissions.querySync({ name: "net", host }).state !== "granted") {
-    throw new TransportError(
-      `cannot listen on ${where}: Requires net access to "${host}", run again with the --allow-net flag`,
-    );
-  }
+  requireNetAccess(hostname, port, `cannot listen on ${where}`);
   const problem = checkKeyPair(options);
   if (problem !== undefined) throw new TransportError(`cannot listen on ${where}: TLS: ${problem}`);
   let context: tls.SecureContext;
@@ -98,10 +93,6 @@ function checkKeyPair(options: TlsServerOptions): string | undefined {
     return firstLine(error);
   }
   return undefined;
-}
-
-function firstLine(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
 /** A short reason for a `node:net` listen error, in the words of `describe()`. */

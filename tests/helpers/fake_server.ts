@@ -6,10 +6,10 @@
  * @module
  */
 
+import { writeAll } from "../../src/io/write_all.ts";
 import { FrameDecoder } from "../../src/protocol/frame_decoder.ts";
 import type { Frame, HeartbeatSettings } from "../../src/protocol/messages.ts";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** One accepted connection, as the scripted server sees it. */
@@ -30,9 +30,7 @@ export class FakePeer {
 
   /** Writes raw text. */
   async write(text: string): Promise<void> {
-    const bytes = encoder.encode(text);
-    let offset = 0;
-    while (offset < bytes.length) offset += await this.conn.write(bytes.subarray(offset));
+    await writeAll(this.conn, text);
   }
 
   /**

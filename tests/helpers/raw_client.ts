@@ -1,62 +1,142 @@
 /**
- * A bare protocol peer for tests: real sockets, frames in and out, waits on
- * frames with a deadline (never a fixed sleep).
+ * The one bare protocol peer of the tests, the soak and the benchmark: a
+ * real socket (TCP, TLS or Unix), frames decoded as they arrive, waits on
+ * frames with a deadline (never a fixed sleep), and the rude moves a fault
+ * needs (stop reading, half close, close mid-stream).
+ *
+ * Frames go to a backlog that the waits take from, or to
+ * {@linkcode RawClient.onFrame} as they arrive; on a hot path,
+ * {@linkcode RawClient.onData} takes the bytes undecoded instead, with no
+ * promise or parse per frame.
  *
  * @module
  */
 
+import { writeAll } from "../../src/io/write_all.ts";
+import { PROTOCOL_DEFAULTS } from "../../src/protocol/defaults.ts";
 import { FrameDecoder } from "../../src/protocol/frame_decoder.ts";
 import type { Frame } from "../../src/protocol/messages.ts";
 import type { ConnectOptions } from "../../src/transport/types.ts";
 import { Wakeup } from "./wakeup.ts";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** How long a test waits for an expected event before failing. */
 export const WAIT_MS = 5000;
 
-/** A raw connection that parses what the server sends into frames. */
-export class RawClient {
-  readonly conn: Deno.Conn;
-  sessionId = "";
-  #frames: Frame[] = [];
-  readonly #wakeup = new Wakeup();
-  #ended = false;
-  #reading: Promise<void>;
-  /** While set, the reader stops reading (after the read in flight) until it resolves. */
-  #gate: { promise: Promise<void>; open: () => void } | undefined;
+/** A wait that ran out, a connection that ended while waiting, or a frame refused. */
+export class PeerError extends Error {
+  /** The error's name, as printed. */
+  override name = "PeerError";
+}
 
-  private constructor(conn: Deno.Conn, maxFrame: number) {
+/** How a connection ended: closed by the server (`eof`), reset, or closed by us (`local`). */
+export type EndKind = "eof" | "reset" | "local";
+
+/**
+ * Connecting again when the system briefly refuses (a Unix socket whose
+ * accept backlog is full answers EAGAIN at once, where TCP queues).
+ */
+export interface Retry {
+  /** Attempts in all, the first included. */
+  attempts: number;
+  /** Milliseconds to wait before retry `n` (1 for the first retry). */
+  delayMs(n: number): number;
+  /** Whether `error` is worth another attempt (default: any error is). */
+  retries?(error: unknown): boolean;
+  /** Told of each retry, with the error that caused it. */
+  onRetry?(error: unknown): void;
+}
+
+/** How {@linkcode RawClient.connect} connects, reads and writes. */
+export interface RawClientOptions {
+  /** The largest frame decoded, in bytes (default 16 MiB). */
+  maxFrame?: number;
+  /** The size of the read buffer (default 64 KiB): at most this much is read at once. */
+  readSize?: number;
+  /** Whether the reader starts at once (default true); else at {@linkcode RawClient.startReading}. */
+  read?: boolean;
+  /** When a write fails (the peer is gone): resolve false (true), or reject (false, the default). */
+  tolerateWriteErrors?: boolean;
+  /** Connecting again when the first attempts are refused (default: one attempt). */
+  retry?: Retry;
+}
+
+/** A raw connection that parses what the server sends into frames. */
+export class RawClient implements AsyncDisposable {
+  /** The socket. */
+  readonly conn: Deno.Conn;
+  /** The transport connected over. */
+  readonly transport: "tcp" | "unix";
+  /** `Date.now()` taken before the connection was opened: a lower bound of the server's accept. */
+  readonly dialedAt: number;
+  /** The session id from `session_init`, once seen. */
+  sessionId = "";
+  /** `Date.now()` taken before `session_ack` was written by {@linkcode RawClient.handshake}. */
+  ackSentAt = 0;
+  /** When set, every frame goes here instead of the backlog. */
+  onFrame: ((frame: Frame) => void) | undefined;
+  /**
+   * When set, the bytes read go here undecoded (`null` at the end of the
+   * stream) instead of being decoded into frames; they are valid only during
+   * the call. Set it when no frame is half read.
+   */
+  onData: ((bytes: Uint8Array | null) => void) | undefined;
+  /** `Date.now()` when the end was seen. */
+  endedAt = 0;
+  /** How it ended, once it has. */
+  endKind: EndKind | undefined;
+  /** Bytes read so far. */
+  bytesRead = 0;
+  readonly #frames: Frame[] = [];
+  readonly #wakeup = new Wakeup();
+  readonly #maxFrame: number;
+  readonly #readSize: number;
+  readonly #tolerateWriteErrors: boolean;
+  #reading: Promise<void> | undefined;
+  /** While set, the reader stops reading (after the read in flight) until it resolves. */
+  #gate: PromiseWithResolvers<void> | undefined;
+  #closed = false;
+  #ended = false;
+
+  private constructor(
+    conn: Deno.Conn,
+    transport: "tcp" | "unix",
+    dialedAt: number,
+    options: RawClientOptions,
+  ) {
     this.conn = conn;
-    this.#reading = this.#read(new FrameDecoder(maxFrame));
+    this.transport = transport;
+    this.dialedAt = dialedAt;
+    this.#maxFrame = options.maxFrame ?? 16 * 1024 * 1024;
+    this.#readSize = options.readSize ?? 64 * 1024;
+    this.#tolerateWriteErrors = options.tolerateWriteErrors ?? false;
+    if (options.read ?? true) this.startReading();
   }
 
   /** Connects to a server over TCP (TLS with `to.tls`) or Unix. */
-  static async connect(to: ConnectOptions, maxFrame = 16 * 1024 * 1024): Promise<RawClient> {
-    const conn = to.transport === "unix"
-      ? await Deno.connect({ transport: "unix", path: to.path })
-      : to.tls
-      ? await Deno.connectTls({
-        hostname: to.hostname ?? "localhost",
-        port: to.port ?? 9999,
-        caCerts: to.tls.caCerts,
-      })
-      : await Deno.connect({ hostname: to.hostname ?? "127.0.0.1", port: to.port ?? 9999 });
-    return new RawClient(conn, maxFrame);
+  static async connect(to: ConnectOptions, options: RawClientOptions = {}): Promise<RawClient> {
+    const retry = options.retry;
+    for (let attempt = 1;; attempt++) {
+      const dialedAt = Date.now();
+      try {
+        return new RawClient(await dial(to), to.transport, dialedAt, options);
+      } catch (error) {
+        if (!retry || attempt >= retry.attempts || !(retry.retries?.(error) ?? true)) throw error;
+        retry.onRetry?.(error);
+        await new Promise((resolve) => setTimeout(resolve, retry.delayMs(attempt)));
+      }
+    }
   }
 
-  /** Connects and completes the handshake; returns the client. */
-  static async session(
-    to: ConnectOptions,
-    ack: Partial<Frame> = {},
-  ): Promise<RawClient> {
+  /** Connects and answers `session_init` (see {@linkcode RawClient.handshake}); returns the client. */
+  static async session(to: ConnectOptions, ack: Partial<Frame> = {}): Promise<RawClient> {
     const client = await RawClient.connect(to);
     await client.handshake(ack);
     return client;
   }
 
-  /** Whether the server closed the connection. */
+  /** Whether the connection ended (closed by the server, reset, or closed by us). */
   get ended(): boolean {
     return this.#ended;
   }
@@ -66,140 +146,239 @@ export class RawClient {
     return this.#frames;
   }
 
-  async #read(frameDecoder: FrameDecoder): Promise<void> {
-    const buffer = new Uint8Array(64 * 1024);
+  /** Starts the background reader (once). */
+  startReading(): void {
+    this.#reading ??= this.#read();
+  }
+
+  async #read(): Promise<void> {
+    const frames = new FrameDecoder(this.#maxFrame);
+    const buffer = new Uint8Array(this.#readSize);
+    let kind: EndKind = "eof";
     try {
       for (;;) {
         if (this.#gate) await this.#gate.promise;
+        if (this.#closed) {
+          kind = "local";
+          break;
+        }
         const n = await this.conn.read(buffer);
         if (n === null) break;
-        for (const bytes of frameDecoder.push(buffer.subarray(0, n))) {
-          this.#frames.push(JSON.parse(decoder.decode(bytes)));
+        this.bytesRead += n;
+        if (this.onData) {
+          this.onData(buffer.subarray(0, n));
+        } else {
+          for (const bytes of frames.push(buffer.subarray(0, n))) {
+            this.#received(JSON.parse(decoder.decode(bytes)));
+          }
         }
         this.#wakeup.wake();
       }
     } catch {
-      // Reset or closed by us.
+      kind = this.#closed ? "local" : "reset";
     }
+    this.#end(kind);
+  }
+
+  #received(frame: Frame): void {
+    if (frame.type === "session_init" && this.sessionId === "") {
+      this.sessionId = frame.session_id as string;
+    }
+    if (this.onFrame) this.onFrame(frame);
+    else this.#frames.push(frame);
+  }
+
+  #end(kind: EndKind): void {
+    if (this.#ended) return;
     this.#ended = true;
+    this.endedAt = Date.now();
+    this.endKind = kind;
+    this.onData?.(null);
     this.#wakeup.wake();
   }
 
+  /** Has every wait in progress check its condition again (call it when the condition changed). */
+  wake(): void {
+    this.#wakeup.wake();
+  }
+
+  /** Resolves on the next frame, bytes or end (or {@linkcode RawClient.wake}), or after `ms`. */
+  changed(ms: number): Promise<void> {
+    return this.#wakeup.changed(ms);
+  }
+
   /** Waits until `ready()` gives a value, re-checking whenever something arrives, until the deadline. */
-  #until<T>(ready: () => T | undefined, what: string, ms: number): Promise<T> {
+  until<T>(ready: () => T | undefined, what: string, ms = WAIT_MS): Promise<T> {
     return this.#wakeup.until(
       ready,
       ms,
-      () => `timed out after ${ms} ms waiting for ${what}; have ${JSON.stringify(this.#frames)}`,
+      () => new PeerError(`timed out after ${ms} ms waiting for ${what} (${this.#describe()})`),
     );
   }
 
-  /** The next frame (of `type`, when given), skipping none: earlier frames of other types stay queued. */
-  next(type?: string, ms = WAIT_MS): Promise<Frame> {
-    return this.#until(
+  /** The transport, the session, how it ended and the frames waiting, for a failure's message. */
+  #describe(): string {
+    const waiting = this.#frames.slice(-8).map((f) => JSON.stringify(f).slice(0, 300));
+    const skipped = this.#frames.length - waiting.length;
+    return `${this.transport} ${this.sessionId || "no session"}, ended: ${
+      this.endKind ?? "no"
+    }; have ${skipped > 0 ? `${skipped} frames, then ` : ""}[${waiting.join(",")}]`;
+  }
+
+  /**
+   * Takes the next frame of type `match` (any frame when left out; or the
+   * first that `match` accepts), skipping none: earlier frames stay queued.
+   * Fails at the deadline, or when the connection ends first.
+   */
+  next(
+    match?: string | ((frame: Frame) => boolean),
+    ms = WAIT_MS,
+    what = typeof match === "string" ? match : "a frame",
+  ): Promise<Frame> {
+    const accepts = typeof match === "function"
+      ? match
+      : (frame: Frame) => match === undefined || frame.type === match;
+    return this.until(
       () => {
-        const i = this.#frames.findIndex((f) => type === undefined || f.type === type);
+        const i = this.#frames.findIndex(accepts);
         if (i >= 0) return this.#frames.splice(i, 1)[0];
-        if (this.#ended) throw new Error(`connection ended while waiting for ${type ?? "a frame"}`);
+        if (this.#ended) {
+          throw new PeerError(`connection ended while waiting for ${what} (${this.#describe()})`);
+        }
         return undefined;
       },
-      type ?? "a frame",
+      what,
       ms,
     );
   }
 
-  /** Resolves once the server has closed the connection. */
-  closed(ms = WAIT_MS): Promise<true> {
-    return this.#until(() => this.#ended ? true : undefined, "the connection to close", ms);
+  /** Resolves once the connection has ended. */
+  closed(ms = WAIT_MS, what = "the connection to close"): Promise<true> {
+    return this.until(() => this.#ended ? true : undefined, what, ms);
   }
 
-  /** Sends a frame as one line. */
-  async send(frame: Frame): Promise<void> {
-    await this.write(JSON.stringify(frame) + "\n");
+  /** Waits for the answer (`ack` or `error`) to the frame with this id, and takes it. */
+  answerOf(id: string | number, ms = WAIT_MS): Promise<Frame> {
+    return this.next(
+      (f) => (f.type === "ack" || f.type === "error") && f.id === id,
+      ms,
+      `the answer to ${id}`,
+    );
+  }
+
+  /** Waits for the `ack` of the frame with this id (an `error` instead fails). */
+  async ackOf(id: string | number, ms = WAIT_MS): Promise<Frame> {
+    const frame = await this.answerOf(id, ms);
+    if (frame.type === "error") {
+      throw new PeerError(`frame ${id} refused: ${frame.code}: ${frame.content}`);
+    }
+    return frame;
+  }
+
+  /**
+   * Writes raw text or bytes, all of them; resolves true. A failed write (the
+   * peer is gone) rejects, or resolves false with `tolerateWriteErrors`.
+   */
+  async write(data: string | Uint8Array): Promise<boolean> {
+    try {
+      await writeAll(this.conn, data);
+      return true;
+    } catch (error) {
+      if (this.#tolerateWriteErrors) return false;
+      throw error;
+    }
+  }
+
+  /** Sends a frame as one line (see {@linkcode RawClient.write}). */
+  send(frame: Frame): Promise<boolean> {
+    return this.write(JSON.stringify(frame) + "\n");
   }
 
   /** Sends a frame of this session (its `session_id` filled in). */
-  async say(frame: Frame): Promise<void> {
-    await this.send({ ...frame, session_id: this.sessionId });
+  say(frame: Frame): Promise<boolean> {
+    return this.send({ ...frame, session_id: this.sessionId });
   }
 
-  /** Writes raw text or bytes. */
-  async write(data: string | Uint8Array): Promise<void> {
-    const bytes = typeof data === "string" ? encoder.encode(data) : data;
-    let offset = 0;
-    while (offset < bytes.length) offset += await this.conn.write(bytes.subarray(offset));
-  }
-
-  /** Reads `session_init` and answers `session_ack` (with an id, so the ack confirms it). */
-  async handshake(ack: Partial<Frame> = {}): Promise<Frame> {
-    const init = await this.next("session_init");
+  /**
+   * Reads `session_init` and answers `session_ack` (with the id `hs`, so the
+   * ack confirms it; `ack` adds or overrides fields); returns the
+   * `session_init`. {@linkcode RawClient.ackSentAt} is set just before the
+   * answer is written.
+   */
+  async handshake(ack: Partial<Frame> = {}, ms = WAIT_MS): Promise<Frame> {
+    const init = await this.next("session_init", ms);
     this.sessionId = init.session_id as string;
-    await this.send({
+    this.ackSentAt = Date.now();
+    const written = await this.send({
       type: "session_ack",
       content: "Session acknowledged",
       session_id: this.sessionId,
       id: "hs",
       ...ack,
     });
+    if (!written) throw new PeerError("could not write session_ack: the connection is gone");
     return init;
-  }
-
-  /** Waits for the answer (`ack` or `error`) to the frame with this id, and takes it. */
-  answerOf(id: string | number): Promise<Frame> {
-    return this.#until(
-      () => {
-        const i = this.#frames.findIndex((f) =>
-          (f.type === "ack" || f.type === "error") && f.id === id
-        );
-        if (i >= 0) return this.#frames.splice(i, 1)[0];
-        if (this.#ended) throw new Error(`connection ended while waiting for the ack of ${id}`);
-        return undefined;
-      },
-      `the ack of ${id}`,
-      WAIT_MS,
-    );
-  }
-
-  /** Waits for the `ack` of the frame with this id (an `error` instead fails). */
-  async ackOf(id: string | number): Promise<Frame> {
-    const frame = await this.answerOf(id);
-    if (frame.type === "error") {
-      throw new Error(`frame ${id} failed: ${frame.code}: ${frame.content}`);
-    }
-    return frame;
   }
 
   /**
    * Stops reading from the socket (after the read in flight, which may take
-   * up to 64 KiB), as a peer that never reads: the socket buffers fill up.
+   * up to the read buffer's size), as a peer that never reads: the socket
+   * buffers fill up.
    */
   pause(): void {
-    if (this.#gate) return;
-    let open!: () => void;
-    const promise = new Promise<void>((resolve) => open = resolve);
-    this.#gate = { promise, open };
+    this.#gate ??= Promise.withResolvers();
   }
 
   /** Reads again after {@linkcode RawClient.pause}. */
   resume(): void {
     const gate = this.#gate;
     this.#gate = undefined;
-    gate?.open();
+    gate?.resolve();
   }
 
-  /** Closes the socket and waits for the reader to stop. */
-  async close(): Promise<void> {
+  /** Shuts down the writing half; reading goes on. False when that failed. */
+  async closeWrite(): Promise<boolean> {
     try {
-      this.conn.close();
+      await this.conn.closeWrite();
+      return true;
     } catch {
-      // Already closed.
+      return false;
+    }
+  }
+
+  /** Closes the socket (abruptly: whatever is unread stays unread) and waits for the reader. */
+  async close(): Promise<void> {
+    if (!this.#closed) {
+      this.#closed = true;
+      try {
+        this.conn.close();
+      } catch {
+        // Already closed.
+      }
     }
     this.resume();
     await this.#reading;
+    this.#end("local");
   }
 
   /** For `await using`. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** Opens the socket: Unix, TLS (checked against `localhost` by default) or TCP without delay. */
+async function dial(to: ConnectOptions): Promise<Deno.Conn> {
+  if (to.transport === "unix") return await Deno.connect({ transport: "unix", path: to.path });
+  const port = to.port ?? PROTOCOL_DEFAULTS.port;
+  if (to.tls) {
+    return await Deno.connectTls({
+      hostname: to.hostname ?? "localhost",
+      port,
+      caCerts: to.tls.caCerts,
+    });
+  }
+  const conn = await Deno.connect({ hostname: to.hostname ?? "127.0.0.1", port });
+  conn.setNoDelay(true);
+  return conn;
 }

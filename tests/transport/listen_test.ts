@@ -9,7 +9,8 @@ import {
   ok as assert,
   rejects as assertRejects,
 } from "node:assert/strict";
-import { listen, tcpUrl } from "../../src/transport/listen.ts";
+import { tcpUrl } from "../../src/transport/address.ts";
+import { listen } from "../../src/transport/listen.ts";
 import { type Listener, TransportError } from "../../src/transport/types.ts";
 import { tempDir } from "../helpers/spawn.ts";
 
