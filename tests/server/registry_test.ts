@@ -5,7 +5,7 @@
  * @module
  */
 
-import { deepStrictEqual, match, ok, strictEqual, throws } from "node:assert/strict";
+import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
 import { guestName } from "../../src/protocol/messages.ts";
 import { type Entry, Registry } from "../../src/server/registry.ts";
 import { UUID_V4 } from "../helpers/session.ts";
