@@ -23,20 +23,22 @@ import {
   PRESENCE_BUCKET,
 } from "../../src/server/cluster/subjects.ts";
 import type { Member } from "../../src/server/member.ts";
-import { type Entry, Registry } from "../../src/server/registry.ts";
+import { Registry } from "../../src/server/registry.ts";
 import { guestName } from "../../src/protocol/messages.ts";
-import { eventually, type NatsServer, natsTest, startNats } from "../helpers/cluster.ts";
+import {
+  eventually,
+  type NatsServer,
+  natsTest,
+  startNats,
+  testHost,
+  type TestMember,
+  testMember,
+} from "../helpers/cluster.ts";
 
 /** The presence TTL of these nodes, in milliseconds. */
 const TTL = 2000;
 
-/** A member of a node: what NameClaims knows of a session. */
-type TestMember = Entry & { gone: boolean };
-
-function member(name?: string): TestMember {
-  const id = crypto.randomUUID();
-  return { id, name: name ?? guestName(id), transport: "tcp", rooms: new Set(), gone: false };
-}
+const member = testMember;
 
 /** One node's names over its own link, with what it was told to give up. */
 interface Node extends AsyncDisposable {
@@ -62,11 +64,7 @@ async function nodeOn(nats: NatsServer, wrap: (kv: KV) => KV = (kv) => kv): Prom
   const view = new Presence(TTL, clock);
   const lost: Member[] = [];
   const presence = new PresenceBucket(link, node, TTL, view, new Registry<TestMember>());
-  const names = new NameClaims(link, node, presence, {
-    members: new Registry<TestMember>(),
-    inbound: { deliverAll() {}, deliverRoom() {}, deliverTo() {} },
-    loseName: (m) => lost.push(m),
-  });
+  const names = new NameClaims(link, node, presence, testHost({ loseName: (m) => lost.push(m) }));
   names.bind(wrap(kv));
   await presence.load(await bucket(PRESENCE_BUCKET, "memory"), link.generation);
   link.sync();

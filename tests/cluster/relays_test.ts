@@ -15,9 +15,14 @@ import { NatsLink } from "../../src/server/cluster/link.ts";
 import { Presence } from "../../src/server/cluster/presence.ts";
 import { Relays } from "../../src/server/cluster/relays.ts";
 import { ALL_SUBJECT, newNodeId, nodeSubject } from "../../src/server/cluster/subjects.ts";
-import type { Member } from "../../src/server/member.ts";
-import { Registry } from "../../src/server/registry.ts";
-import { eventually, type NatsServer, natsTest, startNats } from "../helpers/cluster.ts";
+import {
+  eventually,
+  type NatsServer,
+  natsTest,
+  startNats,
+  testHost,
+  testMember,
+} from "../helpers/cluster.ts";
 
 const decoder = new TextDecoder();
 
@@ -36,15 +41,18 @@ async function relaysOn(nats: NatsServer) {
     const json = decoder.decode(frame.forSession(new TextEncoder().encode("x")));
     return JSON.parse(json).content as string;
   };
-  const relays = new Relays(link, node, view, {
-    members: new Registry<Member & { name: string; rooms: Set<string> }>(),
-    inbound: {
-      deliverAll: (frame) => got.push(["all", content(frame)]),
-      deliverRoom: (room, frame) => got.push([`room:${room}`, content(frame)]),
-      deliverTo: (ids, frame) => got.push([`to:${ids.join(",")}`, content(frame)]),
-    },
-    loseName: () => {},
-  });
+  const relays = new Relays(
+    link,
+    node,
+    view,
+    testHost({
+      inbound: {
+        deliverAll: (frame) => got.push(["all", content(frame)]),
+        deliverRoom: (room, frame) => got.push([`room:${room}`, content(frame)]),
+        deliverTo: (ids, frame) => got.push([`to:${ids.join(",")}`, content(frame)]),
+      },
+    }),
+  );
   relays.listen();
   return {
     node,
@@ -91,7 +99,7 @@ natsTest(
     deepStrictEqual(a.got, [], "a node never hears its own relays");
     // B's member leaves r, and B's session ends: B hears neither any more.
     b.relays.left("r");
-    b.relays.closed({ id: s1, name: "one", transport: "tcp", rooms: new Set(), gone: true });
+    b.relays.closed(testMember("one"));
     await b.link.nc.flush();
     a.relays.publish({ room: "r" }, frame("r again"));
     a.relays.publish({ everyone: true }, frame("all again"));
@@ -129,11 +137,7 @@ natsTest("Relays: a relay NATS does not take reaches nobody there", async () => 
     new NatsLink(nats.url, new ManualClock()),
     newNodeId(),
     new Presence(2000, new ManualClock()),
-    {
-      members: new Registry<Member & { name: string; rooms: Set<string> }>(),
-      inbound: { deliverAll() {}, deliverRoom() {}, deliverTo() {} },
-      loseName() {},
-    },
+    testHost(),
   );
   strictEqual(offline.publish({ everyone: true }, frame("nobody")), 0);
   // A connection closed under the link: the publish throws, and counts nothing.

@@ -16,6 +16,16 @@ function entry(registry: Registry): Entry {
   return { id, name: guestName(id), transport: "tcp", rooms: new Set() };
 }
 
+/** Two registered sessions: one called alice, one with its guest name. */
+function aliceAndBob(registry: Registry): [Entry, Entry] {
+  const alice = entry(registry);
+  const bob = entry(registry);
+  registry.rename(alice, "alice");
+  registry.add(alice);
+  registry.add(bob);
+  return [alice, bob];
+}
+
 /** The error code a registry call throws. */
 function code(fn: () => void): string {
   try {
@@ -43,11 +53,7 @@ Deno.test("Registry.newSessionId() gives a UUID v4 and holds its guest name unti
 
 Deno.test("Registry.add() registers a session under its name; find() takes a name, else an id", () => {
   const registry = new Registry();
-  const alice = entry(registry);
-  const bob = entry(registry);
-  registry.rename(alice, "alice");
-  registry.add(alice);
-  registry.add(bob);
+  const [alice, bob] = aliceAndBob(registry);
   strictEqual(registry.size, 2);
   deepStrictEqual([...registry.sessions()], [alice, bob]);
   strictEqual(registry.get(alice.id), alice);
@@ -61,11 +67,7 @@ Deno.test("Registry.add() registers a session under its name; find() takes a nam
 
 Deno.test("Registry names are unique: checkName() and rename() say invalid_name or name_taken", () => {
   const registry = new Registry();
-  const alice = entry(registry);
-  const bob = entry(registry);
-  registry.rename(alice, "alice");
-  registry.add(alice);
-  registry.add(bob);
+  const [alice, bob] = aliceAndBob(registry);
   strictEqual(code(() => registry.checkName(bob, "alice")), "name_taken");
   strictEqual(code(() => registry.checkName(bob, guestName(alice.id))), "name_taken");
   strictEqual(code(() => registry.checkName(bob, "two words")), "invalid_name");
@@ -105,10 +107,7 @@ Deno.test("Registry rooms: join() creates a room, leave() empties it, members() 
 
 Deno.test("Registry.remove() takes a session out of its rooms and frees its name", () => {
   const registry = new Registry();
-  const [alice, bob] = [entry(registry), entry(registry)];
-  registry.rename(alice, "alice");
-  registry.add(alice);
-  registry.add(bob);
+  const [alice, bob] = aliceAndBob(registry);
   registry.join(alice, "lobby");
   registry.join(bob, "lobby");
   registry.remove(alice);
