@@ -135,11 +135,6 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     this.#destroy("write_failed");
   }
 
-  /** Whether the session completed its handshake and is not closing. */
-  get ready(): boolean {
-    return this.#state === State.Ready;
-  }
-
   /** Whether the session is closing or closed. */
   get gone(): boolean {
     return this.#state >= State.Closing;
