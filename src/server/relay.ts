@@ -87,14 +87,17 @@ export class Relay<R extends Recipient> implements Inbound {
     return reached;
   }
 
+  /** Delivers a relay from another node to every session of this one. */
   deliverAll(frame: SplicedFrame): void {
     for (const session of this.#local.sessions()) session.deliver(frame);
   }
 
+  /** Delivers a relay from another node to this node's members of a room. */
   deliverRoom(room: string, frame: SplicedFrame): void {
     for (const session of this.#local.members(room)) session.deliver(frame);
   }
 
+  /** Delivers a relay from another node to sessions of this node by id. */
   deliverTo(sessions: readonly string[], frame: SplicedFrame): void {
     for (const id of sessions) this.#local.get(id)?.deliver(frame);
   }
