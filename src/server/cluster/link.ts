@@ -54,8 +54,8 @@ export class NatsLink {
   /** Requests in flight, with the generation that sent them. */
   #pending = new Map<Promise<unknown>, number>();
   #tasks = new Set<Promise<void>>();
-  /** Resolves when the link starts stopping: it wakes the sleepers. */
-  #halted = Promise.withResolvers<void>();
+  /** What wakes each sleeper when the link starts stopping. */
+  #sleepers = new Set<() => void>();
 
   /** A link to the NATS at `url`, not yet connected, on `clock`. */
   constructor(url: string, clock: Clock) {
@@ -148,7 +148,7 @@ export class NatsLink {
   halt(): boolean {
     if (this.#stopping) return false;
     this.#stopping = true;
-    this.#halted.resolve();
+    for (const wake of this.#sleepers) wake();
     return true;
   }
 
@@ -168,8 +168,14 @@ export class NatsLink {
   }
 
   /** Waits `ms`, or less when the link stops. */
-  sleep(ms: number): Promise<void> {
-    return settleWithin(this.#halted.promise, ms);
+  async sleep(ms: number): Promise<void> {
+    const woken = Promise.withResolvers<void>();
+    this.#sleepers.add(woken.resolve);
+    try {
+      await settleWithin(woken.promise, ms);
+    } finally {
+      this.#sleepers.delete(woken.resolve);
+    }
   }
 
   /** Keeps a fire-and-forget request until it settles, so that a stop can wait for it. */
