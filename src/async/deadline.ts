@@ -4,14 +4,23 @@
  * @module
  */
 
-/** Resolves when `promise` settles or after `ms`, whichever is first; never rejects. */
-export async function settleWithin(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<void>((resolve) => timer = setTimeout(resolve, ms));
+import type { Clock } from "./clock.ts";
+
+/**
+ * Resolves when `promise` settles or after `ms`, whichever is first; never
+ * rejects. The time is the runtime's timers', or `clock`'s when given.
+ */
+export async function settleWithin(
+  promise: Promise<unknown>,
+  ms: number,
+  clock?: Clock,
+): Promise<void> {
+  let cancel: (() => void) | undefined;
+  const timeout = new Promise<void>((resolve) => cancel = after(ms, resolve, clock));
   try {
     await Promise.race([promise.then(() => {}, () => {}), timeout]);
   } finally {
-    clearTimeout(timer);
+    cancel?.();
   }
 }
 
@@ -26,4 +35,17 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** Calls `fn` once after `ms` (by `clock` when given); returns what cancels it. */
+function after(ms: number, fn: () => void, clock: Clock | undefined): () => void {
+  if (clock === undefined) {
+    const timer = setTimeout(fn, ms);
+    return () => clearTimeout(timer);
+  }
+  const stop = clock.every(ms, () => {
+    stop();
+    fn();
+  });
+  return stop;
 }

@@ -13,8 +13,7 @@
 
 import type { SplicedFrame } from "../protocol/encode.ts";
 import type { Directory } from "./handler.ts";
-import type { Registry } from "./registry.ts";
-import type { Session } from "./session.ts";
+import type { Member, Members } from "./member.ts";
 
 /**
  * Where a relay goes beyond this node: everyone, a room's members (the
@@ -26,21 +25,27 @@ export type RelayTarget =
   | { readonly room: string }
   | { readonly node: string; readonly sessions: readonly string[] };
 
-/** What a backplane needs of its server. */
-export interface BackplaneHost {
-  /** The sessions of this node that completed their handshake. */
-  readonly registry: Registry<Session>;
+/** Where relays from other nodes are delivered to this node's sessions. */
+export interface Inbound {
   /** Delivers a relay from another node to every session of this one. */
   deliverAll(frame: SplicedFrame): void;
   /** Delivers a relay from another node to this node's members of a room. */
   deliverRoom(room: string, frame: SplicedFrame): void;
   /** Delivers a relay from another node to sessions of this node by id. */
   deliverTo(sessions: readonly string[], frame: SplicedFrame): void;
+}
+
+/** What a backplane needs of its server. */
+export interface BackplaneHost {
+  /** The sessions of this node that completed their handshake. */
+  readonly members: Members;
+  /** Where relays from other nodes go. */
+  readonly inbound: Inbound;
   /**
    * Another node holds the name of this session (a conflict found when the
    * cluster healed): the session goes back to its guest name.
    */
-  loseName(session: Session): void;
+  loseName(member: Member): void;
 }
 
 /** The other nodes of a cluster, as a server sees them. */
@@ -52,9 +57,9 @@ export interface Backplane {
   /** Leaves the cluster (after the server closed its sessions). */
   stop(): Promise<void>;
   /** The sessions that handlers see: this node's, and every other node's. */
-  directory(local: Registry<Session>): Directory;
-  /** The node a session the directory listed lives on; `undefined` for this node's own. */
-  nodeOf(session: unknown): string | undefined;
+  directory(local: Members): Directory;
+  /** The node of another node's session with this id; `undefined` when none has it. */
+  nodeOf(id: string): string | undefined;
   /**
    * Hands a relay, encoded once, to the other nodes; returns how many of
    * their sessions it counts as reached (see the README: sessions that the
@@ -65,19 +70,19 @@ export interface Backplane {
    * Claims a display name for a session across the cluster before the
    * server gives it: throws or rejects with `name_taken`.
    */
-  claim(session: Session, name: string): void | Promise<void>;
-  /** Frees a name that `session` claimed (it took another, or ended). */
-  release(session: Session, name: string): void;
+  claim(member: Member, name: string): void | Promise<void>;
+  /** Frees a name that `member` claimed (it took another, or ended). */
+  release(member: Member, name: string): void;
   /** A session completed its handshake. */
-  opened(session: Session): void;
-  /** A session changed its name. */
-  renamed(session: Session): void;
+  opened(member: Member): void;
+  /** A session that completed its handshake changed its name. */
+  renamed(member: Member): void;
   /** A session joined a room; resolves once relays to the room reach this node. */
-  joined(session: Session, room: string): void | Promise<void>;
+  joined(member: Member, room: string): void | Promise<void>;
   /** A session left a room. */
-  left(session: Session, room: string): void;
+  left(member: Member, room: string): void;
   /** A registered session ended (still in its rooms, under its name). */
-  closed(session: Session): void;
+  closed(member: Member): void;
 }
 
 /** A server alone: no other nodes, nothing to carry, every name is local. */
@@ -89,7 +94,7 @@ export class LocalBackplane implements Backplane {
   stop(): Promise<void> {
     return Promise.resolve();
   }
-  directory(local: Registry<Session>): Directory {
+  directory(local: Members): Directory {
     return local;
   }
   nodeOf(): string | undefined {

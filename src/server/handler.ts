@@ -46,7 +46,10 @@ export type Audience = { readonly everyone: true } | { readonly room: string };
 export interface HandlerContext {
   /** The session that sent the frame. */
   readonly session: SessionInfo;
-  /** The sessions of this server. */
+  /**
+   * The sessions a handler sees: this server's and, in a cluster, every
+   * other node's too (see {@linkcode Directory}).
+   */
   readonly directory: Directory;
   /** Sends a frame to this session (its `session_id` is filled in). */
   send(frame: Frame): void;
@@ -56,11 +59,13 @@ export interface HandlerContext {
    */
   ack(fields?: Record<string, unknown>): void;
   /**
-   * Sends `frame` to each target (sessions of the directory, or an
-   * {@linkcode Audience}), each with its own `session_id`; the frame is
-   * encoded once, and crosses to another server of a cluster once. Returns
-   * how many sessions it reached: those of this server, plus those of the
-   * others that their presence lists as targets.
+   * Sends `frame` to each target (sessions found by their `id`, on this
+   * server or another of the cluster: those of the directory, or any
+   * {@linkcode SessionInfo} naming one; or an {@linkcode Audience}), each
+   * with its own `session_id`; the frame is encoded once, and crosses to
+   * another server of a cluster once. Returns how many sessions it
+   * reached: those of this server, plus those of the others that their
+   * presence lists as targets.
    */
   relay(targets: Iterable<SessionInfo> | Audience, frame: Frame): number;
   /**

@@ -4,6 +4,7 @@
  * @module
  */
 
+import type { Clock } from "../async/clock.ts";
 import type { HeartbeatSettings } from "../protocol/messages.ts";
 import type { ListenOptions } from "../transport/types.ts";
 import type { MessageHandler, SessionInfo } from "./handler.ts";
@@ -35,7 +36,11 @@ export interface ServerOptions {
   handshakeTimeout?: number;
   /** Heartbeat settings announced and enforced, in seconds (default 5, 10, 3). */
   heartbeat?: Partial<HeartbeatSettings>;
-  /** Seconds that shutdown waits for each session's output to flush (default 2). */
+  /**
+   * Seconds that a closing session waits for its output to flush before its
+   * connection is closed (default 2): at shutdown, and for every session
+   * that ends otherwise (a `disconnect`, an error that closes, a timeout).
+   */
   shutdownGrace?: number;
   /**
    * The NATS server (`nats://HOST:PORT`) of a cluster: servers on the same
@@ -49,4 +54,10 @@ export interface ServerOptions {
   onSessionOpen?: (session: SessionInfo) => void;
   /** Called when a session that completed its handshake ends. */
   onSessionClose?: (session: SessionInfo, reason: CloseReason) => void;
+  /**
+   * The clock of the handshake and silence deadlines, of the sweep that
+   * enforces them, of the grace period and of cluster presence. Default:
+   * the wall clock; a test gives a `ManualClock` to move time by hand.
+   */
+  clock?: Clock;
 }

@@ -9,13 +9,13 @@ import { guestName, isValidName } from "../protocol/messages.ts";
 import type { Directory, SessionInfo } from "./handler.ts";
 
 /** A session as the registry keeps it: its name and rooms are the registry's to change. */
-export interface Member extends SessionInfo {
+export interface Entry extends SessionInfo {
   name: string;
   readonly rooms: Set<string>;
 }
 
 /** Sessions that completed their handshake, their names (unique) and their rooms. */
-export class Registry<S extends Member = Member> implements Directory {
+export class Registry<S extends Entry = Entry> implements Directory {
   #byId = new Map<string, S>();
   #byName = new Map<string, S>();
   #rooms = new Map<string, Set<S>>();

@@ -1,24 +1,22 @@
 /**
- * The chat server: listeners of every transport feeding one registry of
- * sessions, a liveness sweep, and a clean shutdown (PROTOCOL.md section 7).
+ * The chat server: listeners of every transport feeding one roster of
+ * sessions, the sweep of their deadlines, and a clean shutdown
+ * (PROTOCOL.md section 7). What the sessions share is in `core.ts`.
  *
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
-import { createHash, timingSafeEqual } from "node:crypto";
-import { ChatError } from "../protocol/errors.ts";
-import { encodeFrame, SplicedFrame } from "../protocol/encode.ts";
-import { type Frame, guestName, type HeartbeatSettings } from "../protocol/messages.ts";
+import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import { encodeFrame } from "../protocol/encode.ts";
 import { listen } from "../transport/listen.ts";
 import type { Connection, Listener, ListenOptions } from "../transport/types.ts";
-import { type Backplane, type BackplaneHost, LocalBackplane } from "./backplane.ts";
-import type { Audience, Directory, MessageHandler, SessionInfo } from "./handler.ts";
-import { chatHandler } from "./handlers/chat.ts";
-import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
-import type { CloseReason, ServerOptions } from "./options.ts";
-import { Registry } from "./registry.ts";
-import { Session, type SessionHost } from "./session.ts";
+import { type Backplane, LocalBackplane } from "./backplane.ts";
+import { type ServerCore, serverCore } from "./core.ts";
+import type { SessionInfo } from "./handler.ts";
+import type { ServerOptions } from "./options.ts";
+import { Session } from "./session.ts";
+import { type ServerSettings, serverSettings } from "./settings.ts";
 
 const log = getLogger(["chat", "server"]);
 
@@ -35,16 +33,18 @@ const log = getLogger(["chat", "server"]);
  */
 export class ChatServer {
   #options: ServerOptions;
-  #host: Host;
+  #settings: ServerSettings;
+  /** The shared parts, wired once the backplane is known (at start). */
+  #core: ServerCore | undefined;
   #listeners: Listener[] = [];
   #tasks = new Set<Promise<void>>();
-  #sweeper: ReturnType<typeof setInterval> | undefined;
+  #stopSweep: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
 
   /** Creates a server; nothing is bound until {@linkcode ChatServer.start}. */
   constructor(options: ServerOptions = {}) {
     this.#options = options;
-    this.#host = new Host(options);
+    this.#settings = serverSettings(options);
   }
 
   /** The URLs of the bound listeners, such as `tcp://127.0.0.1:9999`. */
@@ -54,17 +54,17 @@ export class ChatServer {
 
   /** How many connections are open, handshake or not. */
   get connectionCount(): number {
-    return this.#host.live.size;
+    return this.#core?.roster.size ?? 0;
   }
 
   /** The sessions of this server that completed their handshake. */
   get sessions(): SessionInfo[] {
-    return [...this.#host.registry.sessions()];
+    return this.#core ? [...this.#core.registry.sessions()] : [];
   }
 
   /** This server's node id in its cluster; `undefined` when it runs alone. */
   get node(): string | undefined {
-    return this.#host.backplane.node;
+    return this.#core?.backplane.node;
   }
 
   /**
@@ -76,29 +76,21 @@ export class ChatServer {
   async start(): Promise<string[]> {
     const wanted: ListenOptions[] = this.#options.listen ??
       [{ transport: "tcp", hostname: PROTOCOL_DEFAULTS.host, port: PROTOCOL_DEFAULTS.port }];
-    if (this.#options.cluster !== undefined) {
-      // Loaded only for a cluster: a server alone never loads the NATS client.
-      const { NatsBackplane } = await import("./cluster/nats.ts");
-      this.#host.use(
-        new NatsBackplane({
-          url: this.#options.cluster,
-          ttlMs: 1000 * this.#host.heartbeat.timeout,
-        }),
-      );
-    }
-    await this.#host.backplane.start(this.#host);
+    const core = this.#core = serverCore(this.#options, this.#settings, await this.#backplane());
+    await core.backplane.start(core.backplaneHost);
     try {
       for (const options of wanted) this.#listeners.push(await listen(options));
     } catch (error) {
       await Promise.all(this.#listeners.map((listener) => listener.close()));
       this.#listeners = [];
-      await this.#host.backplane.stop();
+      await core.backplane.stop();
       throw error;
     }
     this.#options.onListening?.(this.addresses);
-    for (const listener of this.#listeners) this.#track(this.#acceptLoop(listener));
-    const period = Math.min(this.#host.handshakeMs, this.#host.silenceMs) / 4;
-    this.#sweeper = setInterval(() => this.#sweep(), Math.max(5, Math.min(1000, period)));
+    for (const listener of this.#listeners) this.#track(this.#acceptLoop(listener, core));
+    // One sweep for every session: no timer per session.
+    const { clock, sweepMs } = this.#settings;
+    this.#stopSweep = clock.every(sweepMs, () => this.#sweep(core));
     return this.addresses;
   }
 
@@ -112,20 +104,32 @@ export class ChatServer {
     return this.#stopping;
   }
 
+  /** The cluster's backplane when `cluster` is set, else the one of a server alone. */
+  async #backplane(): Promise<Backplane> {
+    const url = this.#options.cluster;
+    if (url === undefined) return new LocalBackplane();
+    // Loaded only for a cluster: a server alone never loads the NATS client.
+    const { NatsBackplane } = await import("./cluster/nats.ts");
+    const { heartbeat, clock } = this.#settings;
+    return new NatsBackplane({ url, ttlMs: 1000 * heartbeat.timeout, clock });
+  }
+
   async #shutdown(reason: string): Promise<void> {
-    log.info("shutting down: {sessions} sessions", { sessions: this.#host.live.size });
-    clearInterval(this.#sweeper);
+    const core = this.#core;
+    if (core === undefined) return;
+    log.info("shutting down: {sessions} sessions", { sessions: core.roster.size });
+    this.#stopSweep?.();
     await Promise.all(this.#listeners.map((listener) => listener.close()));
     const ending: Promise<void>[] = [];
-    for (const session of this.#host.live) {
+    for (const session of core.roster.values()) {
       session.send({ type: "disconnect", content: reason });
       ending.push(session.end("shutdown"));
     }
     await Promise.all(ending);
     // Wait until every session's read loop has returned.
-    await this.#host.allGone();
+    await core.roster.allGone();
     while (this.#tasks.size > 0) await Promise.all(this.#tasks);
-    await this.#host.backplane.stop();
+    await core.backplane.stop();
     log.info("stopped");
   }
 
@@ -134,7 +138,7 @@ export class ChatServer {
     task.finally(() => this.#tasks.delete(task));
   }
 
-  async #acceptLoop(listener: Listener): Promise<void> {
+  async #acceptLoop(listener: Listener, core: ServerCore): Promise<void> {
     for (;;) {
       const conn = await listener.accept();
       if (conn === null) return;
@@ -142,19 +146,20 @@ export class ChatServer {
         conn.close();
         continue;
       }
-      if (this.#host.live.size >= this.#host.maxClients) {
+      if (core.roster.size >= this.#settings.maxClients) {
         this.#track(refuseFull(conn));
         continue;
       }
-      const session = new Session(this.#host, conn, listener.transport);
-      this.#host.live.add(session);
+      const session = new Session(core, conn, listener.transport);
+      core.roster.add(session);
       session.run();
     }
   }
 
-  #sweep(): void {
-    const now = Date.now();
-    for (const session of this.#host.live) if (now > session.deadline) session.expire();
+  /** Cuts every session past its handshake or silence deadline. */
+  #sweep(core: ServerCore): void {
+    const now = this.#settings.clock.now();
+    for (const session of core.roster.values()) session.check(now);
   }
 }
 
@@ -169,180 +174,4 @@ async function refuseFull(conn: Connection): Promise<void> {
   } finally {
     conn.close();
   }
-}
-
-/** Whether relay targets are sessions (an iterable) rather than an {@linkcode Audience}. */
-function isIterable(targets: Iterable<SessionInfo> | Audience): targets is Iterable<SessionInfo> {
-  return Symbol.iterator in targets;
-}
-
-/** What sessions share: settings, the registry, the handler, the relay and the backplane. */
-class Host implements SessionHost, BackplaneHost {
-  readonly registry: Registry<Session> = new Registry();
-  /** The other nodes of the cluster (none by default). */
-  backplane: Backplane = new LocalBackplane();
-  /** What handlers see: this node's sessions (and, in a cluster, every other node's). */
-  directory: Directory = this.registry;
-  /** Every open connection, handshake or not, until its read loop returns. */
-  readonly live: Set<Session> = new Set();
-  #allGone: PromiseWithResolvers<void> | undefined;
-  readonly handler: MessageHandler;
-  readonly maxFrame: number;
-  readonly maxQueue: number;
-  readonly maxClients: number;
-  readonly heartbeat: HeartbeatSettings;
-  readonly handshakeMs: number;
-  readonly silenceMs: number;
-  readonly graceMs: number;
-  #token: Uint8Array | undefined;
-  #options: ServerOptions;
-
-  constructor(options: ServerOptions) {
-    this.#options = options;
-    this.handler = options.handler ?? chatHandler;
-    this.maxFrame = options.maxFrame ?? PROTOCOL_DEFAULTS.maxFrame;
-    this.maxQueue = options.maxQueue ?? PROTOCOL_DEFAULTS.maxQueue;
-    this.maxClients = options.maxClients ?? PROTOCOL_DEFAULTS.maxClients;
-    this.heartbeat = { ...PROTOCOL_DEFAULTS.heartbeat, ...options.heartbeat };
-    this.handshakeMs = 1000 * (options.handshakeTimeout ?? PROTOCOL_DEFAULTS.handshakeTimeout);
-    this.silenceMs = 1000 * this.heartbeat.timeout * this.heartbeat.retries;
-    this.graceMs = 1000 * (options.shutdownGrace ?? PROTOCOL_DEFAULTS.shutdownGrace);
-    this.#token = options.token === undefined ? undefined : digest(options.token);
-  }
-
-  checkToken(token: unknown): boolean {
-    if (this.#token === undefined) return true;
-    if (typeof token !== "string") return false;
-    return timingSafeEqual(digest(token), this.#token);
-  }
-
-  /** Puts a backplane in place (before {@linkcode ChatServer.start} accepts anyone). */
-  use(backplane: Backplane): void {
-    this.backplane = backplane;
-    this.directory = backplane.directory(this.registry);
-  }
-
-  relay(targets: Iterable<SessionInfo> | Audience, frame: Frame, sender: Session): number {
-    const spliced = new SplicedFrame(frame);
-    let reached = 0;
-    if (!isIterable(targets)) {
-      const room = (targets as { room?: string }).room;
-      const local = room === undefined ? this.registry.sessions() : this.registry.members(room);
-      for (const target of local) if (target !== sender && target.deliver(spliced)) reached++;
-      return reached + this.backplane.publish(targets, spliced);
-    }
-    let remote: Map<string, string[]> | undefined;
-    for (const target of targets) {
-      const node = this.backplane.nodeOf(target);
-      if (node === undefined) {
-        if ((target as Session).deliver(spliced)) reached++;
-        continue;
-      }
-      remote ??= new Map();
-      const ids = remote.get(node);
-      if (ids) ids.push(target.id);
-      else remote.set(node, [target.id]);
-    }
-    if (remote) {
-      for (const [node, sessions] of remote) {
-        reached += this.backplane.publish({ node, sessions }, spliced);
-      }
-    }
-    return reached;
-  }
-
-  deliverAll(frame: SplicedFrame): void {
-    for (const session of this.registry.sessions()) session.deliver(frame);
-  }
-
-  deliverRoom(room: string, frame: SplicedFrame): void {
-    for (const session of this.registry.members(room)) session.deliver(frame);
-  }
-
-  deliverTo(sessions: readonly string[], frame: SplicedFrame): void {
-    for (const id of sessions) this.registry.get(id)?.deliver(frame);
-  }
-
-  rename(session: Session, name: string): void | Promise<void> {
-    if (name === session.name) return;
-    this.registry.checkName(session, name);
-    const claiming = this.backplane.claim(session, name);
-    if (!claiming) return this.#renamed(session, name);
-    return claiming.then(() => {
-      if (session.gone) return this.backplane.release(session, name);
-      if (!this.registry.isFree(name, session)) {
-        // Another session of this node took it while the cluster was asked.
-        this.backplane.release(session, name);
-        throw new ChatError("name_taken", `name ${name} is taken`);
-      }
-      this.#renamed(session, name);
-    });
-  }
-
-  #renamed(session: Session, name: string): void {
-    const old = session.name;
-    this.registry.rename(session, name);
-    if (old !== guestName(session.id)) this.backplane.release(session, old);
-    if (session.ready) this.backplane.renamed(session);
-  }
-
-  loseName(session: Session): void {
-    const guest = guestName(session.id);
-    log.warn("session {session_id} lost its name {name} to another node; it is {guest} again", {
-      session_id: session.id,
-      name: session.name,
-      guest,
-    });
-    this.registry.rename(session, guest);
-    this.backplane.renamed(session);
-  }
-
-  join(session: Session, room: string): void | Promise<void> {
-    if (session.rooms.has(room)) return;
-    this.registry.join(session, room);
-    return this.backplane.joined(session, room);
-  }
-
-  leave(session: Session, room: string): void {
-    this.registry.leave(session, room);
-    this.backplane.left(session, room);
-  }
-
-  opened(session: Session): void {
-    this.backplane.opened(session);
-    this.#options.onSessionOpen?.(session);
-  }
-
-  finished(session: Session): void {
-    this.live.delete(session);
-    if (this.live.size === 0) this.#allGone?.resolve();
-  }
-
-  /** Resolves once every connection's read loop has returned. */
-  allGone(): Promise<void> {
-    if (this.live.size === 0) return Promise.resolve();
-    this.#allGone ??= Promise.withResolvers();
-    return this.#allGone.promise;
-  }
-
-  closed(session: Session, reason: CloseReason, registered: boolean): void {
-    if (registered) this.backplane.closed(session);
-    this.registry.remove(session);
-    this.registry.release(session.id);
-    const props = { session_id: session.id, transport: session.transport, reason };
-    if (registered) {
-      log.info("session {session_id} closed on {transport}: {reason}", props);
-      this.#options.onSessionClose?.(session, reason);
-    } else {
-      log.debug(
-        "connection {session_id} closed on {transport} before its handshake: {reason}",
-        props,
-      );
-    }
-  }
-}
-
-/** A SHA-256 digest, so that tokens of any length compare in constant time. */
-function digest(token: string): Uint8Array {
-  return createHash("sha256").update(token, "utf8").digest();
 }

@@ -6,6 +6,9 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import type { Clock } from "../async/clock.ts";
+import { settleWithin } from "../async/deadline.ts";
+import { Liveness, type LivenessOptions } from "../async/liveness.ts";
 import { ChatError, type ErrorCode } from "../protocol/errors.ts";
 import { encodeSessionId, type SplicedFrame } from "../protocol/encode.ts";
 import { FrameDecoder } from "../protocol/frame_decoder.ts";
@@ -17,18 +20,16 @@ import {
   parseFrame,
   PROTOCOL_VERSION,
 } from "../protocol/messages.ts";
-import type { Connection, TransportKind } from "../transport/types.ts";
-import type {
-  Audience,
-  Directory,
-  HandlerContext,
-  MessageHandler,
-  SessionInfo,
-} from "./handler.ts";
-import type { CloseReason } from "./options.ts";
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
-import type { Registry } from "./registry.ts";
-import { settleWithin } from "../async/deadline.ts";
+import type { Connection, TransportKind } from "../transport/types.ts";
+import type { Audience, Directory, HandlerContext, SessionInfo } from "./handler.ts";
+import type { CloseReason } from "./options.ts";
+import type { Names } from "./names.ts";
+import type { Relay } from "./relay.ts";
+import type { Rooms } from "./rooms.ts";
+import type { Roster } from "./roster.ts";
+import type { ServerSettings } from "./settings.ts";
+import type { TokenCheck } from "./token.ts";
 
 const log = getLogger(["chat", "session"]);
 
@@ -36,37 +37,22 @@ const log = getLogger(["chat", "session"]);
 const READ_MIN = 256;
 const READ_MAX = 64 * 1024;
 
-/** What a session needs of its server. */
+/** What a session needs of its server: settings, and the parts that sessions share. */
 export interface SessionHost {
-  readonly registry: Registry<Session>;
-  readonly handler: MessageHandler;
-  readonly maxFrame: number;
-  readonly maxQueue: number;
-  readonly heartbeat: HeartbeatSettings;
-  /** Milliseconds allowed for the handshake. */
-  readonly handshakeMs: number;
-  /** Milliseconds of silence after which a session is cut. */
-  readonly silenceMs: number;
-  /** Milliseconds that a closing session waits for its output to flush. */
-  readonly graceMs: number;
+  /** Limits, heartbeat, handler and clock. */
+  readonly settings: ServerSettings;
   /** The sessions handlers see (in a cluster, every node's). */
   readonly directory: Directory;
-  /** Whether a `session_ack` token is acceptable. */
-  checkToken(token: unknown): boolean;
-  /** Sends a frame to each target (never `sender` in an audience), encoded once. */
-  relay(targets: Iterable<SessionInfo> | Audience, frame: Frame, sender: Session): number;
-  /** Gives a session a display name (claimed across a cluster first: then a promise). */
-  rename(session: Session, name: string): void | Promise<void>;
-  /** Puts a session in a room (a promise in a cluster). */
-  join(session: Session, room: string): void | Promise<void>;
-  /** Takes a session out of a room. */
-  leave(session: Session, room: string): void;
-  /** The session completed its handshake. */
-  opened(session: Session): void;
-  /** The session ended. */
-  closed(session: Session, reason: CloseReason, ready: boolean): void;
-  /** The session's read loop returned: nothing of it is left running. */
-  finished(session: Session): void;
+  /** Whether a `session_ack` token lets the session in. */
+  readonly checkToken: TokenCheck;
+  /** Relays a handler's frame to its targets. */
+  readonly relay: Pick<Relay<Session>, "send">;
+  /** Display names. */
+  readonly names: Pick<Names<Session>, "rename">;
+  /** Room membership. */
+  readonly rooms: Pick<Rooms<Session>, "join" | "leave">;
+  /** The session's id, and the bookkeeping of its handshake, its end and its last breath. */
+  readonly roster: Pick<Roster<Session>, "newSessionId" | "opened" | "closed" | "finished">;
 }
 
 const enum State {
@@ -76,8 +62,11 @@ const enum State {
   Closed,
 }
 
-/** One client connection and the session it holds. */
-export class Session implements SessionInfo, OutputQueueEvents {
+/**
+ * One client connection and the session it holds. It is its own
+ * {@linkcode LivenessOptions}: its {@linkcode Liveness} needs no other object.
+ */
+export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions {
   /** The session's UUID. */
   readonly id: string;
   /** Its display name. */
@@ -86,10 +75,9 @@ export class Session implements SessionInfo, OutputQueueEvents {
   readonly transport: TransportKind;
   /** The rooms it is in. */
   readonly rooms: Set<string> = new Set();
-  /** When (ms since the epoch) the session is cut unless a valid frame arrives. */
-  deadline: number;
 
   #host: SessionHost;
+  #liveness: Liveness;
   #conn: Connection;
   #queue: OutputQueue;
   #decoder: FrameDecoder;
@@ -103,11 +91,22 @@ export class Session implements SessionInfo, OutputQueueEvents {
     this.#host = host;
     this.#conn = conn;
     this.transport = transport;
-    this.id = host.registry.newSessionId();
+    this.id = host.roster.newSessionId();
     this.name = guestName(this.id);
-    this.deadline = Date.now() + host.handshakeMs;
-    this.#decoder = new FrameDecoder(host.maxFrame);
-    this.#queue = new OutputQueue(conn, host.maxQueue, this);
+    this.#decoder = new FrameDecoder(host.settings.maxFrame);
+    this.#queue = new OutputQueue(conn, host.settings.maxQueue, this);
+    this.#liveness = new Liveness(this);
+    this.#liveness.allow(host.settings.handshakeMs);
+  }
+
+  /** The heartbeat settings it is held to (its {@linkcode Liveness} reads them). */
+  get heartbeat(): HeartbeatSettings {
+    return this.#host.settings.heartbeat;
+  }
+
+  /** The clock of its deadlines (its {@linkcode Liveness} reads it). */
+  get clock(): Clock {
+    return this.#host.settings.clock;
   }
 
   /** Its id as UTF-8 bytes, spliced into relayed frames (made on first use). */
@@ -125,7 +124,7 @@ export class Session implements SessionInfo, OutputQueueEvents {
     this.#queue.lastWord(JSON.stringify({
       type: "error",
       code: "slow_consumer",
-      content: `more than ${this.#host.maxQueue} bytes of output unsent`,
+      content: `more than ${this.#host.settings.maxQueue} bytes of output unsent`,
       session_id: this.id,
     }));
     void this.end("slow_consumer");
@@ -134,11 +133,6 @@ export class Session implements SessionInfo, OutputQueueEvents {
   /** A write failed: the peer is gone. */
   onWriteError(): void {
     this.#destroy("write_failed");
-  }
-
-  /** Whether the session completed its handshake and is not closing. */
-  get ready(): boolean {
-    return this.#state === State.Ready;
   }
 
   /** Whether the session is closing or closed. */
@@ -158,7 +152,7 @@ export class Session implements SessionInfo, OutputQueueEvents {
       this.#destroy("internal_error");
     }
     await this.#ending;
-    this.#host.finished(this);
+    this.#host.roster.finished(this);
   }
 
   async #readLoop(): Promise<void> {
@@ -167,7 +161,7 @@ export class Session implements SessionInfo, OutputQueueEvents {
       type: "session_init",
       content: "Session established",
       protocol: PROTOCOL_VERSION,
-      heartbeat: this.#host.heartbeat,
+      heartbeat: this.heartbeat,
     });
     let buffer = new Uint8Array(READ_MIN);
     while (this.#state < State.Closing) {
@@ -187,7 +181,8 @@ export class Session implements SessionInfo, OutputQueueEvents {
         if (pending) await pending;
       }
       if (this.#decoder.tooLarge && this.#state < State.Closing) {
-        this.fail(new ChatError("frame_too_large", `frame over ${this.#host.maxFrame} bytes`));
+        const limit = this.#host.settings.maxFrame;
+        this.fail(new ChatError("frame_too_large", `frame over ${limit} bytes`));
       }
       if (n === buffer.length && buffer.length < READ_MAX) {
         buffer = new Uint8Array(buffer.length * 4);
@@ -223,21 +218,29 @@ export class Session implements SessionInfo, OutputQueueEvents {
 
   async #endAfterFlush(reason: CloseReason): Promise<void> {
     this.#state = State.Closing;
-    await settleWithin(this.#queue.drained(), this.#host.graceMs);
+    const { graceMs, clock } = this.#host.settings;
+    await settleWithin(this.#queue.drained(), graceMs, clock);
     this.#destroy(reason);
   }
 
-  /** Ends a session that sent nothing valid in time. */
-  expire(): void {
+  /**
+   * Cuts the session when it sent nothing valid in time: its handshake
+   * deadline, then its silence deadline, has passed at `now`. The server's
+   * sweep calls it for every connection.
+   */
+  check(now: number): void {
+    this.#liveness.check(now);
+  }
+
+  /** Its deadline passed (called once, by its {@linkcode Liveness}): it is cut. */
+  onDead(): void {
     // A closing session is already on its way out: no second error frame.
     if (this.#state >= State.Closing) return;
-    const code: ErrorCode = this.#state === State.Handshake
-      ? "handshake_timeout"
-      : "heartbeat_timeout";
-    const what = code === "handshake_timeout" ? "no session_ack" : "no frame";
-    const seconds = (code === "handshake_timeout" ? this.#host.handshakeMs : this.#host.silenceMs) /
-      1000;
-    this.fail(new ChatError(code, `${what} within ${seconds} s`));
+    const { handshakeMs, silenceMs } = this.#host.settings;
+    const error = this.#state === State.Handshake
+      ? new ChatError("handshake_timeout", `no session_ack within ${handshakeMs / 1000} s`)
+      : new ChatError("heartbeat_timeout", `no frame within ${silenceMs / 1000} s`);
+    this.fail(error);
   }
 
   #destroy(reason: CloseReason): void {
@@ -249,7 +252,7 @@ export class Session implements SessionInfo, OutputQueueEvents {
     } catch {
       // Already closed.
     }
-    this.#host.closed(this, reason, this.#registered);
+    this.#host.roster.closed(this, reason, this.#registered);
   }
 
   #logProps(): Record<string, unknown> {
@@ -273,17 +276,17 @@ export class Session implements SessionInfo, OutputQueueEvents {
       const why = frame.session_id === undefined ? "missing session_id" : "wrong session_id";
       return this.fail(new ChatError("bad_session", why, { frameId: frame.id }));
     }
-    this.deadline = Date.now() + this.#host.silenceMs;
+    this.#liveness.seen();
     switch (frame.type) {
       case "heartbeat":
         this.send(withId({ type: "heartbeat", content: "pong" }, frame.id));
         return;
       case "disconnect":
-        this.#ack(frame.id, { content: "bye" });
+        this.ack(frame.id, { content: "bye" });
         void this.end("disconnect");
         return;
     }
-    const handler = this.#host.handler;
+    const handler = this.#host.settings.handler;
     if (!handler.types.includes(frame.type)) {
       return this.fail(
         new ChatError("unknown_type", `unknown type ${JSON.stringify(frame.type)}`, {
@@ -312,7 +315,7 @@ export class Session implements SessionInfo, OutputQueueEvents {
     }
     log.error("handler {handler} failed on session {session_id}: {error}", {
       ...this.#logProps(),
-      handler: this.#host.handler.name,
+      handler: this.#host.settings.handler.name,
       error,
     });
     this.fail(
@@ -320,7 +323,8 @@ export class Session implements SessionInfo, OutputQueueEvents {
     );
   }
 
-  #ack(frameId: FrameId | undefined, fields: Record<string, unknown>): void {
+  /** Sends the `ack` of the client frame with id `frameId` (none when it had no id). */
+  ack(frameId: FrameId | undefined, fields?: Record<string, unknown>): void {
     if (frameId === undefined) return;
     this.send({ type: "ack", content: "ok", ...fields, id: frameId });
   }
@@ -348,7 +352,7 @@ export class Session implements SessionInfo, OutputQueueEvents {
     if (frame.name !== undefined) {
       let claiming: void | Promise<void> = undefined;
       try {
-        claiming = this.#host.rename(this, frame.name as string);
+        claiming = this.#host.names.rename(this, frame.name as string);
       } catch (error) {
         this.fail(withFrameId(error as ChatError, frame.id));
       }
@@ -368,16 +372,15 @@ export class Session implements SessionInfo, OutputQueueEvents {
   /** Completes the handshake (unless the session ended while its name was claimed). */
   #admit(frameId: FrameId | undefined): void {
     if (this.#state !== State.Handshake) return;
-    this.#host.registry.add(this);
     this.#registered = true;
     this.#state = State.Ready;
-    this.deadline = Date.now() + this.#host.silenceMs;
+    this.#liveness.seen();
     log.info("session {session_id} opened on {transport} as {name}", {
       ...this.#logProps(),
       name: this.name,
     });
-    this.#host.opened(this);
-    this.#ack(frameId, { content: "Session acknowledged", name: this.name });
+    this.#host.roster.opened(this);
+    this.ack(frameId, { content: "Session acknowledged", name: this.name });
   }
 }
 
@@ -412,24 +415,23 @@ class Context implements HandlerContext {
   ack(fields?: Record<string, unknown>): void {
     if (this.#acked) return;
     this.#acked = true;
-    if (this.#frameId === undefined) return;
-    this.session.send({ type: "ack", content: "ok", ...fields, id: this.#frameId });
+    this.session.ack(this.#frameId, fields);
   }
 
   relay(targets: Iterable<SessionInfo> | Audience, frame: Frame): number {
-    return this.#host.relay(targets, frame, this.session);
+    return this.#host.relay.send(targets, frame, this.session);
   }
 
   rename(name: string): void | Promise<void> {
-    return this.#host.rename(this.session, name);
+    return this.#host.names.rename(this.session, name);
   }
 
   join(room: string): void | Promise<void> {
-    return this.#host.join(this.session, room);
+    return this.#host.rooms.join(this.session, room);
   }
 
   leave(room: string): void {
-    this.#host.leave(this.session, room);
+    this.#host.rooms.leave(this.session, room);
   }
 
   /** Sends the plain `ack` that a handler did not send itself. */

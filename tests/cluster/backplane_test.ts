@@ -95,13 +95,20 @@ natsTest(
 );
 
 natsTest("a relay to sessions listed by the directory crosses NATS once per node", async () => {
-  // A handler that relays each message to every session the directory lists (itself included).
+  // A handler that relays each message to every session the directory lists (itself
+  // included), named by SessionInfo literals of its own: each is found by its id.
   const handler: MessageHandler = {
     name: "all-listed",
     types: chatHandler.types,
     handle(frame, ctx) {
       if (frame.type !== "message") return chatHandler.handle(frame, ctx);
-      const reached = ctx.relay(ctx.directory.sessions(), {
+      const listed = [...ctx.directory.sessions()].map(({ id, name, transport, rooms }) => ({
+        id,
+        name,
+        transport,
+        rooms,
+      }));
+      const reached = ctx.relay(listed, {
         type: "message",
         content: frame.content,
       });

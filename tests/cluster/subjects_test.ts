@@ -9,6 +9,7 @@
 import "../helpers/property.ts";
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import fc from "fast-check";
+import { ManualClock } from "../../src/async/clock.ts";
 import { SplicedFrame } from "../../src/protocol/encode.ts";
 import { isValidName } from "../../src/protocol/messages.ts";
 import { DEAD_AFTER, Presence } from "../../src/server/cluster/presence.ts";
@@ -81,15 +82,16 @@ Deno.test("a direct relay's payload carries its session ids and the frame's head
 });
 
 Deno.test("the presence view: sessions, rooms, names, and nodes that fall silent", () => {
-  const view = new Presence(1000);
+  const clock = new ManualClock(0);
+  const view = new Presence(1000, clock);
   const a = "aaaaaaaaaaaaaaaa";
   const b = "bbbbbbbbbbbbbbbb";
   const [s1, s2, s3] = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
-  view.heard(a, { ttl: 1000 }, 0);
-  view.heard(b, { ttl: 4000 }, 0);
-  view.upsert(a, s1, { name: "ann", transport: "tcp", rooms: ["r"] }, 0);
-  view.upsert(a, s2, { name: `guest-${s2.slice(0, 8)}`, transport: "unix", rooms: [] }, 0);
-  view.upsert(b, s3, { name: "bea", transport: "tcp", rooms: ["r", "q"] }, 0);
+  view.heard(a, { ttl: 1000 });
+  view.heard(b, { ttl: 4000 });
+  view.upsert(a, s1, { name: "ann", transport: "tcp", rooms: ["r"] });
+  view.upsert(a, s2, { name: `guest-${s2.slice(0, 8)}`, transport: "unix", rooms: [] });
+  view.upsert(b, s3, { name: "bea", transport: "tcp", rooms: ["r", "q"] });
   strictEqual(view.size, 3);
   strictEqual(view.roomSize("r"), 2);
   strictEqual(view.byName("ann")!.id, s1);
@@ -97,15 +99,18 @@ Deno.test("the presence view: sessions, rooms, names, and nodes that fall silent
   ok(view.holdsGuestName(`guest-${s2.slice(0, 8)}`));
   ok(!view.holdsGuestName("ann"));
   // A rename and a room change replace the session's entry.
-  view.upsert(a, s1, { name: "anna", transport: "tcp", rooms: [] }, 0);
+  view.upsert(a, s1, { name: "anna", transport: "tcp", rooms: [] });
   strictEqual(view.byName("ann"), undefined);
   strictEqual(view.byName("anna")!.id, s1);
   strictEqual(view.roomSize("r"), 1);
-  // Silence: a is dead after DEAD_AFTER of its TTL, b (a longer TTL) is not yet.
-  deepStrictEqual(view.expired(1000 * DEAD_AFTER), []);
-  deepStrictEqual(view.expired(1000 * DEAD_AFTER + 1), [a]);
-  view.heard(a, { ttl: 1000 }, 900);
-  deepStrictEqual(view.expired(1000), []);
+  // Silence, by the clock: a is dead after DEAD_AFTER of its TTL, b (a longer TTL) is not yet.
+  clock.advance(1000 * DEAD_AFTER);
+  deepStrictEqual(view.expired(), []);
+  clock.advance(1);
+  deepStrictEqual(view.expired(), [a]);
+  view.heard(a, { ttl: 1000 });
+  clock.advance(1000 * DEAD_AFTER - 1);
+  deepStrictEqual(view.expired(), []);
   const dropped = view.drop(a);
   deepStrictEqual(dropped.map((s) => s.id).sort(), [s1, s2].sort());
   strictEqual(view.size, 1);

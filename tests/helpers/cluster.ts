@@ -6,7 +6,9 @@
  * @module
  */
 
-import type { Frame, WhoEntry } from "../../src/protocol/messages.ts";
+import { type Frame, guestName, type WhoEntry } from "../../src/protocol/messages.ts";
+import type { BackplaneHost } from "../../src/server/backplane.ts";
+import { type Entry, Registry } from "../../src/server/registry.ts";
 import { NatsServer, natsServerMissing } from "../../scripts/nats_server.ts";
 import type { RawClient } from "./raw_client.ts";
 import { type Addresses, ChatProcess } from "./spawn.ts";
@@ -149,4 +151,26 @@ export async function whoShows(
   } catch (error) {
     throw new Error(`${(error as Error).message}; last saw ${JSON.stringify(last)}`);
   }
+}
+
+/** A session as the cluster modules know it, for tests that drive them directly. */
+export type TestMember = Entry & { gone: boolean };
+
+/** A member with a random id, called `name` (its guest name by default). */
+export function testMember(name?: string): TestMember {
+  const id = crypto.randomUUID();
+  return { id, name: name ?? guestName(id), transport: "tcp", rooms: new Set(), gone: false };
+}
+
+/**
+ * A {@linkcode BackplaneHost} for cluster modules driven directly: no
+ * sessions, deliveries and lost names dropped, unless `parts` says otherwise.
+ */
+export function testHost(parts: Partial<Omit<BackplaneHost, "members">> = {}): BackplaneHost {
+  return {
+    members: new Registry<TestMember>(),
+    inbound: { deliverAll() {}, deliverRoom() {}, deliverTo() {} },
+    loseName() {},
+    ...parts,
+  };
 }

@@ -5,6 +5,9 @@
  */
 
 import { deepStrictEqual as assertEquals, match, ok, strictEqual } from "node:assert/strict";
+import { ManualClock } from "../../src/async/clock.ts";
+import type { CloseReason } from "../../src/server/options.ts";
+import { serverSettings } from "../../src/server/settings.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
 import { expectError, expectErrorClosed, ready, sync, UUID_V4 } from "../helpers/session.ts";
@@ -235,4 +238,36 @@ Deno.test("ChatServer closes a connection that sends no session_ack in time, wit
   await using timer = await RawClient.connect(s.unix);
   await expectErrorClosed(timer, "handshake_timeout");
   await sync(alice);
+});
+
+Deno.test("ChatServer cuts a connection with handshake_timeout after the handshake timeout, by its clock", async () => {
+  const clock = new ManualClock();
+  const reasons = new Map<string, CloseReason>();
+  await using s = await startServer({
+    clock,
+    handshakeTimeout: 10,
+    onSessionClose: (session, reason) => reasons.set(session.id, reason),
+  });
+  const { handshakeMs, sweepMs } = serverSettings({ handshakeTimeout: 10 });
+  for (const to of both(s)) {
+    await using late = await RawClient.connect(to);
+    await using never = await RawClient.connect(to);
+    late.sessionId = (await late.next("session_init")).session_id as string;
+    const neverId = (await never.next("session_init")).session_id as string;
+    // At the timeout itself both are still waited for: a session_ack is taken then.
+    clock.advance(handshakeMs);
+    await late.say({
+      type: "session_ack",
+      content: "late",
+      id: "hs",
+      name: `late-${to.transport}`,
+    });
+    strictEqual((await late.ackOf("hs")).name, `late-${to.transport}`);
+    // The sweep after it cuts the one that sent none; the other is a session now.
+    clock.advance(sweepMs);
+    const error = await expectErrorClosed(never, "handshake_timeout");
+    strictEqual(error.content, "no session_ack within 10 s");
+    await sync(late);
+    ok(!reasons.has(neverId), "a connection cut in its handshake was never a session");
+  }
 });

@@ -11,6 +11,7 @@ import { getLogger } from "@logtape/logtape";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { Clock } from "../../async/clock.ts";
 import { settleWithin } from "../../async/deadline.ts";
 
 const log = getLogger(["chat", "cluster"]);
@@ -35,6 +36,8 @@ export interface LinkEvents {
 export class NatsLink {
   /** The NATS server, `nats://HOST:PORT`. */
   readonly url: string;
+  /** The clock of the node's presence: when it came in sync, how long NATS has been away. */
+  readonly clock: Clock;
   #nc: NatsConnection | undefined;
   #kvm: Kvm | undefined;
   #events: LinkEvents | undefined;
@@ -51,11 +54,13 @@ export class NatsLink {
   /** Requests in flight, with the generation that sent them. */
   #pending = new Map<Promise<unknown>, number>();
   #tasks = new Set<Promise<void>>();
+  /** What wakes each sleeper when the link starts stopping. */
   #sleepers = new Set<() => void>();
 
-  /** A link to the NATS at `url`, not yet connected. */
-  constructor(url: string) {
+  /** A link to the NATS at `url`, not yet connected, on `clock`. */
+  constructor(url: string, clock: Clock) {
     this.url = url;
+    this.clock = clock;
   }
 
   /** The connection (once {@linkcode NatsLink.connect} resolved). */
@@ -78,7 +83,7 @@ export class NatsLink {
     return this.#synced;
   }
 
-  /** When the node last came in sync (`Date.now()`). */
+  /** When the node last came in sync (by {@linkcode NatsLink.clock}). */
   get syncedAt(): number {
     return this.#syncedAt;
   }
@@ -126,7 +131,7 @@ export class NatsLink {
   /** The node is in sync with the buckets from now on. */
   sync(): void {
     this.#synced = true;
-    this.#syncedAt = Date.now();
+    this.#syncedAt = this.clock.now();
   }
 
   /** The node is out of sync (a restore failed). */
@@ -143,7 +148,7 @@ export class NatsLink {
   halt(): boolean {
     if (this.#stopping) return false;
     this.#stopping = true;
-    for (const wake of [...this.#sleepers]) wake();
+    for (const wake of this.#sleepers) wake();
     return true;
   }
 
@@ -163,16 +168,14 @@ export class NatsLink {
   }
 
   /** Waits `ms`, or less when the link stops. */
-  sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#sleepers.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.#sleepers.add(done);
-    });
+  async sleep(ms: number): Promise<void> {
+    const woken = Promise.withResolvers<void>();
+    this.#sleepers.add(woken.resolve);
+    try {
+      await settleWithin(woken.promise, ms);
+    } finally {
+      this.#sleepers.delete(woken.resolve);
+    }
   }
 
   /** Keeps a fire-and-forget request until it settles, so that a stop can wait for it. */
@@ -224,8 +227,9 @@ export class NatsLink {
 
   /** The wait before the next reconnection attempt: longer the longer NATS has been away. */
   #backoff(): number {
-    if (this.#lostAt === 0) this.#lostAt = Date.now();
-    const away = Date.now() - this.#lostAt;
+    const now = this.clock.now();
+    if (this.#lostAt === 0) this.#lostAt = now;
+    const away = now - this.#lostAt;
     return Math.min(BACKOFF_MAX_MS, 100 + away / 4) + Math.random() * 100;
   }
 }

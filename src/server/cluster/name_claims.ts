@@ -14,7 +14,7 @@ import type { KV } from "@nats-io/kv";
 import { ChatError } from "../../protocol/errors.ts";
 import { guestName } from "../../protocol/messages.ts";
 import type { BackplaneHost } from "../backplane.ts";
-import type { Session } from "../session.ts";
+import type { Member } from "../member.ts";
 import type { NatsLink } from "./link.ts";
 import type { PresenceBucket } from "./presence_bucket.ts";
 import { nameKey } from "./subjects.ts";
@@ -22,7 +22,7 @@ import { nameKey } from "./subjects.ts";
 const log = getLogger(["chat", "cluster"]);
 
 interface Claim {
-  session: Session;
+  session: Member;
   /** The revision of the name's KV entry; 0 while the claim is this node's alone. */
   revision: number;
 }
@@ -72,14 +72,14 @@ export class NameClaims {
   }
 
   /** Claims `name` for `session`; throws or rejects with `name_taken`. */
-  claim(session: Session, name: string): void | Promise<void> {
+  claim(session: Member, name: string): void | Promise<void> {
     if (name === guestName(session.id)) return;
     if (this.#presence.view.holdsGuestName(name)) throw taken(name);
     return this.#claim(session, name);
   }
 
   /** Frees a name that `session` claimed. */
-  release(session: Session, name: string): void {
+  release(session: Member, name: string): void {
     const claim = this.#claims.get(name);
     if (!claim || claim.session !== session) return;
     this.#claims.delete(name);
@@ -103,7 +103,7 @@ export class NameClaims {
     await this.#reclaim(generation);
   }
 
-  async #claim(session: Session, name: string): Promise<void> {
+  async #claim(session: Member, name: string): Promise<void> {
     const held = this.#claims.get(name);
     if (held && held.session !== session && !held.session.gone) throw taken(name);
     if (!this.#link.synced) {
@@ -131,7 +131,7 @@ export class NameClaims {
   }
 
   /** Claims a name in the KV bucket; resolves to its revision, or throws `name_taken`. */
-  async #claimKey(name: string, session: Session): Promise<number> {
+  async #claimKey(name: string, session: Member): Promise<number> {
     const names = this.#kv!;
     const key = nameKey(name);
     const value = JSON.stringify({ node: this.#node, session: session.id } satisfies Holder);

@@ -40,14 +40,14 @@
 
 import { getLogger } from "@logtape/logtape";
 import type { KV, Kvm, KvOptions } from "@nats-io/kv";
+import { type Clock, systemClock } from "../../async/clock.ts";
 import type { SplicedFrame } from "../../protocol/encode.ts";
 import type { Backplane, BackplaneHost, RelayTarget } from "../backplane.ts";
 import type { Directory } from "../handler.ts";
-import type { Registry } from "../registry.ts";
-import type { Session } from "../session.ts";
+import type { Member, Members } from "../member.ts";
 import { BACKOFF_MAX_MS, NatsLink, Superseded } from "./link.ts";
 import { NameClaims } from "./name_claims.ts";
-import { ClusterDirectory, Presence, RemoteSession } from "./presence.ts";
+import { ClusterDirectory, Presence } from "./presence.ts";
 import { PresenceBucket } from "./presence_bucket.ts";
 import { Relays } from "./relays.ts";
 import { NAMES_BUCKET, newNodeId, PRESENCE_BUCKET } from "./subjects.ts";
@@ -60,12 +60,15 @@ export interface NatsBackplaneOptions {
   url: string;
   /** Presence TTL in milliseconds: peers count this node dead after that much silence. */
   ttlMs: number;
+  /** The clock of presence: heartbeats, peers' silence, the sweep (default: the wall clock). */
+  clock?: Clock;
 }
 
 /** A server's link to the other servers of its cluster over NATS. */
 export class NatsBackplane implements Backplane {
   readonly node: string = newNodeId();
   #ttl: number;
+  #clock: Clock;
   #link: NatsLink;
   #view: Presence;
   #host!: BackplaneHost;
@@ -75,15 +78,16 @@ export class NatsBackplane implements Backplane {
 
   /** A backplane for the NATS at `options.url`; {@linkcode NatsBackplane.start} joins. */
   constructor(options: NatsBackplaneOptions) {
-    this.#link = new NatsLink(options.url);
+    this.#clock = options.clock ?? systemClock;
+    this.#link = new NatsLink(options.url, this.#clock);
     this.#ttl = options.ttlMs;
-    this.#view = new Presence(options.ttlMs);
+    this.#view = new Presence(options.ttlMs, this.#clock);
   }
 
   async start(host: BackplaneHost): Promise<void> {
     this.#host = host;
     const link = this.#link;
-    this.#presence = new PresenceBucket(link, this.node, this.#ttl, this.#view, host.registry);
+    this.#presence = new PresenceBucket(link, this.node, this.#ttl, this.#view, host.members);
     this.#names = new NameClaims(link, this.node, this.#presence, host);
     this.#relays = new Relays(link, this.node, this.#view, host);
     await link.connect(`chat ${this.node}`, this.#ttl, {
@@ -122,47 +126,47 @@ export class NatsBackplane implements Backplane {
     log.info("cluster: node {node} left", { node: this.node });
   }
 
-  directory(local: Registry<Session>): Directory {
+  directory(local: Members): Directory {
     return new ClusterDirectory(local, this.#view);
   }
 
-  nodeOf(session: unknown): string | undefined {
-    return session instanceof RemoteSession ? session.node : undefined;
+  nodeOf(id: string): string | undefined {
+    return this.#view.byId(id)?.node;
   }
 
   publish(target: RelayTarget, frame: SplicedFrame): number {
     return this.#relays.publish(target, frame);
   }
 
-  claim(session: Session, name: string): void | Promise<void> {
-    return this.#names.claim(session, name);
+  claim(member: Member, name: string): void | Promise<void> {
+    return this.#names.claim(member, name);
   }
 
-  release(session: Session, name: string): void {
-    this.#names.release(session, name);
+  release(member: Member, name: string): void {
+    this.#names.release(member, name);
   }
 
-  opened(session: Session): void {
+  opened(member: Member): void {
     this.#relays.opened();
-    this.#presence.putSession(session);
+    this.#presence.putSession(member);
   }
 
-  renamed(session: Session): void {
-    this.#presence.putSession(session);
+  renamed(member: Member): void {
+    this.#presence.putSession(member);
   }
 
-  joined(session: Session, room: string): void | Promise<void> {
+  joined(member: Member, room: string): void | Promise<void> {
     const confirming = this.#relays.joined(room);
-    this.#presence.putSession(session);
+    this.#presence.putSession(member);
     return confirming;
   }
 
-  left(session: Session, room: string): void {
+  left(member: Member, room: string): void {
     this.#relays.left(room);
-    this.#presence.putSession(session);
+    this.#presence.putSession(member);
   }
 
-  closed(session: Session): void {
+  closed(session: Member): void {
     this.#relays.closed(session);
     this.#names.release(session, session.name);
     this.#presence.deleteSession(session);
@@ -213,7 +217,7 @@ export class NatsBackplane implements Backplane {
         log.info(
           "cluster: presence restored: {sessions} sessions, {names} names; {nodes} other nodes",
           {
-            sessions: this.#host.registry.size,
+            sessions: this.#host.members.size,
             names: this.#names.size,
             nodes: [...this.#view.nodes()].length,
           },

@@ -9,9 +9,9 @@
 
 import { guestName } from "../../protocol/messages.ts";
 import type { TransportKind } from "../../transport/types.ts";
+import type { Clock } from "../../async/clock.ts";
 import type { Directory, SessionInfo } from "../handler.ts";
-import type { Registry } from "../registry.ts";
-import type { Session } from "../session.ts";
+import type { Members } from "../member.ts";
 
 /** What a node writes about each of its sessions in the presence bucket. */
 export interface SessionRecord {
@@ -60,14 +60,16 @@ export const DEAD_AFTER = 0.9;
 /** The other nodes and their sessions. */
 export class Presence {
   #defaultTtl: number;
+  #clock: Clock;
   #peers = new Map<string, Peer>();
   #byId = new Map<string, RemoteSession>();
   #byName = new Map<string, RemoteSession>();
   #rooms = new Map<string, Set<RemoteSession>>();
 
-  /** A view whose peers, until they say otherwise, have a TTL of `defaultTtl` ms. */
-  constructor(defaultTtl: number) {
+  /** A view whose peers, until they say otherwise, have a TTL of `defaultTtl` ms, by `clock`. */
+  constructor(defaultTtl: number, clock: Clock) {
     this.#defaultTtl = defaultTtl;
+    this.#clock = clock;
   }
 
   /** How many sessions the other nodes hold. */
@@ -117,17 +119,17 @@ export class Presence {
     return holder !== undefined && guestName(holder.id) === name;
   }
 
-  /** A node's heartbeat arrived at `now`. */
-  heard(node: string, record: Partial<NodeRecord>, now: number): void {
+  /** A node's heartbeat arrived (now). */
+  heard(node: string, record: Partial<NodeRecord>): void {
     const ttl = typeof record.ttl === "number" && record.ttl > 0 ? record.ttl : this.#defaultTtl;
-    const peer = this.#peer(node, now);
+    const peer = this.#peer(node);
     peer.ttl = ttl;
-    peer.lastSeen = now;
+    peer.lastSeen = this.#clock.now();
   }
 
   /** A session of another node appeared or changed. */
-  upsert(node: string, id: string, record: SessionRecord, now: number): void {
-    const peer = this.#peer(node, now);
+  upsert(node: string, id: string, record: SessionRecord): void {
+    const peer = this.#peer(node);
     const old = peer.sessions.get(id);
     if (old) this.#unindex(old);
     const session = new RemoteSession(node, id, record);
@@ -160,8 +162,9 @@ export class Presence {
     return sessions;
   }
 
-  /** The nodes silent for longer than {@linkcode DEAD_AFTER} of their TTL at `now`. */
-  expired(now: number): string[] {
+  /** The nodes silent, by now, for longer than {@linkcode DEAD_AFTER} of their TTL. */
+  expired(): string[] {
+    const now = this.#clock.now();
     const dead: string[] = [];
     for (const [node, peer] of this.#peers) {
       if (now - peer.lastSeen > peer.ttl * DEAD_AFTER) dead.push(node);
@@ -177,10 +180,10 @@ export class Presence {
     this.#rooms.clear();
   }
 
-  #peer(node: string, now: number): Peer {
+  #peer(node: string): Peer {
     let peer = this.#peers.get(node);
     if (!peer) {
-      peer = { ttl: this.#defaultTtl, lastSeen: now, sessions: new Map() };
+      peer = { ttl: this.#defaultTtl, lastSeen: this.#clock.now(), sessions: new Map() };
       this.#peers.set(node, peer);
     }
     return peer;
@@ -200,11 +203,11 @@ export class Presence {
 
 /** This node's sessions first, then every other node's: what handlers see in a cluster. */
 export class ClusterDirectory implements Directory {
-  #local: Registry<Session>;
+  #local: Members;
   #remote: Presence;
 
-  /** Joins the local registry and the view of the other nodes. */
-  constructor(local: Registry<Session>, remote: Presence) {
+  /** Joins this node's sessions and the view of the other nodes. */
+  constructor(local: Members, remote: Presence) {
     this.#local = local;
     this.#remote = remote;
   }

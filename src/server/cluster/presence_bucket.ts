@@ -10,9 +10,9 @@
 import { getLogger } from "@logtape/logtape";
 import type { Bucket, KV, KvWatchEntry } from "@nats-io/kv";
 import type { QueuedIterator } from "@nats-io/transport-node";
+import type { Clock } from "../../async/clock.ts";
 import { within } from "../../async/deadline.ts";
-import type { Registry } from "../registry.ts";
-import type { Session } from "../session.ts";
+import type { Member, Members } from "../member.ts";
 import { type NatsLink, REQUEST_MS, Superseded } from "./link.ts";
 import { DEAD_AFTER, type NodeRecord, type Presence, type SessionRecord } from "./presence.ts";
 import { newNodeId, nodeKey, parsePresenceKey, sessionKey } from "./subjects.ts";
@@ -29,32 +29,37 @@ export class PresenceBucket {
   #link: NatsLink;
   #node: string;
   #ttl: number;
-  #registry: Registry<Session>;
+  #registry: Members;
+  #clock: Clock;
   #kv: KV | undefined;
   #watch: QueuedIterator<KvWatchEntry> | undefined;
   /** Nodes this one counted dead: if one beats again, the view is loaded afresh. */
   #dropped = new Set<string>();
   #reloading = false;
-  #timers: ReturnType<typeof setInterval>[] = [];
+  #timers: (() => void)[] = [];
 
-  /** The presence of `node` (TTL `ttl` ms, sessions in `registry`) over `link`, into `view`. */
+  /**
+   * The presence of `node` (TTL `ttl` ms, sessions in `registry`) over
+   * `link`, into `view`, on the clock of the link.
+   */
   constructor(
     link: NatsLink,
     node: string,
     ttl: number,
     view: Presence,
-    registry: Registry<Session>,
+    registry: Members,
   ) {
     this.#link = link;
     this.#node = node;
     this.#ttl = ttl;
     this.view = view;
     this.#registry = registry;
+    this.#clock = link.clock;
   }
 
   /** Starts the heartbeat, the sweep of silent nodes and the purge of deletion markers. */
   schedule(): void {
-    const every = (ms: number, fn: () => void) => this.#timers.push(setInterval(fn, ms));
+    const every = (ms: number, fn: () => void) => this.#timers.push(this.#clock.every(ms, fn));
     every(Math.max(20, this.#ttl / 4), () => this.#heartbeat());
     every(Math.max(20, this.#ttl / 10), () => this.#sweep());
     every(PURGE_EVERY_MS, () => this.#purgeMarkers());
@@ -62,7 +67,7 @@ export class PresenceBucket {
 
   /** Stops what {@linkcode PresenceBucket.schedule} started. */
   unschedule(): void {
-    for (const timer of this.#timers) clearInterval(timer);
+    for (const stop of this.#timers.splice(0)) stop();
   }
 
   /** Watches the bucket `kv` afresh; resolves once the view holds all it had. */
@@ -76,9 +81,9 @@ export class PresenceBucket {
     for (const session of this.#registry.sessions()) this.putSession(session);
   }
 
-  /** Writes a session's name, transport and rooms. */
-  putSession(session: Session): void {
-    if (!this.#link.synced || !session.ready) return;
+  /** Writes the name, transport and rooms of a session that completed its handshake. */
+  putSession(session: Member): void {
+    if (!this.#link.synced || session.gone) return;
     const record: SessionRecord = {
       name: session.name,
       transport: session.transport,
@@ -90,7 +95,7 @@ export class PresenceBucket {
   }
 
   /** Deletes an ended session. */
-  deleteSession(session: Session): void {
+  deleteSession(session: Member): void {
     if (this.#link.synced) {
       this.#link.track(this.#kv!.delete(sessionKey(this.#node, session.id)));
     }
@@ -125,11 +130,12 @@ export class PresenceBucket {
     if (this.#dropped.has(node)) return false;
     // A view younger than a TTL cannot tell a dead node from one still coming back (after
     // NATS restarted, say): the holder keeps its name until then.
-    if (Date.now() - this.#link.syncedAt < this.#ttl) return true;
+    if (this.#clock.now() - this.#link.syncedAt < this.#ttl) return true;
     // Not in this view: dead, or so new that its heartbeat has not come through. Ask.
     const beat = await this.#kv!.get(nodeKey(node));
     if (!beat || beat.operation !== "PUT") return false;
     const ttl = beat.json<NodeRecord>().ttl ?? this.#ttl;
+    // NATS stamped the heartbeat with its wall clock: its age is the wall clock's too.
     return Date.now() - beat.created.getTime() <= ttl * DEAD_AFTER;
   }
 
@@ -142,7 +148,7 @@ export class PresenceBucket {
   /** Drops the nodes that fell silent; the smallest living node purges their keys. */
   #sweep(): void {
     if (!this.#link.synced) return;
-    for (const node of this.view.expired(Date.now())) {
+    for (const node of this.view.expired()) {
       const sessions = this.view.drop(node);
       this.#dropped.add(node);
       log.info("cluster: node {node} is silent: its {count} sessions are gone", {
@@ -185,18 +191,17 @@ export class PresenceBucket {
       else if (!put && session) this.putSession(session);
       return;
     }
-    const now = Date.now();
     if (key.kind === "node") {
       if (put && this.#dropped.has(key.node) && !this.view.alive(key.node)) {
         this.#dropped.delete(key.node);
         this.#link.task(this.#reloadView());
       } else if (put) {
-        this.view.heard(key.node, entry.json<NodeRecord>(), now);
+        this.view.heard(key.node, entry.json<NodeRecord>());
       } else {
         this.view.drop(key.node);
       }
     } else if (put) {
-      this.view.upsert(key.node, key.session, entry.json<SessionRecord>(), now);
+      this.view.upsert(key.node, key.session, entry.json<SessionRecord>());
     } else {
       this.view.remove(key.node, key.session);
     }

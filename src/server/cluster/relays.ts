@@ -10,7 +10,7 @@
 import { getLogger } from "@logtape/logtape";
 import { SplicedFrame } from "../../protocol/encode.ts";
 import type { BackplaneHost, RelayTarget } from "../backplane.ts";
-import type { Session } from "../session.ts";
+import type { Member } from "../member.ts";
 import { Interests } from "./interest.ts";
 import type { NatsLink } from "./link.ts";
 import type { Presence } from "./presence.ts";
@@ -52,7 +52,7 @@ export class Relays {
       callback: (error, msg) => {
         if (error) return;
         const direct = parseDirectPayload(msg.data);
-        if (direct) this.#host.deliverTo(direct.sessions, new SplicedFrame(direct.head));
+        if (direct) this.#host.inbound.deliverTo(direct.sessions, new SplicedFrame(direct.head));
       },
     });
   }
@@ -81,14 +81,14 @@ export class Relays {
   /** A session opened: this node hears relays to everyone. */
   opened(): void {
     this.#interests.want(ALL_SUBJECT, (data) => {
-      if (isHead(data)) this.#host.deliverAll(new SplicedFrame(data));
+      if (isHead(data)) this.#host.inbound.deliverAll(new SplicedFrame(data));
     }, false);
   }
 
   /** A session joined `room`: resolves once relays to the room reach this node. */
   joined(room: string): void | Promise<void> {
     return this.#interests.want(this.#roomSubject(room), (data) => {
-      if (isHead(data)) this.#host.deliverRoom(room, new SplicedFrame(data));
+      if (isHead(data)) this.#host.inbound.deliverRoom(room, new SplicedFrame(data));
     }, true);
   }
 
@@ -98,7 +98,7 @@ export class Relays {
   }
 
   /** A session ended: its rooms and its share of relays to everyone go. */
-  closed(session: Session): void {
+  closed(session: Member): void {
     for (const room of session.rooms) this.left(room);
     this.#interests.unwant(ALL_SUBJECT);
   }

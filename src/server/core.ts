@@ -1,0 +1,64 @@
+/**
+ * The parts of a server that its sessions share, wired together: the
+ * registry, the roster of connections, the relay, names and rooms over one
+ * backplane, and the token check. What each session sees of them is its
+ * {@linkcode SessionHost}; what the backplane sees, its
+ * {@linkcode BackplaneHost}.
+ *
+ * @module
+ */
+
+import type { Backplane, BackplaneHost } from "./backplane.ts";
+import type { ServerOptions } from "./options.ts";
+import { Names } from "./names.ts";
+import { Registry } from "./registry.ts";
+import { Relay } from "./relay.ts";
+import { Rooms } from "./rooms.ts";
+import { Roster } from "./roster.ts";
+import type { Session, SessionHost } from "./session.ts";
+import type { ServerSettings } from "./settings.ts";
+import { tokenCheck } from "./token.ts";
+
+/** A server's shared parts. */
+export interface ServerCore extends SessionHost {
+  /** The sessions that completed their handshake, their names and rooms. */
+  readonly registry: Registry<Session>;
+  /** Every open connection. */
+  readonly roster: Roster<Session>;
+  /** The other nodes of the cluster (none for a server alone). */
+  readonly backplane: Backplane;
+  /** What the backplane calls back. */
+  readonly backplaneHost: BackplaneHost;
+}
+
+/** Wires the parts of a server with `settings` over `backplane`. */
+export function serverCore(
+  options: ServerOptions,
+  settings: ServerSettings,
+  backplane: Backplane,
+): ServerCore {
+  const registry = new Registry<Session>();
+  const roster = new Roster(registry, backplane, options);
+  const relay = new Relay(registry, backplane);
+  const names = new Names(registry, backplane);
+  return {
+    settings,
+    registry,
+    roster,
+    backplane,
+    relay,
+    names,
+    rooms: new Rooms(registry, backplane),
+    directory: backplane.directory(registry),
+    checkToken: tokenCheck(options.token),
+    backplaneHost: {
+      members: registry,
+      inbound: relay,
+      loseName(member) {
+        // The backplane names a member; the session is found by its id.
+        const session = roster.get(member.id);
+        if (session !== undefined) names.loseName(session);
+      },
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Display names: a rename checked against this node's registry, claimed
+ * across the cluster first when there is one, and a name lost to another
+ * node when the cluster healed.
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import { ChatError } from "../protocol/errors.ts";
+import { guestName } from "../protocol/messages.ts";
+import type { Backplane } from "./backplane.ts";
+import type { Member } from "./member.ts";
+import type { Entry, Registry } from "./registry.ts";
+
+const log = getLogger(["chat", "server"]);
+
+/** The display names of one node's sessions. */
+export class Names<S extends Entry & Member> {
+  #registry: Registry<S>;
+  #backplane: Backplane;
+
+  /** Names of the sessions of `registry`, claimed through `backplane`. */
+  constructor(registry: Registry<S>, backplane: Backplane) {
+    this.#registry = registry;
+    this.#backplane = backplane;
+  }
+
+  /**
+   * Gives a session a display name (`invalid_name`, `name_taken`); in a
+   * cluster the name is claimed on every node first: then a promise.
+   */
+  rename(session: S, name: string): void | Promise<void> {
+    if (name === session.name) return;
+    this.#registry.checkName(session, name);
+    const claiming = this.#backplane.claim(session, name);
+    if (!claiming) return this.#renamed(session, name);
+    return claiming.then(() => {
+      if (session.gone) return this.#backplane.release(session, name);
+      if (!this.#registry.isFree(name, session)) {
+        // Another session of this node took it while the cluster was asked.
+        this.#backplane.release(session, name);
+        throw new ChatError("name_taken", `name ${name} is taken`);
+      }
+      this.#renamed(session, name);
+    });
+  }
+
+  /** Another node holds the session's name: it goes back to its guest name. */
+  loseName(session: S): void {
+    const guest = guestName(session.id);
+    log.warn("session {session_id} lost its name {name} to another node; it is {guest} again", {
+      session_id: session.id,
+      name: session.name,
+      guest,
+    });
+    this.#registry.rename(session, guest);
+    this.#tell(session);
+  }
+
+  #renamed(session: S, name: string): void {
+    const old = session.name;
+    this.#registry.rename(session, name);
+    if (old !== guestName(session.id)) this.#backplane.release(session, old);
+    this.#tell(session);
+  }
+
+  /** Tells the other nodes of a registered session's new name (one in its handshake is told when it opens). */
+  #tell(session: S): void {
+    if (this.#registry.get(session.id) === session) this.#backplane.renamed(session);
+  }
+}

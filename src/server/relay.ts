@@ -1,0 +1,104 @@
+/**
+ * The fan-out of relayed frames: a handler's relay to an audience or to
+ * sessions it names, and the relays other nodes of a cluster hand this
+ * one. Each frame is encoded once ({@linkcode SplicedFrame}) and spliced
+ * with each receiver's id.
+ *
+ * @module
+ */
+
+import type { Frame } from "../protocol/messages.ts";
+import { SplicedFrame } from "../protocol/encode.ts";
+import type { Backplane, Inbound } from "./backplane.ts";
+import type { Audience, SessionInfo } from "./handler.ts";
+
+/** A session of this node that a relay reaches. */
+export interface Recipient {
+  /** The session's UUID. */
+  readonly id: string;
+  /** Queues a frame encoded once for many receivers; `false` when it was not taken. */
+  deliver(frame: SplicedFrame): boolean;
+}
+
+/** This node's registered sessions, as the relay finds them. */
+export interface Recipients<R extends Recipient> {
+  /** Every one of them. */
+  sessions(): Iterable<R>;
+  /** The members of a room. */
+  members(room: string): Iterable<R>;
+  /** The one with this session id. */
+  get(id: string): R | undefined;
+}
+
+/** Whether relay targets are sessions (an iterable) rather than an {@linkcode Audience}. */
+function isIterable(targets: Iterable<SessionInfo> | Audience): targets is Iterable<SessionInfo> {
+  return Symbol.iterator in targets;
+}
+
+/** The relays of one node: out to its sessions and the other nodes, and in from them. */
+export class Relay<R extends Recipient> implements Inbound {
+  #local: Recipients<R>;
+  #backplane: Backplane;
+
+  /** Relays to the sessions of `local` and, through `backplane`, of the other nodes. */
+  constructor(local: Recipients<R>, backplane: Backplane) {
+    this.#local = local;
+    this.#backplane = backplane;
+  }
+
+  /**
+   * Sends `frame` to an audience (never to `sender`) or to the sessions
+   * listed, found by id: this node's own, else through the backplane to
+   * the node that holds them. Returns how many sessions it reached.
+   */
+  send(targets: Iterable<SessionInfo> | Audience, frame: Frame, sender: R): number {
+    const spliced = new SplicedFrame(frame);
+    if (!isIterable(targets)) {
+      const room = (targets as { room?: string }).room;
+      const local = room === undefined ? this.#local.sessions() : this.#local.members(room);
+      let reached = 0;
+      for (const target of local) if (target !== sender && target.deliver(spliced)) reached++;
+      return reached + this.#backplane.publish(targets, spliced);
+    }
+    return this.#sendTo(targets, spliced);
+  }
+
+  #sendTo(targets: Iterable<SessionInfo>, spliced: SplicedFrame): number {
+    let reached = 0;
+    let remote: Map<string, string[]> | undefined;
+    for (const { id } of targets) {
+      const local = this.#local.get(id);
+      if (local !== undefined) {
+        if (local.deliver(spliced)) reached++;
+        continue;
+      }
+      const node = this.#backplane.nodeOf(id);
+      if (node === undefined) continue; // nobody by that id: gone meanwhile
+      remote ??= new Map();
+      const ids = remote.get(node);
+      if (ids) ids.push(id);
+      else remote.set(node, [id]);
+    }
+    if (remote) {
+      for (const [node, sessions] of remote) {
+        reached += this.#backplane.publish({ node, sessions }, spliced);
+      }
+    }
+    return reached;
+  }
+
+  /** Delivers a relay from another node to every session of this one. */
+  deliverAll(frame: SplicedFrame): void {
+    for (const session of this.#local.sessions()) session.deliver(frame);
+  }
+
+  /** Delivers a relay from another node to this node's members of a room. */
+  deliverRoom(room: string, frame: SplicedFrame): void {
+    for (const session of this.#local.members(room)) session.deliver(frame);
+  }
+
+  /** Delivers a relay from another node to sessions of this node by id. */
+  deliverTo(sessions: readonly string[], frame: SplicedFrame): void {
+    for (const id of sessions) this.#local.get(id)?.deliver(frame);
+  }
+}

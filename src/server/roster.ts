@@ -1,0 +1,96 @@
+/**
+ * The roster of a server's connections: every one from its accept until
+ * its read loop returns, and the bookkeeping of its handshake and its end
+ * (the registry, the backplane, the hooks and the logs).
+ *
+ * @module
+ */
+
+import { getLogger } from "@logtape/logtape";
+import type { Backplane } from "./backplane.ts";
+import type { Member } from "./member.ts";
+import type { CloseReason, ServerOptions } from "./options.ts";
+import type { Entry, Registry } from "./registry.ts";
+
+const log = getLogger(["chat", "server"]);
+
+/** The hooks a roster calls. */
+export type RosterHooks = Pick<ServerOptions, "onSessionOpen" | "onSessionClose">;
+
+/** Every open connection, handshake or not, by session id. */
+export class Roster<S extends Entry & Member> {
+  #live = new Map<string, S>();
+  #allGone: PromiseWithResolvers<void> | undefined;
+  #registry: Registry<S>;
+  #backplane: Backplane;
+  #hooks: RosterHooks;
+
+  /** A roster that registers sessions in `registry` and tells `backplane` and `hooks`. */
+  constructor(registry: Registry<S>, backplane: Backplane, hooks: RosterHooks) {
+    this.#registry = registry;
+    this.#backplane = backplane;
+    this.#hooks = hooks;
+  }
+
+  /** How many connections are open, handshake or not. */
+  get size(): number {
+    return this.#live.size;
+  }
+
+  /** Every open connection. */
+  values(): Iterable<S> {
+    return this.#live.values();
+  }
+
+  /** The open connection whose session has this id. */
+  get(id: string): S | undefined {
+    return this.#live.get(id);
+  }
+
+  /** A new session id, whose guest name no open connection holds. */
+  newSessionId(): string {
+    return this.#registry.newSessionId();
+  }
+
+  /** A connection was accepted. */
+  add(session: S): void {
+    this.#live.set(session.id, session);
+  }
+
+  /** The session completed its handshake: it is registered, and the backplane and hook told. */
+  opened(session: S): void {
+    this.#registry.add(session);
+    this.#backplane.opened(session);
+    this.#hooks.onSessionOpen?.(session);
+  }
+
+  /** The session ended (`registered`: after its handshake). */
+  closed(session: S, reason: CloseReason, registered: boolean): void {
+    if (registered) this.#backplane.closed(session);
+    this.#registry.remove(session);
+    this.#registry.release(session.id);
+    const props = { session_id: session.id, transport: session.transport, reason };
+    if (registered) {
+      log.info("session {session_id} closed on {transport}: {reason}", props);
+      this.#hooks.onSessionClose?.(session, reason);
+    } else {
+      log.debug(
+        "connection {session_id} closed on {transport} before its handshake: {reason}",
+        props,
+      );
+    }
+  }
+
+  /** The session's read loop returned: nothing of it is left running. */
+  finished(session: S): void {
+    if (this.#live.get(session.id) === session) this.#live.delete(session.id);
+    if (this.#live.size === 0) this.#allGone?.resolve();
+  }
+
+  /** Resolves once every connection's read loop has returned. */
+  allGone(): Promise<void> {
+    if (this.#live.size === 0) return Promise.resolve();
+    this.#allGone ??= Promise.withResolvers();
+    return this.#allGone.promise;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The server's settings as its parts use them: {@linkcode ServerOptions}
+ * with the defaults of PROTOCOL_DEFAULTS filled in, in milliseconds.
+ *
+ * @module
+ */
+
+import { type Clock, systemClock } from "../async/clock.ts";
+import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import type { HeartbeatSettings } from "../protocol/messages.ts";
+import type { MessageHandler } from "./handler.ts";
+import { chatHandler } from "./handlers/chat.ts";
+import type { ServerOptions } from "./options.ts";
+
+/** Every setting a server's parts read, each with its value or default. */
+export interface ServerSettings {
+  /** The message handler. */
+  readonly handler: MessageHandler;
+  /** Largest accepted frame, in bytes. */
+  readonly maxFrame: number;
+  /** Most unsent output of a session, in bytes, before `slow_consumer`. */
+  readonly maxQueue: number;
+  /** Most connections at once, handshake or not. */
+  readonly maxClients: number;
+  /** Heartbeat settings announced in `session_init` and enforced, in seconds. */
+  readonly heartbeat: HeartbeatSettings;
+  /** Milliseconds allowed for the `session_ack`. */
+  readonly handshakeMs: number;
+  /** Milliseconds of silence after which a session is cut: `timeout × retries`. */
+  readonly silenceMs: number;
+  /** Milliseconds that a closing session waits for its output to flush. */
+  readonly graceMs: number;
+  /** Milliseconds between two sweeps of every session's liveness. */
+  readonly sweepMs: number;
+  /** The clock that deadlines, the sweep and the grace period read. */
+  readonly clock: Clock;
+}
+
+/** The settings of `options`, with every default filled in. */
+export function serverSettings(options: ServerOptions): ServerSettings {
+  const heartbeat = { ...PROTOCOL_DEFAULTS.heartbeat, ...options.heartbeat };
+  const handshakeMs = 1000 * (options.handshakeTimeout ?? PROTOCOL_DEFAULTS.handshakeTimeout);
+  const silenceMs = 1000 * heartbeat.timeout * heartbeat.retries;
+  return {
+    handler: options.handler ?? chatHandler,
+    maxFrame: options.maxFrame ?? PROTOCOL_DEFAULTS.maxFrame,
+    maxQueue: options.maxQueue ?? PROTOCOL_DEFAULTS.maxQueue,
+    maxClients: options.maxClients ?? PROTOCOL_DEFAULTS.maxClients,
+    heartbeat,
+    handshakeMs,
+    silenceMs,
+    graceMs: 1000 * (options.shutdownGrace ?? PROTOCOL_DEFAULTS.shutdownGrace),
+    // A quarter of the shorter deadline, between 5 ms and a second.
+    sweepMs: Math.max(5, Math.min(1000, Math.min(handshakeMs, silenceMs) / 4)),
+    clock: options.clock ?? systemClock,
+  };
+}

@@ -1,0 +1,140 @@
+/**
+ * The registry of a server's sessions: ids and guest names, unique display
+ * names, rooms, and what a session leaves behind when it goes.
+ *
+ * @module
+ */
+
+import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
+import { guestName } from "../../src/protocol/messages.ts";
+import { type Entry, Registry } from "../../src/server/registry.ts";
+import { UUID_V4 } from "../helpers/session.ts";
+
+/** A session of `registry` in its handshake: an id, its guest name, no rooms. */
+function entry(registry: Registry): Entry {
+  const id = registry.newSessionId();
+  return { id, name: guestName(id), transport: "tcp", rooms: new Set() };
+}
+
+/** Two registered sessions: one called alice, one with its guest name. */
+function aliceAndBob(registry: Registry): [Entry, Entry] {
+  const alice = entry(registry);
+  const bob = entry(registry);
+  registry.rename(alice, "alice");
+  registry.add(alice);
+  registry.add(bob);
+  return [alice, bob];
+}
+
+/** The error code a registry call throws. */
+function code(fn: () => void): string {
+  try {
+    fn();
+  } catch (error) {
+    return (error as { code: string }).code;
+  }
+  return "none";
+}
+
+Deno.test("Registry.newSessionId() gives a UUID v4 and holds its guest name until release()", () => {
+  const registry = new Registry();
+  const ids = Array.from({ length: 100 }, () => registry.newSessionId());
+  for (const id of ids) match(id, UUID_V4);
+  strictEqual(new Set(ids.map(guestName)).size, ids.length);
+  const [id] = ids;
+  // Its guest name is nobody else's, though nobody is registered yet.
+  strictEqual(registry.size, 0);
+  ok(!registry.isFree(guestName(id)));
+  const own = { id, name: guestName(id), transport: "unix" as const, rooms: new Set<string>() };
+  ok(registry.isFree(guestName(id), own), "a session may take its own guest name");
+  registry.release(id);
+  ok(registry.isFree(guestName(id)));
+});
+
+Deno.test("Registry.add() registers a session under its name; find() takes a name, else an id", () => {
+  const registry = new Registry();
+  const [alice, bob] = aliceAndBob(registry);
+  strictEqual(registry.size, 2);
+  deepStrictEqual([...registry.sessions()], [alice, bob]);
+  strictEqual(registry.get(alice.id), alice);
+  strictEqual(registry.byName("alice"), alice);
+  strictEqual(registry.find("alice"), alice);
+  strictEqual(registry.find(bob.id), bob);
+  strictEqual(registry.find(bob.name), bob);
+  strictEqual(registry.find("nobody"), undefined);
+  strictEqual(registry.byName("Alice"), undefined);
+});
+
+Deno.test("Registry names are unique: checkName() and rename() say invalid_name or name_taken", () => {
+  const registry = new Registry();
+  const [alice, bob] = aliceAndBob(registry);
+  strictEqual(code(() => registry.checkName(bob, "alice")), "name_taken");
+  strictEqual(code(() => registry.checkName(bob, guestName(alice.id))), "name_taken");
+  strictEqual(code(() => registry.checkName(bob, "two words")), "invalid_name");
+  strictEqual(code(() => registry.rename(bob, "")), "invalid_name");
+  strictEqual(code(() => registry.rename(bob, "alice")), "name_taken");
+  strictEqual(bob.name, guestName(bob.id), "a refused rename changes nothing");
+  // A rename frees the old name.
+  registry.rename(alice, "alicia");
+  strictEqual(registry.byName("alice"), undefined);
+  strictEqual(registry.byName("alicia"), alice);
+  ok(registry.isFree("alice"));
+  registry.rename(bob, "alice");
+  strictEqual(registry.find("alice"), bob);
+  // Renaming to the name it holds is no conflict.
+  strictEqual(code(() => registry.checkName(bob, "alice")), "none");
+});
+
+Deno.test("Registry rooms: join() creates a room, leave() empties it, members() lists it", () => {
+  const registry = new Registry();
+  const [alice, bob] = [entry(registry), entry(registry)];
+  registry.add(alice);
+  registry.add(bob);
+  registry.join(alice, "lobby");
+  registry.join(bob, "lobby");
+  registry.join(bob, "ops");
+  deepStrictEqual([...registry.members("lobby")], [alice, bob]);
+  deepStrictEqual([...bob.rooms], ["lobby", "ops"]);
+  strictEqual(code(() => registry.join(alice, "no spaces")), "invalid_name");
+  strictEqual(code(() => registry.leave(alice, "ops")), "no_such_room");
+  registry.leave(bob, "ops");
+  deepStrictEqual([...registry.members("ops")], []);
+  deepStrictEqual([...bob.rooms], ["lobby"]);
+  registry.leave(alice, "lobby");
+  deepStrictEqual([...registry.members("lobby")], [bob]);
+  deepStrictEqual([...registry.members("nowhere")], []);
+});
+
+Deno.test("Registry.remove() takes a session out of its rooms and frees its name", () => {
+  const registry = new Registry();
+  const [alice, bob] = aliceAndBob(registry);
+  registry.join(alice, "lobby");
+  registry.join(bob, "lobby");
+  registry.remove(alice);
+  strictEqual(registry.size, 1);
+  strictEqual(registry.get(alice.id), undefined);
+  strictEqual(registry.find("alice"), undefined);
+  ok(registry.isFree("alice"));
+  deepStrictEqual([...registry.members("lobby")], [bob]);
+  registry.remove(bob);
+  deepStrictEqual([...registry.members("lobby")], []);
+  registry.remove(bob); // again: harmless
+  strictEqual(registry.size, 0);
+});
+
+Deno.test("Registry.remove() of a session in its handshake frees the name it took, and nothing else", () => {
+  const registry = new Registry();
+  const alice = entry(registry);
+  registry.add(alice);
+  // Another session took a name during its handshake, then ended before it completed.
+  const early = entry(registry);
+  registry.rename(early, "early");
+  ok(!registry.isFree("early"));
+  strictEqual(registry.get(early.id), undefined);
+  registry.remove(early);
+  ok(registry.isFree("early"));
+  deepStrictEqual([...registry.sessions()], [alice]);
+  // A stale copy with a registered session's id removes nothing.
+  registry.remove({ ...alice, rooms: new Set(["x"]) });
+  strictEqual(registry.get(alice.id), alice);
+});

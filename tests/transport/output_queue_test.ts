@@ -1,0 +1,240 @@
+/**
+ * The output queue of a session on a fake connection whose writes the test
+ * completes by hand: one write per tick, the unsent count, the limit, the
+ * last word of a session that is cut, drained and closed.
+ *
+ * @module
+ */
+
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { OutputQueue } from "../../src/transport/output_queue.ts";
+import type { Connection } from "../../src/transport/types.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A write the connection has not completed yet. */
+interface PendingWrite {
+  data: string;
+  /** Completes it, taking `bytes` of it (all by default). */
+  take(bytes?: number): void;
+  fail(error: Error): void;
+}
+
+/**
+ * A connection that records every write; with `manual`, each write waits
+ * until the test takes it, else it takes everything at once.
+ */
+class FakeConnection implements Connection {
+  readonly writes: string[] = [];
+  readonly pending: PendingWrite[] = [];
+  closed = false;
+  #manual: boolean;
+  #arrived: (() => void) | undefined;
+
+  constructor(manual = false) {
+    this.#manual = manual;
+  }
+
+  read(): Promise<number | null> {
+    return Promise.resolve(null);
+  }
+
+  write(data: Uint8Array): Promise<number> {
+    const text = decoder.decode(data);
+    this.writes.push(text);
+    if (!this.#manual) return Promise.resolve(data.length);
+    return new Promise((resolve, reject) => {
+      this.pending.push({
+        data: text,
+        take: (bytes = data.length) => resolve(bytes),
+        fail: reject,
+      });
+      this.#arrived?.();
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** The next write the queue makes (waits for it: the queue writes on a microtask). */
+  async nextWrite(): Promise<PendingWrite> {
+    while (this.pending.length === 0) {
+      await new Promise<void>((resolve) => this.#arrived = resolve);
+    }
+    return this.pending.shift()!;
+  }
+}
+
+/** A queue on `conn` with `limit`, and what it reported. */
+function queueOn(conn: Connection, limit = 1 << 20) {
+  const events = { overflows: 0, writeErrors: [] as unknown[] };
+  const queue = new OutputQueue(conn, limit, {
+    onOverflow: () => events.overflows++,
+    onWriteError: (error) => events.writeErrors.push(error),
+  });
+  return { queue, events };
+}
+
+const frame = (i: number) => JSON.stringify({ type: "message", content: `m${i}` });
+
+Deno.test("OutputQueue writes every frame queued in one tick with a single write", async () => {
+  const conn = new FakeConnection();
+  const { queue } = queueOn(conn);
+  const expected: string[] = [];
+  for (let i = 0; i < 1000; i++) {
+    ok(queue.pushText(frame(i)));
+    expected.push(frame(i) + "\n");
+  }
+  ok(queue.push(encoder.encode("{"), encoder.encode('"raw":1'), encoder.encode("}\n")));
+  expected.push('{"raw":1}\n');
+  strictEqual(conn.writes.length, 0, "nothing is written before the tick ends");
+  await queue.drained();
+  deepStrictEqual(conn.writes, [expected.join("")]);
+  strictEqual(queue.unsent, 0);
+  // The next tick's frames are the next write.
+  queue.pushText(frame(1000));
+  await queue.drained();
+  deepStrictEqual(conn.writes.slice(1), [frame(1000) + "\n"]);
+});
+
+Deno.test("OutputQueue encodes text of any script as UTF-8", async () => {
+  const conn = new FakeConnection();
+  const { queue } = queueOn(conn);
+  const texts = ["ascii", "Ωμέγα", "🦊".repeat(300), "борис " + "é".repeat(5000)];
+  for (const content of texts) queue.pushText(JSON.stringify({ content }));
+  strictEqual(
+    queue.unsent,
+    texts.reduce((sum, content) => sum + encoder.encode(JSON.stringify({ content })).length + 1, 0),
+  );
+  await queue.drained();
+  deepStrictEqual(
+    conn.writes.join("").split("\n").slice(0, -1).map((line) => JSON.parse(line).content),
+    texts,
+  );
+});
+
+Deno.test("OutputQueue.unsent counts what is queued or being written until the socket takes it", async () => {
+  const conn = new FakeConnection(true);
+  const { queue } = queueOn(conn);
+  const [a, b] = [frame(1) + "\n", frame(2) + "\n"];
+  queue.pushText(frame(1));
+  strictEqual(queue.unsent, a.length);
+  const first = await conn.nextWrite();
+  strictEqual(first.data, a);
+  // Queued while a write is in flight: counted, and written after it, in one write.
+  queue.pushText(frame(2));
+  queue.pushText(frame(3));
+  strictEqual(queue.unsent, a.length + 2 * b.length);
+  let drained = false;
+  const draining = queue.drained().then(() => drained = true);
+  first.take(5); // a short write: the rest of it is written next
+  const rest = await conn.nextWrite();
+  strictEqual(rest.data, a.slice(5));
+  strictEqual(queue.unsent, a.length - 5 + 2 * b.length);
+  rest.take();
+  const second = await conn.nextWrite();
+  strictEqual(second.data, b + frame(3) + "\n");
+  ok(!drained);
+  second.take();
+  await draining;
+  strictEqual(queue.unsent, 0);
+});
+
+Deno.test("OutputQueue refuses a frame that would pass its limit and reports the overflow", async () => {
+  const conn = new FakeConnection(true);
+  const { queue, events } = queueOn(conn, 100);
+  ok(queue.push(new Uint8Array(60)));
+  ok(!queue.push(new Uint8Array(41)), "60 + 41 bytes pass a limit of 100");
+  strictEqual(events.overflows, 1);
+  ok(!queue.pushText("x".repeat(40)), "40 bytes and a line feed pass it too");
+  strictEqual(events.overflows, 2);
+  strictEqual(queue.unsent, 60, "nothing of a refused frame is queued");
+  ok(queue.push(new Uint8Array(40)), "exactly the limit is allowed");
+  strictEqual(queue.unsent, 100);
+  const write = await conn.nextWrite();
+  strictEqual(write.data.length, 100);
+  write.take();
+  await queue.drained();
+  ok(queue.pushText("y".repeat(99)), "once written, the room is back");
+  (await conn.nextWrite()).take();
+  await queue.drained();
+});
+
+Deno.test("OutputQueue.lastWord() drops what is queued and is the last thing written", async () => {
+  const conn = new FakeConnection(true);
+  const { queue } = queueOn(conn, 64);
+  queue.pushText(frame(1));
+  const inFlight = await conn.nextWrite();
+  queue.pushText(frame(2));
+  queue.pushText(frame(3));
+  const last = JSON.stringify({ type: "error", code: "slow_consumer", content: "z".repeat(100) });
+  queue.lastWord(last);
+  strictEqual(queue.unsent, frame(1).length + 1 + last.length + 1, "what was queued is dropped");
+  ok(!queue.pushText(frame(4)), "nothing is queued after the last word");
+  ok(!queue.push(new Uint8Array(1)));
+  queue.lastWord("{}"); // a second last word is not taken either
+  // The write in flight completes; then the last word alone, past the limit.
+  inFlight.take();
+  const final = await conn.nextWrite();
+  strictEqual(final.data, last + "\n");
+  final.take();
+  await queue.drained();
+  deepStrictEqual(conn.writes, [frame(1) + "\n", last + "\n"]);
+});
+
+Deno.test("OutputQueue.drained() resolves at once when empty, once written, or on close", async () => {
+  const conn = new FakeConnection(true);
+  const { queue } = queueOn(conn);
+  await queue.drained();
+  queue.pushText(frame(1));
+  const order: string[] = [];
+  const draining = queue.drained().then(() => order.push("drained"));
+  const write = await conn.nextWrite();
+  order.push("written");
+  write.take();
+  await draining;
+  deepStrictEqual(order, ["written", "drained"]);
+  // A write that never completes: close() lets the waiters go.
+  queue.pushText(frame(2));
+  await conn.nextWrite();
+  const waiting = queue.drained();
+  queue.close();
+  await waiting;
+  await queue.drained();
+});
+
+Deno.test("OutputQueue.close() drops what is unsent and takes nothing more; a later write failure is not reported", async () => {
+  const conn = new FakeConnection(true);
+  const { queue, events } = queueOn(conn);
+  queue.pushText(frame(1));
+  const inFlight = await conn.nextWrite();
+  queue.pushText(frame(2));
+  queue.close();
+  ok(!queue.pushText(frame(3)));
+  ok(!queue.push(new Uint8Array(1)));
+  queue.lastWord("{}");
+  inFlight.fail(new Error("reset after close"));
+  await queue.drained();
+  deepStrictEqual(events.writeErrors, []);
+  deepStrictEqual(conn.writes, [frame(1) + "\n"], "the frame queued before close was dropped");
+});
+
+Deno.test("OutputQueue reports a failed write to its owner, and is drained only once closed", async () => {
+  const conn = new FakeConnection(true);
+  const reported = Promise.withResolvers<unknown>();
+  const queue = new OutputQueue(conn, 1 << 20, {
+    onOverflow: () => {},
+    onWriteError: reported.resolve,
+  });
+  queue.pushText(frame(1));
+  let drained = false;
+  const draining = queue.drained().then(() => drained = true);
+  const error = new Error("connection reset");
+  (await conn.nextWrite()).fail(error);
+  strictEqual(await reported.promise, error);
+  ok(!drained, "what was not written is still owed");
+  queue.close(); // as its session does
+  await draining;
+});
