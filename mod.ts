@@ -57,7 +57,6 @@ export {
   type MessageOptions,
 } from "./src/client/client.ts";
 export { formatFrame, formatWho } from "./src/client/format.ts";
-export { type Clock, ManualClock } from "./src/async/clock.ts";
 
 export { FrameDecoder } from "./src/protocol/frame_decoder.ts";
 export { PROTOCOL_DEFAULTS } from "./src/protocol/defaults.ts";
