@@ -7,10 +7,10 @@
  */
 
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
-import { ManualClock } from "../../src/async/clock.ts";
-import { NatsLink, Superseded } from "../../src/server/cluster/link.ts";
-import { within } from "../../src/async/deadline.ts";
-import { natsTest, SPREAD_MS, startNats } from "../helpers/cluster.ts";
+import { ManualClock } from "../../../src/async/clock.ts";
+import { NatsLink, Superseded } from "../../../src/server/cluster/link.ts";
+import { within } from "../../../src/async/deadline.ts";
+import { natsTest, SPREAD_MS, startNats } from "../../helpers/cluster.ts";
 
 natsTest(
   "NatsLink: sync, generations, sleep cut short by a stop, requests and loops kept until they settle",

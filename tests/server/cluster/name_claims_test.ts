@@ -11,20 +11,20 @@
 
 import { deepStrictEqual, rejects, strictEqual } from "node:assert/strict";
 import type { KV } from "@nats-io/kv";
-import { ManualClock } from "../../src/async/clock.ts";
-import { NatsLink } from "../../src/server/cluster/link.ts";
-import { NameClaims } from "../../src/server/cluster/name_claims.ts";
-import { Presence } from "../../src/server/cluster/presence.ts";
-import { PresenceBucket } from "../../src/server/cluster/presence_bucket.ts";
+import { ManualClock } from "../../../src/async/clock.ts";
+import { NatsLink } from "../../../src/server/cluster/link.ts";
+import { NameClaims } from "../../../src/server/cluster/name_claims.ts";
+import { Presence } from "../../../src/server/cluster/presence.ts";
+import { PresenceBucket } from "../../../src/server/cluster/presence_bucket.ts";
 import {
   nameKey,
   NAMES_BUCKET,
   newNodeId,
   PRESENCE_BUCKET,
-} from "../../src/server/cluster/subjects.ts";
-import type { Member } from "../../src/server/member.ts";
-import { Registry } from "../../src/server/registry.ts";
-import { guestName } from "../../src/protocol/messages.ts";
+} from "../../../src/server/cluster/subjects.ts";
+import type { Member } from "../../../src/server/member.ts";
+import { Registry } from "../../../src/server/registry.ts";
+import { guestName } from "../../../src/protocol/messages.ts";
 import {
   eventually,
   type NatsServer,
@@ -33,7 +33,7 @@ import {
   testHost,
   type TestMember,
   testMember,
-} from "../helpers/cluster.ts";
+} from "../../helpers/cluster.ts";
 
 /** The presence TTL of these nodes, in milliseconds. */
 const TTL = 2000;

@@ -7,10 +7,10 @@
  */
 
 import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
-import { parseServerArgs } from "../../src/cli/server_command.ts";
-import { natsTest, startNats, whoShows } from "../helpers/cluster.ts";
-import { ready } from "../helpers/session.ts";
-import { ChatProcess, tempDir } from "../helpers/spawn.ts";
+import { parseServerArgs } from "../../../src/cli/server_command.ts";
+import { natsTest, startNats, whoShows } from "../../helpers/cluster.ts";
+import { ready } from "../../helpers/session.ts";
+import { ChatProcess, tempDir } from "../../helpers/spawn.ts";
 
 const noEnv = () => undefined;
 

@@ -16,11 +16,11 @@ import {
   nodeKey,
   PRESENCE_BUCKET,
   sessionKey,
-} from "../../src/server/cluster/subjects.ts";
-import { ChatServer } from "../../src/server/server.ts";
-import type { ServerOptions } from "../../src/server/options.ts";
-import type { MessageHandler } from "../../src/server/handler.ts";
-import { chatHandler } from "../../src/server/handlers/chat.ts";
+} from "../../../src/server/cluster/subjects.ts";
+import { ChatServer } from "../../../src/server/server.ts";
+import type { ServerOptions } from "../../../src/server/options.ts";
+import type { MessageHandler } from "../../../src/server/handler.ts";
+import { chatHandler } from "../../../src/server/handlers/chat.ts";
 import {
   eventually,
   type NatsServer,
@@ -28,9 +28,9 @@ import {
   startNats,
   who,
   whoShows,
-} from "../helpers/cluster.ts";
-import type { RawClient } from "../helpers/raw_client.ts";
-import { ready } from "../helpers/session.ts";
+} from "../../helpers/cluster.ts";
+import type { RawClient } from "../../helpers/raw_client.ts";
+import { ready } from "../../helpers/session.ts";
 
 /** A `ChatServer` on `nats`, listening on TCP; `await using` stops it. */
 async function node(nats: NatsServer, options: Omit<ServerOptions, "listen"> = {}) {

@@ -12,8 +12,8 @@ import { deepStrictEqual, ok, rejects, strictEqual } from "node:assert/strict";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
-import { natsTest, startNats } from "../helpers/cluster.ts";
-import { MAIN_PERMISSIONS, ROOT } from "../helpers/run_main.ts";
+import { natsTest, startNats } from "../../helpers/cluster.ts";
+import { MAIN_PERMISSIONS, ROOT } from "../../helpers/run_main.ts";
 
 natsTest("publish and subscribe, KV create and watch, in this process", async () => {
   await using nats = await startNats();

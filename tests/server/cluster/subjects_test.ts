@@ -6,13 +6,13 @@
  * @module
  */
 
-import "../helpers/property.ts";
+import "../../helpers/property.ts";
 import { deepStrictEqual, ok, strictEqual, throws } from "node:assert/strict";
 import fc from "fast-check";
-import { ManualClock } from "../../src/async/clock.ts";
-import { SplicedFrame } from "../../src/protocol/encode.ts";
-import { isValidName } from "../../src/protocol/messages.ts";
-import { DEAD_AFTER, Presence } from "../../src/server/cluster/presence.ts";
+import { ManualClock } from "../../../src/async/clock.ts";
+import { SplicedFrame } from "../../../src/protocol/encode.ts";
+import { isValidName } from "../../../src/protocol/messages.ts";
+import { DEAD_AFTER, Presence } from "../../../src/server/cluster/presence.ts";
 import {
   directPayload,
   isHead,
@@ -24,7 +24,7 @@ import {
   sessionKey,
   token,
   untoken,
-} from "../../src/server/cluster/subjects.ts";
+} from "../../../src/server/cluster/subjects.ts";
 
 const SAFE = /^[A-Za-z0-9_-]+$/;
 

@@ -12,19 +12,19 @@
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { Kvm } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
-import { ManualClock } from "../../src/async/clock.ts";
-import { DEAD_AFTER } from "../../src/server/cluster/presence.ts";
+import { ManualClock } from "../../../src/async/clock.ts";
+import { DEAD_AFTER } from "../../../src/server/cluster/presence.ts";
 import {
   nameKey,
   NAMES_BUCKET,
   nodeKey,
   PRESENCE_BUCKET,
   sessionKey,
-} from "../../src/server/cluster/subjects.ts";
-import { ChatServer } from "../../src/server/server.ts";
-import { names, natsTest, startNats, startNode, who, whoShows } from "../helpers/cluster.ts";
-import { ready } from "../helpers/session.ts";
-import { tempDir } from "../helpers/spawn.ts";
+} from "../../../src/server/cluster/subjects.ts";
+import { ChatServer } from "../../../src/server/server.ts";
+import { names, natsTest, startNats, startNode, who, whoShows } from "../../helpers/cluster.ts";
+import { ready } from "../../helpers/session.ts";
+import { tempDir } from "../../helpers/spawn.ts";
 
 /** The presence TTL of these tests (--heartbeat-timeout), in seconds. */
 const TTL = 1.5;

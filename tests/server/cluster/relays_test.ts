@@ -9,12 +9,12 @@
 
 import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import { ManualClock } from "../../src/async/clock.ts";
-import { SplicedFrame } from "../../src/protocol/encode.ts";
-import { NatsLink } from "../../src/server/cluster/link.ts";
-import { Presence } from "../../src/server/cluster/presence.ts";
-import { Relays } from "../../src/server/cluster/relays.ts";
-import { ALL_SUBJECT, newNodeId, nodeSubject } from "../../src/server/cluster/subjects.ts";
+import { ManualClock } from "../../../src/async/clock.ts";
+import { SplicedFrame } from "../../../src/protocol/encode.ts";
+import { NatsLink } from "../../../src/server/cluster/link.ts";
+import { Presence } from "../../../src/server/cluster/presence.ts";
+import { Relays } from "../../../src/server/cluster/relays.ts";
+import { ALL_SUBJECT, newNodeId, nodeSubject } from "../../../src/server/cluster/subjects.ts";
 import {
   eventually,
   type NatsServer,
@@ -22,7 +22,7 @@ import {
   startNats,
   testHost,
   testMember,
-} from "../helpers/cluster.ts";
+} from "../../helpers/cluster.ts";
 
 const decoder = new TextDecoder();
 

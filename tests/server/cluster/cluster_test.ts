@@ -9,8 +9,8 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
-import type { WhoEntry } from "../../src/protocol/messages.ts";
-import { roomSubject } from "../../src/server/cluster/subjects.ts";
+import type { WhoEntry } from "../../../src/protocol/messages.ts";
+import { roomSubject } from "../../../src/server/cluster/subjects.ts";
 import {
   eventually,
   names,
@@ -19,10 +19,10 @@ import {
   startNode,
   who,
   whoShows,
-} from "../helpers/cluster.ts";
-import { RawClient } from "../helpers/raw_client.ts";
-import { expectErrorOpen, ready, sync } from "../helpers/session.ts";
-import { tempDir } from "../helpers/spawn.ts";
+} from "../../helpers/cluster.ts";
+import { RawClient } from "../../helpers/raw_client.ts";
+import { expectErrorOpen, ready, sync } from "../../helpers/session.ts";
+import { tempDir } from "../../helpers/spawn.ts";
 
 const ROOM = "salon-été🙂";
 
