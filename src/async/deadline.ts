@@ -24,16 +24,25 @@ export async function settleWithin(
   }
 }
 
-/** Resolves as `promise` does; rejects when it has not resolved within `ms` (naming `what`). */
-export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+/**
+ * Resolves as `promise` does; rejects when it has not resolved within `ms`:
+ * with `what()` when `what` is a function, else with an `Error` naming `what`.
+ */
+export async function within<T>(
+  promise: Promise<T>,
+  ms: number,
+  what: string | (() => Error),
+): Promise<T> {
+  let cancel: (() => void) | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+    cancel = after(ms, () => {
+      reject(typeof what === "function" ? what() : new Error(`${what}: not within ${ms} ms`));
+    }, undefined);
   });
   try {
     return await Promise.race([promise, timeout]);
   } finally {
-    clearTimeout(timer);
+    cancel?.();
   }
 }
 

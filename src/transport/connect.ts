@@ -7,6 +7,7 @@
 
 import { lookup } from "node:dns/promises";
 import { firstLine } from "../errors/first_line.ts";
+import { within } from "../async/deadline.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { tcpUrl } from "./address.ts";
 import { describe } from "./listen.ts";
@@ -69,23 +70,18 @@ export async function connect(
     }
     throw lastError;
   };
-  let timer: ReturnType<typeof setTimeout> | undefined;
   const pending = attempt();
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new TransportError(`cannot connect to ${url}: timed out`)),
-      timeoutMs,
-    );
-  });
   try {
-    return await Promise.race([pending, timeout]);
+    return await within(
+      pending,
+      timeoutMs,
+      () => new TransportError(`cannot connect to ${url}: timed out`),
+    );
   } catch (error) {
     // A connection that completes after the timeout is closed at once.
     pending.then((conn) => conn.close(), () => {});
     if (error instanceof TransportError) throw error;
     throw new TransportError(`cannot connect to ${url}: ${describe(error)}`, { cause: error });
-  } finally {
-    clearTimeout(timer);
   }
 }
 
