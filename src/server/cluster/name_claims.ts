@@ -176,6 +176,11 @@ export class NameClaims {
       try {
         const revision = await this.#claimKey(name, session);
         this.#link.assertCurrent(generation);
+        if (this.#claims.get(name) !== claim) {
+          // Released while the claim was on its way: the entry just written is nobody's.
+          this.#link.track(this.#kv!.delete(nameKey(name), { previousSeq: revision }));
+          return;
+        }
         claim.revision = revision;
       } catch (error) {
         if (!(error instanceof ChatError)) throw error;

@@ -270,6 +270,38 @@ natsTest("NameClaims: a claim NATS fails is held locally, and claimed again", as
 });
 
 natsTest(
+  "NameClaims: a name released while its background claim is on its way is not left held",
+  async () => {
+    await using nats = await startNats();
+    let failures = 1;
+    const second = Promise.withResolvers<void>();
+    const proceed = Promise.withResolvers<void>();
+    await using a = await nodeOn(nats, (kv) =>
+      tampered(kv, {
+        create: async (key: string, value: string) => {
+          if (failures-- > 0) throw new Error("a request timed out");
+          // The background claim: let the session give the name up before it lands.
+          second.resolve();
+          await proceed.promise;
+          return kv.create(key, value);
+        },
+      }));
+    const alice = member("alice");
+    await a.names.claim(alice, "alice");
+    await second.promise;
+    a.names.release(alice, "alice");
+    proceed.resolve();
+    await freed(a.kv, "alice");
+    strictEqual(a.names.size, 0);
+    // Another node can take it.
+    await using b = await nodeOn(nats);
+    const other = member("alice");
+    await b.names.claim(other, "alice");
+    deepStrictEqual(await holder(b.kv, "alice"), { node: b.node, session: other.id });
+  },
+);
+
+natsTest(
   "NameClaims: a takeover that loses every race is name_taken; a name freed meanwhile is claimed",
   async () => {
     await using nats = await startNats();
