@@ -15,7 +15,7 @@ export const SCHEMA_VERSION = 1;
 const SCHEMA = `
 CREATE TABLE messages (
   seq INTEGER PRIMARY KEY,
-  ts INTEGER NOT NULL,
+  ts REAL NOT NULL,
   sender TEXT NOT NULL,
   from_name TEXT NOT NULL,
   verified INTEGER NOT NULL,
