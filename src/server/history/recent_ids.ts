@@ -14,8 +14,9 @@
  * const ids = new RecentIds(2);
  * ids.add("a", 1);
  * ids.add(7, 2);
- * strictEqual(ids.add("c", 3), "a"); // the oldest makes room
+ * ids.add("c", 3); // in place of the oldest
  * strictEqual(ids.seqOf("a"), undefined);
+ * strictEqual(ids.oldestSeq, 2);
  * strictEqual(ids.seqOf(7), 2);
  * strictEqual(ids.seqOf("7"), undefined); // a string is not a number
  * ```
@@ -47,13 +48,13 @@ export class RecentIds {
     return this.#ids.length;
   }
 
-  /** The seq of the oldest remembered id (0: none). */
+  /** The seq of the oldest remembered id (0: none); every remembered one has a larger or equal seq. */
   get oldestSeq(): number {
     return this.#seqs.length === 0 ? 0 : this.#seqs[this.#next];
   }
 
-  /** Remembers `id` for `seq`; returns the id forgotten to make room, if one was. */
-  add(id: FrameId, seq: number): FrameId | undefined {
+  /** Remembers `id` for `seq` (larger than any before), in place of the oldest when full. */
+  add(id: FrameId, seq: number): void {
     let evicted: FrameId | undefined;
     let evictedSeq = 0;
     if (this.#ids.length < this.#capacity) {
@@ -72,7 +73,6 @@ export class RecentIds {
       if (evicted !== undefined && index.get(evicted) === evictedSeq) index.delete(evicted);
       index.set(id, seq);
     }
-    return evicted;
   }
 
   /** The seq of the remembered message with this id (the newest, if it was used twice). */

@@ -79,11 +79,11 @@ export class SessionTable {
     return this.save({ ...live, tokenHash: nextTokenHash });
   }
 
-  /** Remembers that `session` sent a message with `id` that got `seq`; returns the id forgotten for it. */
-  remember(session: string, id: FrameId, seq: number): FrameId | undefined {
+  /** Remembers that `session` sent a message with `id` that got `seq`. */
+  remember(session: string, id: FrameId, seq: number): void {
     let ids = this.#ids.get(session);
     if (!ids) this.#ids.set(session, ids = new RecentIds());
-    return ids.add(id, seq);
+    ids.add(id, seq);
   }
 
   /** The seq of `session`'s remembered message with `id`. */

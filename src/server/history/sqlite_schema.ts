@@ -9,10 +9,18 @@
 
 import { DatabaseSync } from "node:sqlite";
 
-/** The version of the tables below, kept in `PRAGMA user_version`. */
+/** The version of the tables below, kept in `-- floor: the smallest seq still kept.
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+PRAGMA user_version`. */
 export const SCHEMA_VERSION = 1;
 
 const SCHEMA = `
+-- Messages by seq. Those below meta's floor are pruned already (counted in
+-- pruned), and deleted a thousand or so at a time. No other index: writes stay
+-- at the two ends of one tree, and a query reads at most the kept ones.
 CREATE TABLE messages (
   seq INTEGER PRIMARY KEY,
   ts REAL NOT NULL,
@@ -23,25 +31,33 @@ CREATE TABLE messages (
   room_key TEXT,
   room TEXT,
   recipient TEXT,
-  to_name TEXT
+  to_name TEXT,
+  frame_id TEXT -- the sender's frame id, as JSON
 ) STRICT;
-CREATE INDEX messages_room ON messages (room_key, seq) WHERE room_key IS NOT NULL;
-CREATE INDEX messages_recipient ON messages (recipient, seq) WHERE recipient IS NOT NULL;
+-- Per audience, the largest pruned seqs (see pruned_marks.ts).
 CREATE TABLE pruned (
   audience TEXT PRIMARY KEY,
   top INTEGER NOT NULL,
   top_sender TEXT NOT NULL,
   other INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
+-- Resumable sessions, as session_record.ts encodes them.
 CREATE TABLE sessions (
   id TEXT PRIMARY KEY,
   data TEXT NOT NULL
 ) STRICT, WITHOUT ROWID;
+-- Frame ids of a session's pruned messages that are still among its last 1,024
+-- (those of kept messages are in messages.frame_id): a JSON array of [seq, id].
 CREATE TABLE recent_ids (
   session TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  id TEXT NOT NULL,
-  PRIMARY KEY (session, seq)
+  last_seq INTEGER NOT NULL,
+  ids TEXT NOT NULL,
+  PRIMARY KEY (session, last_seq)
+) STRICT, WITHOUT ROWID;
+-- floor: the smallest seq still kept.
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
 ) STRICT, WITHOUT ROWID;
 PRAGMA user_version = ${SCHEMA_VERSION};
 `;

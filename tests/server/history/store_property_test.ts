@@ -1,15 +1,16 @@
 /**
  * Both stores against a model that keeps every message forever: random
- * senders, rooms joined and left, direct messages, prune sizes, ticks and
- * cut points; replay() and history() must give what the model says is
- * still kept, and replay()'s `complete` must be false exactly when the
- * model has a message the session would have received that is no longer
- * kept.
+ * senders, rooms joined and left, direct messages, prune sizes, ticks,
+ * restarts (of the SQLite store) and cut points; replay() and history()
+ * must give what the model says is still kept, replay()'s `complete` must
+ * be false exactly when the model has a message the session would have
+ * received that is no longer kept, and resent() must know every id.
  */
 
-import { deepStrictEqual } from "node:assert/strict";
+import { deepStrictEqual, strictEqual } from "node:assert/strict";
 import fc from "fast-check";
 import type { HistoryStore } from "../../../src/server/history/history_store.ts";
+import { hashResumeToken } from "../../../src/server/history/resume_token.ts";
 import { MemoryHistoryStore } from "../../../src/server/history/memory_store.ts";
 import type { RoomMembership } from "../../../src/server/history/session_record.ts";
 import type { MessageDraft, StoredMessage } from "../../../src/server/history/stored_message.ts";
@@ -27,7 +28,8 @@ type Command =
   | { kind: "join"; session: number; room: number }
   | { kind: "leave"; session: number; room: number }
   | { kind: "connect"; session: number }
-  | { kind: "tick" };
+  | { kind: "tick" }
+  | { kind: "reopen" };
 
 const who = fc.nat(SESSIONS - 1);
 const room = fc.nat(ROOMS.length - 1);
@@ -50,6 +52,7 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   { arbitrary: fc.record({ kind: fc.constant("leave" as const), session: who, room }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant("connect" as const), session: who }), weight: 1 },
   { arbitrary: fc.record({ kind: fc.constant("tick" as const) }), weight: 1 },
+  { arbitrary: fc.record({ kind: fc.constant("reopen" as const) }), weight: 1 },
 );
 
 /** A history query's random part. */
@@ -76,12 +79,23 @@ interface Member {
   rooms: Map<string, RoomMembership>;
 }
 
+/** A store under test; `reopen` closes it and opens it again on the same file (or does nothing). */
+interface Subject {
+  store: HistoryStore;
+  reopen(): Promise<void>;
+}
+
 /** Runs the commands on a store and on the model; checks every session at every cut point. */
-async function check(
-  store: HistoryStore,
-  commands: Command[],
-  asks: Ask[],
-): Promise<void> {
+async function check(subject: Subject, commands: Command[], asks: Ask[]): Promise<void> {
+  for (let n = 0; n < SESSIONS; n++) {
+    await subject.store.saveSession({
+      id: id(n),
+      name: id(n),
+      rooms: [],
+      since: 0,
+      tokenHash: hashResumeToken(id(n)),
+    });
+  }
   const log: StoredMessage[] = [];
   const members: Member[] = Array.from(
     { length: SESSIONS },
@@ -97,7 +111,7 @@ async function check(
       to: undefined,
       ...draft,
     });
-    pending.push(Promise.resolve(store.append(draft)));
+    pending.push(Promise.resolve(subject.store.append(draft, `m${log.length}`)));
   };
   for (const c of commands) {
     const base = { ts: log.length, verified: false, content: `#${log.length + 1}` };
@@ -120,9 +134,12 @@ async function check(
         log.slice(log.length - pending.length).map((m) => m.seq),
       );
       pending = [];
+      if (c.kind === "reopen") await subject.reopen();
     }
   }
   await Promise.all(pending);
+  const store = subject.store;
+  for (const m of log) strictEqual(await store.resent(m.sender, `m${m.seq}`), m.seq);
   const oldest = Math.max(1, log.length - store.limit + 1);
   for (let n = 0; n < SESSIONS; n++) {
     const { since, rooms } = members[n];
@@ -161,27 +178,46 @@ async function check(
 
 const scenario = fc.tuple(
   fc.integer({ min: 1, max: 30 }),
-  fc.array(command, { maxLength: 80 }),
+  fc.array(command, { maxLength: 100, size: "max" }),
   fc.array(ask, { maxLength: 8 }),
 );
 
 Deno.test("MemoryHistoryStore.replay() and history() agree with a model that keeps everything", async () => {
   await fc.assert(
     fc.asyncProperty(scenario, async ([limit, commands, asks]) => {
-      await check(new MemoryHistoryStore({ limit }), commands, asks);
+      await check(
+        { store: new MemoryHistoryStore({ limit }), reopen: () => Promise.resolve() },
+        commands,
+        asks,
+      );
     }),
     { numRuns: 300 },
   );
 });
 
-Deno.test("SqliteHistoryStore.replay() and history() agree with a model that keeps everything", async () => {
+Deno.test("SqliteHistoryStore.replay() and history() agree with a model that keeps everything, across restarts", async () => {
   await using dir = await TempDir.create();
   let run = 0;
   await fc.assert(
-    fc.asyncProperty(scenario, async ([limit, commands, asks]) => {
-      await using store = SqliteHistoryStore.open(`${dir.path}/${run++}.db`, { limit });
-      await check(store, commands, asks);
-    }),
+    fc.asyncProperty(
+      scenario,
+      fc.integer({ min: 1, max: 8 }),
+      async ([limit, commands, asks], purgeEvery) => {
+        const path = `${dir.path}/${run++}.db`;
+        const subject = {
+          store: SqliteHistoryStore.open(path, { limit, purgeEvery }),
+          async reopen() {
+            await this.store.close();
+            this.store = SqliteHistoryStore.open(path, { limit, purgeEvery });
+          },
+        };
+        try {
+          await check(subject, commands, asks);
+        } finally {
+          await subject.store.close();
+        }
+      },
+    ),
     { numRuns: 100 },
   );
 });
