@@ -60,6 +60,46 @@ Deno.test("SqliteHistoryStore.open() keeps sessions, token hashes and recent ids
   deepStrictEqual(resumed?.messages.map((m) => m.seq), [2]);
 });
 
+Deno.test("SqliteHistoryStore.open() knows a session's last 1,024 ids again, also of pruned messages", async () => {
+  await using dir = await TempDir.create();
+  const options = { limit: 10, purgeEvery: 64 };
+  {
+    await using store = SqliteHistoryStore.open(dir.store, options);
+    await store.saveSession(session("a"));
+    await store.saveSession(session("b"));
+    for (let i = 1; i <= 1_100; i++) await store.append(toEveryone(i % 2 ? "a" : "b"), `a${i}`);
+    await store.append(toEveryone("b"), "b-only");
+  }
+  await using store = SqliteHistoryStore.open(dir.store, options);
+  // a sent the odd ones, 550 in all: every one is among its last 1,024.
+  strictEqual(await store.resent("a", "a1"), 1);
+  strictEqual(await store.resent("a", "a1099"), 1_099);
+  strictEqual(await store.resent("b", "a2"), 2);
+  strictEqual(await store.resent("b", "b-only"), 1_101);
+  for (let i = 0; i < 1_000; i++) await store.append(toEveryone("a"), `more${i}`);
+  await store.close();
+  await using again = SqliteHistoryStore.open(dir.store, options);
+  strictEqual(await again.resent("a", "a1"), undefined, "past a's last 1,024");
+  // Its last 1,024: the 1,000 new ones and the last 24 odd ones, 1,053 to 1,099.
+  strictEqual(await again.resent("a", "a1051"), undefined);
+  strictEqual(await again.resent("a", "a1053"), 1_053);
+  strictEqual(await again.resent("a", "more999"), 2_101);
+  strictEqual(await again.resent("b", "a2"), 2);
+  await again.close();
+  const db = new DatabaseSync(dir.store);
+  try {
+    const kept = db.prepare(
+      "SELECT session, sum(json_array_length(ids)) AS ids FROM recent_ids GROUP BY session",
+    ).all().map((row) => [row.session, row.ids]);
+    // Ids leave whole rows at a time: at most one row (of one purge) past the last 1,024.
+    strictEqual(kept.length, 2);
+    ok(Number(kept[0][1]) <= 1_024 + options.purgeEvery, `${kept[0]}`);
+    deepStrictEqual(kept[1], ["b", 551]);
+  } finally {
+    db.close();
+  }
+});
+
 Deno.test("SqliteHistoryStore.resume() rotates the token for good: the old one fails after a restart", async () => {
   await using dir = await TempDir.create();
   const first = { tokenHash: hashResumeToken("token-a"), nextTokenHash: hashResumeToken("b") };
