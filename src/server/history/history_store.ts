@@ -29,6 +29,14 @@ export type Awaitable<T> = T | Promise<T>;
 /** How many messages history keeps by default (`--history`). */
 export const DEFAULT_HISTORY_SIZE = 10_000;
 
+/** How many messages a store keeps: `limit` (a whole number, at least 1; else a `RangeError`), or the default. */
+export function historySize(limit: number = DEFAULT_HISTORY_SIZE): number {
+  if (!Number.isSafeInteger(limit) || limit < 1) {
+    throw new RangeError(`history keeps at least 1 message, not ${limit}`);
+  }
+  return limit;
+}
+
 /** The messages a session missed, as a store finds them. */
 export interface Replay {
   /** Every kept message with a larger seq that it would have received had it stayed, oldest first. */

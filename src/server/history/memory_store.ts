@@ -19,7 +19,7 @@
 import type { FrameId } from "../../protocol/messages.ts";
 import type { HistoryPage, HistoryQuery } from "./history_query.ts";
 import {
-  DEFAULT_HISTORY_SIZE,
+  historySize,
   type HistoryStore,
   type Replay,
   type ResumeRequest,
@@ -32,7 +32,7 @@ import type { MessageDraft } from "./stored_message.ts";
 
 /** Options of {@linkcode MemoryHistoryStore}. */
 export interface MemoryStoreOptions {
-  /** How many messages to keep (default {@linkcode DEFAULT_HISTORY_SIZE}). */
+  /** How many messages to keep (default 10,000, `DEFAULT_HISTORY_SIZE`). */
   limit?: number;
 }
 
@@ -43,7 +43,7 @@ export class MemoryHistoryStore implements HistoryStore, AsyncDisposable {
 
   /** An empty store. */
   constructor(options: MemoryStoreOptions = {}) {
-    this.#ring = new MessageRing(options.limit ?? DEFAULT_HISTORY_SIZE);
+    this.#ring = new MessageRing(historySize(options.limit));
   }
 
   /** The most messages kept. */

@@ -22,7 +22,7 @@
  * @module
  */
 
-import type { Replay } from "./history_store.ts";
+import { historySize, type Replay } from "./history_store.ts";
 import { historyLimit, type HistoryPage, type HistoryQuery } from "./history_query.ts";
 import { PrunedMarks } from "./pruned_marks.ts";
 import type { ReplayFilter } from "./session_record.ts";
@@ -39,10 +39,7 @@ export class MessageRing {
 
   /** A ring of `limit` messages (a whole number, at least 1). */
   constructor(limit: number) {
-    if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw new RangeError(`history keeps at least 1 message, not ${limit}`);
-    }
-    this.limit = limit;
+    this.limit = historySize(limit);
     this.#slots = new Array(limit);
   }
 

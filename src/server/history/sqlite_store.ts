@@ -33,7 +33,7 @@ import { type Clock, systemClock } from "../../async/clock.ts";
 import type { FrameId } from "../../protocol/messages.ts";
 import type { HistoryPage, HistoryQuery } from "./history_query.ts";
 import {
-  DEFAULT_HISTORY_SIZE,
+  historySize,
   type HistoryStore,
   type Replay,
   type ResumeRequest,
@@ -53,7 +53,7 @@ import { TickBatch } from "./tick_batch.ts";
 
 /** Options of {@linkcode SqliteHistoryStore.open}. */
 export interface SqliteStoreOptions {
-  /** How many messages to keep (default {@linkcode DEFAULT_HISTORY_SIZE}); fewer than the file holds prunes it at open. */
+  /** How many messages to keep (default 10,000, `DEFAULT_HISTORY_SIZE`); fewer than the file holds prunes it at open. */
   limit?: number;
   /** The clock that dates the sessions found at open as away since then (default: the system's). */
   clock?: Clock;
@@ -90,11 +90,7 @@ export class SqliteHistoryStore implements HistoryStore, AsyncDisposable {
   }
 
   private constructor(path: string, options: SqliteStoreOptions) {
-    const limit = options.limit ?? DEFAULT_HISTORY_SIZE;
-    if (!Number.isSafeInteger(limit) || limit < 1) {
-      throw new RangeError(`history keeps at least 1 message, not ${limit}`);
-    }
-    this.limit = limit;
+    const limit = this.limit = historySize(options.limit);
     this.path = path;
     const db = this.#db = openDatabase(path);
     try {
