@@ -20,6 +20,7 @@ import { MemoryHistoryStore } from "./memory_store.ts";
 import { SqliteHistoryStore } from "./sqlite_store.ts";
 
 export {
+  type Awaitable,
   DEFAULT_HISTORY_SIZE,
   type HistoryStore,
   type Replay,
@@ -31,6 +32,7 @@ export {
   HISTORY_MAX_LIMIT,
   type HistoryPage,
   type HistoryQuery,
+  type HistoryRequest,
   historyRequest,
 } from "./history_query.ts";
 export { MemoryHistoryStore, SqliteHistoryStore };
