@@ -61,7 +61,7 @@ type MessageRow = [
   sender: string,
   from: string,
   verified: number,
-  content: string,
+  content: string | Uint8Array,
   roomKey: string | null,
   room: string | null,
   recipient: string | null,
@@ -76,12 +76,26 @@ function message(row: MessageRow): StoredMessage {
     sender,
     from,
     verified: verified !== 0,
-    content,
+    content: typeof content === "string" ? content : JSON.parse(utf8.decode(content)),
     room: room ?? undefined,
     roomKey: roomKey ?? undefined,
     recipient: recipient ?? undefined,
     to: to ?? undefined,
   };
+}
+
+const utf8 = new TextDecoder();
+const encoder = new TextEncoder();
+
+/**
+ * A message's text as the file keeps it: itself, unless SQLite's text
+ * would alter it (a NUL ends it, a lone surrogate becomes U+FFFD); then
+ * its JSON (all ASCII), as a BLOB.
+ */
+function storedContent(content: string): string | Uint8Array {
+  return content.isWellFormed() && !content.includes("\0")
+    ? content
+    : encoder.encode(JSON.stringify(content));
 }
 
 /**
@@ -181,7 +195,7 @@ export class SqliteMessages {
       m.sender,
       m.from,
       m.verified ? 1 : 0,
-      m.content,
+      storedContent(m.content),
       m.roomKey ?? null,
       m.room ?? null,
       m.recipient ?? null,

@@ -27,7 +27,7 @@ CREATE TABLE messages (
   sender TEXT NOT NULL,
   from_name TEXT NOT NULL,
   verified INTEGER NOT NULL,
-  content TEXT NOT NULL,
+  content ANY NOT NULL, -- text; a BLOB of its JSON when SQLite's text would alter it
   room_key TEXT,
   room TEXT,
   recipient TEXT,

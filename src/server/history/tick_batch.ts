@@ -97,8 +97,11 @@ export class TickBatch {
         for (const call of calls) call.write?.();
       });
     } catch (error) {
-      this.#failed(error);
-      for (const call of calls) call.reject(error);
+      try {
+        this.#failed(error);
+      } finally {
+        for (const call of calls) call.reject(error);
+      }
       return;
     }
     this.#commits++;

@@ -93,6 +93,13 @@ export function storeContract(name: string, open: OpenStore): void {
     ]);
   });
 
+  test("append() keeps any text as it was: NUL, lone surrogates, emoji, nothing", async (store) => {
+    const texts = ["a\u0000b", "x\ud800y", "\udc00", "😀 \u202e", "", "\\0"];
+    await appendAll(store, texts.map((text) => toEveryone("a", text)));
+    const page = await store.history({ session: "b" });
+    deepStrictEqual(page.messages.map((m) => m.content), texts);
+  });
+
   test("append() keeps the last `limit` messages", async (store) => {
     await appendAll(store, Array.from({ length: 12 }, () => toEveryone("a")));
     const page = await store.history({ session: "b" });
