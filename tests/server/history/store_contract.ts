@@ -270,6 +270,21 @@ export function storeContract(name: string, open: OpenStore): void {
     deepStrictEqual(seqs((await store.resume(next))!), []);
   });
 
+  test("resume() replays what was appended before the call, and answers before the appends after it", async (store) => {
+    await store.saveSession({ ...session("a"), awaySince: 5 });
+    const order: string[] = [];
+    const before = Promise.resolve(store.append(toEveryone("b"))).then(() => order.push("before"));
+    const resumed = Promise.resolve(store.resume({
+      tokenHash: hashResumeToken("token-a"),
+      nextTokenHash: "n",
+      after: 0,
+    })).then((r) => (order.push("resumed"), r));
+    const after = Promise.resolve(store.append(toEveryone("b"))).then(() => order.push("after"));
+    const [, got] = await Promise.all([before, resumed, after]);
+    deepStrictEqual([seqs(got!), got!.newest], [[1], 1]);
+    deepStrictEqual(order, ["before", "resumed", "after"]);
+  });
+
   test("resume() leaves a session that `admit` refuses as it was, its token working", async (store) => {
     const away = { ...session("a"), awaySince: 5 };
     await store.saveSession(away);
