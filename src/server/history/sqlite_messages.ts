@@ -175,14 +175,16 @@ export class SqliteMessages {
    */
   *frameIds(): IterableIterator<[string, number, FrameId]> {
     const db = this.#db;
-    for (const row of db.prepare("SELECT session, ids FROM recent_ids ORDER BY last_seq").all()) {
+    for (
+      const row of db.prepare("SELECT session, ids FROM recent_ids ORDER BY last_seq").iterate()
+    ) {
       for (const [seq, id] of JSON.parse(row.ids as string) as [number, FrameId][]) {
         yield [row.session as string, seq, id];
       }
     }
     const kept =
       "SELECT sender, seq, frame_id FROM messages WHERE frame_id IS NOT NULL ORDER BY seq";
-    for (const row of db.prepare(kept).all()) {
+    for (const row of db.prepare(kept).iterate()) {
       yield [row.sender as string, row.seq as number, JSON.parse(row.frame_id as string)];
     }
   }
