@@ -1,0 +1,104 @@
+/**
+ * The last N messages in memory: a ring indexed by seq (seqs are given
+ * here, one after the other), each new message pruning the one N before it
+ * and counting it in the {@linkcode PrunedMarks}. Appending allocates the
+ * stored record and nothing else.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { MessageRing } from "./message_ring.ts";
+ * const ring = new MessageRing(2);
+ * const from = (sender: string) => ({ ts: 0, sender, from: sender, verified: false, content: "" });
+ * ring.append(from("ann")); // 1: pruned by 3
+ * ring.append(from("bob")); // 2
+ * ring.append(from("ann")); // 3
+ * const bob = { id: "bob", since: 0, rooms: [] };
+ * deepStrictEqual(ring.replay(bob, 0).messages.map((m) => m.seq), [3]);
+ * deepStrictEqual(ring.replay(bob, 0).complete, false); // 1 is gone
+ * deepStrictEqual(ring.replay({ ...bob, id: "ann" }, 0).complete, true); // ann sent 1 herself
+ * ```
+ *
+ * @module
+ */
+
+import { historySize, type Replay } from "./history_store.ts";
+import { historyLimit, type HistoryPage, type HistoryQuery } from "./history_query.ts";
+import { PrunedMarks } from "./pruned_marks.ts";
+import type { ReplayFilter } from "./session_record.ts";
+import { type MessageDraft, type StoredMessage, storedMessage } from "./stored_message.ts";
+
+/** The last `limit` messages, with seqs from 1. */
+export class MessageRing {
+  /** How many messages are kept. */
+  readonly limit: number;
+  /** What was pruned, per audience. */
+  readonly marks: PrunedMarks = new PrunedMarks();
+  readonly #slots: (StoredMessage | undefined)[];
+  #newest = 0;
+
+  /** A ring of `limit` messages (a whole number, at least 1). */
+  constructor(limit: number) {
+    this.limit = historySize(limit);
+    this.#slots = new Array(limit);
+  }
+
+  /** The newest seq (0: none yet). */
+  get newest(): number {
+    return this.#newest;
+  }
+
+  /** The oldest seq kept (`newest + 1` when none is). */
+  get oldest(): number {
+    return Math.max(1, this.#newest - this.limit + 1);
+  }
+
+  /** Keeps a message under the next seq, pruning the oldest when full; returns the seq. */
+  append(draft: MessageDraft): number {
+    const seq = ++this.#newest;
+    const slot = seq % this.limit;
+    const old = this.#slots[slot];
+    if (old !== undefined) this.marks.prune(old.seq, old.sender, old.roomKey, old.recipient);
+    this.#slots[slot] = storedMessage(seq, draft);
+    return seq;
+  }
+
+  /** A page of history, newest `limit` matches before `before`, oldest first. */
+  history(query: HistoryQuery): HistoryPage {
+    const limit = historyLimit(query.limit);
+    const { session, roomKey, before } = query;
+    const found: StoredMessage[] = [];
+    let more = false;
+    const top = before === undefined ? this.#newest : Math.min(this.#newest, Math.ceil(before) - 1);
+    for (let seq = top, end = this.oldest; seq >= end; seq--) {
+      const m = this.#slots[seq % this.limit]!;
+      const match = roomKey !== undefined ? m.roomKey === roomKey : m.roomKey === undefined &&
+        (m.recipient === undefined || m.recipient === session || m.sender === session);
+      if (!match) continue;
+      if (found.length === limit) {
+        more = true;
+        break;
+      }
+      found.push(m);
+    }
+    return { messages: found.reverse(), more };
+  }
+
+  /** The kept messages above `after` that a session with `filter` would have received. */
+  replay(filter: ReplayFilter, after: number): Replay {
+    const { id, since } = filter;
+    const joined = new Map<string, number>();
+    for (const room of filter.rooms) joined.set(room.key, room.joined);
+    const messages: StoredMessage[] = [];
+    for (let seq = Math.max(Math.floor(after) + 1, this.oldest); seq <= this.#newest; seq++) {
+      const m = this.#slots[seq % this.limit]!;
+      let receives: boolean;
+      if (m.recipient !== undefined) receives = m.recipient === id;
+      else if (m.sender === id) receives = false;
+      else if (m.roomKey === undefined) receives = seq > since;
+      else receives = seq > (joined.get(m.roomKey) ?? Infinity);
+      if (receives) messages.push(m);
+    }
+    return { messages, complete: this.marks.complete(filter, after), newest: this.#newest };
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The SQLite file of `--store FILE`: opened in WAL mode with
+ * `synchronous=NORMAL` (a commit survives the process being killed) and an
+ * exclusive lock (a second server on the same file fails to start instead
+ * of giving the same seqs twice), and its tables.
+ *
+ * @module
+ */
+
+import { DatabaseSync } from "node:sqlite";
+
+/** The version of the tables below, kept in `-- floor: the smallest seq still kept.
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+PRAGMA user_version`. */
+export const SCHEMA_VERSION = 1;
+
+const SCHEMA = `
+-- Messages by seq. Those below meta's floor are pruned already (counted in
+-- pruned), and deleted a thousand or so at a time. No other index: writes stay
+-- at the two ends of one tree, and a query reads at most the kept ones.
+CREATE TABLE messages (
+  seq INTEGER PRIMARY KEY,
+  ts REAL NOT NULL,
+  sender TEXT NOT NULL,
+  from_name TEXT NOT NULL,
+  verified INTEGER NOT NULL,
+  content ANY NOT NULL, -- text; a BLOB of its JSON when SQLite's text would alter it
+  room_key TEXT,
+  room TEXT,
+  recipient TEXT,
+  to_name TEXT,
+  frame_id TEXT -- the sender's frame id, as JSON
+) STRICT;
+-- Per audience, the largest pruned seqs (see pruned_marks.ts).
+CREATE TABLE pruned (
+  audience TEXT PRIMARY KEY,
+  top INTEGER NOT NULL,
+  top_sender TEXT NOT NULL,
+  other INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+-- Resumable sessions, as session_record.ts encodes them.
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  data TEXT NOT NULL
+) STRICT, WITHOUT ROWID;
+-- Frame ids of a session's pruned messages that are still among its last 1,024
+-- (those of kept messages are in messages.frame_id): a JSON array of [seq, id].
+CREATE TABLE recent_ids (
+  session TEXT NOT NULL,
+  last_seq INTEGER NOT NULL,
+  ids TEXT NOT NULL,
+  PRIMARY KEY (session, last_seq)
+) STRICT, WITHOUT ROWID;
+-- floor: the smallest seq still kept.
+CREATE TABLE meta (
+  key TEXT PRIMARY KEY,
+  value INTEGER NOT NULL
+) STRICT, WITHOUT ROWID;
+PRAGMA user_version = ${SCHEMA_VERSION};
+`;
+
+/**
+ * Opens (creating it when missing) the store's file, locked for this
+ * process alone; throws an `Error` naming the file when it cannot, when
+ * another process holds it, or when its tables are of another version.
+ */
+export function openDatabase(path: string): DatabaseSync {
+  let db: DatabaseSync | undefined;
+  try {
+    db = new DatabaseSync(path);
+    db.exec("PRAGMA locking_mode = EXCLUSIVE");
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec("PRAGMA synchronous = NORMAL");
+    db.exec("BEGIN IMMEDIATE"); // takes the exclusive lock now
+    const { user_version: version } = db.prepare("PRAGMA user_version").get() as {
+      user_version: number;
+    };
+    if (version === 0) db.exec(SCHEMA);
+    else if (version !== SCHEMA_VERSION) {
+      throw new Error(`its tables are of version ${version}, not ${SCHEMA_VERSION}`);
+    }
+    db.exec("COMMIT");
+    return db;
+  } catch (error) {
+    if (db?.isOpen) db.close();
+    const why = /locked|busy/i.test(String(error))
+      ? "another process has it open"
+      : (error as Error).message;
+    throw new Error(`cannot open the history store ${path}: ${why}`, { cause: error });
+  }
+}
