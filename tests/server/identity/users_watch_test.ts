@@ -50,14 +50,39 @@ class Reports {
 
 const NONE = { added: [], removed: [], changed: [] };
 
-Deno.test("users watch: added, changed and removed accounts seen within 2 s by file system events", async () => {
-  await using dir = await tempDir();
+/** A users file of `accounts` in a temp folder, watched on a clock the test moves. */
+interface Watched extends AsyncDisposable {
+  path: string;
+  reports: Reports;
+  clock: ManualClock;
+  users: WatchedUsers;
+}
+
+/** Writes `accounts` to a new users file and watches it (with file system `events` or not). */
+async function watched(accounts: Accounts, events: boolean): Promise<Watched> {
+  const dir = await tempDir();
   const path = `${dir.path}/users.json`;
-  let accounts = withNew(Accounts.EMPTY, "alice");
   await writeUsersFile(path, accounts);
   const reports = new Reports();
-  // A clock that never moves: the stat fallback never runs, events alone tell.
-  await using users = await WatchedUsers.open(path, { ...reports, clock: new ManualClock() });
+  const clock = new ManualClock();
+  const users = await WatchedUsers.open(path, { ...reports, clock, events });
+  return {
+    path,
+    reports,
+    clock,
+    users,
+    async [Symbol.asyncDispose]() {
+      await users.close();
+      await dir[Symbol.asyncDispose]();
+    },
+  };
+}
+
+Deno.test("users watch: added, changed and removed accounts seen within 2 s by file system events", async () => {
+  let accounts = withNew(Accounts.EMPTY, "alice");
+  // The clock never moves: the stat fallback never runs, events alone tell.
+  await using watch = await watched(accounts, true);
+  const { path, reports, users } = watch;
   deepStrictEqual(users.accounts.names(), ["alice"]);
 
   const steps: [string, (before: Accounts) => Accounts, AccountChanges][] = [
@@ -78,13 +103,9 @@ Deno.test("users watch: added, changed and removed accounts seen within 2 s by f
 });
 
 Deno.test("users watch: the stat fallback alone sees a change at its next tick; removed and added again is changed", async () => {
-  await using dir = await tempDir();
-  const path = `${dir.path}/users.json`;
   const accounts = withNew(withNew(Accounts.EMPTY, "alice"), "carol");
-  await writeUsersFile(path, accounts);
-  const reports = new Reports();
-  const clock = new ManualClock();
-  await using users = await WatchedUsers.open(path, { ...reports, clock, events: false });
+  await using watch = await watched(accounts, false);
+  const { path, reports, clock, users } = watch;
   // carol removed, then added again with a new password, between two ticks.
   await writeUsersFile(path, accounts.without("carol"));
   await writeUsersFile(
@@ -107,13 +128,9 @@ Deno.test("users watch: the stat fallback alone sees a change at its next tick; 
 });
 
 Deno.test("users watch: a file that cannot be parsed, or is gone, changes nothing and is reported", async () => {
-  await using dir = await tempDir();
-  const path = `${dir.path}/users.json`;
   const accounts = withNew(Accounts.EMPTY, "alice");
-  await writeUsersFile(path, accounts);
-  const reports = new Reports();
-  const clock = new ManualClock();
-  await using users = await WatchedUsers.open(path, { ...reports, clock, events: false });
+  await using watch = await watched(accounts, false);
+  const { path, reports, clock, users } = watch;
   const broken: [string, () => Promise<void>, RegExp][] = [
     ["half a file", () => Deno.writeTextFile(path, '{"version":1,"accounts":['), /not JSON/],
     ["another version", () => Deno.writeTextFile(path, '{"version":9,"accounts":[]}'), /version 9/],
