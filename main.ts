@@ -20,6 +20,8 @@ export async function main(args: string[]): Promise<number> {
         return await runServer(rest);
       case "client":
         return await runClient(rest);
+      case "user":
+        return await (await import("./src/cli/user_command.ts")).runUser(rest);
       case "--version":
       case "-V":
         console.log(`chat ${VERSION}`);

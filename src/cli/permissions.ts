@@ -21,8 +21,17 @@
  * @module
  */
 
-/** The environment variables `chat` reads (nothing else, not even for logging). */
-export const ENV_VARIABLES: readonly string[] = ["CHAT_TOKEN", "CHAT_CLUSTER"];
+/**
+ * The environment variables `chat` reads (nothing else, not even for
+ * logging): the token, the cluster, and the password (`chat user`, a
+ * client's `--user`) and login token (a client's) of PROTOCOL.md section 11.
+ */
+export const ENV_VARIABLES: readonly string[] = [
+  "CHAT_TOKEN",
+  "CHAT_CLUSTER",
+  "CHAT_PASSWORD",
+  "CHAT_JWT",
+];
 
 /** The permission flags of `deno run` / `deno compile` for `main.ts`. */
 export const PERMISSIONS: readonly string[] = [

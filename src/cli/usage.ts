@@ -90,8 +90,13 @@ export function nonEmpty(flag: string, value: string): string {
  * permission Deno was not given is not: it propagates as it is.
  */
 export function readArgFile(flag: string, path: string): string {
+  return new TextDecoder().decode(readArgFileBytes(flag, path));
+}
+
+/** Reads a file named by `--flag` as bytes; a file that cannot be read is a usage error (see {@linkcode readArgFile}). */
+export function readArgFileBytes(flag: string, path: string): Uint8Array {
   try {
-    return Deno.readTextFileSync(path);
+    return Deno.readFileSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) throw error;
     const reason = error instanceof Deno.errors.NotFound

@@ -46,7 +46,12 @@ Deno.test("PERMISSIONS: no run, sys, ffi, import or all; env only for the variab
     assert(!/^(-A|--allow-all|--allow-(run|sys|ffi|import|scripts))\b/.test(flag), flag);
   }
   assert(PERMISSIONS.includes(`--allow-env=${ENV_VARIABLES.join(",")}`), "a scoped --allow-env");
-  assertEquals([...ENV_VARIABLES].sort(), ["CHAT_CLUSTER", "CHAT_TOKEN"]);
+  assertEquals([...ENV_VARIABLES].sort(), [
+    "CHAT_CLUSTER",
+    "CHAT_JWT",
+    "CHAT_PASSWORD",
+    "CHAT_TOKEN",
+  ]);
   assert(PERMISSIONS.includes("--no-prompt"), "never asks at a terminal");
 });
 
