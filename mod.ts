@@ -91,6 +91,7 @@ export { connect } from "./src/transport/connect.ts";
 export {
   type Connection,
   type ConnectOptions,
+  type Framer,
   type Listener,
   type ListenOptions,
   type TlsClientOptions,

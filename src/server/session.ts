@@ -21,7 +21,7 @@ import {
   PROTOCOL_VERSION,
 } from "../protocol/messages.ts";
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
-import type { Connection, TransportKind } from "../transport/types.ts";
+import type { Connection, Framer, TransportKind } from "../transport/types.ts";
 import type { Audience, Directory, HandlerContext, SessionInfo } from "./handler.ts";
 import type { CloseReason } from "./options.ts";
 import type { Names } from "./names.ts";
@@ -80,7 +80,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   #liveness: Liveness;
   #conn: Connection;
   #queue: OutputQueue;
-  #decoder: FrameDecoder;
+  #decoder: Framer;
   #state = State.Handshake;
   #registered = false;
   #idBytes: Uint8Array | undefined;
@@ -93,7 +93,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     this.transport = transport;
     this.id = host.roster.newSessionId();
     this.name = guestName(this.id);
-    this.#decoder = new FrameDecoder(host.settings.maxFrame);
+    this.#decoder = conn.framer?.(host.settings.maxFrame) ??
+      new FrameDecoder(host.settings.maxFrame);
     this.#queue = new OutputQueue(conn, host.settings.maxQueue, this);
     this.#liveness = new Liveness(this);
     this.#liveness.allow(host.settings.handshakeMs);
@@ -260,9 +261,10 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   }
 
   /** Handles one frame; returns a promise only when the handler is asynchronous. */
-  #onFrame(bytes: Uint8Array): void | Promise<void> {
+  #onFrame(bytes: Uint8Array | ChatError): void | Promise<void> {
     let frame: Frame;
     try {
+      if (bytes instanceof ChatError) throw bytes;
       frame = parseFrame(bytes);
     } catch (error) {
       const chatError = error as ChatError;
