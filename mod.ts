@@ -47,6 +47,7 @@ export type {
   SessionInfo,
 } from "./src/server/handler.ts";
 export { BUILTIN_HANDLERS, chatHandler, echoHandler } from "./src/server/handlers/mod.ts";
+export { type PerTransport, ServerMetrics } from "./src/server/metrics.ts";
 export { type Clock, ManualClock, systemClock } from "./src/async/clock.ts";
 
 export {

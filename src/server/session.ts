@@ -23,6 +23,7 @@ import {
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
 import type { Connection, Framer, TransportKind } from "../transport/types.ts";
 import type { Audience, Directory, HandlerContext, SessionInfo } from "./handler.ts";
+import type { ServerMetrics } from "./metrics.ts";
 import type { CloseReason } from "./options.ts";
 import type { Names } from "./names.ts";
 import type { Relay } from "./relay.ts";
@@ -41,6 +42,8 @@ const READ_MAX = 64 * 1024;
 export interface SessionHost {
   /** Limits, heartbeat, handler and clock. */
   readonly settings: ServerSettings;
+  /** The server's counters. */
+  readonly metrics: ServerMetrics;
   /** The sessions handlers see (in a cluster, every node's). */
   readonly directory: Directory;
   /** Whether a `session_ack` token lets the session in. */
@@ -122,6 +125,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
    */
   onOverflow(): void {
     if (this.#state >= State.Closing) return;
+    this.#host.metrics.error("slow_consumer");
     this.#queue.lastWord(JSON.stringify({
       type: "error",
       code: "slow_consumer",
@@ -134,6 +138,11 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   /** A write failed: the peer is gone. */
   onWriteError(): void {
     this.#destroy("write_failed");
+  }
+
+  /** Bytes were written to its connection. */
+  onWritten(bytes: number): void {
+    this.#host.metrics.bytesSent += bytes;
   }
 
   /** Whether the session is closing or closed. */
@@ -176,6 +185,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
         await this.end("peer_closed");
         break;
       }
+      this.#host.metrics.bytesReceived += n;
       for (const frame of this.#decoder.push(buffer.subarray(0, n))) {
         if (this.#state >= State.Closing) break;
         const pending = this.#onFrame(frame);
@@ -193,6 +203,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
 
   /** Queues a frame for this session, with its `session_id`. */
   send(frame: Frame): boolean {
+    if (frame.type === "error") this.#host.metrics.error(String(frame.code));
     frame.session_id = this.id;
     return this.#queue.pushText(JSON.stringify(frame));
   }

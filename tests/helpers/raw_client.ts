@@ -88,6 +88,8 @@ export class RawClient implements AsyncDisposable {
   endKind: EndKind | undefined;
   /** Bytes read so far. */
   bytesRead = 0;
+  /** Bytes written so far. */
+  bytesWritten = 0;
   readonly #frames: Frame[] = [];
   readonly #wakeup = new Wakeup();
   readonly #maxFrame: number;
@@ -280,8 +282,10 @@ export class RawClient implements AsyncDisposable {
    * peer is gone) rejects, or resolves false with `tolerateWriteErrors`.
    */
   async write(data: string | Uint8Array): Promise<boolean> {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     try {
-      await writeAll(this.conn, data);
+      await writeAll(this.conn, bytes);
+      this.bytesWritten += bytes.length;
       return true;
     } catch (error) {
       if (this.#tolerateWriteErrors) return false;
