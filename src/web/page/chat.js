@@ -159,8 +159,7 @@
   function info(text, kind = "info") {
     const entry = element("li", kind);
     entry.dataset.kind = kind;
-    entry.append(timeOf(Date.now()));
-    appendText(entry, text);
+    entry.append(timeOf(Date.now()), element("span", "text", text));
     addEntry(entry);
     return entry;
   }
@@ -297,14 +296,7 @@
     if (typeof frame.session_id === "string" && frame.type !== "resumed") {
       state.sessionId = frame.session_id;
     }
-    if (frame.id === HANDSHAKE_ID) return handshakeAnswer(frame);
-    if (frame.id !== undefined && state.requests.has(frame.id)) {
-      const pending = state.requests.get(frame.id);
-      // A who answer may come in several frames; the last has no "more".
-      if (!(frame.type === "who" && frame.more)) state.requests.delete(frame.id);
-      pending.then(frame);
-      return;
-    }
+    // Messages and notices answer nothing, whatever id they carry.
     switch (frame.type) {
       case "message":
         return showMessage(frame);
@@ -314,11 +306,18 @@
         return resumed(frame);
       case "disconnect":
         return disconnected(frame);
-      case "error":
-        return serverError(frame);
       case "heartbeat":
         return;
     }
+    if (frame.id === HANDSHAKE_ID) return handshakeAnswer(frame);
+    if (frame.id !== undefined && state.requests.has(frame.id)) {
+      const pending = state.requests.get(frame.id);
+      // A who answer may come in several frames; the last has no "more".
+      if (!(frame.type === "who" && frame.more)) state.requests.delete(frame.id);
+      pending.then(frame);
+      return;
+    }
+    if (frame.type === "error") serverError(frame);
   }
 
   function opened(init) {
