@@ -159,9 +159,19 @@
   function info(text, kind = "info") {
     const entry = element("li", kind);
     entry.dataset.kind = kind;
-    entry.append(timeOf(Date.now()), element("span", "text", text));
+    const body = element("div", "body");
+    body.append(element("span", "text", text));
+    entry.append(timeOf(Date.now()), body);
     addEntry(entry);
     return entry;
+  }
+
+  /** The mark of a name that logged in to an account (PROTOCOL.md section 11). */
+  function verifiedBadge() {
+    const badge = element("span", "badge verified", "✓");
+    badge.title = "verified account";
+    badge.setAttribute("aria-label", "verified account");
+    return badge;
   }
 
   /** Where a message went: [#room], (dm), or nothing for everyone. */
@@ -178,21 +188,18 @@
     if (typeof frame.room === "string") entry.dataset.room = frame.room;
     if (typeof frame.to === "string") entry.dataset.to = frame.to;
     if (frame.replay) entry.classList.add("replay");
-    entry.append(timeOf(typeof frame.ts === "number" ? frame.ts : Date.now()));
+    // The time, then the message in a column of its own: a second line of it is
+    // indented under the first, and cannot pass for another message.
+    const body = element("div", "body");
+    entry.append(timeOf(typeof frame.ts === "number" ? frame.ts : Date.now()), body);
     const where = whereOf(frame);
     if (where) {
       const label = own && frame.to ? "(dm to " + frame.to + ")" : where;
-      entry.append(element("span", "where", label));
+      body.append(element("span", "where", label));
     }
-    const from = element("bdi", "from", own ? state.name || "you" : frame.from ?? "?");
-    entry.append(from);
-    if (frame.verified) {
-      const badge = element("span", "badge verified", "✓");
-      badge.title = "verified account";
-      badge.setAttribute("aria-label", "verified account");
-      from.after(badge);
-    }
-    entry.append(element("bdi", "text", frame.content));
+    body.append(element("bdi", "from", own ? state.name || "you" : frame.from ?? "?"));
+    if (frame.verified) body.append(verifiedBadge());
+    body.append(element("bdi", "text", frame.content));
     return entry;
   }
 
@@ -510,8 +517,7 @@
     }
     const entry = messageEntry(frame, true);
     entry.classList.add("pending");
-    const mark = element("span", "state", "sending…");
-    entry.append(mark);
+    entry.querySelector(".body").append(element("span", "state", "sending…"));
     addEntry(entry);
     const pending = { frame, entry };
     const sent = request(frame, (answer) => acked(pending, answer));
@@ -631,10 +637,7 @@
       const name = element("bdi", "name", person.name);
       item.append(name);
       if (person.verified) {
-        const badge = element("span", "badge verified", "✓");
-        badge.title = "verified account";
-        badge.setAttribute("aria-label", "verified account");
-        item.append(badge);
+        item.append(verifiedBadge());
       } else if (String(person.name).startsWith("guest-")) {
         item.append(element("span", "badge", "guest"));
       }
