@@ -22,6 +22,7 @@
  */
 
 import { settleWithin } from "../async/deadline.ts";
+import { concat } from "../io/concat.ts";
 import { writeAll } from "../io/write_all.ts";
 import { ChatError } from "../protocol/errors.ts";
 import type { Connection, Framer } from "./types.ts";
@@ -85,12 +86,7 @@ export class WebSocketConnection implements Connection {
    */
   async write(data: Uint8Array): Promise<number> {
     if (this.#closed) throw new Deno.errors.BrokenPipe("the WebSocket is closed");
-    let bytes = data;
-    if (this.#carry.length > 0) {
-      bytes = new Uint8Array(this.#carry.length + data.length);
-      bytes.set(this.#carry);
-      bytes.set(data, this.#carry.length);
-    }
+    const bytes = this.#carry.length > 0 ? concat([this.#carry, data]) : data;
     let size = 0;
     let end = -1;
     for (let start = 0, lf; (lf = bytes.indexOf(LF, start)) >= 0; start = lf + 1) {

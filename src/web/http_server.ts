@@ -10,6 +10,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import { concat } from "../io/concat.ts";
 import { writeAll } from "../io/write_all.ts";
 import type { Connection, Listener } from "../transport/types.ts";
 import { BadRequest, headEnd, type HttpRequest, parseRequestHead } from "./http_request.ts";
@@ -195,10 +196,7 @@ export class HttpServer {
         const chunk = new Uint8Array(READ_SIZE);
         const n = await conn.read(chunk).catch(() => null);
         if (n === null) return null;
-        const grown = new Uint8Array(data.length + n);
-        grown.set(data);
-        grown.set(chunk.subarray(0, n), data.length);
-        data = grown;
+        data = concat([data, chunk.subarray(0, n)]);
       }
     } finally {
       clearTimeout(timer);

@@ -12,6 +12,7 @@
  * @module
  */
 
+import { concat } from "../../src/io/concat.ts";
 import { writeAll } from "../../src/io/write_all.ts";
 import { PROTOCOL_DEFAULTS } from "../../src/protocol/defaults.ts";
 import { FrameDecoder } from "../../src/protocol/frame_decoder.ts";
@@ -193,7 +194,7 @@ export class RawClient implements AsyncDisposable {
     const wire = this.transport === "ws" ? this.#wire(take) : undefined;
     let kind: EndKind = "eof";
     try {
-      if (wire && this.#head) wire.push(this.#head);
+      if (wire && this.#head) wire(this.#head);
       for (;;) {
         if (this.#gate) await this.#gate.promise;
         if (this.#closed) {
@@ -203,7 +204,7 @@ export class RawClient implements AsyncDisposable {
         const n = await this.conn.read(buffer);
         if (n === null) break;
         this.bytesRead += n;
-        if (wire) wire.push(buffer.subarray(0, n));
+        if (wire) wire(buffer.subarray(0, n));
         else take(buffer.subarray(0, n));
         this.#wakeup.wake();
       }
@@ -213,11 +214,21 @@ export class RawClient implements AsyncDisposable {
     this.#end(kind);
   }
 
-  /** A WebSocket client's parser whose text messages go to `take`, each checked to hold one frame. */
-  #wire(take: (bytes: Uint8Array) => number): WebSocketParser {
-    return new WebSocketParser({ maxMessage: this.#maxFrame, masked: false }, {
+  /**
+   * A WebSocket client's reader: it parses what is read, checks that each
+   * text message holds one frame, and hands the payloads to `take`: each
+   * message's own, or with {@linkcode RawClient.onData} those of a whole
+   * read at once, as a stream (no call per message on a hot path).
+   */
+  #wire(take: (bytes: Uint8Array) => number): (chunk: Uint8Array) => void {
+    let batch: Uint8Array[] = [];
+    const parser = new WebSocketParser({ maxMessage: this.#maxFrame, masked: false }, {
       message: (payload, binary) => {
         this.messages++;
+        if (this.onData && !binary && payload.at(-1) === 0x0a) {
+          batch.push(payload);
+          return;
+        }
         const whole = !binary && payload.at(-1) === 0x0a && take(payload) === 1;
         if (!whole) this.misframed.push(binary ? "(binary)" : decoder.decode(payload));
       },
@@ -227,6 +238,13 @@ export class RawClient implements AsyncDisposable {
         this.closeCode = payload.length >= 2 ? (payload[0] << 8) | payload[1] : CLOSE_CODE.normal;
       },
     });
+    return (chunk) => {
+      parser.push(chunk);
+      if (batch.length === 0) return;
+      // The payloads are views of what was just read: joined before the next read.
+      take(concat(batch));
+      batch = [];
+    };
   }
 
   #received(frame: Frame): void {

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { concat } from "../../src/io/concat.ts";
 import { writeAll } from "../../src/io/write_all.ts";
 import { headEnd } from "../../src/web/http_request.ts";
 import {
@@ -85,7 +86,7 @@ export async function httpExchange(
   options: { head?: boolean } = {},
 ): Promise<HttpAnswer> {
   await writeAll(conn, request);
-  let data = new Uint8Array(0);
+  let data: Uint8Array = new Uint8Array(0);
   let end = -1;
   const chunk = new Uint8Array(4096);
   const more = async () => {
@@ -93,10 +94,7 @@ export async function httpExchange(
     if (n === null) {
       throw new Error(`connection closed after ${JSON.stringify(decoder.decode(data))}`);
     }
-    const grown = new Uint8Array(data.length + n);
-    grown.set(data);
-    grown.set(chunk.subarray(0, n), data.length);
-    data = grown;
+    data = concat([data, chunk.subarray(0, n)]);
   };
   while ((end = headEnd(data)) < 0) await more();
   const [statusLine, ...fields] = decoder.decode(data.subarray(0, end - 4)).split("\r\n");
@@ -157,11 +155,5 @@ export function clientLines(data: string | Uint8Array): Uint8Array {
     parts.push(encodeWebSocketFrame(OPCODE.text, bytes.subarray(start, end), true));
     start = end;
   }
-  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concat(parts);
 }

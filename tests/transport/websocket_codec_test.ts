@@ -18,6 +18,7 @@ import {
   WebSocketParser,
   writeHeader,
 } from "../../src/transport/websocket_codec.ts";
+import { concat } from "../../src/io/concat.ts";
 import "../helpers/property.ts";
 
 const encoder = new TextEncoder();
@@ -49,16 +50,6 @@ function frame(
   const bytes = typeof payload === "string" ? encoder.encode(payload) : payload;
   const out = encodeWebSocketFrame(opcode, bytes, masked);
   if (!fin) out[0] &= 0x7f;
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
   return out;
 }
 
