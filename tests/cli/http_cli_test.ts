@@ -19,7 +19,7 @@ import { UsageError } from "../../src/cli/usage.ts";
 import { makeCerts, tlsTest } from "../helpers/certs.ts";
 import { natsTest, startNats } from "../helpers/cluster.ts";
 import { ready, sync } from "../helpers/session.ts";
-import { assertGone, ChatProcess, tempDir } from "../helpers/spawn.ts";
+import { assertGone, ChatProcess, tcpFlags, tempDir } from "../helpers/spawn.ts";
 import { fetchText } from "../helpers/websocket_wire.ts";
 
 const noEnv = () => undefined;
@@ -68,10 +68,7 @@ Deno.test("chat server --http prints listening on http://HOST:PORT after tcp and
   const path = `${dir.path}/chat.sock`;
   await using server = ChatProcess.spawn([
     "server",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
+    ...tcpFlags(0),
     "--unix",
     path,
     "--http",
@@ -110,10 +107,7 @@ tlsTest("with --tls-cert, --http serves https:// and wss:// on the same certific
   await using certs = await makeCerts();
   await using server = ChatProcess.spawn([
     "server",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
+    ...tcpFlags(0),
     "--http",
     "127.0.0.1:0",
     "--tls-cert",
@@ -136,10 +130,7 @@ natsTest("with --cluster, /readyz is 503 once NATS is lost", async () => {
   await using nats = await startNats();
   await using server = ChatProcess.spawn([
     "server",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
+    ...tcpFlags(0),
     "--http",
     "127.0.0.1:0",
     "--cluster",

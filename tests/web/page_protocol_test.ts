@@ -113,6 +113,23 @@ class ScriptedServer implements AsyncDisposable {
   }
 }
 
+/** A scripted server, a browser and a page open at the server's address, closed by `await using`. */
+async function scriptedPage(path = "/") {
+  const server = new ScriptedServer();
+  const browser = await launchBrowser();
+  const page = await newPage(browser);
+  await page.goto(`${server.url}${path}`);
+  return {
+    server,
+    browser,
+    page,
+    async [Symbol.asyncDispose]() {
+      await browser[Symbol.asyncDispose]();
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
 const HEARTBEAT = { interval: 5, timeout: 10, retries: 3 };
 
 /** A `session_init` as a server with history (and `extra`) sends it. */
@@ -143,10 +160,8 @@ async function answer(
 }
 
 browserTest("the page shows a room's history in seq order, and notices", async () => {
-  await using server = new ScriptedServer();
-  await using browser = await launchBrowser();
-  await using page = await newPage(browser);
-  await page.goto(server.url);
+  await using scripted = await scriptedPage();
+  const { server, page } = scripted;
   const ws = await server.accept();
   ws.send(init("s1", "t1"));
   const ack = await ws.next("session_ack");
@@ -190,10 +205,8 @@ browserTest("the page shows a room's history in seq order, and notices", async (
 browserTest(
   "after a lost connection the page resumes: token and seq sent, missed messages shown, unacked ones sent again",
   async () => {
-    await using server = new ScriptedServer();
-    await using browser = await launchBrowser();
-    await using page = await newPage(browser);
-    await page.goto(server.url);
+    await using scripted = await scriptedPage();
+    const { server, page } = scripted;
     const first = await server.accept();
     first.send(init("s1", "t1"));
     await first.next("session_ack");
@@ -263,10 +276,8 @@ browserTest(
 browserTest(
   "a server that needs a login gets the form's user and password; the page's fragment gives a token and loses it",
   async () => {
-    await using server = new ScriptedServer();
-    await using browser = await launchBrowser();
-    await using page = await newPage(browser);
-    await page.goto(server.url);
+    await using scripted = await scriptedPage();
+    const { server, browser, page } = scripted;
     const first = await server.accept();
     first.send(init("s1", "t1", { login: ["password"], guests: true }));
     // The page shows the form and hangs up rather than hold the handshake open.

@@ -548,11 +548,18 @@
     if (mark) mark.textContent = "✗ " + why;
   }
 
-  function join(room) {
-    request({ type: "join", content: room }, (answer) => {
+  /** Sends `join` or `leave` for `room`; `done` follows its ack, an error is shown. */
+  function roomRequest(verb, room, done) {
+    request({ type: verb, content: room }, (answer) => {
       if (answer.type === "error") {
-        return info("Cannot join #" + room + ": " + answer.content, "error");
+        return info("Cannot " + verb + " #" + room + ": " + answer.content, "error");
       }
+      done();
+    });
+  }
+
+  function join(room) {
+    roomRequest("join", room, () => {
       state.rooms.add(room);
       renderRooms();
       ui.target.value = "#" + room;
@@ -562,10 +569,7 @@
   }
 
   function leave(room) {
-    request({ type: "leave", content: room }, (answer) => {
-      if (answer.type === "error") {
-        return info("Cannot leave #" + room + ": " + answer.content, "error");
-      }
+    roomRequest("leave", room, () => {
       state.rooms.delete(room);
       renderRooms();
       info("You left #" + room + ".");
