@@ -1,8 +1,9 @@
 /**
  * `chat`: a framework for asynchronous chat over TCP and Unix domain
- * sockets. This module is the library: the server and its pluggable message
- * handlers, the client base class, the framing codec and the protocol's
- * message types and error codes.
+ * sockets and WebSocket. This module is the library: the server and its
+ * pluggable message handlers, its web side (a chat page, WebSocket
+ * sessions, health and metrics), the client base class, the framing codec
+ * and the protocol's message types and error codes.
  *
  * @example A server with a custom handler, and a client talking to it
  * ```ts
@@ -47,6 +48,9 @@ export type {
   SessionInfo,
 } from "./src/server/handler.ts";
 export { BUILTIN_HANDLERS, chatHandler, echoHandler } from "./src/server/handlers/mod.ts";
+export { type PerTransport, ServerMetrics } from "./src/server/metrics.ts";
+export { WebServer, type WebServerOptions } from "./src/web/web_server.ts";
+export type { ChatStatus } from "./src/web/routes.ts";
 export { type Clock, ManualClock, systemClock } from "./src/async/clock.ts";
 
 export {
@@ -91,6 +95,7 @@ export { connect } from "./src/transport/connect.ts";
 export {
   type Connection,
   type ConnectOptions,
+  type Framer,
   type Listener,
   type ListenOptions,
   type TlsClientOptions,

@@ -1,9 +1,11 @@
 /**
  * The naive floor of the benchmark, written with the same runtime: a line
  * echo server, or a relay that writes each line to every other socket, one
- * write per line. No protocol, no validation, no batching.
+ * write per line. No protocol, no validation, no batching. Over `ws`, the
+ * runtime's own WebSocket server (`Deno.serve` and `Deno.upgradeWebSocket`)
+ * echoes or relays each message as it comes.
  *
- *   deno run --allow-net --allow-read --allow-write bench/floor_server.ts echo|relay tcp|unix [PATH]
+ *   deno run --allow-net --allow-read --allow-write bench/floor_server.ts echo|relay tcp|unix|ws [PATH]
  *
  * @module
  */
@@ -11,9 +13,26 @@
 import { writeAll } from "../src/io/write_all.ts";
 
 const [mode, transport, path] = Deno.args;
-if ((mode !== "echo" && mode !== "relay") || (transport !== "tcp" && transport !== "unix")) {
-  console.error("usage: floor_server.ts echo|relay tcp|unix [PATH]");
+if ((mode !== "echo" && mode !== "relay") || !["tcp", "unix", "ws"].includes(transport)) {
+  console.error("usage: floor_server.ts echo|relay tcp|unix|ws [PATH]");
   Deno.exit(2);
+}
+
+if (transport === "ws") {
+  const sockets = new Set<WebSocket>();
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    const { socket, response } = Deno.upgradeWebSocket(request);
+    socket.onopen = () => sockets.add(socket);
+    socket.onclose = () => sockets.delete(socket);
+    socket.onmessage = (event) => {
+      if (mode === "echo") return socket.send(event.data);
+      for (const other of sockets) if (other !== socket) other.send(event.data);
+    };
+    return response;
+  });
+  console.error(`listening on http://127.0.0.1:${server.addr.port}`);
+  Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
+  await server.finished;
 }
 
 const listener = transport === "unix"

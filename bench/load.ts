@@ -1,7 +1,7 @@
 /**
  * The benchmark's load generator: real sockets against a server process,
  * bounded in time and count. Chat sessions do the whole handshake; floor
- * sessions just connect.
+ * sessions just connect. Over WebSocket, each line is a message of its own.
  *
  * @module
  */
@@ -11,8 +11,14 @@ import { RawClient } from "../tests/helpers/raw_client.ts";
 /** A chat session (with the handshake), or a bare connection to the floor server. */
 export type Kind = "chat" | "floor";
 
-/** Where the server under test listens. */
-export type Target = { transport: "tcp"; port: number } | { transport: "unix"; path: string };
+/** Where the server under test listens (`ws`: its HTTP URL, whose `/ws` takes the upgrades). */
+export type Target =
+  | { transport: "tcp"; port: number }
+  | { transport: "unix"; path: string }
+  | { transport: "ws"; url: string };
+
+/** The transports a target can use. */
+export type Transport = Target["transport"];
 
 /** A connected session of the load generator: the project's raw peer. */
 export type Peer = RawClient;
@@ -28,9 +34,11 @@ const SETUP_MS = 60_000;
  * queues instead): try again shortly.
  */
 function dial(target: Target, readSize = 16 * 1024): Promise<Peer> {
-  const to = target.transport === "unix"
-    ? target
-    : { transport: "tcp" as const, hostname: "127.0.0.1", port: target.port };
+  const to = target.transport === "tcp"
+    ? { transport: "tcp" as const, hostname: "127.0.0.1", port: target.port }
+    : target.transport === "ws"
+    ? { transport: "ws" as const, url: `${target.url.replace(/^http/, "ws")}/ws` }
+    : target;
   return RawClient.connect(to, {
     readSize,
     retry: {

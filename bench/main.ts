@@ -1,6 +1,8 @@
 /**
  * `deno task bench`: the chat server against a naive floor written with the
- * same runtime, in one run, over TCP and Unix sockets.
+ * same runtime, in one run, over TCP and Unix sockets and WebSocket (echo
+ * and fan-out; the WebSocket floor is `Deno.serve` with
+ * `Deno.upgradeWebSocket`).
  *
  *   deno task bench [--quick | --full] [--json FILE] [--svg FILE]
  *
@@ -21,6 +23,7 @@ import {
   joinMany,
   type Kind,
   type Peer,
+  type Transport,
   whoCount,
 } from "./load.ts";
 import { ServerProcess } from "./server_process.ts";
@@ -45,7 +48,9 @@ const { values: flags } = parseArgs({
 });
 const quick = flags.quick ?? false;
 const full = flags.full ?? false;
-const transports: ("tcp" | "unix")[] = ["tcp", "unix"];
+/** Echo and fan-out run over every transport; idle sessions over the sockets. */
+const transports: Transport[] = ["tcp", "unix", "ws"];
+const socketTransports: Transport[] = ["tcp", "unix"];
 
 async function measured<T>(
   server: ServerProcess | ServerProcess[],
@@ -62,7 +67,7 @@ async function measured<T>(
 
 async function echo(
   kind: Kind,
-  transport: "tcp" | "unix",
+  transport: Transport,
   conns: number,
   ms: number,
 ): Promise<Measure> {
@@ -76,7 +81,7 @@ async function echo(
 
 async function fan(
   kind: Kind,
-  transport: "tcp" | "unix",
+  transport: Transport,
   subs: number,
   messages: number,
 ): Promise<Measure> {
@@ -136,7 +141,7 @@ async function clusterFan(subs: number, messages: number, nodes = 3): Promise<Me
 
 async function idle(
   kind: Kind,
-  transport: "tcp" | "unix",
+  transport: Transport,
   sessions: number,
 ): Promise<Measure & { perSession: number }> {
   await using server = await ServerProcess.start(
@@ -162,7 +167,7 @@ async function idle(
 
 function row(
   scenario: string,
-  transport: "tcp" | "unix",
+  transport: Transport,
   metric: string,
   load: number,
   chat: Measure,
@@ -276,7 +281,7 @@ for (const subs of fanSubs) {
   }
 }
 for (const sessions of idleSessions) {
-  for (const transport of transports) {
+  for (const transport of socketTransports) {
     const floor = await idle("floor", transport, sessions);
     const chat = await idle("chat", transport, sessions);
     report(row("idle", transport, "handshakes/s", sessions, chat, floor));

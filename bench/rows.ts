@@ -10,7 +10,7 @@ export interface Row {
   /** `echo`, `fan-out` or `idle`. */
   scenario: string;
   /** The transport the clients used. */
-  transport: "tcp" | "unix";
+  transport: "tcp" | "unix" | "ws";
   /** What is measured, such as `round trips/s`. */
   metric: string;
   /** Chat's value and the floor's; `ratio` is chat / floor (for memory, floor / chat). */

@@ -6,7 +6,7 @@
  */
 
 import { RUN_FLAGS, V8_FLAGS } from "../src/cli/permissions.ts";
-import type { Kind, Target } from "./load.ts";
+import type { Kind, Target, Transport } from "./load.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
 const CLOCK_TICKS = 100;
@@ -53,7 +53,7 @@ export class ServerProcess implements AsyncDisposable {
   static async start(
     kind: Kind,
     role: Role,
-    transport: "tcp" | "unix",
+    transport: Transport,
     extra: string[] = [],
   ): Promise<ServerProcess> {
     const dir = await Deno.makeTempDir({ prefix: "chat-bench-" });
@@ -75,7 +75,12 @@ export class ServerProcess implements AsyncDisposable {
         "600",
         "--heartbeat-timeout",
         "600",
-        ...(transport === "tcp" ? ["--host", "127.0.0.1", "--port", "0"] : ["--unix", path]),
+        ...(transport === "tcp"
+          ? ["--host", "127.0.0.1", "--port", "0"]
+          // Over WebSocket, the sockets' listener is a Unix one nobody uses.
+          : transport === "ws"
+          ? ["--unix", path, "--http", "127.0.0.1:0"]
+          : ["--unix", path]),
         ...extra,
       ]
       : [
@@ -104,7 +109,8 @@ export class ServerProcess implements AsyncDisposable {
       const { value, done } = await lines.read();
       if (done) throw new Error(`server did not start: ${seen}`);
       seen += value;
-      url = seen.match(/listening on (\S+)/)?.[1];
+      const wanted = transport === "ws" ? /listening on (http:\S+)/ : /listening on (\S+)/;
+      url = seen.match(wanted)?.[1];
     }
     // Keep draining stderr so the server never blocks on it.
     const rest = (async () => {
@@ -117,6 +123,8 @@ export class ServerProcess implements AsyncDisposable {
     })();
     const target: Target = url.startsWith("unix://")
       ? { transport: "unix", path: url.slice("unix://".length) }
+      : url.startsWith("http://")
+      ? { transport: "ws", url }
       : { transport: "tcp", port: Number(url.split(":").pop()) };
     return new ServerProcess(child, target, dir, rest);
   }

@@ -10,6 +10,7 @@
 
 import fc from "fast-check";
 import { strictEqual } from "node:assert/strict";
+import { concat as concatBytes } from "../src/io/concat.ts";
 
 /** Shared UTF-8 encoder. */
 export const encoder: TextEncoder = new TextEncoder();
@@ -324,18 +325,8 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.record({
   ),
 });
 
-/** Concatenates byte arrays. */
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const part of parts) size += part.length;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
+/** Concatenates byte arrays (the project's one `concat`). */
+export { concatBytes };
 
 /**
  * Applies `mutation` to `input` (which is not modified): truncation, bit

@@ -18,7 +18,7 @@ const PAD = "p".repeat(80);
 /** What one side of a pair saw. */
 export interface SideReport {
   name: string;
-  transport: "tcp" | "unix";
+  transport: RawClient["transport"];
   /** Messages sent to the partner. */
   sent: number;
   /** Of those, acknowledged with `delivered` and one recipient, in order. */

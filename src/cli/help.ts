@@ -34,8 +34,14 @@ Where to listen:
   --unix-mode MODE              octal permission bits of the socket file (default ${
   PROTOCOL_DEFAULTS.unixMode.toString(8)
 })
-  --tls-cert FILE               serve TLS on the TCP listener with this PEM certificate
-                                (chain); needs --tls-key (the Unix socket stays plain)
+  --http [HOST:]PORT            also serve HTTP there (a bare PORT binds localhost): the web
+                                chat at /, WebSocket sessions at /ws, /healthz, /readyz and
+                                /metrics (Prometheus text)
+  --http-origin ORIGIN          a further browser origin (https://chat.example.com) allowed
+                                to open /ws; repeatable (default: the page's own only)
+  --tls-cert FILE               serve TLS on the TCP listener and --http (https://, wss://)
+                                with this PEM certificate (chain); needs --tls-key (the Unix
+                                socket stays plain)
   --tls-key FILE                the PEM private key of --tls-cert
 
 Sessions:

@@ -9,7 +9,9 @@ import { ChatServer } from "../server/server.ts";
 import { BUILTIN_HANDLERS } from "../server/handlers/mod.ts";
 import type { ServerOptions } from "../server/options.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
-import type { ListenOptions } from "../transport/types.ts";
+import type { ListenOptions, TlsServerOptions } from "../transport/types.ts";
+import { normalizeOrigin } from "../web/origin.ts";
+import { WebServer, type WebServerOptions } from "../web/web_server.ts";
 import { SERVER_HELP } from "./help.ts";
 import { LOG_FORMATS, LOG_LEVELS, setupLogging } from "./logging.ts";
 import { parse } from "./parse.ts";
@@ -47,12 +49,19 @@ const FLAGS = {
   "log-level": { type: "string" },
   "log-format": { type: "string" },
   cluster: { type: "string" },
+  http: { type: "string" },
+  "http-origin": { type: "string", multiple: true },
 } as const;
+
+/** The flags that take one value. */
+type StringFlag = Exclude<keyof typeof FLAGS, "http-origin">;
 
 /** The parsed `chat server` command line. */
 export interface ServerCommand {
   /** Server settings. */
   options: ServerOptions;
+  /** Where to serve HTTP (`--http`), if anywhere. */
+  http?: WebServerOptions;
   /** The least severe level logged. */
   logLevel: (typeof LOG_LEVELS)[number];
   /** Text or JSON lines. */
@@ -75,7 +84,7 @@ function parseFlags(
   const { values: v, positionals } = parse(args, FLAGS, HELP);
   if (v.help) return null;
   if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, HELP);
-  const str = (name: keyof typeof FLAGS) =>
+  const str = (name: StringFlag) =>
     v[name] === undefined ? undefined : nonEmpty(name, v[name] as string);
 
   const listen: ListenOptions[] = [];
@@ -88,20 +97,23 @@ function parseFlags(
     throw new UsageError("--tls-cert and --tls-key go together: give both", HELP);
   }
   const tcp = unix === undefined || host !== undefined || port !== undefined;
-  if (tlsCert !== undefined && !tcp) {
-    throw new UsageError("--tls-cert serves TLS on TCP: add --port or --host to --unix", HELP);
+  const http = str("http");
+  if (tlsCert !== undefined && !tcp && http === undefined) {
+    throw new UsageError(
+      "--tls-cert serves TLS on TCP and HTTP: add --port, --host or --http to --unix",
+      HELP,
+    );
   }
+  const tls: TlsServerOptions | undefined = tlsCert === undefined ? undefined : {
+    cert: readPemFile("tls-cert", tlsCert, "certificate"),
+    key: readPemFile("tls-key", tlsKey!, "private key"),
+  };
   if (tcp) {
     listen.push({
       transport: "tcp",
       hostname: host ?? PROTOCOL_DEFAULTS.host,
       port: port === undefined ? PROTOCOL_DEFAULTS.port : parseInteger("port", port, 0, 65535),
-      ...tlsCert !== undefined && {
-        tls: {
-          cert: readPemFile("tls-cert", tlsCert, "certificate"),
-          key: readPemFile("tls-key", tlsKey!, "private key"),
-        },
-      },
+      ...tls && { tls },
     });
   }
   if (unix !== undefined) {
@@ -120,11 +132,11 @@ function parseFlags(
     BUILTIN_HANDLERS[parseChoice("handler", handlerName, Object.keys(BUILTIN_HANDLERS))];
   const token = readToken(v, env, HELP);
 
-  const seconds = (name: keyof typeof FLAGS) => {
+  const seconds = (name: StringFlag) => {
     const value = str(name);
     return value === undefined ? undefined : parseSeconds(name, value);
   };
-  const integer = (name: keyof typeof FLAGS, min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const integer = (name: StringFlag, min: number, max = Number.MAX_SAFE_INTEGER) => {
     const value = str(name);
     return value === undefined ? undefined : parseInteger(name, value, min, max);
   };
@@ -135,7 +147,11 @@ function parseFlags(
     timeout: seconds("heartbeat-timeout"),
     retries: integer("heartbeat-retries", 1, 1000),
   };
+  if (http === undefined && v["http-origin"] !== undefined) usage("--http-origin needs --http");
   return {
+    ...http !== undefined && {
+      http: { ...parseHttpAddress(http), tls, origins: parseOrigins(v["http-origin"]) },
+    },
     options: {
       listen,
       handler,
@@ -150,6 +166,32 @@ function parseFlags(
     logLevel: parseChoice("log-level", str("log-level") ?? "info", LOG_LEVELS),
     logFormat: parseChoice("log-format", str("log-format") ?? "text", LOG_FORMATS),
   };
+}
+
+function usage(message: string): never {
+  throw new UsageError(message, HELP);
+}
+
+/** Parses `--http [HOST:]PORT`: a bare port binds `localhost`; an IPv6 host goes in brackets. */
+export function parseHttpAddress(value: string): { hostname: string; port: number } {
+  const match = value.match(/^(?:(?:\[([^\]]+)\]|([^:[\]]+)):)?(\d+)$/);
+  if (!match) usage(`--http takes [HOST:]PORT, got '${value}'`);
+  const [, v6, name, port] = match;
+  return {
+    hostname: v6 ?? name ?? PROTOCOL_DEFAULTS.host,
+    port: parseInteger("http", port, 0, 65535),
+  };
+}
+
+/** Checks each `--http-origin`: an http(s) origin, such as `https://chat.example.com`. */
+function parseOrigins(values: unknown): string[] {
+  const origins = (values ?? []) as string[];
+  for (const origin of origins) {
+    if (normalizeOrigin(origin) === undefined) {
+      usage(`--http-origin takes an origin such as https://chat.example.com, got '${origin}'`);
+    }
+  }
+  return origins;
 }
 
 /** Checks a `--cluster` (or `CHAT_CLUSTER`) URL: `nats://HOST:PORT` (the port defaults to 4222). */
@@ -178,9 +220,17 @@ export async function runServer(args: string[]): Promise<number> {
   }
   setupLogging(command.logLevel, command.logFormat);
   const log = getLogger(["chat", "server"]);
+  // The web server binds first: its WebSocket listener is one of the chat server's.
+  let web: WebServer | undefined;
+  try {
+    web = command.http && await WebServer.bind(command.http);
+  } catch (error) {
+    throw new RuntimeError((error as Error).message, { cause: error });
+  }
   // CLI.md: one line per listener once all are bound, before anyone is accepted.
   const server = new ChatServer({
     ...command.options,
+    ...web && { listeners: [web.websockets] },
     onListening: (urls) => urls.forEach((url) => console.error(`listening on ${url}`)),
   });
   const stopped = Promise.withResolvers<void>();
@@ -192,11 +242,14 @@ export async function runServer(args: string[]): Promise<number> {
     addresses = await server.start();
   } catch (error) {
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+    await web?.close();
     throw new RuntimeError((error as Error).message, { cause: error });
   }
+  web?.serve(server);
   command.options.listen?.forEach((listen, i) => {
     if (listen.transport === "tcp" && listen.tls) log.info("TLS on {url}", { url: addresses[i] });
   });
+  if (web) log.info("web chat at {url}", { url: `${web.url}/` });
   log.info("handler {handler}, max {maxClients} clients", {
     handler: command.options.handler?.name,
     maxClients: command.options.maxClients ?? PROTOCOL_DEFAULTS.maxClients,
@@ -204,5 +257,7 @@ export async function runServer(args: string[]): Promise<number> {
   await stopped.promise;
   for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   await server.stop();
+  // The HTTP listener answered (/readyz: 503) until the chat server stopped.
+  await web?.close();
   return 0;
 }

@@ -52,6 +52,8 @@ export interface BackplaneHost {
 export interface Backplane {
   /** This node's id in the cluster; `undefined` for a server alone. */
   readonly node: string | undefined;
+  /** Whether the other nodes can be reached now (always, for a server alone). */
+  readonly reachable: boolean;
   /** Joins the cluster; rejects when it cannot. */
   start(host: BackplaneHost): Promise<void>;
   /** Leaves the cluster (after the server closed its sessions). */
@@ -88,6 +90,7 @@ export interface Backplane {
 /** A server alone: no other nodes, nothing to carry, every name is local. */
 export class LocalBackplane implements Backplane {
   readonly node: string | undefined = undefined;
+  readonly reachable = true;
   start(): Promise<void> {
     return Promise.resolve();
   }

@@ -9,6 +9,7 @@
  */
 
 import type { Backplane, BackplaneHost } from "./backplane.ts";
+import { ServerMetrics } from "./metrics.ts";
 import type { ServerOptions } from "./options.ts";
 import { Names } from "./names.ts";
 import { Registry } from "./registry.ts";
@@ -37,12 +38,14 @@ export function serverCore(
   settings: ServerSettings,
   backplane: Backplane,
 ): ServerCore {
+  const metrics = new ServerMetrics();
   const registry = new Registry<Session>();
-  const roster = new Roster(registry, backplane, options);
-  const relay = new Relay(registry, backplane);
+  const roster = new Roster(registry, backplane, options, metrics);
+  const relay = new Relay(registry, backplane, metrics);
   const names = new Names(registry, backplane);
   return {
     settings,
+    metrics,
     registry,
     roster,
     backplane,

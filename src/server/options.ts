@@ -6,7 +6,7 @@
 
 import type { Clock } from "../async/clock.ts";
 import type { HeartbeatSettings } from "../protocol/messages.ts";
-import type { ListenOptions } from "../transport/types.ts";
+import type { Listener, ListenOptions } from "../transport/types.ts";
 import type { MessageHandler, SessionInfo } from "./handler.ts";
 
 /** Why a session ended: a protocol error code, or one of these. */
@@ -22,6 +22,12 @@ export type CloseReason =
 export interface ServerOptions {
   /** Where to listen; default TCP `localhost:9999`. */
   listen?: ListenOptions[];
+  /**
+   * Listeners bound by the caller, accepted like those of `listen` once
+   * they are bound (such as the WebSocket listener of `--http`); `stop`
+   * closes them.
+   */
+  listeners?: Listener[];
   /** The message handler; default the `chat` handler. */
   handler?: MessageHandler;
   /** A token every `session_ack` must carry. */

@@ -11,6 +11,7 @@ import type { Frame } from "../protocol/messages.ts";
 import { SplicedFrame } from "../protocol/encode.ts";
 import type { Backplane, Inbound } from "./backplane.ts";
 import type { Audience, SessionInfo } from "./handler.ts";
+import type { ServerMetrics } from "./metrics.ts";
 
 /** A session of this node that a relay reaches. */
 export interface Recipient {
@@ -39,11 +40,20 @@ function isIterable(targets: Iterable<SessionInfo> | Audience): targets is Itera
 export class Relay<R extends Recipient> implements Inbound {
   #local: Recipients<R>;
   #backplane: Backplane;
+  #metrics: Pick<ServerMetrics, "messages" | "deliveries">;
 
-  /** Relays to the sessions of `local` and, through `backplane`, of the other nodes. */
-  constructor(local: Recipients<R>, backplane: Backplane) {
+  /**
+   * Relays to the sessions of `local` and, through `backplane`, of the other
+   * nodes; counts messages and the copies delivered here in `metrics`.
+   */
+  constructor(
+    local: Recipients<R>,
+    backplane: Backplane,
+    metrics: Pick<ServerMetrics, "messages" | "deliveries">,
+  ) {
     this.#local = local;
     this.#backplane = backplane;
+    this.#metrics = metrics;
   }
 
   /**
@@ -53,11 +63,13 @@ export class Relay<R extends Recipient> implements Inbound {
    */
   send(targets: Iterable<SessionInfo> | Audience, frame: Frame, sender: R): number {
     const spliced = new SplicedFrame(frame);
+    if (frame.type === "message") this.#metrics.messages++;
     if (!isIterable(targets)) {
       const room = (targets as { room?: string }).room;
       const local = room === undefined ? this.#local.sessions() : this.#local.members(room);
       let reached = 0;
       for (const target of local) if (target !== sender && target.deliver(spliced)) reached++;
+      this.#metrics.deliveries += reached;
       return reached + this.#backplane.publish(targets, spliced);
     }
     return this.#sendTo(targets, spliced);
@@ -69,7 +81,10 @@ export class Relay<R extends Recipient> implements Inbound {
     for (const { id } of targets) {
       const local = this.#local.get(id);
       if (local !== undefined) {
-        if (local.deliver(spliced)) reached++;
+        if (local.deliver(spliced)) {
+          reached++;
+          this.#metrics.deliveries++;
+        }
         continue;
       }
       const node = this.#backplane.nodeOf(id);
@@ -89,16 +104,24 @@ export class Relay<R extends Recipient> implements Inbound {
 
   /** Delivers a relay from another node to every session of this one. */
   deliverAll(frame: SplicedFrame): void {
-    for (const session of this.#local.sessions()) session.deliver(frame);
+    this.#deliverEach(this.#local.sessions(), frame);
   }
 
   /** Delivers a relay from another node to this node's members of a room. */
   deliverRoom(room: string, frame: SplicedFrame): void {
-    for (const session of this.#local.members(room)) session.deliver(frame);
+    this.#deliverEach(this.#local.members(room), frame);
   }
 
   /** Delivers a relay from another node to sessions of this node by id. */
   deliverTo(sessions: readonly string[], frame: SplicedFrame): void {
-    for (const id of sessions) this.#local.get(id)?.deliver(frame);
+    let reached = 0;
+    for (const id of sessions) if (this.#local.get(id)?.deliver(frame)) reached++;
+    this.#metrics.deliveries += reached;
+  }
+
+  #deliverEach(sessions: Iterable<R>, frame: SplicedFrame): void {
+    let reached = 0;
+    for (const session of sessions) if (session.deliver(frame)) reached++;
+    this.#metrics.deliveries += reached;
   }
 }

@@ -9,6 +9,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Backplane } from "./backplane.ts";
 import type { Member } from "./member.ts";
+import type { ServerMetrics } from "./metrics.ts";
 import type { CloseReason, ServerOptions } from "./options.ts";
 import type { Entry, Registry } from "./registry.ts";
 
@@ -24,12 +25,22 @@ export class Roster<S extends Entry & Member> {
   #registry: Registry<S>;
   #backplane: Backplane;
   #hooks: RosterHooks;
+  #metrics: ServerMetrics;
 
-  /** A roster that registers sessions in `registry` and tells `backplane` and `hooks`. */
-  constructor(registry: Registry<S>, backplane: Backplane, hooks: RosterHooks) {
+  /**
+   * A roster that registers sessions in `registry`, tells `backplane` and
+   * `hooks`, and counts connected sessions in `metrics`.
+   */
+  constructor(
+    registry: Registry<S>,
+    backplane: Backplane,
+    hooks: RosterHooks,
+    metrics: ServerMetrics,
+  ) {
     this.#registry = registry;
     this.#backplane = backplane;
     this.#hooks = hooks;
+    this.#metrics = metrics;
   }
 
   /** How many connections are open, handshake or not. */
@@ -60,13 +71,17 @@ export class Roster<S extends Entry & Member> {
   /** The session completed its handshake: it is registered, and the backplane and hook told. */
   opened(session: S): void {
     this.#registry.add(session);
+    this.#metrics.sessions[session.transport]++;
     this.#backplane.opened(session);
     this.#hooks.onSessionOpen?.(session);
   }
 
   /** The session ended (`registered`: after its handshake). */
   closed(session: S, reason: CloseReason, registered: boolean): void {
-    if (registered) this.#backplane.closed(session);
+    if (registered) {
+      this.#backplane.closed(session);
+      this.#metrics.sessions[session.transport]--;
+    }
     this.#registry.remove(session);
     this.#registry.release(session.id);
     const props = { session_id: session.id, transport: session.transport, reason };

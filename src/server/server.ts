@@ -14,6 +14,7 @@ import type { Connection, Listener, ListenOptions } from "../transport/types.ts"
 import { type Backplane, LocalBackplane } from "./backplane.ts";
 import { type ServerCore, serverCore } from "./core.ts";
 import type { SessionInfo } from "./handler.ts";
+import type { ServerMetrics } from "./metrics.ts";
 import type { ServerOptions } from "./options.ts";
 import { Session } from "./session.ts";
 import { type ServerSettings, serverSettings } from "./settings.ts";
@@ -40,6 +41,7 @@ export class ChatServer {
   #tasks = new Set<Promise<void>>();
   #stopSweep: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
+  #bound = false;
 
   /** Creates a server; nothing is bound until {@linkcode ChatServer.start}. */
   constructor(options: ServerOptions = {}) {
@@ -62,6 +64,19 @@ export class ChatServer {
     return this.#core ? [...this.#core.registry.sessions()] : [];
   }
 
+  /** The server's counters (`undefined` before {@linkcode ChatServer.start}). */
+  get metrics(): ServerMetrics | undefined {
+    return this.#core?.metrics;
+  }
+
+  /**
+   * Whether it serves: every listener bound, not stopping, and in a
+   * cluster, NATS reachable.
+   */
+  get ready(): boolean {
+    return this.#bound && !this.#stopping && this.#core!.backplane.reachable;
+  }
+
   /** This server's node id in its cluster; `undefined` when it runs alone. */
   get node(): string | undefined {
     return this.#core?.backplane.node;
@@ -80,12 +95,14 @@ export class ChatServer {
     await core.backplane.start(core.backplaneHost);
     try {
       for (const options of wanted) this.#listeners.push(await listen(options));
+      this.#listeners.push(...this.#options.listeners ?? []);
     } catch (error) {
       await Promise.all(this.#listeners.map((listener) => listener.close()));
       this.#listeners = [];
       await core.backplane.stop();
       throw error;
     }
+    this.#bound = true;
     this.#options.onListening?.(this.addresses);
     for (const listener of this.#listeners) this.#track(this.#acceptLoop(listener, core));
     // One sweep for every session: no timer per session.
@@ -142,11 +159,13 @@ export class ChatServer {
     for (;;) {
       const conn = await listener.accept();
       if (conn === null) return;
+      core.metrics.connections[listener.transport]++;
       if (this.#stopping) {
         conn.close();
         continue;
       }
       if (core.roster.size >= this.#settings.maxClients) {
+        core.metrics.error("server_full");
         this.#track(refuseFull(conn));
         continue;
       }

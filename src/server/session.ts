@@ -21,8 +21,9 @@ import {
   PROTOCOL_VERSION,
 } from "../protocol/messages.ts";
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
-import type { Connection, TransportKind } from "../transport/types.ts";
+import type { Connection, Framer, TransportKind } from "../transport/types.ts";
 import type { Audience, Directory, HandlerContext, SessionInfo } from "./handler.ts";
+import type { ServerMetrics } from "./metrics.ts";
 import type { CloseReason } from "./options.ts";
 import type { Names } from "./names.ts";
 import type { Relay } from "./relay.ts";
@@ -41,6 +42,8 @@ const READ_MAX = 64 * 1024;
 export interface SessionHost {
   /** Limits, heartbeat, handler and clock. */
   readonly settings: ServerSettings;
+  /** The server's counters. */
+  readonly metrics: ServerMetrics;
   /** The sessions handlers see (in a cluster, every node's). */
   readonly directory: Directory;
   /** Whether a `session_ack` token lets the session in. */
@@ -80,7 +83,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   #liveness: Liveness;
   #conn: Connection;
   #queue: OutputQueue;
-  #decoder: FrameDecoder;
+  #decoder: Framer;
   #state = State.Handshake;
   #registered = false;
   #idBytes: Uint8Array | undefined;
@@ -93,7 +96,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     this.transport = transport;
     this.id = host.roster.newSessionId();
     this.name = guestName(this.id);
-    this.#decoder = new FrameDecoder(host.settings.maxFrame);
+    this.#decoder = conn.framer?.(host.settings.maxFrame) ??
+      new FrameDecoder(host.settings.maxFrame);
     this.#queue = new OutputQueue(conn, host.settings.maxQueue, this);
     this.#liveness = new Liveness(this);
     this.#liveness.allow(host.settings.handshakeMs);
@@ -121,6 +125,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
    */
   onOverflow(): void {
     if (this.#state >= State.Closing) return;
+    this.#host.metrics.error("slow_consumer");
     this.#queue.lastWord(JSON.stringify({
       type: "error",
       code: "slow_consumer",
@@ -133,6 +138,11 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   /** A write failed: the peer is gone. */
   onWriteError(): void {
     this.#destroy("write_failed");
+  }
+
+  /** Bytes were written to its connection. */
+  onWritten(bytes: number): void {
+    this.#host.metrics.bytesSent += bytes;
   }
 
   /** Whether the session is closing or closed. */
@@ -175,6 +185,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
         await this.end("peer_closed");
         break;
       }
+      this.#host.metrics.bytesReceived += n;
       for (const frame of this.#decoder.push(buffer.subarray(0, n))) {
         if (this.#state >= State.Closing) break;
         const pending = this.#onFrame(frame);
@@ -192,6 +203,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
 
   /** Queues a frame for this session, with its `session_id`. */
   send(frame: Frame): boolean {
+    if (frame.type === "error") this.#host.metrics.error(String(frame.code));
     frame.session_id = this.id;
     return this.#queue.pushText(JSON.stringify(frame));
   }
@@ -260,9 +272,10 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   }
 
   /** Handles one frame; returns a promise only when the handler is asynchronous. */
-  #onFrame(bytes: Uint8Array): void | Promise<void> {
+  #onFrame(bytes: Uint8Array | ChatError): void | Promise<void> {
     let frame: Frame;
     try {
+      if (bytes instanceof ChatError) throw bytes;
       frame = parseFrame(bytes);
     } catch (error) {
       const chatError = error as ChatError;

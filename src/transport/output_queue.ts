@@ -14,6 +14,8 @@ export interface OutputQueueEvents {
   onOverflow(): void;
   /** A write failed: the peer is gone. */
   onWriteError(error: unknown): void;
+  /** The connection took `bytes` more bytes. */
+  onWritten?(bytes: number): void;
 }
 
 const encoder = new TextEncoder();
@@ -180,6 +182,7 @@ export class OutputQueue {
           const written = await this.#conn.write(batch.subarray(offset, length));
           offset += written;
           this.#unsent -= written;
+          this.#events.onWritten?.(written);
         }
         returnBuffer(batch);
         batch = undefined;

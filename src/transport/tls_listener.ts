@@ -22,6 +22,7 @@ import { createPrivateKey, X509Certificate } from "node:crypto";
 import net from "node:net";
 import tls from "node:tls";
 import { firstLine } from "../errors/first_line.ts";
+import { AcceptQueue } from "./accept_queue.ts";
 import { tcpUrl } from "./address.ts";
 import { requireNetAccess } from "./net_permission.ts";
 import type { Connection, Listener, TlsServerOptions, TransportKind } from "./types.ts";
@@ -116,9 +117,7 @@ class TlsListener implements Listener {
   readonly transport: TransportKind = "tcp";
   readonly url: string;
   #server: net.Server;
-  #ready: Connection[] = [];
-  #waiters: ((conn: Connection | null) => void)[] = [];
-  #closed = false;
+  #queue = new AcceptQueue();
 
   constructor(url: string, server: net.Server, context: tls.SecureContext) {
     this.url = url;
@@ -128,28 +127,19 @@ class TlsListener implements Listener {
       raw.on("error", () => {});
       raw.setNoDelay(true);
       const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
-      const conn = new TlsConnection(socket);
-      if (this.#closed) return conn.close();
-      const waiter = this.#waiters.shift();
-      if (waiter) waiter(conn);
-      else this.#ready.push(conn);
+      this.#queue.offer(new TlsConnection(socket));
     });
     // After a successful listen, errors concern single connections (which have their own handlers).
     server.on("error", () => {});
   }
 
   accept(): Promise<Connection | null> {
-    if (this.#closed) return Promise.resolve(null);
-    const ready = this.#ready.shift();
-    if (ready) return Promise.resolve(ready);
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    return this.#queue.accept();
   }
 
   close(): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    this.#closed = true;
-    for (const conn of this.#ready.splice(0)) conn.close();
-    for (const waiter of this.#waiters.splice(0)) waiter(null);
+    if (this.#queue.closed) return Promise.resolve();
+    this.#queue.close();
     // Stops listening now; connections already accepted are the server's to close.
     this.#server.close();
     return Promise.resolve();

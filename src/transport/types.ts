@@ -4,8 +4,26 @@
  * @module
  */
 
-/** The transports a session can arrive on. */
-export type TransportKind = "tcp" | "unix";
+import type { ChatError } from "../protocol/errors.ts";
+
+/** The transports a session can arrive on (`ws`: a WebSocket, PROTOCOL.md section 10). */
+export type TransportKind = "tcp" | "unix" | "ws";
+
+/**
+ * Splits what a connection reads into frames: the stream decoder of
+ * PROTOCOL.md section 1 for a socket (`FrameDecoder`), one frame per
+ * message for a WebSocket (section 10).
+ */
+export interface Framer {
+  /**
+   * Takes the next bytes read; returns the frames they complete, in order,
+   * each valid until the next push. A message that can be no frame (a
+   * WebSocket binary message) comes as the error it gets.
+   */
+  push(chunk: Uint8Array): (Uint8Array | ChatError)[];
+  /** True once a frame over the limit was seen: the connection should be closed. */
+  readonly tooLarge: boolean;
+}
 
 /** A byte stream: what the server and client need of a socket (a `Deno.Conn` is one). */
 export interface Connection {
@@ -15,6 +33,11 @@ export interface Connection {
   write(data: Uint8Array): Promise<number>;
   /** Closes both directions at once. */
   close(): void;
+  /**
+   * The framer of what this connection reads, refusing frames over
+   * `maxFrame` bytes; without one, the stream `FrameDecoder` splits it.
+   */
+  framer?(maxFrame: number): Framer;
 }
 
 /** A bound listener of one transport. */

@@ -1,7 +1,8 @@
 /**
  * The compiled `chat` binary: built for the host target with the runtime
  * named by `DENORT_BIN` (`deno compile` cannot download it offline), then
- * run as `chat --version` and `chat server --port 0`.
+ * run as `chat --version` and `chat server --port 0 --http 127.0.0.1:0`, whose
+ * web page comes out of the binary itself.
  *
  * @module
  */
@@ -9,6 +10,8 @@
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { compileTarget, isTarget } from "../../scripts/compile.ts";
 import { within } from "../../src/async/deadline.ts";
+import { PAGE_ASSETS } from "../../src/web/page_assets.ts";
+import { fetchText } from "../helpers/websocket_wire.ts";
 
 /** How long the server may take to print its address. */
 const WAIT_MS = 10_000;
@@ -48,7 +51,8 @@ function watchStderr(stream: ReadableStream<Uint8Array>, text: string): Watched 
 }
 
 Deno.test({
-  name: "compiled chat binary runs --version and serves until SIGTERM",
+  name:
+    "compiled chat binary runs --version, serves its web page from inside, and stops on SIGTERM",
   ignore: skip !== undefined,
   async fn() {
     const dir = await Deno.makeTempDir({ prefix: "chat-compile-" });
@@ -63,15 +67,15 @@ Deno.test({
       assert(stdout.includes("chat "), `--version printed ${JSON.stringify(stdout)}`);
 
       const server = new Deno.Command(binary, {
-        args: ["server", "--host", "127.0.0.1", "--port", "0"],
+        args: ["server", "--host", "127.0.0.1", "--port", "0", "--http", "127.0.0.1:0"],
         stdin: "null",
         stdout: "null",
         stderr: "piped",
       }).spawn();
-      const stderr = watchStderr(server.stderr, "listening on tcp://");
+      const stderr = watchStderr(server.stderr, "listening on http://");
       let line: string;
       try {
-        line = await within(stderr.line, WAIT_MS, "'listening on tcp://' line");
+        line = await within(stderr.line, WAIT_MS, "'listening on http://' line");
       } catch (error) {
         try {
           server.kill("SIGKILL");
@@ -81,7 +85,12 @@ Deno.test({
         await Promise.all([server.status, stderr.all]);
         throw error;
       }
-      assert(/^listening on tcp:\/\/127\.0\.0\.1:[1-9]\d*$/.test(line), line);
+      assert(/^listening on http:\/\/127\.0\.0\.1:[1-9]\d*$/.test(line), line);
+      // The page, its script and its style are in the binary: no file is read for them.
+      for (const [path, asset] of PAGE_ASSETS) {
+        const page = await fetchText(`${line.slice("listening on ".length)}${path}`);
+        assertEquals([page.status, page.body], [200, asset.body], path);
+      }
       server.kill("SIGTERM");
       const [status, output] = await Promise.all([server.status, stderr.all]);
       assertEquals([status.code, status.signal], [0, null], output);

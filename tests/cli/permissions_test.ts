@@ -18,6 +18,7 @@ import { ENV_VARIABLES, PERMISSIONS, RUN_FLAGS, V8_FLAGS } from "../../src/cli/p
 import { makeCerts, tlsTest } from "../helpers/certs.ts";
 import { linesOf, runMain } from "../helpers/run_main.ts";
 import { assertGone, ChatProcess, ROOT, tempDir } from "../helpers/spawn.ts";
+import { fetchText } from "../helpers/websocket_wire.ts";
 
 /** PERMISSIONS without the flag that starts with `prefix`. */
 function without(prefix: string): string[] {
@@ -56,7 +57,7 @@ Deno.test("PERMISSIONS: no run, sys, ffi, import or all; env only for the variab
 });
 
 tlsTest(
-  "under exactly PERMISSIONS: TCP, TLS and Unix listeners, clients over each, SIGTERM exits 0",
+  "under exactly PERMISSIONS: TCP, TLS, Unix and HTTP listeners, clients over each, SIGTERM exits 0",
   async () => {
     await using certs = await makeCerts();
     await using dir = await tempDir();
@@ -66,7 +67,19 @@ tlsTest(
     const permissions = PERMISSIONS;
     // A plain server reads its token from CHAT_TOKEN (an allowed variable) ...
     await using plain = ChatProcess.spawn(
-      ["server", "--port", "0", "--unix", path, "--handler", "echo", "--log-format", "json"],
+      [
+        "server",
+        "--port",
+        "0",
+        "--unix",
+        path,
+        "--http",
+        "127.0.0.1:0",
+        "--handler",
+        "echo",
+        "--log-format",
+        "json",
+      ],
       { permissions, env: { CHAT_TOKEN: "perm-token" } },
     );
     // ... a TLS one reads a token file and its certificate and key.
@@ -83,7 +96,11 @@ tlsTest(
       "--token-file",
       tokenFile,
     ], { permissions });
-    const { tcp, unix } = await plain.listening(2);
+    const { tcp, unix, http } = await plain.listening(3);
+    // The page is inside the program: served without reading a file.
+    const page = await fetchText(`${http}/`);
+    assertEquals(page.status, 200);
+    assertMatch(page.body, /<title>chat<\/title>/);
     const secure = (await tls.listening()).tcp!;
     const messages = `${dir.path}/messages.txt`;
     await Deno.writeTextFile(messages, "hello\nexit\n");

@@ -12,12 +12,18 @@
  * @module
  */
 
+import { concat } from "../../src/io/concat.ts";
 import { writeAll } from "../../src/io/write_all.ts";
 import { PROTOCOL_DEFAULTS } from "../../src/protocol/defaults.ts";
 import { FrameDecoder } from "../../src/protocol/frame_decoder.ts";
 import type { Frame } from "../../src/protocol/messages.ts";
 import type { ConnectOptions } from "../../src/transport/types.ts";
+import { CLOSE_CODE, OPCODE, WebSocketParser } from "../../src/transport/websocket_codec.ts";
 import { Wakeup } from "./wakeup.ts";
+import { clientLines, dialWebSocket, type WebSocketTarget } from "./websocket_wire.ts";
+
+/** Where a raw peer connects: a socket, or a WebSocket at a `/ws` URL. */
+export type PeerTarget = ConnectOptions | WebSocketTarget;
 
 const decoder = new TextDecoder();
 
@@ -67,7 +73,15 @@ export class RawClient implements AsyncDisposable {
   /** The socket. */
   readonly conn: Deno.Conn;
   /** The transport connected over. */
-  readonly transport: "tcp" | "unix";
+  readonly transport: "tcp" | "unix" | "ws";
+  /** WebSocket: the text messages received. */
+  messages = 0;
+  /** WebSocket: the text messages that did not hold exactly one frame (should stay empty). */
+  readonly misframed: string[] = [];
+  /** WebSocket: the status code of the server's close frame, once received. */
+  closeCode: number | undefined;
+  /** WebSocket: the pongs received. */
+  pongs = 0;
   /** `Date.now()` taken before the connection was opened: a lower bound of the server's accept. */
   readonly dialedAt: number;
   /** The session id from `session_init`, once seen. */
@@ -88,6 +102,8 @@ export class RawClient implements AsyncDisposable {
   endKind: EndKind | undefined;
   /** Bytes read so far. */
   bytesRead = 0;
+  /** Bytes written so far. */
+  bytesWritten = 0;
   readonly #frames: Frame[] = [];
   readonly #wakeup = new Wakeup();
   readonly #maxFrame: number;
@@ -98,15 +114,19 @@ export class RawClient implements AsyncDisposable {
   #gate: PromiseWithResolvers<void> | undefined;
   #closed = false;
   #ended = false;
+  /** WebSocket: the bytes read past the upgrade answer. */
+  #head: Uint8Array | undefined;
 
   private constructor(
     conn: Deno.Conn,
-    transport: "tcp" | "unix",
+    transport: "tcp" | "unix" | "ws",
     dialedAt: number,
     options: RawClientOptions,
+    head?: Uint8Array,
   ) {
     this.conn = conn;
     this.transport = transport;
+    this.#head = head;
     this.dialedAt = dialedAt;
     this.#maxFrame = options.maxFrame ?? 16 * 1024 * 1024;
     this.#readSize = options.readSize ?? 64 * 1024;
@@ -114,12 +134,19 @@ export class RawClient implements AsyncDisposable {
     if (options.read ?? true) this.startReading();
   }
 
-  /** Connects to a server over TCP (TLS with `to.tls`) or Unix. */
-  static async connect(to: ConnectOptions, options: RawClientOptions = {}): Promise<RawClient> {
+  /**
+   * Connects to a server over TCP (TLS with `to.tls`) or Unix, or upgrades
+   * to a WebSocket at `to.url` (then each frame is a text message).
+   */
+  static async connect(to: PeerTarget, options: RawClientOptions = {}): Promise<RawClient> {
     const retry = options.retry;
     for (let attempt = 1;; attempt++) {
       const dialedAt = Date.now();
       try {
+        if (to.transport === "ws") {
+          const { conn, head } = await dialWebSocket(to);
+          return new RawClient(conn, "ws", dialedAt, options, head);
+        }
         return new RawClient(await dial(to), to.transport, dialedAt, options);
       } catch (error) {
         if (!retry || attempt >= retry.attempts || !(retry.retries?.(error) ?? true)) throw error;
@@ -130,7 +157,7 @@ export class RawClient implements AsyncDisposable {
   }
 
   /** Connects and answers `session_init` (see {@linkcode RawClient.handshake}); returns the client. */
-  static async session(to: ConnectOptions, ack: Partial<Frame> = {}): Promise<RawClient> {
+  static async session(to: PeerTarget, ack: Partial<Frame> = {}): Promise<RawClient> {
     const client = await RawClient.connect(to);
     await client.handshake(ack);
     return client;
@@ -154,8 +181,20 @@ export class RawClient implements AsyncDisposable {
   async #read(): Promise<void> {
     const frames = new FrameDecoder(this.#maxFrame);
     const buffer = new Uint8Array(this.#readSize);
+    /** Takes stream bytes (a socket's, or a WebSocket message's payload). */
+    const take = (bytes: Uint8Array): number => {
+      if (this.onData) {
+        this.onData(bytes);
+        return 1;
+      }
+      const decoded = frames.push(bytes);
+      for (const frame of decoded) this.#received(JSON.parse(decoder.decode(frame)));
+      return decoded.length;
+    };
+    const wire = this.transport === "ws" ? this.#wire(take) : undefined;
     let kind: EndKind = "eof";
     try {
+      if (wire && this.#head) wire(this.#head);
       for (;;) {
         if (this.#gate) await this.#gate.promise;
         if (this.#closed) {
@@ -165,19 +204,47 @@ export class RawClient implements AsyncDisposable {
         const n = await this.conn.read(buffer);
         if (n === null) break;
         this.bytesRead += n;
-        if (this.onData) {
-          this.onData(buffer.subarray(0, n));
-        } else {
-          for (const bytes of frames.push(buffer.subarray(0, n))) {
-            this.#received(JSON.parse(decoder.decode(bytes)));
-          }
-        }
+        if (wire) wire(buffer.subarray(0, n));
+        else take(buffer.subarray(0, n));
         this.#wakeup.wake();
       }
     } catch {
       kind = this.#closed ? "local" : "reset";
     }
     this.#end(kind);
+  }
+
+  /**
+   * A WebSocket client's reader: it parses what is read, checks that each
+   * text message holds one frame, and hands the payloads to `take`: each
+   * message's own, or with {@linkcode RawClient.onData} those of a whole
+   * read at once, as a stream (no call per message on a hot path).
+   */
+  #wire(take: (bytes: Uint8Array) => number): (chunk: Uint8Array) => void {
+    let batch: Uint8Array[] = [];
+    const parser = new WebSocketParser({ maxMessage: this.#maxFrame, masked: false }, {
+      message: (payload, binary) => {
+        this.messages++;
+        if (this.onData && !binary && payload.at(-1) === 0x0a) {
+          batch.push(payload);
+          return;
+        }
+        const whole = !binary && payload.at(-1) === 0x0a && take(payload) === 1;
+        if (!whole) this.misframed.push(binary ? "(binary)" : decoder.decode(payload));
+      },
+      control: (opcode, payload) => {
+        if (opcode === OPCODE.pong) this.pongs++;
+        if (opcode !== OPCODE.close) return;
+        this.closeCode = payload.length >= 2 ? (payload[0] << 8) | payload[1] : CLOSE_CODE.normal;
+      },
+    });
+    return (chunk) => {
+      parser.push(chunk);
+      if (batch.length === 0) return;
+      // The payloads are views of what was just read: joined before the next read.
+      take(concat(batch));
+      batch = [];
+    };
   }
 
   #received(frame: Frame): void {
@@ -280,8 +347,15 @@ export class RawClient implements AsyncDisposable {
    * peer is gone) rejects, or resolves false with `tolerateWriteErrors`.
    */
   async write(data: string | Uint8Array): Promise<boolean> {
+    return await this.writeRaw(this.transport === "ws" ? clientLines(data) : data);
+  }
+
+  /** Writes bytes as they are, also on a WebSocket (a hand-made message); see {@linkcode RawClient.write}. */
+  async writeRaw(data: string | Uint8Array): Promise<boolean> {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     try {
-      await writeAll(this.conn, data);
+      await writeAll(this.conn, bytes);
+      this.bytesWritten += bytes.length;
       return true;
     } catch (error) {
       if (this.#tolerateWriteErrors) return false;

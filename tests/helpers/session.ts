@@ -8,8 +8,7 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { Frame } from "../../src/protocol/messages.ts";
-import type { ConnectOptions } from "../../src/transport/types.ts";
-import { RawClient } from "./raw_client.ts";
+import { type PeerTarget, RawClient } from "./raw_client.ts";
 
 /** A UUID of version 4 (random), as `crypto.randomUUID()` makes them. */
 export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -18,7 +17,7 @@ export const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-
  * Connects, completes the handshake and waits for its `ack`; the client is
  * closed again when any of that fails.
  */
-export async function ready(to: ConnectOptions, ack: Partial<Frame> = {}): Promise<RawClient> {
+export async function ready(to: PeerTarget, ack: Partial<Frame> = {}): Promise<RawClient> {
   const client = await RawClient.session(to, ack);
   try {
     await client.ackOf("hs");

@@ -40,6 +40,8 @@ export interface Addresses {
   tcp?: ConnectOptions & { transport: "tcp"; hostname: string; port: number };
   /** The Unix listener, when there is one. */
   unix?: ConnectOptions & { transport: "unix"; path: string };
+  /** The HTTP listener's URL (`http://HOST:PORT` or `https://`), when there is one. */
+  http?: string;
   /** The `listening on` lines' URLs, in order. */
   urls: string[];
 }
@@ -58,7 +60,7 @@ export interface Finished {
   lines: string[];
 }
 
-const LISTENING = /^listening on (tcp|unix):\/\/(.*)$/;
+const LISTENING = /^listening on (tcp|unix|https?):\/\/(.*)$/;
 
 /** A running `chat` process. */
 export class ChatProcess implements AsyncDisposable {
@@ -262,12 +264,14 @@ export class ChatProcess implements AsyncDisposable {
   }
 }
 
-/** Parses `tcp://HOST:PORT` and `unix://PATH` URLs. */
+/** Parses `tcp://HOST:PORT`, `unix://PATH` and `http(s)://HOST:PORT` URLs. */
 export function parseAddresses(urls: string[]): Addresses {
   const addresses: Addresses = { urls };
   for (const url of urls) {
-    const [, transport, rest] = url.match(/^(tcp|unix):\/\/(.*)$/)!;
-    if (transport === "unix") {
+    const [, transport, rest] = url.match(/^(tcp|unix|https?):\/\/(.*)$/)!;
+    if (transport.startsWith("http")) {
+      addresses.http = url;
+    } else if (transport === "unix") {
       addresses.unix = { transport: "unix", path: rest };
     } else {
       const match = rest.match(/^(?:\[(.+)\]|([^:]+)):(\d+)$/);

@@ -21,6 +21,7 @@ class ClaimingBackplane implements Backplane {
   readonly claims: PromiseWithResolvers<void>[] = [];
   #alone = new LocalBackplane();
   readonly node = undefined;
+  readonly reachable = true;
   start = this.#alone.start;
   stop = this.#alone.stop;
   directory = this.#alone.directory;

@@ -84,6 +84,10 @@ export class NatsBackplane implements Backplane {
     this.#view = new Presence(options.ttlMs, this.#clock);
   }
 
+  get reachable(): boolean {
+    return this.#link.connected;
+  }
+
   async start(host: BackplaneHost): Promise<void> {
     this.#host = host;
     const link = this.#link;

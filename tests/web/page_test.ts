@@ -1,0 +1,254 @@
+/**
+ * The web chat page in a real browser (Debian's chromium, headless),
+ * against a real server: two pages and a TCP client chat in a room and
+ * directly; hostile content stays text; the page works from the keyboard
+ * alone and at phone width; it reconnects, with its name and rooms, when
+ * the server comes back.
+ *
+ * @module
+ */
+
+import { deepStrictEqual as assertEquals, ok, strictEqual } from "node:assert/strict";
+import type { Page } from "playwright-core";
+import { ChatServer } from "../../src/server/server.ts";
+import { WebServer } from "../../src/web/web_server.ts";
+import { browserTest, launchBrowser, newPage, WAIT_MS } from "../helpers/browser.ts";
+import { startWebServer } from "../helpers/server.ts";
+import { assertNothing, ready, sync } from "../helpers/session.ts";
+
+/** Opens the page at `url`, waits until it is connected, and sets its name. */
+async function openChat(page: Page, url: string, name: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('#status[data-state="online"]').waitFor({ timeout: WAIT_MS });
+  await page.fill("#name", name);
+  await page.click("#name-form button");
+  await page.locator("#status-text", { hasText: `Connected as ${name}` }).waitFor({
+    timeout: WAIT_MS,
+  });
+}
+
+/** Joins `room` through the join form, and waits until the page lists it. */
+async function joinRoom(page: Page, room: string): Promise<void> {
+  await page.fill("#room", room);
+  await page.press("#room", "Enter");
+  await page.locator("#rooms li", { hasText: `#${room}` }).waitFor({ timeout: WAIT_MS });
+}
+
+/** Types `text` in the message box and sends it with Enter. */
+async function say(page: Page, text: string): Promise<void> {
+  await page.fill("#message", text);
+  await page.press("#message", "Enter");
+}
+
+/** The log entry of the message whose text is `text`, once it shows. */
+async function entry(page: Page, text: string) {
+  const found = page.locator("#log li.message", { has: page.locator(".text", { hasText: text }) });
+  await found.first().waitFor({ timeout: WAIT_MS });
+  return found.first();
+}
+
+browserTest("two pages and a TCP client chat with each other in a room and directly", async () => {
+  await using s = await startWebServer();
+  await using browser = await launchBrowser();
+  await using alice = await newPage(browser);
+  await using bob = await newPage(browser);
+  await openChat(alice, s.http, "alice");
+  await openChat(bob, s.http, "bob");
+  await using carol = await ready(s.tcp, { name: "carol" });
+
+  // A room: both pages and the TCP client join it.
+  await joinRoom(alice, "lobby");
+  await joinRoom(bob, "lobby");
+  await carol.say({ type: "join", content: "lobby", id: "j" });
+  await carol.ackOf("j");
+  strictEqual(await alice.inputValue("#target"), "#lobby", "talking in the room just joined");
+  await say(alice, "hello lobby");
+  const inBob = await entry(bob, "hello lobby");
+  assertEquals(
+    [await inBob.getAttribute("data-from"), await inBob.getAttribute("data-room")],
+    ["alice", "lobby"],
+  );
+  const relayed = await carol.next("message");
+  assertEquals([relayed.from, relayed.room, relayed.content], ["alice", "lobby", "hello lobby"]);
+  // Alice's own line is marked delivered, to two.
+  await (await entry(alice, "hello lobby")).locator(".state", { hasText: "✓ 2" }).waitFor();
+  await carol.say({ type: "message", content: "hi from tcp", room: "lobby", id: "m" });
+  await carol.ackOf("m");
+  for (const page of [alice, bob]) {
+    strictEqual(await (await entry(page, "hi from tcp")).getAttribute("data-from"), "carol");
+  }
+
+  // Directly: bob picks alice in the people list.
+  await bob.click("#refresh-who");
+  await bob.click('#people li[data-name="alice"] button');
+  strictEqual(await bob.inputValue("#target"), "@alice");
+  await say(bob, "psst, alice");
+  const direct = await entry(alice, "psst, alice");
+  assertEquals(
+    [await direct.getAttribute("data-from"), await direct.getAttribute("data-to")],
+    ["bob", "alice"],
+  );
+  await carol.say({ type: "message", content: "just for bob", to: "bob", id: "d" });
+  await carol.ackOf("d");
+  await entry(bob, "just for bob");
+  // Neither direct message reached anyone else: a later one from the same sender comes
+  // after where it would have been.
+  await assertNothing(carol, "message");
+  await carol.say({ type: "message", content: "marker", to: "alice", id: "k" });
+  await carol.ackOf("k");
+  await entry(alice, "marker");
+  strictEqual(await alice.locator("#log li.message", { hasText: "just for bob" }).count(), 0);
+  // Without history on the server, nothing failed on the pages either.
+  for (const page of [alice, bob]) strictEqual(await page.locator("#log li.error").count(), 0);
+  // Every session shows in who, the pages as ws.
+  await carol.say({ type: "who", id: "w" });
+  const who = (await carol.next("who")).content as { name: string; transport: string }[];
+  assertEquals(
+    Object.fromEntries(who.map((e) => [e.name, e.transport])),
+    { alice: "ws", bob: "ws", carol: "tcp" },
+  );
+});
+
+browserTest("hostile content is shown as text: markup, bidi controls and line breaks", async () => {
+  await using s = await startWebServer();
+  await using browser = await launchBrowser();
+  await using page = await newPage(browser);
+  await openChat(page, s.http, "reader");
+  await using mallory = await ready(s.tcp, { name: "mallory" });
+  const hostile = [
+    '<img src=x onerror="window.pwned = 1"><script>window.pwned = 2</script>',
+    "\u202Egnp.exe\u202C and \u2066isolated\u2069",
+    "line one\nline two\n  indented three",
+    "zero\u200Bwidth & <b>bold</b> &amp;",
+  ];
+  for (const [i, content] of hostile.entries()) {
+    await mallory.say({ type: "message", content, id: i });
+    await mallory.ackOf(i);
+  }
+  const markup = await entry(page, "onerror");
+  strictEqual(await markup.locator(".text").textContent(), hostile[0]);
+  strictEqual(await page.locator("#log img, #log script, #log b").count(), 0);
+  strictEqual(await page.evaluate<unknown>("window.pwned"), undefined);
+  // Bidi controls are shown, not obeyed: the text reads in its stored order.
+  const bidi = await entry(page, "gnp.exe");
+  strictEqual(
+    await bidi.locator(".text").textContent(),
+    "\\u202Egnp.exe\\u202C and \\u2066isolated\\u2069",
+  );
+  strictEqual(await bidi.locator(".escape").count(), 4);
+  const lines = await entry(page, "line one");
+  strictEqual(await lines.locator(".text").innerText(), hostile[2]);
+  const zero = await entry(page, "bold");
+  strictEqual(await zero.locator(".text").textContent(), "zero\\u200Bwidth & <b>bold</b> &amp;");
+  // The name stays where names go, the page's title and structure unchanged.
+  strictEqual(await markup.locator(".from").textContent(), "mallory");
+  strictEqual(await page.title(), "chat");
+});
+
+browserTest(
+  "the page works from the keyboard alone, every control labelled, and fits a phone",
+  async () => {
+    await using s = await startWebServer();
+    await using browser = await launchBrowser();
+    await using page = await newPage(browser, { viewport: { width: 360, height: 740 } });
+    await using listener = await ready(s.tcp, { name: "listener" });
+    await page.goto(s.http);
+    await page.locator('#status[data-state="online"]').waitFor({ timeout: WAIT_MS });
+    /** Presses Tab until `selector` has the focus (at most 30 times). */
+    const tabTo = async (selector: string) => {
+      for (let i = 0; i < 30; i++) {
+        const here = `document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`;
+        if (await page.evaluate<boolean>(here)) return;
+        await page.keyboard.press("Tab");
+      }
+      throw new Error(`Tab never reached ${selector}`);
+    };
+    // The message box has the focus from the start.
+    strictEqual(await page.evaluate<string>("document.activeElement?.id"), "message");
+    await tabTo("#name");
+    await page.keyboard.type("kb");
+    await page.keyboard.press("Enter");
+    await page.locator("#status-text", { hasText: "Connected as kb" }).waitFor({
+      timeout: WAIT_MS,
+    });
+    await tabTo("#room");
+    await page.keyboard.type("#keys");
+    await page.keyboard.press("Enter");
+    await page.locator("#rooms li", { hasText: "#keys" }).waitFor({ timeout: WAIT_MS });
+    await listener.say({ type: "join", content: "keys", id: "j" });
+    await listener.ackOf("j");
+    await tabTo("#message");
+    await page.keyboard.type("typed");
+    await page.keyboard.press("Shift+Enter");
+    await page.keyboard.type("on two lines");
+    await page.keyboard.press("Enter");
+    const got = await listener.next("message");
+    assertEquals([got.from, got.room, got.content], ["kb", "keys", "typed\non two lines"]);
+    // Leaving a room from the keyboard: its Leave button.
+    await tabTo('#rooms button[aria-label="Leave #keys"]');
+    await page.keyboard.press("Enter");
+    await page.locator("#rooms li").waitFor({ state: "detached", timeout: WAIT_MS });
+    // Every visible control has a name: a label, an aria-label, or a button's text.
+    const unlabelled = await page.evaluate<string[]>(`
+      [...document.querySelectorAll("input, select, textarea, button")]
+        .filter((el) => el.offsetParent !== null)
+        .filter((el) => !(el.labels?.length || el.getAttribute("aria-label") ||
+          (el.tagName === "BUTTON" && el.textContent.trim())))
+        .map((el) => el.outerHTML)
+    `);
+    assertEquals(unlabelled, []);
+    // Nothing wider than the phone's screen.
+    const [scrollWidth, clientWidth] = await page.evaluate<number[]>(
+      "[document.documentElement.scrollWidth, document.documentElement.clientWidth]",
+    );
+    ok(scrollWidth <= clientWidth, `${scrollWidth} px wide in a ${clientWidth} px screen`);
+    await sync(listener);
+  },
+);
+
+browserTest(
+  "the page reconnects when the server comes back, with its name and its rooms",
+  async () => {
+    const port = (() => {
+      const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      const { port } = probe.addr;
+      probe.close();
+      return port;
+    })();
+    const start = async () => {
+      const web = await WebServer.bind({ hostname: "127.0.0.1", port });
+      const chat = new ChatServer({ listen: [], listeners: [web.websockets] });
+      await chat.start();
+      web.serve(chat);
+      return {
+        web,
+        chat,
+        async [Symbol.asyncDispose]() {
+          await chat.stop();
+          await web.close();
+        },
+      };
+    };
+    await using browser = await launchBrowser();
+    await using page = await newPage(browser);
+    {
+      await using _first = await start();
+      await openChat(page, `http://127.0.0.1:${port}`, "phoenix");
+      await joinRoom(page, "ashes");
+    }
+    await page.locator('#status[data-state="reconnecting"]').waitFor({ timeout: WAIT_MS });
+    await using second = await start();
+    await page.locator("#status-text", { hasText: "Connected as phoenix" }).waitFor({
+      timeout: WAIT_MS,
+    });
+    await using watcher = await ready({
+      transport: "ws",
+      url: `ws://127.0.0.1:${port}/ws`,
+    }, { name: "watcher" });
+    // The page joined its room again on the new server.
+    await watcher.say({ type: "who", room: "ashes", id: "w" });
+    const members = (await watcher.next("who")).content as { name: string }[];
+    assertEquals(members.map((m) => m.name), ["phoenix"]);
+    strictEqual(second.chat.sessions.length, 2);
+  },
+);
