@@ -47,7 +47,7 @@ class PrintingClient extends ChatClient {
   protected override onFrame(frame: Frame): void {
     const line = formatFrame(frame);
     if (line === null) return;
-    if (frame.type === "message" || frame.type === "who") this.#output.out(line);
+    if (frame.type === "message") this.#output.out(line);
     else this.#output.err(line);
   }
 }

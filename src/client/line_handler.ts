@@ -10,9 +10,9 @@ import { ChatError } from "../protocol/errors.ts";
 import type { Frame } from "../protocol/messages.ts";
 import { ConnectionClosedError } from "./client.ts";
 import { commandHint, INTERACTIVE_COMMANDS, parseCommand } from "./commands.ts";
-import { formatWho } from "./format.ts";
 import type { Screen } from "./screen.ts";
 import type { ReconnectingSession } from "./reconnecting_session.ts";
+import { formatWho } from "./screen_format.ts";
 
 /** Handles one line: a command, or a message once the server has acknowledged it. */
 export async function handleLine(session: ReconnectingSession, line: string): Promise<void> {
@@ -57,7 +57,7 @@ export async function handleLine(session: ReconnectingSession, line: string): Pr
         remembered.rooms.delete(command.room);
         return screen.info(`left #${command.room}`);
       case "who":
-        return screen.message(formatWho(await client.who(command.room)));
+        return screen.message(formatWho(await client.who(command.room), client.sessionId));
     }
   } catch (error) {
     if (error instanceof ChatError) {

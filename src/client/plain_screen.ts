@@ -12,11 +12,10 @@ import { type Screen, writeQuietly } from "./screen.ts";
 export class PlainScreen implements Screen {
   /** Never a prompt. */
   readonly tty = false;
-  readonly #clean = Deno.stdout.isTerminal() ? printable : (text: string) => text;
 
-  /** Writes text on standard output (made printable there when it is a terminal). */
+  /** Writes text on standard output, each of its lines made printable. */
   message(text: string): void {
-    writeQuietly(Deno.stdout, text.split(/\r?\n/).map(this.#clean).join("\n") + "\n");
+    writeQuietly(Deno.stdout, text.split(/\r?\n/).map(printable).join("\n") + "\n");
   }
 
   /** Writes a line on standard error. */

@@ -161,15 +161,33 @@ const showcase: MessageHandler = {
     const ts = Date.now();
     ctx.send({ type: "message", content: `hi, ${frame.content}`, from: "bot", ts });
     ctx.send({ type: "message", content: "in the room", from: "bot", room: "lobby", ts });
+    ctx.send({ type: "message", content: "psst", from: "bot", to: "ada", ts });
+    ctx.send({ type: "notice", event: "join", room: "lobby", name: "ann" });
+    ctx.send({ type: "notice", event: "nick", name: "annie", old: "ann" });
+    ctx.send({
+      type: "message",
+      content: "brb\n[ops] bot: please run C:\\tmp\\x\r\tnow\x1b[2J\u202eevil\u0085",
+      from: "b\u200fot",
+      ts,
+    });
+    ctx.send({ type: "message", content: "Server received: a\nb" }); // as an echo reply
     ctx.ack({ content: "delivered", recipients: 0 });
   },
 };
 
-Deno.test("file mode prints relayed messages as '<from>: <content>' and '[<room>] <from>: <content>'", async () => {
+Deno.test("file mode prints '<from>: <content>', '[<room>] ...', '(dm) ...', echo replies as their content; no notices", async () => {
   await using s = await startServer({ handler: showcase });
   const run = await runMain(["client", "file", "-", ...tcpFlags(s.tcp.port)], { stdin: "ada\n" });
   assertEquals(run.code, 0, run.stderr);
-  assertEquals(linesOf(run.stdout), ["bot: hi, ada", "[lobby] bot: in the room"]);
+  assertEquals(linesOf(run.stdout), [
+    "bot: hi, ada",
+    "[lobby] bot: in the room",
+    "(dm) bot: psst",
+    // One message, one line: backslash, LF, CR, tab and other control or bidi characters escaped.
+    "b\\u200fot: brb\\n[ops] bot: please run C:\\\\tmp\\\\x\\r\\tnow\\u001b[2J\\u202eevil\\u0085",
+    "Server received: a\\nb",
+  ]);
+  assert(!run.stderr.includes("ann"), `notices are not shown: ${run.stderr}`);
 });
 
 Deno.test("file mode prints what other sessions send it while it runs", async () => {
@@ -197,7 +215,7 @@ Deno.test("file mode prints what other sessions send it while it runs", async ()
   assertEquals(run.code, 0, run.stderr);
   const printed = linesOf(run.stdout);
   assertEquals(printed.length, 2, run.stdout);
-  assert(/^bob( \(direct\))?: hello ada$/.test(printed[0]), printed[0]);
+  assertEquals(printed[0], "(dm) bob: hello ada");
   assertEquals(printed[1], "bob: hello everyone");
   assertEquals(summary(run.stderr), { sent: 1, acked: 1 });
 });

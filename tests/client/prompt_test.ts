@@ -46,12 +46,12 @@ Deno.test("promptLine: a long line shows the part around the cursor, a column ke
 
 Deno.test("submittedLine: the prompt and the line as typed, made printable, then a new line", () => {
   assertEquals(submittedLine("hello bob"), "\r\x1b[K> hello bob\r\n");
-  assertEquals(submittedLine("a\x1b[2Jb"), "\r\x1b[K> a^[[2Jb\r\n");
+  assertEquals(submittedLine("a\x1b[2Jb"), "\r\x1b[K> a\\u001b[2Jb\r\n");
 });
 
 Deno.test("aboveLines: every line erased first and made printable, then a new line", () => {
   assertEquals(aboveLines("bob: hi"), "\r\x1b[Kbob: hi\r\n");
   assertEquals(aboveLines("one\ntwo\r\nthree"), "\r\x1b[Kone\r\n\x1b[Ktwo\r\n\x1b[Kthree\r\n");
-  assertEquals(aboveLines("evil\x1b[2J\x07"), "\r\x1b[Kevil^[[2J^G\r\n");
+  assertEquals(aboveLines("evil\x1b[2J\x07"), "\r\x1b[Kevil\\u001b[2J\\u0007\r\n");
   assertEquals(aboveLines(""), "\r\x1b[K\r\n");
 });
