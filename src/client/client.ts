@@ -122,6 +122,11 @@ export class ChatClient implements AsyncIterable<Frame> {
     return this.#core.heartbeat;
   }
 
+  /** The server's frame limit in bytes, when it announced one (`max_frame`). */
+  get frameLimit(): number | undefined {
+    return this.#core.frameLimit;
+  }
+
   /** The rooms joined through this client. */
   get rooms(): Set<string> {
     return this.#core.rooms;
@@ -180,7 +185,8 @@ export class ChatClient implements AsyncIterable<Frame> {
 
   /**
    * Sends a frame with a fresh `id`; resolves with its `ack` (or, for `who`,
-   * its answer) and rejects with a {@linkcode ChatError} on its `error`.
+   * its answer) and rejects with a {@linkcode ChatError} on its `error`, or
+   * a `TooLongError` (nothing sent) for a frame over the server's `max_frame`.
    * Against a version 0 peer it resolves with the peer's next reply.
    */
   request(frame: Frame): Promise<Frame> {
