@@ -7,9 +7,11 @@
  */
 
 import { ChatError } from "../protocol/errors.ts";
+import { nameKey } from "../protocol/names.ts";
 import type { Frame } from "../protocol/messages.ts";
 import { ConnectionClosedError } from "./client.ts";
 import { commandHint, INTERACTIVE_COMMANDS, parseCommand } from "./commands.ts";
+import { TooLongError } from "./frame_limit.ts";
 import type { Screen } from "./screen.ts";
 import type { ReconnectingSession } from "./reconnecting_session.ts";
 import { formatWho } from "./screen_format.ts";
@@ -49,6 +51,9 @@ export async function handleLine(session: ReconnectingSession, line: string): Pr
         return screen.info(`you are now ${name}`);
       }
       case "join":
+        if (inRoom(remembered.rooms, command.room)) {
+          return screen.info(`you are already in #${command.room}`);
+        }
         await client.join(command.room);
         remembered.rooms.add(command.room);
         return screen.info(`joined #${command.room}`);
@@ -62,12 +67,21 @@ export async function handleLine(session: ReconnectingSession, line: string): Pr
   } catch (error) {
     if (error instanceof ChatError) {
       screen.info(`error (${error.code}): ${error.message}`);
+    } else if (error instanceof TooLongError) {
+      screen.info(error.message); // Not sent, and the connection stays: Up recalls the line.
     } else if (error instanceof ConnectionClosedError) {
       screen.info(`the connection was lost before the server answered: ${line.trim()}`);
     } else {
       screen.info(`error: ${(error as Error).message}`);
     }
   }
+}
+
+/** Whether `room` is one of `rooms`, names compared as the server compares them. */
+function inRoom(rooms: Iterable<string>, room: string): boolean {
+  const key = nameKey(room);
+  for (const joined of rooms) if (nameKey(joined) === key) return true;
+  return false;
 }
 
 /** On a terminal, says when a message reached nobody. */

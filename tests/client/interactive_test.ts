@@ -172,6 +172,36 @@ Deno.test("interactive: /nick, /join, /room, /msg, /who and errors", async () =>
   assertEquals(await closes.of("ada"), "disconnect");
 });
 
+Deno.test("interactive: /join #lobby means lobby; a second /join says you are there; /who marks you, short ids", async () => {
+  await using s = await startServer();
+  await using bob = await peer(s.tcp, "bob");
+  await bob.say({ type: "join", content: "lobby", id: "j" });
+  await bob.ackOf("j");
+  await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port, "--name", "ada"));
+  await chat.waitForLastLine(">");
+
+  await chat.write("/join #lobby\r");
+  await chat.waitForText("joined #lobby");
+  await chat.write("/join #Lobby\r");
+  await chat.waitForText("you are already in #Lobby");
+  await chat.write("/room #lobby hello\r");
+  const got = await bob.next("message");
+  assertEquals([got.room, got.content], ["lobby", "hello"]);
+
+  await chat.write("/who #lobby\r");
+  await chat.waitFor(
+    () =>
+      chat.screen.lines.some((l) => /^ada \(tcp in #lobby\) [0-9a-f]{8} \(you\)$/.test(l)) &&
+      chat.screen.lines.some((l) => /^bob \(tcp in #lobby\) [0-9a-f]{8}$/.test(l)),
+    "ada marked as you and bob, each with a short id",
+  );
+  await bob.say({ type: "who", id: "w" });
+  const who = (await bob.next("who")).content as { name: string; rooms: string[] }[];
+  assertEquals(who.find((e) => e.name === "ada")?.rooms, ["lobby"]);
+  await chat.write("/quit\r");
+  assertEquals((await chat.exited()).code, 0);
+});
+
 Deno.test("interactive with piped input: lines in order, commands, exit 0 at the end", async () => {
   const closes = new Closes();
   await using s = await startServer({ onSessionClose: closes.onSessionClose });
