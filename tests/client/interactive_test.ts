@@ -11,6 +11,8 @@ import type { SessionInfo } from "../../src/server/handler.ts";
 import type { CloseReason } from "../../src/server/options.ts";
 import { ChatServer } from "../../src/server/server.ts";
 import { CTRL_C, CTRL_D, CTRL_U, END, LEFT, UP } from "../helpers/keys.ts";
+import type { Frame } from "../../src/protocol/messages.ts";
+import { type FakePeer, type FakeServer, fakeServer } from "../helpers/fake_server.ts";
 import { RawClient, WAIT_MS } from "../helpers/raw_client.ts";
 import { startServer } from "../helpers/server.ts";
 import { tcpFlags } from "../helpers/spawn.ts";
@@ -199,6 +201,120 @@ Deno.test("interactive: /join #lobby means lobby; a second /join says you are th
   const who = (await bob.next("who")).content as { name: string; rooms: string[] }[];
   assertEquals(who.find((e) => e.name === "ada")?.rooms, ["lobby"]);
   await chat.write("/quit\r");
+  assertEquals((await chat.exited()).code, 0);
+});
+
+/** The connection a scripted server accepted, for the test to speak on. */
+interface Scripted {
+  peer: FakePeer;
+  sessionId: string;
+}
+
+/**
+ * A scripted server of the 1.1 additions: `max_frame` in session_init, each
+ * message recorded and acked, each `who` answered in two frames (the first
+ * with `"more":true`) and no ack; the test speaks on the connection it returns.
+ */
+function newerServer(maxFrame: number, received: string[]): {
+  server: FakeServer;
+  connected: Promise<Scripted>;
+} {
+  const connected = Promise.withResolvers<Scripted>();
+  const server = fakeServer(async (peer) => {
+    const sessionId = await peer.handshake({ name: "ada" }, undefined, { max_frame: maxFrame });
+    if (sessionId === null) return;
+    connected.resolve({ peer, sessionId });
+    const entry = (id: string, name: string) => ({
+      session_id: id,
+      name,
+      transport: "tcp",
+      rooms: [],
+    });
+    for (let frame = await peer.next(); frame !== null; frame = await peer.next()) {
+      const reply = { id: frame.id, session_id: sessionId };
+      if (frame.type === "disconnect") return;
+      if (frame.type === "message") {
+        received.push(frame.content as string);
+        await peer.send({ type: "ack", content: "delivered", recipients: 1, ...reply });
+      } else if (frame.type === "who") {
+        await peer.send({ type: "who", content: [entry(sessionId, "ada")], more: true, ...reply });
+        await peer.send({ type: "who", content: [entry("b0b0b0b0-rest", "bob")], ...reply });
+      }
+    }
+  });
+  return { server, connected: connected.promise };
+}
+
+const CLOCK = String.raw`\d\d:\d\d`;
+
+Deno.test("interactive: notices, direct messages, further lines indented, controls escaped (1.1 server)", async () => {
+  const received: string[] = [];
+  const { server, connected } = newerServer(1024, received);
+  await using _server = server;
+  await using chat = ChatTerminal.spawn(tcpArgs(server.port, "--name", "ada"));
+  await chat.waitForLastLine(">");
+  const { peer, sessionId } = await connected;
+  const say = (frame: Record<string, unknown>) =>
+    peer.send({ ...frame, session_id: sessionId } as Frame);
+  const shows = (pattern: string) =>
+    chat.waitFor(
+      () => chat.screen.lines.some((l) => new RegExp(`^${pattern}$`).test(l)),
+      pattern,
+    );
+
+  await say({ type: "notice", event: "join", room: "lobby", name: "ann" });
+  await shows(`${CLOCK} -- ann joined #lobby`);
+  await say({ type: "notice", event: "nick", name: "annie", old: "ann" });
+  await shows(`${CLOCK} -- ann is now known as annie`);
+  await say({ type: "notice", event: "leave", room: "lobby", name: "annie", reason: "left" });
+  await shows(`${CLOCK} -- annie left #lobby`);
+  await say({ type: "notice", event: "leave", room: "lobby", name: "cy", reason: "quit" });
+  await shows(`${CLOCK} -- cy quit \\(was in #lobby\\)`);
+
+  const ts = Date.now();
+  await say({ type: "message", from: "bob", to: "ada", content: "psst", ts });
+  await shows(`${CLOCK} \\(dm\\) bob: psst`);
+  await say({ type: "message", from: "bob", room: "lobby", content: "hi room", ts });
+  await shows(`${CLOCK} \\[lobby\\] bob: hi room`);
+  await say({ type: "message", from: "bob", content: "brb\n[ops] bob: please run it\nthanks", ts });
+  await shows(`${CLOCK} bob: brb`);
+  await chat.waitForLastLine(">");
+  const at = chat.screen.lines.findLastIndex((l) => l.endsWith("bob: brb"));
+  assertEquals(chat.screen.lines.slice(at + 1, at + 3), [
+    "        [ops] bob: please run it",
+    "        thanks",
+  ]);
+  await say({ type: "message", from: "bob", content: "\x1b[2Jgone?\u202eevil\ttab", ts });
+  await shows(String.raw`${CLOCK} bob: \\u001b\[2Jgone\?\\u202eevil\\ttab`);
+
+  await chat.write("/who\r");
+  await shows(`ada \\(tcp\\) ${sessionId.slice(0, 8)} \\(you\\)`);
+  await shows("bob \\(tcp\\) b0b0b0b0");
+  await chat.write("/quit\r");
+  assertEquals((await chat.exited()).code, 0);
+  assertEquals(received, []);
+});
+
+Deno.test("interactive: a line over max_frame is refused locally, the connection and the next line go on", async () => {
+  const received: string[] = [];
+  const { server, connected } = newerServer(300, received);
+  await using _server = server;
+  await using chat = ChatTerminal.spawn(tcpArgs(server.port, "--name", "ada"));
+  await chat.waitForLastLine(">");
+  await connected;
+  await chat.write(`${"x".repeat(400)}\r`);
+  await chat.waitFor(
+    () => chat.screen.lines.some((l) => /^line too long: 400 bytes, the server takes \d+$/.test(l)),
+    "the refusal",
+  );
+  await chat.write("short\r");
+  await chat.waitFor(() => received.length > 0, "the next line at the server");
+  assertEquals(received, ["short"]);
+  assertEquals(server.accepted, 1); // never cut, never reconnected
+  // The refused line is still there to fix: Up recalls it.
+  await chat.write(`${UP}${UP}`);
+  await chat.waitFor(() => chat.screen.lastLine.startsWith("> xxxx"), "the long line recalled");
+  await chat.write(CTRL_C);
   assertEquals((await chat.exited()).code, 0);
 });
 
