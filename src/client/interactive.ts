@@ -1,9 +1,9 @@
 /**
- * `chat client interactive`: a `> ` prompt with line editing on a terminal,
- * each line sent as a message (or run as a `/command`), incoming messages
- * printed above the prompt without garbling what is being typed, and a
- * reconnection with backoff that restores the name and the rooms when the
- * server goes away.
+ * `chat client interactive`: a `> ` prompt with line editing and Tab
+ * completion on a terminal, each line sent as a message (or run as a
+ * `/command`), incoming messages printed above the prompt without garbling
+ * what is being typed, and a reconnection with backoff that restores the
+ * name and the rooms when the server goes away.
  *
  * When standard input is not a terminal, it reads lines instead, handles
  * each in order (waiting for the server's answer before the next), prints
@@ -14,6 +14,7 @@
 
 import type { ClientOptions } from "./client.ts";
 import { parseCommand } from "./commands.ts";
+import { Completer } from "./completer.ts";
 import { handleLine } from "./line_handler.ts";
 import { readLines } from "./lines.ts";
 import { PlainScreen } from "./plain_screen.ts";
@@ -45,7 +46,9 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
     if (screen instanceof TtyScreen) {
       /** Lines are handled one after the other. */
       let work: Promise<void> = Promise.resolve();
+      const completer = new Completer(session);
       screen.start({
+        complete: (text, cursor) => completer.complete(text, cursor),
         submit(line) {
           // Leaving does not wait behind lines still in flight.
           if (parseCommand(line).kind === "quit") void session.quit();

@@ -70,6 +70,11 @@ export class ReconnectingSession {
     return this.#client?.connected ?? false;
   }
 
+  /** The current connection while it is open. */
+  get current(): ChatClient | undefined {
+    return this.#client?.connected ? this.#client : undefined;
+  }
+
   /** The first connection: a failure is a one-line reason and the exit status 1. */
   async connect(): Promise<void> {
     const client = this.#newClient(this.#options.client.name);

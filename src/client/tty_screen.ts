@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { Completed } from "./completion.ts";
 import { LineEditor } from "./line_editor.ts";
 import { printable } from "./printable.ts";
 import { aboveLines, CLEAR_SCREEN, ERASE_LINE, promptLine, submittedLine } from "./prompt.ts";
@@ -15,6 +16,8 @@ import { type Screen, writeQuietly } from "./screen.ts";
 export interface InputHandlers {
   /** A line was entered. */
   submit(line: string): void;
+  /** Tab: the line with the word before `cursor` completed. */
+  complete?(text: string, cursor: number): Promise<Completed>;
   /** Ctrl+D on an empty line, Ctrl+C, or the terminal went away. */
   quit(): void;
 }
@@ -67,6 +70,8 @@ export class TtyScreen implements Screen {
             handlers.submit(event.line);
           } else if (event.type === "clear") {
             writeQuietly(Deno.stdout, CLEAR_SCREEN);
+          } else if (event.type === "complete") {
+            this.#complete(handlers);
           } else {
             handlers.quit();
             return;
@@ -78,6 +83,18 @@ export class TtyScreen implements Screen {
       // The terminal went away.
     }
     handlers.quit();
+  }
+
+  /** Asks for a completion; applies it unless the line changed meanwhile. */
+  #complete(handlers: InputHandlers): void {
+    const editor = this.#editor;
+    const { text, cursor } = editor;
+    handlers.complete?.(text, cursor).then((done) => {
+      if (!this.#prompt || editor.text !== text || editor.cursor !== cursor) return;
+      if (done.choices) this.#above(done.choices.join("  "));
+      editor.replace(done.text, done.cursor);
+      this.#redraw();
+    }, () => {});
   }
 
   /** Prints text above the prompt. */

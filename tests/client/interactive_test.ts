@@ -318,6 +318,41 @@ Deno.test("interactive: a line over max_frame is refused locally, the connection
   assertEquals((await chat.exited()).code, 0);
 });
 
+Deno.test("interactive: Tab completes commands, connected sessions' names and room names", async () => {
+  await using s = await startServer();
+  await using bob = await peer(s.tcp, "bob");
+  await using _carol = await peer(s.unix, "carol");
+  await bob.say({ type: "join", content: "lobby", id: "j" });
+  await bob.ackOf("j");
+  await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port, "--name", "ada"));
+  await chat.waitForLastLine(">");
+
+  await chat.write("/jo\t");
+  await chat.waitForLastLine("> /join");
+  await chat.write("#lo\t");
+  await chat.waitForLastLine("> /join #lobby");
+  await chat.write("\r");
+  await chat.waitForText("joined #lobby");
+
+  await chat.write("/msg b\t");
+  await chat.waitForLastLine("> /msg bob");
+  await chat.write("psst\r");
+  const direct = await bob.next("message");
+  assertEquals([direct.to, direct.content], ["bob", "psst"]);
+
+  // Ambiguous: the candidates are listed above the line, which stays as it was.
+  await chat.write("/msg \t");
+  await chat.waitFor(() => chat.screen.lines.includes("bob  carol"), "the names listed");
+  await chat.waitForLastLine("> /msg");
+  await chat.write(CTRL_U);
+  // Someone who arrived just now completes too.
+  await using _dave = await peer(s.tcp, "dave");
+  await chat.write("hi d\t");
+  await chat.waitForLastLine("> hi dave");
+  await chat.write(CTRL_C);
+  assertEquals((await chat.exited()).code, 0);
+});
+
 Deno.test("interactive with piped input: lines in order, commands, exit 0 at the end", async () => {
   const closes = new Closes();
   await using s = await startServer({ onSessionClose: closes.onSessionClose });
