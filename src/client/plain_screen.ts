@@ -12,6 +12,8 @@ import { type Screen, writeQuietly } from "./screen.ts";
 export class PlainScreen implements Screen {
   /** Never a prompt. */
   readonly tty = false;
+  /** Whether a status was written for the current outage. */
+  #away = false;
 
   /** Writes text on standard output, each of its lines made printable. */
   message(text: string): void {
@@ -21,6 +23,16 @@ export class PlainScreen implements Screen {
   /** Writes a line on standard error. */
   info(text: string): void {
     writeQuietly(Deno.stderr, printable(text) + "\n");
+  }
+
+  /**
+   * Writes the first status of an outage on standard error, as
+   * {@linkcode PlainScreen.info} does; its updates are not written (no line
+   * to rewrite: a log would get one every few seconds).
+   */
+  status(text: string | undefined): void {
+    if (text !== undefined && !this.#away) this.info(text);
+    this.#away = text !== undefined;
   }
 
   /** Writes a line on standard error, as {@linkcode PlainScreen.info} does. */

@@ -56,10 +56,9 @@ export function lostLine(reason: string): string {
   return `connection lost: ${reason}; reconnecting in ${seconds(reconnectDelay(1))} (try 1)`;
 }
 
-/** The line that tells a try failed, and when try `attempt` comes. */
+/** The line that tells when try `attempt` comes, and why the last one failed. */
 export function retryLine(failure: string, attempt: number): string {
-  const delay = seconds(reconnectDelay(attempt));
-  return `reconnect failed: ${failure}; retrying in ${delay} (try ${attempt})`;
+  return `retrying in ${seconds(reconnectDelay(attempt))} (try ${attempt}): ${failure}`;
 }
 
 /**

@@ -9,7 +9,14 @@
 import type { Completed } from "./completion.ts";
 import { LineEditor } from "./line_editor.ts";
 import { printable } from "./printable.ts";
-import { aboveLines, CLEAR_SCREEN, ERASE_LINE, promptLine, submittedLine } from "./prompt.ts";
+import {
+  aboveLines,
+  CLEAR_SCREEN,
+  eraseBottom,
+  promptLine,
+  statusLine,
+  submittedLine,
+} from "./prompt.ts";
 import { type Screen, writeQuietly } from "./screen.ts";
 
 /** What the terminal screen reports of the user's keys. */
@@ -35,6 +42,8 @@ export class TtyScreen implements Screen {
   #raw = false;
   /** Whether the prompt is on screen. */
   #prompt = false;
+  /** The status line above the prompt, if there is one. */
+  #status?: string;
   #onResize = () => {
     this.#columns = terminalColumns();
     this.#redraw();
@@ -66,10 +75,10 @@ export class TtyScreen implements Screen {
         for (const event of events) {
           if (event.type === "submit") {
             // The line stays on screen above the new prompt, as typed.
-            writeQuietly(Deno.stdout, submittedLine(event.line));
+            writeQuietly(Deno.stdout, this.#erase() + submittedLine(event.line) + this.#bottom());
             handlers.submit(event.line);
           } else if (event.type === "clear") {
-            writeQuietly(Deno.stdout, CLEAR_SCREEN);
+            writeQuietly(Deno.stdout, CLEAR_SCREEN + this.#bottom());
           } else if (event.type === "complete") {
             this.#complete(handlers);
           } else {
@@ -107,6 +116,14 @@ export class TtyScreen implements Screen {
     this.#above(text);
   }
 
+  /** Shows, replaces or (`undefined`) removes the status line above the prompt, in place. */
+  status(text: string | undefined): void {
+    if (text === this.#status) return;
+    const erase = this.#erase();
+    this.#status = text;
+    writeQuietly(Deno.stdout, erase + this.#bottom());
+  }
+
   /** Takes the prompt away and writes a line on standard error. */
   fatal(text: string): void {
     this.#hidePrompt();
@@ -130,15 +147,27 @@ export class TtyScreen implements Screen {
     }
   }
 
+  /** Takes the prompt (and the status line) away. */
   #hidePrompt(): void {
-    if (this.#prompt) writeQuietly(Deno.stdout, ERASE_LINE);
+    if (this.#prompt) writeQuietly(Deno.stdout, this.#erase());
     this.#prompt = false;
+    this.#status = undefined;
+  }
+
+  /** Erases what is below the printed text: the prompt and the status line above it. */
+  #erase(): string {
+    return this.#prompt ? eraseBottom(this.#status !== undefined) : "";
+  }
+
+  /** Draws what is below the printed text: the status line, if any, and the prompt. */
+  #bottom(): string {
+    if (!this.#prompt) return "";
+    const status = this.#status === undefined ? "" : statusLine(this.#status, this.#columns);
+    return status + promptLine(this.#editor, this.#columns);
   }
 
   #above(text: string): void {
-    let out = aboveLines(text);
-    if (this.#prompt) out += promptLine(this.#editor, this.#columns);
-    writeQuietly(Deno.stdout, out);
+    writeQuietly(Deno.stdout, this.#erase() + aboveLines(text) + this.#bottom());
   }
 
   #redraw(): void {

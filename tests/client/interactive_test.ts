@@ -15,7 +15,7 @@ import type { Frame } from "../../src/protocol/messages.ts";
 import { type FakePeer, type FakeServer, fakeServer } from "../helpers/fake_server.ts";
 import { RawClient, WAIT_MS } from "../helpers/raw_client.ts";
 import { startServer } from "../helpers/server.ts";
-import { tcpFlags } from "../helpers/spawn.ts";
+import { tcpFlags, tempDir } from "../helpers/spawn.ts";
 import { ChatTerminal } from "../helpers/terminal.ts";
 import { Wakeup } from "../helpers/wakeup.ts";
 
@@ -212,10 +212,10 @@ interface Scripted {
 
 /**
  * A scripted server of the 1.1 additions: `max_frame` in session_init, each
- * message recorded and acked, each `who` answered in two frames (the first
+ * message handed to `onMessage` and acked, each `who` answered in two frames (the first
  * with `"more":true`) and no ack; the test speaks on the connection it returns.
  */
-function newerServer(maxFrame: number, received: string[]): {
+function newerServer(maxFrame: number, onMessage: (content: string) => void = () => {}): {
   server: FakeServer;
   connected: Promise<Scripted>;
 } {
@@ -234,7 +234,7 @@ function newerServer(maxFrame: number, received: string[]): {
       const reply = { id: frame.id, session_id: sessionId };
       if (frame.type === "disconnect") return;
       if (frame.type === "message") {
-        received.push(frame.content as string);
+        onMessage(frame.content as string);
         await peer.send({ type: "ack", content: "delivered", recipients: 1, ...reply });
       } else if (frame.type === "who") {
         await peer.send({ type: "who", content: [entry(sessionId, "ada")], more: true, ...reply });
@@ -249,7 +249,7 @@ const CLOCK = String.raw`\d\d:\d\d`;
 
 Deno.test("interactive: notices, direct messages, further lines indented, controls escaped (1.1 server)", async () => {
   const received: string[] = [];
-  const { server, connected } = newerServer(1024, received);
+  const { server, connected } = newerServer(1024, (content) => received.push(content));
   await using _server = server;
   await using chat = ChatTerminal.spawn(tcpArgs(server.port, "--name", "ada"));
   await chat.waitForLastLine(">");
@@ -296,8 +296,8 @@ Deno.test("interactive: notices, direct messages, further lines indented, contro
 });
 
 Deno.test("interactive: a line over max_frame is refused locally, the connection and the next line go on", async () => {
-  const received: string[] = [];
-  const { server, connected } = newerServer(300, received);
+  const received = Promise.withResolvers<string>();
+  const { server, connected } = newerServer(300, received.resolve);
   await using _server = server;
   await using chat = ChatTerminal.spawn(tcpArgs(server.port, "--name", "ada"));
   await chat.waitForLastLine(">");
@@ -308,8 +308,7 @@ Deno.test("interactive: a line over max_frame is refused locally, the connection
     "the refusal",
   );
   await chat.write("short\r");
-  await chat.waitFor(() => received.length > 0, "the next line at the server");
-  assertEquals(received, ["short"]);
+  assertEquals(await received.promise, "short"); // the first line the server got
   assertEquals(server.accepted, 1); // never cut, never reconnected
   // The refused line is still there to fix: Up recalls it.
   await chat.write(`${UP}${UP}`);
@@ -424,7 +423,7 @@ Deno.test("interactive reconnects to a restarted server and restores its name an
   await first.stop();
   await chat.waitForText("connection lost: server shutting down; reconnecting in 0.5 s (try 1)");
   // Nobody listens yet: the next try waits twice as long, and says so.
-  await chat.waitForText("; retrying in 1 s (try 2)");
+  await chat.waitForText("retrying in 1 s (try 2): ");
   await chat.waitForLastLine("> half");
 
   const closes = new Closes();
@@ -454,6 +453,42 @@ Deno.test("interactive reconnects to a restarted server and restores its name an
   await chat.write("/quit\r");
   assertEquals((await chat.exited()).code, 0);
   assertEquals(await closes.of("alice"), "disconnect");
+});
+
+Deno.test("interactive: while the server is away one status line updates in place; quitting warns of unsent lines", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/chat.sock`;
+  const server = new ChatServer({ listen: [{ transport: "unix", path }] });
+  await using _server = { [Symbol.asyncDispose]: () => server.stop() };
+  await server.start();
+  await using chat = ChatTerminal.spawn(["--unix", path, "--name", "alice"]);
+  await chat.waitForLastLine(">");
+  await server.stop();
+  await chat.waitForText("(try 3)"); // two failed tries after the loss
+  const statuses = () => chat.screen.lines.filter((l) => /\(try \d+\)/.test(l));
+  assertEquals(statuses().length, 1, chat.screen.lines.join("\n"));
+  assert(statuses()[0].startsWith("retrying in 2 s (try 3): cannot connect"), statuses()[0]);
+  // A status line longer than the terminal is cut to fit: it must stay one line to be rewritten.
+  assert(statuses()[0].length < 80 && statuses()[0].endsWith("…"), statuses()[0]);
+
+  await chat.write("one\r");
+  await chat.write("two\r");
+  await chat.waitFor(
+    () => statuses()[0]?.startsWith("2 typed lines waiting; retrying in "),
+    "the count of typed lines in the status",
+  );
+  await chat.waitForLastLine(">");
+  assertEquals(statuses().length, 1, chat.screen.lines.join("\n"));
+  // The typed lines stay on screen above the status line.
+  const at = chat.screen.lines.findIndex((l) => /\(try \d+\)/.test(l));
+  assertEquals(chat.screen.lines.slice(at - 2, at), ["> one", "> two"]);
+
+  await chat.write(CTRL_C);
+  assertEquals((await chat.exited()).code, 0);
+  assert(
+    chat.screen.lines.includes("2 typed lines were not sent: the server was away"),
+    chat.screen.lines.join("\n"),
+  );
 });
 
 Deno.test("interactive exits 1 with one line when the first connection fails", async (t) => {

@@ -11,8 +11,10 @@ import {
   aboveLines,
   CLEAR_SCREEN,
   ERASE_LINE,
+  eraseBottom,
   PROMPT,
   promptLine,
+  statusLine,
   submittedLine,
 } from "../../src/client/prompt.ts";
 import { HOME, LEFT } from "../helpers/keys.ts";
@@ -54,4 +56,18 @@ Deno.test("aboveLines: every line erased first and made printable, then a new li
   assertEquals(aboveLines("one\ntwo\r\nthree"), "\r\x1b[Kone\r\n\x1b[Ktwo\r\n\x1b[Kthree\r\n");
   assertEquals(aboveLines("evil\x1b[2J\x07"), "\r\x1b[Kevil\\u001b[2J\\u0007\r\n");
   assertEquals(aboveLines(""), "\r\x1b[K\r\n");
+});
+
+Deno.test("statusLine: one line, made printable, cut to the width with an ellipsis", () => {
+  assertEquals(statusLine("server away", 80), "\r\x1b[Kserver away\r\n");
+  assertEquals(statusLine("a\x1bb", 80), "\r\x1b[Ka\\u001bb\r\n");
+  // 10 columns: 9 usable, the last of them the ellipsis.
+  assertEquals(statusLine("abcdefghijklmnop", 10), "\r\x1b[Kabcdefgh…\r\n");
+  assertEquals(statusLine("日本語のテキスト", 10), "\r\x1b[K日本語の…\r\n");
+  assertEquals(statusLine("abcdefghi", 10), "\r\x1b[Kabcdefghi\r\n");
+});
+
+Deno.test("eraseBottom: the prompt line, and the status line above it when there is one", () => {
+  assertEquals(eraseBottom(false), "\r\x1b[K");
+  assertEquals(eraseBottom(true), "\r\x1b[K\x1b[A\r\x1b[K");
 });
