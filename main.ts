@@ -1,12 +1,12 @@
 /**
  * The `chat` command line: `chat server`, `chat client interactive`,
- * `chat client file FILE`.
+ * `chat client file FILE`, `chat help`.
  *
  * @module
  */
 
 import { firstLine } from "./src/errors/first_line.ts";
-import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
+import { helpFor, MAIN_HELP, VERSION } from "./src/cli/help.ts";
 import { runClient } from "./src/cli/client_command.ts";
 import { runServer } from "./src/cli/server_command.ts";
 import { RuntimeError, UsageError } from "./src/cli/usage.ts";
@@ -27,6 +27,9 @@ export async function main(args: string[]): Promise<number> {
       case "--help":
       case "-h":
         console.log(MAIN_HELP);
+        return 0;
+      case "help":
+        console.log(helpFor(rest));
         return 0;
       case undefined:
         throw new UsageError("missing subcommand");

@@ -385,6 +385,22 @@ Deno.test("interactive with piped input: `exit` ends it, and later lines are not
   assertEquals(bob.backlog.filter((f) => f.type === "message"), []);
 });
 
+Deno.test("interactive HOST PORT and SOCKET_PATH: the original framework's positional forms", async () => {
+  await using s = await startServer();
+  for (
+    const [where, transport] of [[["127.0.0.1", String(s.tcp.port)], "tcp"], [
+      [s.unix.path],
+      "unix",
+    ]]
+  ) {
+    await using chat = ChatTerminal.spawn([...where, "--name", `by-${transport}`], { pty: false });
+    await chat.write("/who\n");
+    await chat.waitForText(`by-${transport} (${transport}) `);
+    await chat.closeInput();
+    assertEquals((await chat.exited()).code, 0);
+  }
+});
+
 Deno.test("interactive --no-reconnect exits 1 with one line when the server stops", async () => {
   await using s = await startServer();
   await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port, "--name", "solo", "--no-reconnect"), {
