@@ -13,6 +13,7 @@ import { writeAllSync } from "../io/write_all.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { CLIENT_FILE_HELP, CLIENT_HELP, CLIENT_INTERACTIVE_HELP } from "./help.ts";
 import { parse } from "./parse.ts";
+import { userId } from "../transport/unix_owner.ts";
 import { positionalPlace } from "./positional_place.ts";
 import { readToken, TOKEN_FLAGS } from "./token.ts";
 import { nonEmpty, parseInteger, readPemFile, UsageError, withHelp } from "./usage.ts";
@@ -26,6 +27,7 @@ const FLAGS = {
   ...TOKEN_FLAGS,
   tls: { type: "boolean" },
   "tls-ca": { type: "string" },
+  "unix-owner": { type: "string" },
 } as const;
 
 /** The flags of one client mode only (CLI.md: the other mode's flag is a usage error). */
@@ -108,6 +110,13 @@ function parseMode(
   if (name !== undefined) client.name = name;
   const token = readToken(v, env, help);
   if (token !== undefined) client.token = token;
+  const owner = str("unix-owner");
+  if (owner !== undefined) {
+    if (unix === undefined) throw new UsageError("--unix-owner needs --unix (or a SOCKET_PATH)");
+    const uid = userId(owner);
+    if (uid === undefined) throw new UsageError(`--unix-owner: no user called '${owner}'`);
+    client.unixOwners = [uid];
+  }
 
   if (mode === "interactive") return { mode, client, reconnect: !v["no-reconnect"] };
   return { mode, client, source: source!, reconnect: v.reconnect === true };

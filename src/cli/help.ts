@@ -73,6 +73,9 @@ const CONNECT_FLAGS = `Where to connect:
   --host HOST            TCP host (default ${PROTOCOL_DEFAULTS.host}; every address it resolves to is tried)
   --port PORT            TCP port (default ${PROTOCOL_DEFAULTS.port})
   --unix PATH            Unix domain socket path (instead of TCP)
+  --unix-owner USER      also trust a socket file owned by USER (a name or uid) with the
+                         token; by default only your own user and root are trusted, and
+                         a socket of anyone else gets nothing: exit 1 naming its owner
   --tls                  connect with TLS (TCP only); the server's certificate must be
                          valid for --host and signed by a trusted CA
   --tls-ca FILE          also trust this PEM CA certificate (implies --tls; without it

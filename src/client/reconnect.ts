@@ -8,6 +8,7 @@
 
 import { ChatError, type ErrorCode } from "../protocol/errors.ts";
 import { type ChatClient, type CloseInfo, ConnectionClosedError } from "./client.ts";
+import { UntrustedSocketError } from "./socket_trust.ts";
 
 /** The first reconnection delay, in milliseconds; it doubles after each failed try. */
 export const RECONNECT_FIRST_MS = 500;
@@ -30,9 +31,13 @@ export function reconnectDelay(attempt: number): number {
   return Math.min(RECONNECT_FIRST_MS * 2 ** (attempt - 1), RECONNECT_MAX_MS);
 }
 
-/** Whether a failed try ends the retries: a handshake refusal that retrying cannot cure. */
+/**
+ * Whether a failed try ends the retries: a handshake refusal that retrying
+ * cannot cure, or a socket not trusted with the token.
+ */
 export function givesUp(error: unknown): boolean {
-  return error instanceof ChatError && FATAL.includes(error.code);
+  return (error instanceof ChatError && FATAL.includes(error.code)) ||
+    error instanceof UntrustedSocketError;
 }
 
 /** A reason for a lost connection, as the user reads it. */
