@@ -213,7 +213,8 @@ interface Scripted {
 /**
  * A scripted server of the 1.1 additions: `max_frame` in session_init, each
  * message handed to `onMessage` and acked, each `who` answered in two frames (the first
- * with `"more":true`) and no ack; the test speaks on the connection it returns.
+ * with `"more":true`) and no ack, `join` refused with `too_many_rooms` and `nick` with
+ * `not_permitted`; the test speaks on the connection it returns.
  */
 function newerServer(maxFrame: number, onMessage: (content: string) => void = () => {}): {
   server: FakeServer;
@@ -239,6 +240,20 @@ function newerServer(maxFrame: number, onMessage: (content: string) => void = ()
       } else if (frame.type === "who") {
         await peer.send({ type: "who", content: [entry(sessionId, "ada")], more: true, ...reply });
         await peer.send({ type: "who", content: [entry("b0b0b0b0-rest", "bob")], ...reply });
+      } else if (frame.type === "join") {
+        await peer.send({
+          type: "error",
+          code: "too_many_rooms",
+          content: "in 100 rooms already",
+          ...reply,
+        });
+      } else if (frame.type === "nick") {
+        await peer.send({
+          type: "error",
+          code: "not_permitted",
+          content: "guests keep their name",
+          ...reply,
+        });
       }
     }
   });
@@ -247,7 +262,7 @@ function newerServer(maxFrame: number, onMessage: (content: string) => void = ()
 
 const CLOCK = String.raw`\d\d:\d\d`;
 
-Deno.test("interactive: notices, direct messages, further lines indented, controls escaped (1.1 server)", async () => {
+Deno.test("interactive: notices, direct messages, further lines indented, controls escaped, split who, too_many_rooms, not_permitted (1.1 server)", async () => {
   const received: string[] = [];
   const { server, connected } = newerServer(1024, (content) => received.push(content));
   await using _server = server;
@@ -290,6 +305,15 @@ Deno.test("interactive: notices, direct messages, further lines indented, contro
   await chat.write("/who\r");
   await shows(`ada \\(tcp\\) ${sessionId.slice(0, 8)} \\(you\\)`);
   await shows("bob \\(tcp\\) b0b0b0b0");
+  await chat.write("/join attic\r");
+  await shows("error \\(too_many_rooms\\): in 100 rooms already");
+  await chat.write("/nick ada2\r");
+  await shows("error \\(not_permitted\\): guests keep their name");
+  await chat.write("/join attic\r"); // Refused, so not "already there": asked again.
+  await chat.waitFor(
+    () => chat.screen.lines.filter((l) => l.startsWith("error (too_many_rooms)")).length === 2,
+    "the second refusal",
+  );
   await chat.write("/quit\r");
   assertEquals((await chat.exited()).code, 0);
   assertEquals(received, []);
