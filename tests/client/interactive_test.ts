@@ -39,10 +39,18 @@ class Closes {
   }
 }
 
-/** A raw session that completed its handshake. */
-async function peer(to: Parameters<typeof RawClient.session>[0], name: string): Promise<RawClient> {
+/** A raw session that completed its handshake (and joined `rooms`). */
+async function peer(
+  to: Parameters<typeof RawClient.session>[0],
+  name: string,
+  ...rooms: string[]
+): Promise<RawClient> {
   const client = await RawClient.session(to, { name });
   await client.ackOf("hs");
+  for (const room of rooms) {
+    await client.say({ type: "join", content: room, id: `join ${room}` });
+    await client.ackOf(`join ${room}`);
+  }
   return client;
 }
 
@@ -116,10 +124,8 @@ Deno.test("interactive: a message arrives above a half-typed line, which stays i
 Deno.test("interactive: /nick, /join, /room, /msg, /who and errors", async () => {
   const closes = new Closes();
   await using s = await startServer({ onSessionClose: closes.onSessionClose });
-  await using bob = await peer(s.tcp, "bob");
+  await using bob = await peer(s.tcp, "bob", "lobby");
   await using carol = await peer(s.unix, "carol");
-  await bob.say({ type: "join", content: "lobby", id: "j" });
-  await bob.ackOf("j");
   await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port));
   await chat.waitForLastLine(">");
 
@@ -176,9 +182,7 @@ Deno.test("interactive: /nick, /join, /room, /msg, /who and errors", async () =>
 
 Deno.test("interactive: /join #lobby means lobby; a second /join says you are there; /who marks you, short ids", async () => {
   await using s = await startServer();
-  await using bob = await peer(s.tcp, "bob");
-  await bob.say({ type: "join", content: "lobby", id: "j" });
-  await bob.ackOf("j");
+  await using bob = await peer(s.tcp, "bob", "lobby");
   await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port, "--name", "ada"));
   await chat.waitForLastLine(">");
 
@@ -343,10 +347,8 @@ Deno.test("interactive: a line over max_frame is refused locally, the connection
 
 Deno.test("interactive: Tab completes commands, connected sessions' names and room names", async () => {
   await using s = await startServer();
-  await using bob = await peer(s.tcp, "bob");
+  await using bob = await peer(s.tcp, "bob", "lobby");
   await using _carol = await peer(s.unix, "carol");
-  await bob.say({ type: "join", content: "lobby", id: "j" });
-  await bob.ackOf("j");
   await using chat = ChatTerminal.spawn(tcpArgs(s.tcp.port, "--name", "ada"));
   await chat.waitForLastLine(">");
 
