@@ -60,7 +60,7 @@ export class TtyScreen implements Screen {
       // No SIGWINCH here (Windows): the width is read once.
     }
     this.#prompt = true;
-    this.#redraw();
+    writeQuietly(Deno.stdout, this.#bottom()); // A status set before the prompt shows too.
     this.#read(handlers);
   }
 
