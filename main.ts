@@ -1,14 +1,15 @@
 /**
  * The `chat` command line: `chat server`, `chat client interactive`,
- * `chat client file FILE`.
+ * `chat client file FILE`, `chat user`, `chat help`.
  *
  * @module
  */
 
 import { firstLine } from "./src/errors/first_line.ts";
-import { MAIN_HELP, VERSION } from "./src/cli/help.ts";
+import { helpFor, MAIN_HELP, VERSION } from "./src/cli/help.ts";
 import { runClient } from "./src/cli/client_command.ts";
 import { runServer } from "./src/cli/server_command.ts";
+import { runUser } from "./src/cli/user_command.ts";
 import { RuntimeError, UsageError } from "./src/cli/usage.ts";
 
 /** Runs the command line `args`; resolves to the exit status. */
@@ -21,7 +22,7 @@ export async function main(args: string[]): Promise<number> {
       case "client":
         return await runClient(rest);
       case "user":
-        return await (await import("./src/cli/user_command.ts")).runUser(rest);
+        return await runUser(rest);
       case "--version":
       case "-V":
         console.log(`chat ${VERSION}`);
@@ -29,6 +30,9 @@ export async function main(args: string[]): Promise<number> {
       case "--help":
       case "-h":
         console.log(MAIN_HELP);
+        return 0;
+      case "help":
+        console.log(helpFor(rest));
         return 0;
       case undefined:
         throw new UsageError("missing subcommand");

@@ -60,7 +60,8 @@ export {
   ConnectionClosedError,
   type MessageOptions,
 } from "./src/client/client.ts";
-export { formatFrame, formatWho } from "./src/client/format.ts";
+export { formatFrame } from "./src/client/format.ts";
+export { formatIncoming, formatWho } from "./src/client/screen_format.ts";
 
 export { FrameDecoder } from "./src/protocol/frame_decoder.ts";
 export { PROTOCOL_DEFAULTS } from "./src/protocol/defaults.ts";

@@ -13,9 +13,12 @@ import { writeAllSync } from "../io/write_all.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { CLIENT_FILE_HELP, CLIENT_HELP, CLIENT_INTERACTIVE_HELP } from "./help.ts";
 import { parse } from "./parse.ts";
+import { userId } from "../transport/unix_owner.ts";
+import { positionalPlace } from "./positional_place.ts";
 import { readToken, TOKEN_FLAGS } from "./token.ts";
 import { nonEmpty, parseInteger, readPemFile, UsageError, withHelp } from "./usage.ts";
 
+/** The flags of both client modes. */
 const FLAGS = {
   host: { type: "string" },
   port: { type: "string" },
@@ -24,14 +27,23 @@ const FLAGS = {
   ...TOKEN_FLAGS,
   tls: { type: "boolean" },
   "tls-ca": { type: "string" },
-  "no-reconnect": { type: "boolean" },
+  "unix-owner": { type: "string" },
 } as const;
+
+/** The flags of one client mode only (CLI.md: the other mode's flag is a usage error). */
+const MODE_FLAGS = {
+  interactive: { "no-reconnect": { type: "boolean" } },
+  file: { reconnect: { type: "boolean" } },
+} as const;
+
+/** A client mode. */
+type Mode = keyof typeof MODE_FLAGS;
 
 /** A parsed `chat client` command line. */
 export type ClientCommand =
   | { mode: "help"; text: string }
   | { mode: "interactive"; client: ClientOptions; reconnect: boolean }
-  | { mode: "file"; client: ClientOptions; source: string };
+  | { mode: "file"; client: ClientOptions; source: string; reconnect: boolean };
 
 /** Parses `chat client ...` (the arguments after `client`). */
 export function parseClientArgs(
@@ -49,14 +61,32 @@ export function parseClientArgs(
     throw new UsageError(`unknown client mode '${mode}'`, "chat client --help");
   }
   const help = `chat client ${mode} --help`;
-  const { values: v, positionals } = parse(rest, FLAGS, help);
+  // The value checks of usage.ts point at `chat --help`; these are this mode's flags.
+  return withHelp(help, () => parseMode(mode, rest, env, help));
+}
+
+function parseMode(
+  mode: Mode,
+  args: string[],
+  env: (name: string) => string | undefined,
+  help: string,
+): ClientCommand {
+  refuseOtherMode(mode, args, help);
+  const { values: v, positionals } = parse(args, { ...FLAGS, ...MODE_FLAGS[mode] }, help);
   if (v.help) {
     return { mode: "help", text: mode === "file" ? CLIENT_FILE_HELP : CLIENT_INTERACTIVE_HELP };
   }
   const str = (name: keyof typeof FLAGS) =>
     v[name] === undefined ? undefined : nonEmpty(name, v[name] as string);
 
-  const unix = str("unix");
+  // `client file FILE [HOST [PORT] | SOCKET_PATH]`: the file first.
+  const source = mode === "file" ? positionals[0] : undefined;
+  const where = mode === "file" ? positionals.slice(1) : positionals;
+  if (mode === "file" && source === undefined) {
+    throw new UsageError("missing FILE (a path, or - for standard input)", help);
+  }
+  const flags = { unix: str("unix"), host: str("host"), port: str("port") };
+  const { unix, host, port } = positionalPlace(where, flags, help);
   const tlsCa = str("tls-ca");
   // --tls-ca implies --tls: a CA to trust only means something for TLS.
   const tls = v.tls === true || tlsCa !== undefined;
@@ -69,14 +99,10 @@ export function parseClientArgs(
   const client: ClientOptions = unix !== undefined ? { to: { transport: "unix", path: unix } } : {
     to: {
       transport: "tcp",
-      hostname: str("host") ?? PROTOCOL_DEFAULTS.host,
-      port: v.port === undefined
-        ? PROTOCOL_DEFAULTS.port
-        : parseInteger("port", str("port")!, 1, 65535),
+      hostname: host ?? PROTOCOL_DEFAULTS.host,
+      port: port === undefined ? PROTOCOL_DEFAULTS.port : parseInteger("port", port, 1, 65535),
       ...tls && {
-        tls: tlsCa === undefined
-          ? {}
-          : { caCerts: [withHelp(help, () => readPemFile("tls-ca", tlsCa, "certificate"))] },
+        tls: tlsCa === undefined ? {} : { caCerts: [readPemFile("tls-ca", tlsCa, "certificate")] },
       },
     },
   };
@@ -84,18 +110,27 @@ export function parseClientArgs(
   if (name !== undefined) client.name = name;
   const token = readToken(v, env, help);
   if (token !== undefined) client.token = token;
+  const owner = str("unix-owner");
+  if (owner !== undefined) {
+    if (unix === undefined) throw new UsageError("--unix-owner needs --unix (or a SOCKET_PATH)");
+    const uid = userId(owner);
+    if (uid === undefined) throw new UsageError(`--unix-owner: no user called '${owner}'`);
+    client.unixOwners = [uid];
+  }
 
-  if (mode === "interactive") {
-    if (positionals.length > 0) {
-      throw new UsageError(`unexpected argument '${positionals[0]}'`, help);
+  if (mode === "interactive") return { mode, client, reconnect: !v["no-reconnect"] };
+  return { mode, client, source: source!, reconnect: v.reconnect === true };
+}
+
+/** A flag of the other client mode is a usage error that says whose it is. */
+function refuseOtherMode(mode: Mode, args: string[], help: string): void {
+  const other: Mode = mode === "file" ? "interactive" : "file";
+  for (const flag of Object.keys(MODE_FLAGS[other])) {
+    const given = args.find((arg) => arg === `--${flag}` || arg.startsWith(`--${flag}=`));
+    if (given !== undefined) {
+      throw new UsageError(`--${flag} is for 'chat client ${other}' only`, help);
     }
-    return { mode, client, reconnect: !v["no-reconnect"] };
   }
-  if (positionals.length === 0) {
-    throw new UsageError("missing FILE (a path, or - for standard input)", help);
-  }
-  if (positionals.length > 1) throw new UsageError(`unexpected argument '${positionals[1]}'`, help);
-  return { mode, client, source: positionals[0] };
 }
 
 /** Opens the file mode's source; a file that cannot be read is a usage error. */
@@ -128,6 +163,14 @@ export async function runClient(args: string[]): Promise<number> {
     return await runInteractive({ client: command.client, reconnect: command.reconnect });
   }
   const stream = await openSource(command.source);
+  if (command.reconnect) {
+    // CLI.md's --reconnect resumes through the server's history, which this version lacks.
+    writeAllSync(
+      Deno.stderr,
+      "chat: --reconnect: resuming needs history on the server, not in this version; " +
+        "a lost server ends the run (exit 1)\n",
+    );
+  }
   const terminal = Deno.stderr.isTerminal();
   return await runFileMode({
     client: command.client,

@@ -6,6 +6,8 @@
 
 import { INTERACTIVE_COMMANDS } from "../client/commands.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import { USER_HELP } from "./user_help.ts";
+import { UsageError } from "./usage.ts";
 
 /** The program's version, as `chat --version` prints it. */
 export const VERSION = "0.1.0";
@@ -14,15 +16,21 @@ export const VERSION = "0.1.0";
 export const MAIN_HELP = `chat ${VERSION}: asynchronous chat over TCP and Unix domain sockets
 
 Usage:
-  chat server [options]                  run a server
-  chat client interactive [options]      chat from a terminal
-  chat client file <FILE|-> [options]    send the lines of a file (- for standard input)
-  chat --help | chat <subcommand> --help | chat --version
+  chat server [options] [WHERE]                  run a server
+  chat client interactive [options] [WHERE]      chat from a terminal
+  chat client file <FILE|-> [options] [WHERE]    send the lines of a file (- for standard input)
+  chat user add|passwd|remove|list [NAME] --users FILE   keep the accounts of --users
+  chat --help | chat <subcommand> --help | chat help [<subcommand>] | chat --version
 
-Run 'chat server --help' or 'chat client --help' for their options.`;
+WHERE is HOST [PORT] or SOCKET_PATH, as the original Python framework took them: an
+argument with a / in it is a Unix socket path (as --unix), otherwise a host (as --host),
+then a port (as --port). Default: TCP ${PROTOCOL_DEFAULTS.host}:${PROTOCOL_DEFAULTS.port}.
+
+Run 'chat help server', 'chat help client' or 'chat help user' for their options; docs/cli.md in the
+source tree describes all of it.`;
 
 /** `chat server --help`. */
-export const SERVER_HELP = `Usage: chat server [options]
+export const SERVER_HELP = `Usage: chat server [options] [HOST [PORT] | SOCKET_PATH]
 
 Listens on TCP (default ${PROTOCOL_DEFAULTS.host}:${PROTOCOL_DEFAULTS.port}), on a Unix socket (--unix), or on both
 (--unix with --port or --host); sessions on either transport see each other.
@@ -65,13 +73,17 @@ Logs (standard error):
   --log-level debug|info|warn|error   least severe level written (default info)
   --log-format text|json              one line per event (default text)
 
-Seconds may be fractional (0.5). SIGINT or SIGTERM: clean shutdown, exit 0.
+Seconds may be fractional (0.5); --heartbeat-interval must be below --heartbeat-timeout x
+--heartbeat-retries. SIGINT, SIGTERM or SIGHUP: clean shutdown, exit 0.
 A --token-file, --tls-cert or --tls-key that cannot be read is a usage error (exit 2).`;
 
 const CONNECT_FLAGS = `Where to connect:
   --host HOST            TCP host (default ${PROTOCOL_DEFAULTS.host}; every address it resolves to is tried)
   --port PORT            TCP port (default ${PROTOCOL_DEFAULTS.port})
   --unix PATH            Unix domain socket path (instead of TCP)
+  --unix-owner USER      also trust a socket file owned by USER (a name or uid) with the
+                         token; by default only your own user and root are trusted, and
+                         a socket of anyone else gets nothing: exit 1 naming its owner
   --tls                  connect with TLS (TCP only); the server's certificate must be
                          valid for --host and signed by a trusted CA
   --tls-ca FILE          also trust this PEM CA certificate (implies --tls; without it
@@ -84,30 +96,62 @@ Session:
 
 /** `chat client --help`. */
 export const CLIENT_HELP = `Usage:
-  chat client interactive [options]      chat from a terminal
-  chat client file <FILE|-> [options]    send the lines of FILE (- for standard input)
+  chat client interactive [options] [HOST [PORT] | SOCKET_PATH]     chat from a terminal
+  chat client file <FILE|-> [options] [HOST [PORT] | SOCKET_PATH]   send the lines of FILE
 
 ${CONNECT_FLAGS}
 
 Interactive only:
-  --no-reconnect         exit 1 when the server is lost, instead of reconnecting`;
+  --no-reconnect         exit 1 when the server is lost, instead of reconnecting
+
+File only:
+  --reconnect            reconnect and resume when the server is lost (needs history
+                         on the server: not in this version, which exits 1 as without)`;
 
 /** `chat client file --help`. */
-export const CLIENT_FILE_HELP = `Usage: chat client file <FILE|-> [options]
+export const CLIENT_FILE_HELP =
+  `Usage: chat client file <FILE|-> [options] [HOST [PORT] | SOCKET_PATH]
 
 Sends each line of FILE (- for standard input) as a message: lines are trimmed,
 blank ones skipped, and a line that reads 'exit' stops (it is not sent). Prints
-what it receives; relayed messages as '<from>: <content>' ('[<room>] <from>:
-<content>' for a room), echo replies as their content. Exits 0 once every line
-sent was acknowledged; 1 if the server refuses, cannot be reached or is lost.
+what it receives, one message a line: '<from>: <content>', '[<room>] <from>:
+<content>' for a room, '(dm) <from>: <content>' for a direct message, echo
+replies as their content; a backslash, line feed, carriage return and tab as
+\\\\, \\n, \\r, \\t, other control or bidi characters as \\uXXXX. A line too long
+for the server is not sent: said on stderr with its line number. Exits 0 once
+every line was acknowledged; 1 if the server refuses, cannot be reached or is
+lost (at once, even while waiting for input).
 
-${CONNECT_FLAGS}`;
+${CONNECT_FLAGS}
+  --reconnect            reconnect and resume when the server is lost (needs history
+                         on the server: not in this version, which exits 1 as without)`;
 
 /** `chat client interactive --help`. */
-export const CLIENT_INTERACTIVE_HELP = `Usage: chat client interactive [options]
+export const CLIENT_INTERACTIVE_HELP =
+  `Usage: chat client interactive [options] [HOST [PORT] | SOCKET_PATH]
 
 Shows a '> ' prompt and sends each line you type; incoming messages appear
 above it. The ${INTERACTIVE_COMMANDS}
 
 ${CONNECT_FLAGS}
   --no-reconnect         exit 1 when the server is lost, instead of reconnecting`;
+
+/** The help of `chat help [<subcommand>]`: the words after `help`, as `chat <words> --help` shows it. */
+export function helpFor(words: string[]): string {
+  const topic = words.join(" ");
+  const text = HELP_TOPICS[topic];
+  if (text === undefined) {
+    const topics = Object.keys(HELP_TOPICS).filter((t) => t !== "").map((t) => `'chat help ${t}'`);
+    throw new UsageError(`no help for '${topic}': there is ${topics.join(", ")}`, "chat help");
+  }
+  return text;
+}
+
+const HELP_TOPICS: Record<string, string> = {
+  "": MAIN_HELP,
+  server: SERVER_HELP,
+  client: CLIENT_HELP,
+  "client interactive": CLIENT_INTERACTIVE_HELP,
+  "client file": CLIENT_FILE_HELP,
+  user: USER_HELP,
+};

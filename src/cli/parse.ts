@@ -19,11 +19,16 @@ export interface Parsed {
   positionals: string[];
 }
 
-/** Parses `args` strictly; an unknown flag or a missing value throws a {@linkcode UsageError}. */
+/**
+ * Parses `args` strictly; an unknown flag or a missing value throws a
+ * {@linkcode UsageError}. A negative number after a flag that takes a value
+ * is its value (`--port -1`), so that the value's own check can say what
+ * is wrong with it.
+ */
 export function parse(args: string[], options: OptionTable, help: string): Parsed {
   try {
     const { values, positionals } = parseArgs({
-      args,
+      args: joinNegativeValues(args, options),
       options: { ...options, help: { type: "boolean", short: "h" } },
       allowPositionals: true,
       strict: true,
@@ -39,4 +44,22 @@ export function parse(args: string[], options: OptionTable, help: string): Parse
       );
     throw new UsageError(message, help);
   }
+}
+
+/** `--flag -1` as `--flag=-1` for each flag of `options` that takes a value. */
+function joinNegativeValues(args: string[], options: OptionTable): string[] {
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (arg === "--") return [...joined, ...args.slice(i)];
+    const next = args[i + 1];
+    const takesValue = arg.startsWith("--") && options[arg.slice(2)]?.type === "string";
+    if (takesValue && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      i++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
 }

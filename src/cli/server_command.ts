@@ -14,7 +14,9 @@ import { normalizeOrigin } from "../web/origin.ts";
 import { WebServer, type WebServerOptions } from "../web/web_server.ts";
 import { SERVER_HELP } from "./help.ts";
 import { LOG_FORMATS, LOG_LEVELS, setupLogging } from "./logging.ts";
+import { checkHeartbeat } from "./heartbeat_check.ts";
 import { parse } from "./parse.ts";
+import { positionalPlace } from "./positional_place.ts";
 import { readToken, TOKEN_FLAGS } from "./token.ts";
 import {
   nonEmpty,
@@ -83,14 +85,12 @@ function parseFlags(
 ): ServerCommand | null {
   const { values: v, positionals } = parse(args, FLAGS, HELP);
   if (v.help) return null;
-  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`, HELP);
   const str = (name: StringFlag) =>
     v[name] === undefined ? undefined : nonEmpty(name, v[name] as string);
 
   const listen: ListenOptions[] = [];
-  const unix = str("unix");
-  const host = str("host");
-  const port = str("port");
+  const flags = { unix: str("unix"), host: str("host"), port: str("port") };
+  const { unix, host, port } = positionalPlace(positionals, flags, HELP);
   const tlsCert = str("tls-cert");
   const tlsKey = str("tls-key");
   if ((tlsCert === undefined) !== (tlsKey === undefined)) {
@@ -147,6 +147,7 @@ function parseFlags(
     timeout: seconds("heartbeat-timeout"),
     retries: integer("heartbeat-retries", 1, 1000),
   };
+  checkHeartbeat(heartbeat, HELP);
   if (http === undefined && v["http-origin"] !== undefined) usage("--http-origin needs --http");
   return {
     ...http !== undefined && {
@@ -211,7 +212,7 @@ export function parseClusterUrl(value: string): string {
   return url.port === "" ? `${value.replace(/\/$/, "")}:4222` : value.replace(/\/$/, "");
 }
 
-/** Runs `chat server` until SIGINT or SIGTERM; resolves to the exit status. */
+/** Runs `chat server` until SIGINT, SIGTERM or SIGHUP; resolves to the exit status. */
 export async function runServer(args: string[]): Promise<number> {
   const command = parseServerArgs(args, (name) => Deno.env.get(name));
   if (command === null) {
@@ -234,7 +235,9 @@ export async function runServer(args: string[]): Promise<number> {
     onListening: (urls) => urls.forEach((url) => console.error(`listening on ${url}`)),
   });
   const stopped = Promise.withResolvers<void>();
-  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+  const signals: Deno.Signal[] = Deno.build.os === "windows"
+    ? ["SIGINT"]
+    : ["SIGINT", "SIGTERM", "SIGHUP"];
   const onSignal = () => stopped.resolve();
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   let addresses: string[];

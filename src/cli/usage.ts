@@ -40,11 +40,16 @@ export class RuntimeError extends Error {
   }
 }
 
-/** Parses a whole number in `[min, max]` given to `flag`. */
+/** Parses a whole number in `[min, max]` given to `flag`; a number outside is out of range. */
 export function parseInteger(flag: string, value: string, min: number, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) {
+  const n = /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (Number.isNaN(n)) {
     throw new UsageError(`--${flag} takes a whole number from ${min} to ${max}, got '${value}'`);
+  }
+  if (n < min || n > max || !Number.isSafeInteger(n)) {
+    throw new UsageError(
+      `--${flag} '${value}' is out of range: it takes a whole number from ${min} to ${max}`,
+    );
   }
   return n;
 }

@@ -18,6 +18,7 @@ import { OutputQueue } from "../transport/output_queue.ts";
 import type { ConnectOptions } from "../transport/types.ts";
 import { type CloseInfo, ConnectionClosedError } from "./close_info.ts";
 import { ClientCore, ClientState, confirmedName } from "./client_core.ts";
+import { stillTrusted, trustedSocket } from "./socket_trust.ts";
 
 export { type CloseInfo, ConnectionClosedError } from "./close_info.ts";
 
@@ -29,6 +30,12 @@ export interface ClientOptions {
   name?: string;
   /** Token for a server that requires one. */
   token?: string;
+  /**
+   * Users (ids) trusted with the token over a Unix socket besides this
+   * process's user and root: a socket file owned by anyone else is refused
+   * before anything is sent.
+   */
+  unixOwners?: readonly number[];
   /** Seconds to wait for the handshake (default 10). */
   handshakeTimeout?: number;
   /** Largest frame accepted from the server, in bytes (default 16 MiB). */
@@ -122,6 +129,11 @@ export class ChatClient implements AsyncIterable<Frame> {
     return this.#core.heartbeat;
   }
 
+  /** The server's frame limit in bytes, when it announced one (`max_frame`). */
+  get frameLimit(): number | undefined {
+    return this.#core.frameLimit;
+  }
+
   /** The rooms joined through this client. */
   get rooms(): Set<string> {
     return this.#core.rooms;
@@ -149,11 +161,13 @@ export class ChatClient implements AsyncIterable<Frame> {
 
   /**
    * Connects and completes the handshake. Rejects with a `TransportError`
-   * when the server cannot be reached, a {@linkcode ChatError} when it
-   * refuses the session, or a {@linkcode ConnectionClosedError}.
+   * when the server cannot be reached, an `UntrustedSocketError` when a
+   * token would go to a Unix socket of an untrusted user, a
+   * {@linkcode ChatError} when the server refuses the session, or a
+   * {@linkcode ConnectionClosedError}.
    */
   async connect(): Promise<this> {
-    const conn = await connect(this.options.to);
+    const conn = await this.#open();
     this.#conn = conn;
     this.#queue = new OutputQueue(conn, PROTOCOL_DEFAULTS.clientMaxQueue, {
       onOverflow: () => this.#end({ reason: "too much unsent output", byServer: false }),
@@ -180,7 +194,8 @@ export class ChatClient implements AsyncIterable<Frame> {
 
   /**
    * Sends a frame with a fresh `id`; resolves with its `ack` (or, for `who`,
-   * its answer) and rejects with a {@linkcode ChatError} on its `error`.
+   * its answer) and rejects with a {@linkcode ChatError} on its `error`, or
+   * a `TooLongError` (nothing sent) for a frame over the server's `max_frame`.
    * Against a version 0 peer it resolves with the peer's next reply.
    */
   request(frame: Frame): Promise<Frame> {
@@ -270,6 +285,24 @@ export class ChatClient implements AsyncIterable<Frame> {
       await new Promise<void>((resolve) => this.#wake = resolve);
       this.#wake = undefined;
     }
+  }
+
+  /**
+   * Opens the connection. A Unix socket is checked before and after, when
+   * the client has a secret to send: its file must belong to a trusted user.
+   */
+  async #open(): Promise<Deno.Conn> {
+    const { to, token, unixOwners = [] } = this.options;
+    if (to.transport !== "unix" || token === undefined) return await connect(to);
+    const before = await trustedSocket(to.path, unixOwners);
+    const conn = await connect(to);
+    try {
+      await stillTrusted(to.path, unixOwners, before);
+    } catch (error) {
+      conn.close();
+      throw error;
+    }
+    return conn;
   }
 
   /** Throws a {@linkcode ConnectionClosedError} unless the connection is open. */

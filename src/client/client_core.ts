@@ -20,6 +20,7 @@ import {
   parseServerFrame,
 } from "../protocol/messages.ts";
 import { type CloseInfo, ConnectionClosedError } from "./close_info.ts";
+import { oversize } from "./frame_limit.ts";
 
 /** Where a client's session stands. */
 export enum ClientState {
@@ -69,13 +70,15 @@ export interface Answer {
 interface Pending {
   readonly request: Frame;
   readonly answer: Answer;
+  /** The entries of a `who` answer split over several frames, so far. */
+  parts?: unknown[];
 }
 
 /** The `id` of the client's `session_ack`. */
 export const HANDSHAKE_ID = "hs";
 
-/** Errors on `session_ack` that leave the handshake to complete with the guest name. */
-const NAME_ERRORS: readonly ErrorCode[] = ["name_taken", "invalid_name"];
+/** Errors on `session_ack` that leave the handshake to complete with the guest (or account) name. */
+const NAME_ERRORS: readonly ErrorCode[] = ["name_taken", "invalid_name", "not_permitted"];
 
 /**
  * The protocol state of one client connection.
@@ -107,6 +110,7 @@ export class ClientCore {
   #sessionId = "";
   #protocol = 0;
   #heartbeat: HeartbeatSettings = { ...PROTOCOL_DEFAULTS.heartbeat };
+  #frameLimit?: number;
   #name = "";
   #nameError?: ChatError;
   /** Version 1: requests by `id`. */
@@ -148,6 +152,11 @@ export class ClientCore {
   /** Heartbeat settings the server announced (the defaults until it did). */
   get heartbeat(): HeartbeatSettings {
     return this.#heartbeat;
+  }
+
+  /** The server's frame limit in bytes (`max_frame` of `session_init`), if it announced one. */
+  get frameLimit(): number | undefined {
+    return this.#frameLimit;
   }
 
   /** The display name the server confirmed. */
@@ -213,21 +222,33 @@ export class ClientCore {
     this.#answerById(frame);
   }
 
-  /** Writes a frame as it is, with this session's id; throws once the connection has ended. */
+  /**
+   * Writes a frame as it is, with this session's id; throws once the
+   * connection has ended, and a {@linkcode TooLongError} (writing nothing)
+   * for a frame over the server's `max_frame`.
+   */
   send(frame: Frame): void {
     if (this.#closeInfo) throw new ConnectionClosedError(this.#closeInfo);
+    frame.session_id = this.#sessionId;
+    const tooLong = this.#oversize(frame);
+    if (tooLong) throw tooLong;
     this.#write(frame);
   }
 
   /**
    * Sends a request: version 1 gives it a fresh `id` and writes it at once;
-   * version 0 writes it when the requests before it are answered.
+   * version 0 writes it when the requests before it are answered. A frame
+   * over the server's `max_frame` is not written: it is rejected with a
+   * {@linkcode TooLongError}.
    */
   request(frame: Frame, answer: Answer): void {
     if (this.#closeInfo) return answer.reject(new ConnectionClosedError(this.#closeInfo));
     const pending = { request: frame, answer };
     if (this.#protocol >= 1) {
       frame.id = this.#nextId++;
+      frame.session_id = this.#sessionId;
+      const tooLong = this.#oversize(frame);
+      if (tooLong) return answer.reject(tooLong);
       this.#byId.set(frame.id, pending);
       this.#write(frame);
     } else {
@@ -284,6 +305,11 @@ export class ClientCore {
     this.#events.write(frame);
   }
 
+  /** The error of a frame over the limit the server announced (none announced: none). */
+  #oversize(frame: Frame): Error | undefined {
+    return this.#frameLimit === undefined ? undefined : oversize(frame, this.#frameLimit);
+  }
+
   /** The first frame: `session_init` (answered with `session_ack`), or a refusal. */
   #opened(frame: Frame): void {
     if (frame.type !== "session_init") {
@@ -296,6 +322,9 @@ export class ClientCore {
     this.#sessionId = String(frame.session_id);
     this.#protocol = typeof frame.protocol === "number" ? frame.protocol : 0;
     if (isHeartbeat(frame.heartbeat)) this.#heartbeat = frame.heartbeat;
+    if (Number.isSafeInteger(frame.max_frame) && (frame.max_frame as number) > 0) {
+      this.#frameLimit = frame.max_frame as number;
+    }
     const ack: Frame = { type: "session_ack", content: "Session acknowledged" };
     if (this.#options.name !== undefined) ack.name = this.#options.name;
     if (this.#options.token !== undefined) ack.token = this.#options.token;
@@ -334,7 +363,11 @@ export class ClientCore {
     return true;
   }
 
-  /** Version 1: an `ack`, `who` or `error` answers the request of its `id`. */
+  /**
+   * Version 1: an `ack`, `who` or `error` answers the request of its `id`;
+   * a `who` answer split over several frames (`"more":true` on all but the
+   * last) answers it once, with every entry.
+   */
   #answerById(frame: Frame): void {
     const pending = frame.id === undefined ? undefined : this.#byId.get(frame.id);
     if (!pending) {
@@ -345,9 +378,14 @@ export class ClientCore {
     if (frame.type === "error") {
       this.#byId.delete(frame.id!);
       pending.answer.reject(this.#noteClose(serverError(frame)));
+    } else if (frame.type === "who" && frame.more === true) {
+      pending.parts = [...pending.parts ?? [], ...entries(frame)];
     } else if (frame.type === "ack" || frame.type === "who") {
       this.#byId.delete(frame.id!);
-      this.#answered(pending, frame);
+      const whole = pending.parts && frame.type === "who"
+        ? { ...frame, content: [...pending.parts, ...entries(frame)] }
+        : frame;
+      this.#answered(pending, whole);
     } else {
       this.#events.frame(frame);
     }
@@ -402,6 +440,11 @@ export function confirmedName(reply: Frame, requested: string): string {
 function serverError(frame: Frame): ChatError {
   const code = isErrorCode(frame.code) ? frame.code : "invalid_message";
   return new ChatError(code, String(frame.content ?? code), { frameId: frame.id });
+}
+
+/** The entries of a `who` frame (none when its content is not a list). */
+function entries(frame: Frame): unknown[] {
+  return Array.isArray(frame.content) ? frame.content : [];
 }
 
 function isHeartbeat(value: unknown): value is HeartbeatSettings {

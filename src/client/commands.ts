@@ -10,13 +10,14 @@
 export const INTERACTIVE_COMMANDS = `commands:
   /nick NAME        change your display name
   /who [ROOM]       list sessions (of a room)
-  /join ROOM        join a room
+  /join ROOM        join a room (#ROOM is the same room)
   /leave ROOM       leave a room
   /msg NAME TEXT    send a direct message
   /room ROOM TEXT   send a message to a room you are in
   /help             list these
   /quit, exit       leave (Ctrl+D on an empty line and Ctrl+C too)
-any other line is sent to everyone; start it with // to send one that begins with /`;
+any other line is sent to everyone; start it with // to send one that begins with /;
+Tab completes commands, names and rooms`;
 
 /** A line typed at the prompt, understood. */
 export type Command =
@@ -48,10 +49,28 @@ const USAGE: Record<string, string> = {
   quit: "/quit",
 };
 
+/** The commands as typed (`/nick`, `/who`, ...), for completion. */
+export const COMMAND_NAMES: readonly string[] = Object.keys(USAGE).map((name) => `/${name}`);
+
+/** What a command's first argument names: a connected session or a room (none: free text). */
+export const FIRST_ARGUMENT: Readonly<Record<string, "name" | "room">> = {
+  who: "room",
+  join: "room",
+  leave: "room",
+  msg: "name",
+  room: "room",
+};
+
+/** A room argument as the server knows it: a leading `#` is dropped (`#lobby` is `lobby`). */
+export function roomArgument(typed: string): string {
+  return typed.length > 1 && typed.startsWith("#") ? typed.slice(1) : typed;
+}
+
 /**
  * Understands a typed line: `exit` and the `/commands` of CLI.md, `//text`
  * for a message that starts with a slash, any other line a message to all.
- * Surrounding whitespace is trimmed; a blank line is `empty`.
+ * Surrounding whitespace is trimmed; a blank line is `empty`; a room typed
+ * with a leading `#` is the room without it.
  */
 export function parseCommand(line: string): Command {
   const text = line.trim();
@@ -70,17 +89,17 @@ export function parseCommand(line: string): Command {
       return args.length === 1 ? { kind: "nick", name: args[0] } : usage();
     case "who":
       if (args.length > 1) return usage();
-      return args.length === 1 ? { kind: "who", room: args[0] } : { kind: "who" };
+      return args.length === 1 ? { kind: "who", room: roomArgument(args[0]) } : { kind: "who" };
     case "join":
     case "leave":
-      return args.length === 1 ? { kind: name, room: args[0] } : usage();
+      return args.length === 1 ? { kind: name, room: roomArgument(args[0]) } : usage();
     case "msg": {
       const m = pair();
       return m ? { kind: "msg", to: m[1], text: m[2] } : usage();
     }
     case "room": {
       const m = pair();
-      return m ? { kind: "room", room: m[1], text: m[2] } : usage();
+      return m ? { kind: "room", room: roomArgument(m[1]), text: m[2] } : usage();
     }
     case "help":
       return { kind: "help" };

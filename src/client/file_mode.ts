@@ -1,6 +1,8 @@
 /**
  * `chat client file FILE|-`: send each line as a message, print what comes
- * back, and exit 0 only once every line was acknowledged.
+ * back, and exit 0 only once every line was acknowledged. A line too long
+ * for the server is reported and skipped; the end of the server ends the
+ * run at once, even while it waits for more input.
  *
  * @module
  */
@@ -9,6 +11,7 @@ import { ChatError } from "../protocol/errors.ts";
 import type { Frame } from "../protocol/messages.ts";
 import { ChatClient, type ClientOptions, ConnectionClosedError } from "./client.ts";
 import { formatFrame } from "./format.ts";
+import { TooLongError } from "./frame_limit.ts";
 
 /** How many messages may wait for their acknowledgement at once. */
 export const FILE_WINDOW = 64;
@@ -47,19 +50,41 @@ class PrintingClient extends ChatClient {
   protected override onFrame(frame: Frame): void {
     const line = formatFrame(frame);
     if (line === null) return;
-    if (frame.type === "message" || frame.type === "who") this.#output.out(line);
+    if (frame.type === "message") this.#output.out(line);
     else this.#output.err(line);
   }
 }
 
+/** A line of the source that is to be sent, with its number in the source (counted from 1). */
+export interface SourceLine {
+  /** Its line number in the source, blank lines counted. */
+  number: number;
+  /** The line, trimmed. */
+  text: string;
+}
+
 /** The lines of a file mode source that are sent: trimmed, non-empty, up to `exit`. */
-export async function* commandLines(lines: AsyncIterable<string>): AsyncGenerator<string> {
+export async function* commandLines(lines: AsyncIterable<string>): AsyncGenerator<SourceLine> {
+  let number = 0;
   for await (const raw of lines) {
-    const line = raw.trim();
-    if (line === "") continue;
-    if (line === "exit") return;
-    yield line;
+    number++;
+    const text = raw.trim();
+    if (text === "") continue;
+    if (text === "exit") return;
+    yield { number, text };
   }
+}
+
+/** How the lines fared. */
+interface Tally {
+  /** Lines written to the server. */
+  sent: number;
+  /** Lines the server acknowledged. */
+  acked: number;
+  /** Lines the server refused, with its reason, as reported. */
+  refused: string[];
+  /** Line numbers of lines too long for the server (not sent). */
+  tooLong: number[];
 }
 
 /** Runs the file mode; resolves to the exit status (0, or 1 with a reason written). */
@@ -73,32 +98,52 @@ export async function runFileMode(options: FileModeOptions): Promise<number> {
     output.err(`chat: ${connectFailure(client, error)}`);
     return 1;
   }
+  if (client.nameError) {
+    const { code, message } = client.nameError;
+    output.err(
+      `chat: the server refused --name ${options.client.name} (${code}: ${message}); ` +
+        `the lines are sent as ${client.name}`,
+    );
+  }
   const window = options.window ?? FILE_WINDOW;
-  let sent = 0;
-  let acked = 0;
-  const refused: string[] = [];
+  const tally: Tally = { sent: 0, acked: 0, refused: [], tooLong: [] };
   let lost: ConnectionClosedError | undefined;
-  /** Lines were left unsent because the connection had ended. */
+  /** The connection ended before the source did: lines may have been left unsent. */
   let stopped = false;
   const inFlight = new Set<Promise<void>>();
   const progress = output.progress
-    ? setInterval(() => output.progress!(`sending: ${sent} sent, ${acked} acknowledged`), 200)
+    ? setInterval(
+      () => output.progress!(`sending: ${tally.sent} sent, ${tally.acked} acknowledged`),
+      200,
+    )
     : undefined;
+  const source = commandLines(options.lines)[Symbol.asyncIterator]();
+  // CLI.md: the end of the server ends the run at once, even while it waits for more input.
+  const ended = client.closed.then(() => undefined);
   try {
-    for await (const line of commandLines(options.lines)) {
-      if (lost || !client.connected) {
+    for (;;) {
+      const next = await Promise.race([source.next(), ended]);
+      if (next === undefined || lost || !client.connected) {
         stopped = true;
         break;
       }
+      if (next.done) break;
       while (inFlight.size >= window) await Promise.race(inFlight);
       if (lost) break;
-      sent++;
-      const n = sent;
-      const done: Promise<void> = client.message(line).then(
-        () => void acked++,
+      const { number, text } = next.value;
+      tally.sent++;
+      const done: Promise<void> = client.message(text).then(
+        () => void tally.acked++,
         (error) => {
-          if (error instanceof ConnectionClosedError) lost ??= error;
-          else refused.push(`line ${n}: ${(error as Error).message}`);
+          if (error instanceof ConnectionClosedError) {
+            lost ??= error;
+          } else if (error instanceof TooLongError) {
+            tally.sent--;
+            tally.tooLong.push(number);
+            output.err(`chat: line ${number} not sent: ${error.message}`);
+          } else {
+            tally.refused.push(`line ${number}: ${(error as Error).message}`);
+          }
         },
       ).finally(() => inFlight.delete(done));
       inFlight.add(done);
@@ -109,22 +154,35 @@ export async function runFileMode(options: FileModeOptions): Promise<number> {
     output.progress?.("");
   }
   // Whether the connection ended before the goodbye (after it, it always has).
-  const ended = !client.connected;
-  if (!lost && !ended) await client.disconnect();
+  const gone = !client.connected;
+  if (!lost && !gone) await client.disconnect();
   else await client.close();
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
-  output.err(`sent ${lines(sent)}, ${acked} acknowledged, in ${seconds} s`);
-  if (lost || (ended && (stopped || acked + refused.length < sent))) {
+  output.err(`sent ${lines(tally.sent)}, ${tally.acked} acknowledged, in ${seconds} s`);
+  if (lost || (gone && (stopped || tally.acked + tally.refused.length < tally.sent))) {
     const reason = lost?.info.reason ?? (await client.closed).reason;
-    output.err(`chat: lost the server (${reason}): ${acked} of ${sent} lines were delivered`);
+    output.err(
+      `chat: lost the server (${reason}): ${tally.acked} of ${tally.sent} lines were delivered`,
+    );
     return 1;
   }
+  return reportRefusals(tally, output) ? 1 : 0;
+}
+
+/** Says which lines the server did not take; returns whether there were any. */
+function reportRefusals({ sent, refused, tooLong }: Tally, output: Output): boolean {
+  for (const why of refused) output.err(`chat: refused ${why}`);
   if (refused.length > 0) {
-    for (const why of refused) output.err(`chat: refused ${why}`);
     output.err(`chat: ${refused.length} of ${sent} lines were refused by the server`);
-    return 1;
   }
-  return 0;
+  if (tooLong.length > 0) {
+    const which = `line${tooLong.length === 1 ? "" : "s"} ${tooLong.join(", ")}`;
+    const were = tooLong.length === 1 ? "was" : "were";
+    output.err(
+      `chat: ${lines(tooLong.length)} ${were} not sent, too long for the server (${which})`,
+    );
+  }
+  return refused.length > 0 || tooLong.length > 0;
 }
 
 function lines(n: number): string {

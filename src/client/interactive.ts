@@ -1,9 +1,9 @@
 /**
- * `chat client interactive`: a `> ` prompt with line editing on a terminal,
- * each line sent as a message (or run as a `/command`), incoming messages
- * printed above the prompt without garbling what is being typed, and a
- * reconnection with backoff that restores the name and the rooms when the
- * server goes away.
+ * `chat client interactive`: a `> ` prompt with line editing and Tab
+ * completion on a terminal, each line sent as a message (or run as a
+ * `/command`), incoming messages printed above the prompt without garbling
+ * what is being typed, and a reconnection with backoff that restores the
+ * name and the rooms when the server goes away.
  *
  * When standard input is not a terminal, it reads lines instead, handles
  * each in order (waiting for the server's answer before the next), prints
@@ -14,7 +14,8 @@
 
 import type { ClientOptions } from "./client.ts";
 import { parseCommand } from "./commands.ts";
-import { handleLine } from "./line_handler.ts";
+import { Completer } from "./completer.ts";
+import { LineQueue } from "./line_handler.ts";
 import { readLines } from "./lines.ts";
 import { PlainScreen } from "./plain_screen.ts";
 import { ReconnectingSession } from "./reconnecting_session.ts";
@@ -43,18 +44,19 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
     await Promise.race([session.connect(), session.done]);
     if (session.stopping) return await session.done;
     if (screen instanceof TtyScreen) {
-      /** Lines are handled one after the other. */
-      let work: Promise<void> = Promise.resolve();
+      const lines = new LineQueue(session);
+      const completer = new Completer(session);
       screen.start({
+        complete: (text, cursor) => completer.complete(text, cursor),
         submit(line) {
           // Leaving does not wait behind lines still in flight.
           if (parseCommand(line).kind === "quit") void session.quit();
-          else work = work.then(() => handleLine(session, line));
+          else void lines.push(line);
         },
         quit: leave,
       });
     } else {
-      readPiped(session).catch(leave);
+      readPiped(session, new LineQueue(session)).catch(leave);
     }
     return await session.done;
   } finally {
@@ -64,10 +66,10 @@ export async function runInteractive(options: InteractiveOptions): Promise<numbe
 }
 
 /** Piped input: each line in turn, then a clean goodbye at the end of input. */
-async function readPiped(session: ReconnectingSession): Promise<void> {
+async function readPiped(session: ReconnectingSession, lines: LineQueue): Promise<void> {
   for await (const line of readLines(Deno.stdin.readable)) {
     if (session.stopping) return;
-    await handleLine(session, line);
+    await lines.push(line);
   }
   await session.quit();
 }

@@ -41,7 +41,8 @@ export type KeyName =
   | "yank"
   | "eof"
   | "interrupt"
-  | "clear";
+  | "clear"
+  | "tab";
 
 /** A key the editor understands, decoded from terminal input: typed text, or a named key. */
 export type Key = { name: "text"; text: string } | { name: KeyName };
@@ -55,7 +56,9 @@ export type EditorEvent =
   /** Ctrl+C. */
   | { type: "interrupt" }
   /** Ctrl+L: the screen should be cleared. */
-  | { type: "clear" };
+  | { type: "clear" }
+  /** Tab: the word before the cursor should be completed. */
+  | { type: "complete" };
 
 const ESC = "\x1b";
 
@@ -160,7 +163,8 @@ export class KeyDecoder {
         flush();
         keys.push({ name: control });
       } else if (c === "\t") {
-        text += " ";
+        flush();
+        keys.push({ name: "tab" });
       } else if (!isControl(c.codePointAt(0)!)) {
         text += c;
       }
@@ -421,7 +425,14 @@ export class LineEditor {
         return { type: "interrupt" };
       case "clear":
         return { type: "clear" };
+      case "tab":
+        return { type: "complete" };
     }
+  }
+
+  /** Replaces the line being edited and puts the cursor at `cursor` (a completion). */
+  replace(text: string, cursor: number): void {
+    this.#set(text, cursor);
   }
 
   /**

@@ -12,16 +12,27 @@ import { type Screen, writeQuietly } from "./screen.ts";
 export class PlainScreen implements Screen {
   /** Never a prompt. */
   readonly tty = false;
-  readonly #clean = Deno.stdout.isTerminal() ? printable : (text: string) => text;
+  /** Whether a status was written for the current outage. */
+  #away = false;
 
-  /** Writes text on standard output (made printable there when it is a terminal). */
+  /** Writes text on standard output, each of its lines made printable. */
   message(text: string): void {
-    writeQuietly(Deno.stdout, text.split(/\r?\n/).map(this.#clean).join("\n") + "\n");
+    writeQuietly(Deno.stdout, text.split(/\r?\n/).map(printable).join("\n") + "\n");
   }
 
   /** Writes a line on standard error. */
   info(text: string): void {
     writeQuietly(Deno.stderr, printable(text) + "\n");
+  }
+
+  /**
+   * Writes the first status of an outage on standard error, as
+   * {@linkcode PlainScreen.info} does; its updates are not written (no line
+   * to rewrite: a log would get one every few seconds).
+   */
+  status(text: string | undefined): void {
+    if (text !== undefined && !this.#away) this.info(text);
+    this.#away = text !== undefined;
   }
 
   /** Writes a line on standard error, as {@linkcode PlainScreen.info} does. */

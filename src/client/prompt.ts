@@ -6,7 +6,7 @@
  * @module
  */
 
-import { displayWidth, type LineEditor } from "./line_editor.ts";
+import { displayWidth, graphemes, graphemeWidth, type LineEditor } from "./line_editor.ts";
 import { printable } from "./printable.ts";
 
 /** The prompt shown before the line being typed. */
@@ -32,4 +32,32 @@ export function submittedLine(line: string): string {
 /** Text over the prompt line: each of its lines erased first and made printable; then a newline. */
 export function aboveLines(text: string): string {
   return ERASE_LINE + text.split(/\r?\n/).map(printable).join("\r\n\x1b[K") + "\r\n";
+}
+
+/**
+ * The status line above the prompt: erased first, made printable, cut to
+ * fit `columns` (it must stay one line to be rewritten in place), then a
+ * newline.
+ */
+export function statusLine(text: string, columns: number): string {
+  return `${ERASE_LINE}${fit(printable(text), columns - 1)}\r\n`;
+}
+
+/** `text` cut to `width` columns, ending with `…` when it was cut. */
+function fit(text: string, width: number): string {
+  if (displayWidth(text) <= width) return text;
+  let out = "";
+  let used = 0;
+  for (const grapheme of graphemes(text)) {
+    const w = graphemeWidth(grapheme);
+    if (used + w > width - 1) break;
+    out += grapheme;
+    used += w;
+  }
+  return `${out}…`;
+}
+
+/** Erases the prompt line and, when `status`, the status line above it; the cursor ends at its start. */
+export function eraseBottom(status: boolean): string {
+  return status ? `${ERASE_LINE}\x1b[A${ERASE_LINE}` : ERASE_LINE;
 }

@@ -8,6 +8,7 @@
 
 import { ChatError, type ErrorCode } from "../protocol/errors.ts";
 import { type ChatClient, type CloseInfo, ConnectionClosedError } from "./client.ts";
+import { UntrustedSocketError } from "./socket_trust.ts";
 
 /** The first reconnection delay, in milliseconds; it doubles after each failed try. */
 export const RECONNECT_FIRST_MS = 500;
@@ -30,9 +31,13 @@ export function reconnectDelay(attempt: number): number {
   return Math.min(RECONNECT_FIRST_MS * 2 ** (attempt - 1), RECONNECT_MAX_MS);
 }
 
-/** Whether a failed try ends the retries: a handshake refusal that retrying cannot cure. */
+/**
+ * Whether a failed try ends the retries: a handshake refusal that retrying
+ * cannot cure, or a socket not trusted with the token.
+ */
 export function givesUp(error: unknown): boolean {
-  return error instanceof ChatError && FATAL.includes(error.code);
+  return (error instanceof ChatError && FATAL.includes(error.code)) ||
+    error instanceof UntrustedSocketError;
 }
 
 /** A reason for a lost connection, as the user reads it. */
@@ -56,10 +61,9 @@ export function lostLine(reason: string): string {
   return `connection lost: ${reason}; reconnecting in ${seconds(reconnectDelay(1))} (try 1)`;
 }
 
-/** The line that tells a try failed, and when try `attempt` comes. */
+/** The line that tells when try `attempt` comes, and why the last one failed. */
 export function retryLine(failure: string, attempt: number): string {
-  const delay = seconds(reconnectDelay(attempt));
-  return `reconnect failed: ${failure}; retrying in ${delay} (try ${attempt})`;
+  return `retrying in ${seconds(reconnectDelay(attempt))} (try ${attempt}): ${failure}`;
 }
 
 /**

@@ -48,6 +48,10 @@ export class ReconnectingSession {
   readonly #stop = Promise.withResolvers<undefined>();
   #stopping = false;
   readonly #done = Promise.withResolvers<number>();
+  /** Typed lines not yet handed to a connection. */
+  #unsent = 0;
+  /** While the server is away: what the status line says of it. */
+  #away?: string;
 
   /** Creates the session; {@linkcode ReconnectingSession.connect} connects it. */
   constructor(options: ReconnectingSessionOptions) {
@@ -68,6 +72,11 @@ export class ReconnectingSession {
   /** Whether the current connection is open. */
   get connected(): boolean {
     return this.#client?.connected ?? false;
+  }
+
+  /** The current connection while it is open. */
+  get current(): ChatClient | undefined {
+    return this.#client?.connected ? this.#client : undefined;
   }
 
   /** The first connection: a failure is a one-line reason and the exit status 1. */
@@ -104,9 +113,30 @@ export class ReconnectingSession {
     }
   }
 
-  /** Leaves: says `disconnect` to the server (when connected); the exit status is 0. */
+  /** A typed line waits for a connection (the status line counts it while the server is away). */
+  typed(): void {
+    this.#unsent++;
+    this.#showStatus();
+  }
+
+  /** A typed line no longer waits: a connection took it, or it was not for the server. */
+  handed(): void {
+    this.#unsent--;
+    this.#showStatus();
+  }
+
+  /**
+   * Leaves: says `disconnect` to the server (when connected); the exit
+   * status is 0. Typed lines that no connection took are counted in a
+   * warning: they are lost.
+   */
   async quit(): Promise<void> {
     if (this.#stopping) return;
+    if (this.#unsent > 0) {
+      const n = this.#unsent;
+      const why = this.connected ? "" : ": the server was away";
+      this.screen.info(`${n} typed line${n === 1 ? " was" : "s were"} not sent${why}`);
+    }
     this.#stopping = true;
     this.#stop.resolve(undefined);
     const client = this.#client;
@@ -154,10 +184,24 @@ export class ReconnectingSession {
     });
   }
 
+  /** Shows (or, with the server back, removes) the status line: the outage and the lines waiting. */
+  #showStatus(): void {
+    if (this.#away === undefined) return this.screen.status(undefined);
+    const n = this.#unsent;
+    // First, as the line may be cut to the terminal's width.
+    const waiting = n > 0 ? `${n} typed line${n === 1 ? "" : "s"} waiting; ` : "";
+    this.screen.status(waiting + this.#away);
+  }
+
+  #setAway(text: string | undefined): void {
+    this.#away = text;
+    this.#showStatus();
+  }
+
   /** Tries again and again, waiting longer each time, until connected or leaving. */
   async #reconnect(reason: string): Promise<void> {
     let attempt = 1;
-    this.screen.info(lostLine(reason));
+    this.#setAway(lostLine(reason));
     for (;;) {
       if (!await this.#sleep(reconnectDelay(attempt))) return;
       const client = this.#newClient(this.remembered.name);
@@ -168,6 +212,7 @@ export class ReconnectingSession {
         const restored = await restore(client, this.remembered);
         if (this.#stopping) return await client.disconnect();
         if (client.connected) {
+          this.#setAway(undefined);
           this.screen.info(restored);
           this.#adopt(client);
           return;
@@ -184,7 +229,7 @@ export class ReconnectingSession {
         failure = describeFailure(error);
       }
       attempt++;
-      this.screen.info(retryLine(failure, attempt));
+      this.#setAway(retryLine(failure, attempt));
     }
   }
 

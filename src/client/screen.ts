@@ -15,6 +15,11 @@ export interface Screen {
   message(text: string): void;
   /** Status: confirmations, errors, the connection's news. */
   info(text: string): void;
+  /**
+   * The one status line while the server is away, replaced by each call
+   * (on a terminal: in place, above the prompt); `undefined` removes it.
+   */
+  status(text: string | undefined): void;
   /** A last line before exiting 1, on standard error. */
   fatal(text: string): void;
   /** Restores the terminal. */

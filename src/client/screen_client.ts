@@ -8,8 +8,8 @@
 import { closesConnection, isErrorCode } from "../protocol/errors.ts";
 import type { Frame } from "../protocol/messages.ts";
 import { ChatClient, type ClientOptions } from "./client.ts";
-import { formatFrame } from "./format.ts";
 import type { Screen } from "./screen.ts";
+import { formatIncoming } from "./screen_format.ts";
 
 /** A client that shows every frame it is not waiting for on a screen, as it arrives. */
 export class ScreenClient extends ChatClient {
@@ -26,9 +26,9 @@ export class ScreenClient extends ChatClient {
     // The end of a connection is told once, by the session: not its disconnect or error frame.
     if (frame.type === "disconnect") return;
     if (frame.type === "error" && isErrorCode(frame.code) && closesConnection(frame.code)) return;
-    const line = formatFrame(frame);
-    if (line === null) return;
-    if (frame.type === "error") this.#screen.info(line);
-    else this.#screen.message(line);
+    const text = formatIncoming(frame);
+    if (text === null) return;
+    if (frame.type === "error") this.#screen.info(text);
+    else this.#screen.message(text);
   }
 }

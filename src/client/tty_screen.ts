@@ -6,15 +6,25 @@
  * @module
  */
 
+import type { Completed } from "./completion.ts";
 import { LineEditor } from "./line_editor.ts";
 import { printable } from "./printable.ts";
-import { aboveLines, CLEAR_SCREEN, ERASE_LINE, promptLine, submittedLine } from "./prompt.ts";
+import {
+  aboveLines,
+  CLEAR_SCREEN,
+  eraseBottom,
+  promptLine,
+  statusLine,
+  submittedLine,
+} from "./prompt.ts";
 import { type Screen, writeQuietly } from "./screen.ts";
 
 /** What the terminal screen reports of the user's keys. */
 export interface InputHandlers {
   /** A line was entered. */
   submit(line: string): void;
+  /** Tab: the line with the word before `cursor` completed. */
+  complete?(text: string, cursor: number): Promise<Completed>;
   /** Ctrl+D on an empty line, Ctrl+C, or the terminal went away. */
   quit(): void;
 }
@@ -32,6 +42,8 @@ export class TtyScreen implements Screen {
   #raw = false;
   /** Whether the prompt is on screen. */
   #prompt = false;
+  /** The status line above the prompt, if there is one. */
+  #status?: string;
   #onResize = () => {
     this.#columns = terminalColumns();
     this.#redraw();
@@ -48,7 +60,7 @@ export class TtyScreen implements Screen {
       // No SIGWINCH here (Windows): the width is read once.
     }
     this.#prompt = true;
-    this.#redraw();
+    writeQuietly(Deno.stdout, this.#bottom()); // A status set before the prompt shows too.
     this.#read(handlers);
   }
 
@@ -63,10 +75,12 @@ export class TtyScreen implements Screen {
         for (const event of events) {
           if (event.type === "submit") {
             // The line stays on screen above the new prompt, as typed.
-            writeQuietly(Deno.stdout, submittedLine(event.line));
+            writeQuietly(Deno.stdout, this.#erase() + submittedLine(event.line) + this.#bottom());
             handlers.submit(event.line);
           } else if (event.type === "clear") {
-            writeQuietly(Deno.stdout, CLEAR_SCREEN);
+            writeQuietly(Deno.stdout, CLEAR_SCREEN + this.#bottom());
+          } else if (event.type === "complete") {
+            this.#complete(handlers);
           } else {
             handlers.quit();
             return;
@@ -80,6 +94,18 @@ export class TtyScreen implements Screen {
     handlers.quit();
   }
 
+  /** Asks for a completion; applies it unless the line changed meanwhile. */
+  #complete(handlers: InputHandlers): void {
+    const editor = this.#editor;
+    const { text, cursor } = editor;
+    handlers.complete?.(text, cursor).then((done) => {
+      if (!this.#prompt || editor.text !== text || editor.cursor !== cursor) return;
+      if (done.choices) this.#above(done.choices.join("  "));
+      editor.replace(done.text, done.cursor);
+      this.#redraw();
+    }, () => {});
+  }
+
   /** Prints text above the prompt. */
   message(text: string): void {
     this.#above(text);
@@ -88,6 +114,14 @@ export class TtyScreen implements Screen {
   /** Prints a status line above the prompt. */
   info(text: string): void {
     this.#above(text);
+  }
+
+  /** Shows, replaces or (`undefined`) removes the status line above the prompt, in place. */
+  status(text: string | undefined): void {
+    if (text === this.#status) return;
+    const erase = this.#erase();
+    this.#status = text;
+    writeQuietly(Deno.stdout, erase + this.#bottom());
   }
 
   /** Takes the prompt away and writes a line on standard error. */
@@ -113,15 +147,27 @@ export class TtyScreen implements Screen {
     }
   }
 
+  /** Takes the prompt (and the status line) away. */
   #hidePrompt(): void {
-    if (this.#prompt) writeQuietly(Deno.stdout, ERASE_LINE);
+    if (this.#prompt) writeQuietly(Deno.stdout, this.#erase());
     this.#prompt = false;
+    this.#status = undefined;
+  }
+
+  /** Erases what is below the printed text: the prompt and the status line above it. */
+  #erase(): string {
+    return this.#prompt ? eraseBottom(this.#status !== undefined) : "";
+  }
+
+  /** Draws what is below the printed text: the status line, if any, and the prompt. */
+  #bottom(): string {
+    if (!this.#prompt) return "";
+    const status = this.#status === undefined ? "" : statusLine(this.#status, this.#columns);
+    return status + promptLine(this.#editor, this.#columns);
   }
 
   #above(text: string): void {
-    let out = aboveLines(text);
-    if (this.#prompt) out += promptLine(this.#editor, this.#columns);
-    writeQuietly(Deno.stdout, out);
+    writeQuietly(Deno.stdout, this.#erase() + aboveLines(text) + this.#bottom());
   }
 
   #redraw(): void {

@@ -93,10 +93,12 @@ export interface WhoEntry {
   session_id: string;
   /** Its display name. */
   name: string;
-  /** `tcp` or `unix`. */
+  /** `tcp`, `unix` or `ws`. */
   transport: string;
   /** The rooms it is in. */
   rooms: string[];
+  /** `true` for a session waiting to be resumed (PROTOCOL.md section 9). */
+  away?: boolean;
 }
 
 /** An `error` frame. */

@@ -204,7 +204,34 @@ Deno.test("chat client file: usage errors exit 2 with a message", async () => {
     assertUsage(await runMain(["client", "file", dir]), /not a regular file/);
     assertUsage(await runMain(["client", "file"]), /missing FILE/);
     assertUsage(await runMain(["client", "file", "-", "--bogus"]), /--bogus/);
-    assertUsage(await runMain(["client", "file", "a", "b"]), /unexpected argument 'b'/);
+    assertUsage(await runMain(["client", "file", "a", "b", "1", "d"]), /unexpected argument 'd'/);
+    assertUsage(
+      await runMain(["client", "file", "a", "/tmp/x.sock", "1"]),
+      /unexpected argument '1'/,
+    );
+    assertUsage(await runMain(["client", "file", "-", "h", "--host", "h"]), /host is given twice/);
+    assertUsage(
+      await runMain(["client", "interactive", "/tmp/x.sock", "--unix", "/tmp/x.sock"]),
+      /Unix socket path is given twice/,
+    );
+    assertUsage(
+      await runMain(["client", "file", "-", "--no-reconnect"]),
+      /--no-reconnect is for 'chat client interactive' only.*'chat client file --help'/,
+    );
+    assertUsage(
+      await runMain(["client", "interactive", "--reconnect"]),
+      /--reconnect is for 'chat client file' only.*'chat client interactive --help'/,
+    );
+    // The message points at the subcommand's own help.
+    assertUsage(await runMain(["client", "file", "-", "--port", "x"]), /'chat client file --help'/);
+    assertUsage(
+      await runMain(["client", "interactive", "--name="]),
+      /'chat client interactive --help'/,
+    );
+    assertUsage(
+      await runMain(["client", "file", "-", "--port", "-1"]),
+      /--port '-1' is out of range: it takes a whole number from 1 to 65535/,
+    );
     for (const port of ["abc", "0", "65536", "-1", ""]) {
       assertUsage(await runMain(["client", "file", "-", "--port", port]), /port/);
     }
@@ -248,4 +275,28 @@ Deno.test("chat --help, --version, chat client --help and chat client file --hel
   const early = await runMain(["client", "file", "/nonexistent", "--help"]);
   assertEquals(early.code, 0, early.stderr);
   assertEquals(early.stdout, file.stdout);
+});
+
+Deno.test("chat client file FILE HOST PORT and FILE SOCKET_PATH: the original framework's forms", async () => {
+  await using s = await startServer({ handler: echoHandler });
+  const path = `${s.dir}/messages.txt`;
+  await Deno.writeTextFile(path, "Hello Server\nHow are you?\nexit\n");
+  for (const where of [["127.0.0.1", String(s.tcp.port)], [s.unix.path]]) {
+    const run = await runMain(["client", "file", path, ...where]);
+    assertEquals(run.code, 0, `${where.join(" ")}: ${run.stderr}`);
+    assertEquals(linesOf(run.stdout), [
+      "Server received: Hello Server",
+      "Server received: How are you?",
+    ]);
+  }
+});
+
+Deno.test("chat client file --reconnect is taken, and says that resuming is not in this version", async () => {
+  await using s = await startServer({ handler: echoHandler });
+  const run = await runMain(["client", "file", "-", "--reconnect", ...tcpFlags(s.tcp.port)], {
+    stdin: "one\n",
+  });
+  assertEquals(run.code, 0, run.stderr);
+  assertEquals(linesOf(run.stdout), ["Server received: one"]);
+  assert(/--reconnect: resuming needs history/.test(run.stderr), run.stderr);
 });

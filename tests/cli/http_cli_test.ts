@@ -44,7 +44,10 @@ Deno.test("--http takes [HOST:]PORT (a bare port binds localhost) and --http-ori
     [["--http", "web"], /--http takes \[HOST:\]PORT, got 'web'/],
     [["--http", "host:"], /--http takes/],
     [["--http", "::1:80"], /--http takes/],
-    [["--http", "70000"], /--http takes a whole number from 0 to 65535/],
+    [
+      ["--http", "70000"],
+      /--http '70000' is out of range: it takes a whole number from 0 to 65535/,
+    ],
     [["--http-origin", "https://a.example"], /--http-origin needs --http/],
     [["--http", "1", "--http-origin", "https://a.example/path"], /--http-origin takes an origin/],
     [["--http", "1", "--http-origin", "a.example"], /--http-origin takes an origin/],

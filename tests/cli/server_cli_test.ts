@@ -28,13 +28,38 @@ Deno.test("bad usage exits 2 with one line saying what is wrong and how to get h
     [[], /missing subcommand/, /'chat --help'/],
     [["--bogus"], /--bogus/, /'chat --help'/],
     [["server", "--bogus"], /unknown option '--bogus'/],
-    [["server", "extra"], /unexpected argument 'extra'/],
+    [["server", "localhost", "9999", "extra"], /unexpected argument 'extra'/],
+    [["server", "/tmp/chat-never.sock", "9999"], /unexpected argument '9999'/],
+    [["server", "localhost", "--host", "::1"], /the host is given twice/],
+    [["server", "localhost", "9999", "--port", "1"], /the port is given twice/],
+    [["server", "/tmp/chat-a.sock", "--unix", "/tmp/chat-b.sock"], /socket path is given twice/],
     [["server", "--port"], /--port.*needs a value/],
     [["server", "--port="], /--port needs a value/],
     [["server", "--port", "abc"], /--port.*'abc'/],
     [["server", "--port", "70000"], /--port.*'70000'/],
-    [["server", "--port", "-1"], /--port/],
-    [["server", "--heartbeat-timeout", "-1"], /--heartbeat-timeout/],
+    [["server", "--port", "-1"], /--port '-1' is out of range: it takes a whole number from 0/],
+    [["server", "--heartbeat-timeout", "-1"], /--heartbeat-timeout .*'-1'/],
+    [
+      [
+        "server",
+        "--heartbeat-interval",
+        "20",
+        "--heartbeat-timeout",
+        "1",
+        "--heartbeat-retries",
+        "1",
+      ],
+      /--heartbeat-interval 20 must be below --heartbeat-timeout × --heartbeat-retries \(1 × 1 = 1 s\)/,
+    ],
+    [
+      ["server", "--heartbeat-timeout", "1", "--heartbeat-retries", "1"],
+      /--heartbeat-interval 5 \(its default\) must be below --heartbeat-timeout × --heartbeat-retries/,
+    ],
+    [
+      ["server", "--heartbeat-interval", "30", "--heartbeat-retries", "3"],
+      /--heartbeat-interval 30 must be below .*\(10 × 3 = 30 s\)/,
+    ],
+    [["help", "bogus"], /no help for 'bogus'/, /'chat help'/],
     [["server", "--heartbeat-timeout=-1"], /--heartbeat-timeout.*'-1'/],
     [["server", "--heartbeat-timeout", "0"], /--heartbeat-timeout.*'0'/],
     [["server", "--handshake-timeout", "soon"], /--handshake-timeout.*'soon'/],
@@ -68,6 +93,18 @@ Deno.test("--help and --version exit 0 and print to stdout", async (t) => {
         assert(result.stdout.includes(flag), `server help mentions ${flag}`);
       }
     });
+  }
+  for (const words of [[], ["server"], ["client"], ["client", "interactive"], ["client", "file"]]) {
+    await t.step(
+      `chat help ${words.join(" ")} prints what chat ${words.join(" ")} --help does`,
+      async () => {
+        const help = await ChatProcess.run(["help", ...words]);
+        const flag = await ChatProcess.run([...words, "--help"]);
+        assertEquals([help.code, flag.code], [0, 0], help.stderr + flag.stderr);
+        assertMatch(help.stdout, /Usage:/);
+        assertEquals(help.stdout, flag.stdout);
+      },
+    );
   }
   await t.step("chat --version", async () => {
     const result = await ChatProcess.run(["--version"]);
@@ -130,6 +167,37 @@ Deno.test("--unix with --port 0 listens on both, and sessions on both see each o
   const transports = (who.content as { name: string; transport: string }[])
     .map((s) => `${s.name}/${s.transport}`).sort();
   assertEquals(transports, ["alice/tcp", "bob/unix"]);
+});
+
+Deno.test("the original framework's positional forms: chat server HOST PORT, chat server SOCKET_PATH", async (t) => {
+  await t.step("chat server 127.0.0.1 0", async () => {
+    await using server = ChatProcess.spawn(["server", "127.0.0.1", "0"]);
+    const { tcp, unix } = await server.listening();
+    assert(tcp && tcp.hostname === "127.0.0.1" && tcp.port > 0);
+    assertEquals(unix, undefined);
+    await using client = await RawClient.session(tcp);
+    await client.ackOf("hs");
+  });
+  await t.step("chat server DIR/chat.sock (a / makes it a socket path)", async () => {
+    await using dir = await tempDir();
+    const path = `${dir.path}/chat.sock`;
+    await using server = ChatProcess.spawn(["server", path]);
+    const { urls, unix } = await server.listening();
+    assertEquals(urls, [`unix://${path}`]);
+    await using client = await RawClient.session(unix!);
+    await client.ackOf("hs");
+  });
+  await t.step(
+    "chat server DIR/chat.sock --port 0: both, the socket given by its position",
+    async () => {
+      await using dir = await tempDir();
+      const path = `${dir.path}/chat.sock`;
+      await using server = ChatProcess.spawn(["server", path, "--port", "0"]);
+      const { tcp, unix } = await server.listening(2);
+      assertEquals(unix?.path, path);
+      assert(tcp && tcp.port > 0);
+    },
+  );
 });
 
 Deno.test("a TCP port in use: exit 1 with 'address in use'", async () => {
@@ -223,7 +291,7 @@ Deno.test("the socket file's mode: 600 by default, --unix-mode 660", async (t) =
   }
 });
 
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
+for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
   Deno.test(`${signal}: disconnect to every client, socket file removed, exit 0`, async () => {
     await using dir = await tempDir();
     const path = `${dir.path}/chat.sock`;
@@ -255,7 +323,7 @@ Deno.test("--handshake-timeout 0.3 closes a silent connection before a 3 s silen
   // server times out after 3 s of silence (1 s × 3 retries), on the same sweep.
   await using server = ChatProcess.spawn(
     ["server", "--port", "0", "--handshake-timeout", "0.3"].concat(
-      ["--heartbeat-timeout", "1", "--heartbeat-retries", "3"],
+      ["--heartbeat-interval", "1", "--heartbeat-timeout", "1", "--heartbeat-retries", "3"],
     ),
   );
   const { tcp } = await server.listening();

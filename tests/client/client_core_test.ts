@@ -18,6 +18,7 @@ import {
   HANDSHAKE_ID,
 } from "../../src/client/client_core.ts";
 import { ConnectionClosedError } from "../../src/client/close_info.ts";
+import { oversize, TooLongError } from "../../src/client/frame_limit.ts";
 
 const encoder = new TextEncoder();
 const SID = "0b6c3d9e-8f4a-4c1e-9d2b-7a5e6f8c1d3b";
@@ -169,7 +170,7 @@ Deno.test("handshake: no name asked, no token, an ack without a name and a bad h
   assertEquals(driver.core.heartbeat, PROTOCOL_DEFAULTS.heartbeat);
 });
 
-for (const code of ["name_taken", "invalid_name"]) {
+for (const code of ["name_taken", "invalid_name", "not_permitted"]) {
   Deno.test(`handshake: ${code} on the ack's id sets nameError and the handshake completes`, () => {
     const driver = new Driver({ name: "ada" });
     driver.feed(INIT);
@@ -315,6 +316,86 @@ Deno.test("requests: what answers nothing is a frame; a stray ack and a pong are
   );
   assertEquals(driver.take(), [["frame", relayed], ["frame", sameId], ["frame", stray]]);
   assertEquals(driver.core.inFlight, 1);
+});
+
+Deno.test("requests: a frame over the server's max_frame is refused unwritten with a TooLongError", () => {
+  const driver = new Driver();
+  driver.feed({ ...INIT, max_frame: 200 }, HS_ACK);
+  driver.take();
+  assertEquals(driver.core.frameLimit, 200);
+  // {"type":"message","content":"","id":1,"session_id":"<36>"} is 90 bytes: 110 are left for the text.
+  driver.request("fits", { type: "message", content: "x".repeat(110) });
+  driver.request("over", { type: "message", content: "é".repeat(56) }); // 112 bytes
+  driver.request("after", { type: "message", content: "short" });
+  const events = driver.take();
+  assertEquals(events.map((e) => e[0] === "write" ? ["write", (e[1] as Frame).id] : e), [
+    ["write", 1],
+    ["rejected", "over", ["TooLongError", "line too long: 112 bytes, the server takes 110"]],
+    ["write", 3],
+  ]);
+  assertEquals(driver.core.inFlight, 2);
+  throws(
+    () => driver.core.send({ type: "message", content: "y".repeat(300) }),
+    (error) => error instanceof TooLongError && error.bytes === 300,
+  );
+  assertEquals(driver.take(), []);
+  assertEquals(driver.core.state, ClientState.Ready);
+});
+
+Deno.test("requests: without max_frame in session_init (an older server) nothing is refused locally", () => {
+  const driver = new Driver();
+  const { max_frame: _, ...init } = INIT;
+  driver.feed(init, HS_ACK);
+  driver.take();
+  assertEquals(driver.core.frameLimit, undefined);
+  driver.request("big", { type: "message", content: "x".repeat(2 * 1024 * 1024) });
+  assertEquals(driver.take().map((e) => e[0]), ["write"]);
+});
+
+Deno.test("oversize: the line's bytes and the room its frame leaves, escapes counted against it", () => {
+  const frame = (content: string): Frame => ({ type: "message", content, id: 7, session_id: SID });
+  // 90 bytes without text; a quote takes 2 bytes in JSON, so 100 quotes need 200 of the 110 left.
+  const quotes = oversize(frame('"'.repeat(100)), 200)!;
+  assertEquals([quotes.bytes, quotes.limit], [100, 10]);
+  assertEquals(oversize(frame('"'.repeat(55)), 200), undefined);
+  assertEquals(oversize(frame("🎉".repeat(27)), 200), undefined); // 108 bytes
+  assertEquals(
+    oversize(frame("🎉".repeat(28)), 200)?.message,
+    "line too long: 112 bytes, the server takes 110",
+  );
+  assertEquals(
+    oversize({ type: "who", id: 1 }, 5)?.message,
+    "line too long: 0 bytes, the server takes 0",
+  );
+});
+
+Deno.test("requests: a who answer split over frames with more:true answers once, with every entry", () => {
+  const driver = ready();
+  driver.request("who", { type: "who", room: "lobby" });
+  driver.request("msg", { type: "message", content: "meanwhile" });
+  driver.take();
+  const entry = (name: string) => ({ session_id: name, name, transport: "tcp", rooms: ["lobby"] });
+  const part = (names: string[], more: boolean): Frame => ({
+    type: "who",
+    content: names.map(entry),
+    room: "lobby",
+    id: 1,
+    session_id: SID,
+    ...more && { more: true },
+  });
+  driver.feed(part(["a", "b"], true), part(["c"], true));
+  assertEquals(driver.take(), []);
+  assertEquals(driver.core.inFlight, 2);
+  const ack: Frame = { type: "ack", content: "delivered", id: 2, session_id: SID };
+  driver.feed(ack, part(["d"], false));
+  assertEquals(driver.take(), [
+    ["resolved", "msg", ack],
+    ["resolved", "who", part(["a", "b", "c", "d"], false)],
+  ]);
+  // A server of the first version acked a who after its answer: that ack is dropped.
+  driver.feed({ type: "ack", content: "ok", id: 1, session_id: SID });
+  assertEquals(driver.take(), []);
+  assertEquals(driver.core.inFlight, 0);
 });
 
 Deno.test("requests: nick takes the confirmed name, join and leave keep the rooms", () => {

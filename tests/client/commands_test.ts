@@ -10,9 +10,12 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import fc from "fast-check";
 import {
   type Command,
+  COMMAND_NAMES,
   commandHint,
+  FIRST_ARGUMENT,
   INTERACTIVE_COMMANDS,
   parseCommand,
+  roomArgument,
 } from "../../src/client/commands.ts";
 
 /** Each line and what it is understood as. */
@@ -75,6 +78,38 @@ Deno.test("parseCommand: /msg and /room keep the text as typed, inner spacing an
     ["/msg bob  two spaces first", { kind: "msg", to: "bob", text: "two spaces first" }],
     ["/room kitchen x", { kind: "room", room: "kitchen", text: "x" }],
   ]);
+});
+
+Deno.test("parseCommand: a room typed with a leading # is the same room, for every room argument", () => {
+  understands([
+    ["/join #lobby", { kind: "join", room: "lobby" }],
+    ["/leave #lobby", { kind: "leave", room: "lobby" }],
+    ["/who #lobby", { kind: "who", room: "lobby" }],
+    ["/room #lobby hi #all", { kind: "room", room: "lobby", text: "hi #all" }],
+    // One # is dropped: a room whose name starts with # is typed with two.
+    ["/join ##hash", { kind: "join", room: "#hash" }],
+    ["/join #", { kind: "join", room: "#" }],
+    ["/msg #bob hi", { kind: "msg", to: "#bob", text: "hi" }],
+  ]);
+  assertEquals(roomArgument("#lobby"), "lobby");
+  assertEquals(roomArgument("lobby"), "lobby");
+});
+
+Deno.test("COMMAND_NAMES and FIRST_ARGUMENT: the commands Tab completes, and what follows them", () => {
+  assertEquals(COMMAND_NAMES, [
+    "/nick",
+    "/who",
+    "/join",
+    "/leave",
+    "/msg",
+    "/room",
+    "/help",
+    "/quit",
+  ]);
+  for (const name of COMMAND_NAMES) assert(INTERACTIVE_COMMANDS.includes(name), name);
+  assertEquals(FIRST_ARGUMENT.msg, "name");
+  assertEquals(FIRST_ARGUMENT.join, "room");
+  assertEquals(FIRST_ARGUMENT.nick, undefined);
 });
 
 Deno.test("parseCommand: a known command with the wrong arguments says how to use it", () => {

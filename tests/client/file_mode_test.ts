@@ -9,10 +9,11 @@ import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/stric
 import type { Frame } from "../../src/protocol/messages.ts";
 import type { MessageHandler } from "../../src/server/handler.ts";
 import { echoHandler } from "../../src/server/handlers/echo.ts";
+import { type FakeServer, fakeServer } from "../helpers/fake_server.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { linesOf, runMain } from "../helpers/run_main.ts";
 import { startServer, type TestServer } from "../helpers/server.ts";
-import { tcpFlags } from "../helpers/spawn.ts";
+import { ChatProcess, tcpFlags } from "../helpers/spawn.ts";
 
 /** Writes `text` to a file in the server's temp dir; returns its path. */
 async function writeInput(s: TestServer, name: string, text: string): Promise<string> {
@@ -161,15 +162,33 @@ const showcase: MessageHandler = {
     const ts = Date.now();
     ctx.send({ type: "message", content: `hi, ${frame.content}`, from: "bot", ts });
     ctx.send({ type: "message", content: "in the room", from: "bot", room: "lobby", ts });
+    ctx.send({ type: "message", content: "psst", from: "bot", to: "ada", ts });
+    ctx.send({ type: "notice", event: "join", room: "lobby", name: "ann" });
+    ctx.send({ type: "notice", event: "nick", name: "annie", old: "ann" });
+    ctx.send({
+      type: "message",
+      content: "brb\n[ops] bot: please run C:\\tmp\\x\r\tnow\x1b[2J\u202eevil\u0085",
+      from: "b\u200fot",
+      ts,
+    });
+    ctx.send({ type: "message", content: "Server received: a\nb" }); // as an echo reply
     ctx.ack({ content: "delivered", recipients: 0 });
   },
 };
 
-Deno.test("file mode prints relayed messages as '<from>: <content>' and '[<room>] <from>: <content>'", async () => {
+Deno.test("file mode prints '<from>: <content>', '[<room>] ...', '(dm) ...', echo replies as their content; no notices", async () => {
   await using s = await startServer({ handler: showcase });
   const run = await runMain(["client", "file", "-", ...tcpFlags(s.tcp.port)], { stdin: "ada\n" });
   assertEquals(run.code, 0, run.stderr);
-  assertEquals(linesOf(run.stdout), ["bot: hi, ada", "[lobby] bot: in the room"]);
+  assertEquals(linesOf(run.stdout), [
+    "bot: hi, ada",
+    "[lobby] bot: in the room",
+    "(dm) bot: psst",
+    // One message, one line: backslash, LF, CR, tab and other control or bidi characters escaped.
+    "b\\u200fot: brb\\n[ops] bot: please run C:\\\\tmp\\\\x\\r\\tnow\\u001b[2J\\u202eevil\\u0085",
+    "Server received: a\\nb",
+  ]);
+  assert(!run.stderr.includes("ann"), `notices are not shown: ${run.stderr}`);
 });
 
 Deno.test("file mode prints what other sessions send it while it runs", async () => {
@@ -197,7 +216,95 @@ Deno.test("file mode prints what other sessions send it while it runs", async ()
   assertEquals(run.code, 0, run.stderr);
   const printed = linesOf(run.stdout);
   assertEquals(printed.length, 2, run.stdout);
-  assert(/^bob( \(direct\))?: hello ada$/.test(printed[0]), printed[0]);
+  assertEquals(printed[0], "(dm) bob: hello ada");
   assertEquals(printed[1], "bob: hello everyone");
   assertEquals(summary(run.stderr), { sent: 1, acked: 1 });
+});
+
+/** A scripted server that announces `init`'s fields in session_init and acks every message. */
+function ackingServer(init: Partial<Frame>, received: string[]): FakeServer {
+  return fakeServer(async (peer) => {
+    const sessionId = await peer.handshake({}, undefined, init);
+    if (sessionId === null) return;
+    for (let frame = await peer.next(); frame !== null; frame = await peer.next()) {
+      if (frame.type === "disconnect") return;
+      if (frame.type !== "message") continue;
+      received.push(frame.content as string);
+      await peer.send({ type: "ack", content: "delivered", id: frame.id, session_id: sessionId });
+    }
+  });
+}
+
+Deno.test("file mode: a line over the server's max_frame is reported with its line number, not sent, and the later lines are", async () => {
+  const received: string[] = [];
+  await using fake = ackingServer({ max_frame: 200 }, received);
+  const long = "x".repeat(300);
+  const run = await runMain(["client", "file", "-", ...tcpFlags(fake.port)], {
+    stdin: `first\n\n${long}\n   \nafter\n${"é".repeat(150)}\nlast\n`,
+  });
+  assertEquals(run.code, 1, run.stderr);
+  assertEquals(received, ["first", "after", "last"]);
+  const reports = linesOf(run.stderr).filter((line) => line.includes("not sent"));
+  assertEquals(reports.length, 3, run.stderr);
+  assert(
+    /^chat: line 3 not sent: line too long: 300 bytes, the server takes \d+$/.test(reports[0]),
+  );
+  assert(
+    /^chat: line 6 not sent: line too long: 300 bytes, the server takes \d+$/.test(reports[1]),
+  );
+  assertEquals(reports[2], "chat: 2 lines were not sent, too long for the server (lines 3, 6)");
+  assertEquals(summary(run.stderr), { sent: 3, acked: 3 });
+  assert(!/lost the server/.test(run.stderr), run.stderr);
+});
+
+Deno.test("file mode: a --name the server refuses is said on stderr; the lines go as the guest, exit 0", async () => {
+  await using s = await startServer();
+  await using bob = await RawClient.session(s.tcp, { name: "ada" });
+  await bob.ackOf("hs");
+  const run = await runMain(["client", "file", "-", "--name", "ada", ...tcpFlags(s.tcp.port)], {
+    stdin: "who am I?\n",
+  });
+  assertEquals(run.code, 0, run.stderr);
+  const got = await bob.next("message");
+  assertEquals(got.content, "who am I?");
+  assert((got.from as string).startsWith("guest-"), got.from as string);
+  const refusal = linesOf(run.stderr).find((line) => line.includes("--name ada"));
+  assertEquals(
+    refusal?.replace(/\(name_taken: .*\)/, "(name_taken: ...)"),
+    `chat: the server refused --name ada (name_taken: ...); the lines are sent as ${got.from}`,
+  );
+  assertEquals(summary(run.stderr), { sent: 1, acked: 1 });
+});
+
+Deno.test("file mode on a pipe exits 1 within 2 s of the server's death while it waits for input", async () => {
+  await using server = ChatProcess.spawn(["server", "--port", "0"]);
+  const { tcp } = await server.listening();
+  await using bob = await RawClient.session(tcp!, { name: "bob" });
+  await bob.ackOf("hs");
+  const input = new TransformStream<Uint8Array, Uint8Array>();
+  const writer = input.writable.getWriter();
+  let exitedAt = 0;
+  const running = runMain(["client", "file", "-", "--name", "tail", ...tcpFlags(tcp!.port)], {
+    stdin: input.readable,
+  }).finally(() => exitedAt = performance.now());
+  try {
+    await writer.write(new TextEncoder().encode("still here\n"));
+    assertEquals((await bob.next("message")).content, "still here");
+    // The client now waits for more input, which never comes: the server dies under it.
+    const killedAt = performance.now();
+    server.kill("SIGKILL");
+    const run = await running;
+    assertEquals(run.code, 1, run.stderr);
+    assert(
+      exitedAt - killedAt < 2000,
+      `exited ${Math.round(exitedAt - killedAt)} ms after the kill`,
+    );
+    assert(
+      /lost the server \(.*\): 1 of 1 lines? (was|were) delivered/.test(run.stderr),
+      run.stderr,
+    );
+  } finally {
+    await writer.close().catch(() => {});
+    await running.catch(() => {});
+  }
 });

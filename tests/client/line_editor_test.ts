@@ -66,7 +66,19 @@ Deno.test("KeyDecoder: CR LF is one Enter; unknown sequences and controls are dr
   const decoder = new KeyDecoder();
   assertEquals(names(decoder.push("a\r\nb\nc\r")), ["a", "enter", "b", "enter", "c", "enter"]);
   assertEquals(names(decoder.push("\nd")), ["d"]); // The LF of a CR LF split across reads.
-  assertEquals(names(decoder.push("\x1b[15~e\x1b[200~f\x00\x07\tg\x9b")), ["e", "f g"]);
+  assertEquals(names(decoder.push("\x1b[15~e\x1b[200~f\x00\x07 g\x9b")), ["e", "f g"]);
+  // Tab is a key of its own: completion.
+  assertEquals(names(decoder.push("/jo\tx")), ["/jo", "tab", "x"]);
+});
+
+Deno.test("LineEditor: Tab asks for a completion; replace() sets the line and the cursor", () => {
+  const editor = new LineEditor();
+  assertEquals(editor.feed("/jo\t"), [{ type: "complete" }]);
+  assertEquals([editor.text, editor.cursor], ["/jo", 3]);
+  editor.replace("/join x", 6);
+  assertEquals([editor.text, editor.cursor], ["/join x", 6]);
+  editor.replace("ab", 9);
+  assertEquals(editor.cursor, 2);
 });
 
 Deno.test("LineEditor: typing, moving and deleting", () => {

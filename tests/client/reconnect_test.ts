@@ -94,9 +94,9 @@ Deno.test("lostLine and retryLine tell the reason, the wait and the try", () => 
   );
   assertEquals(
     retryLine("connection refused", 2),
-    "reconnect failed: connection refused; retrying in 1 s (try 2)",
+    "retrying in 1 s (try 2): connection refused",
   );
-  assertEquals(retryLine("x", 9), "reconnect failed: x; retrying in 8 s (try 9)");
+  assertEquals(retryLine("x", 9), "retrying in 8 s (try 9): x");
 });
 
 Deno.test("restore rejoins the remembered rooms, in order, and says so", async () => {

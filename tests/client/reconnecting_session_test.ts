@@ -8,6 +8,7 @@
 
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import type { ChatClient, ClientOptions } from "../../src/client/client.ts";
+import { LineQueue } from "../../src/client/line_handler.ts";
 import { ReconnectingSession } from "../../src/client/reconnecting_session.ts";
 import type { Screen } from "../../src/client/screen.ts";
 import type { Frame } from "../../src/protocol/messages.ts";
@@ -18,7 +19,7 @@ import { fakeServer, sessionInit } from "../helpers/fake_server.ts";
 import { WAIT_MS } from "../helpers/raw_client.ts";
 import { Wakeup } from "../helpers/wakeup.ts";
 
-/** A screen that keeps every line it is given (fatal ones marked), to wait on. */
+/** A screen that keeps every line it is given (fatal and status ones marked), to wait on. */
 class RecordingScreen implements Screen {
   readonly tty = false;
   readonly lines: string[] = [];
@@ -34,6 +35,10 @@ class RecordingScreen implements Screen {
 
   fatal(text: string): void {
     this.#add(`fatal: ${text}`);
+  }
+
+  status(text: string | undefined): void {
+    if (text !== undefined) this.#add(`status: ${text}`);
   }
 
   close(): void {}
@@ -116,7 +121,9 @@ async function lost(
   await s.connect();
   await before?.(s);
   await place.stop();
-  await screen.waitFor(/^connection lost: server shutting down; reconnecting in 0.5 s \(try 1\)$/);
+  await screen.waitFor(
+    /^status: connection lost: server shutting down; reconnecting in 0.5 s \(try 1\)$/,
+  );
   assert(!s.connected);
   return { place, screen, session: s, [Symbol.asyncDispose]: () => place[Symbol.asyncDispose]() };
 }
@@ -255,4 +262,21 @@ Deno.test("ReconnectingSession: reconnects, takes back its name and rooms, and l
   await screen.waitFor(new RegExp(`^reconnected to unix://${place.path} as ada, rejoined #lobby$`));
   await s.quit();
   assertEquals(await s.done, 0);
+});
+
+Deno.test("ReconnectingSession: lines typed while the server is away are counted in the status; quit says they were not sent", async () => {
+  await using t = await lost({ name: "ada" });
+  const { screen, session: s } = t;
+  const lines = new LineQueue(s);
+  const first = lines.push("one");
+  const second = lines.push("two");
+  void lines.push("/help"); // A local command queued behind them waits too.
+  await screen.waitFor(/^status: 3 typed lines waiting; connection lost: /);
+  await s.quit();
+  await within(Promise.all([first, second]), WAIT_MS, "the lines to give up");
+  assertEquals(await s.done, 0);
+  assert(
+    screen.lines.includes("3 typed lines were not sent: the server was away"),
+    screen.lines.join("\n"),
+  );
 });

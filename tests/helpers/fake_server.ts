@@ -70,13 +70,17 @@ export class FakePeer {
 
   /**
    * Plays the server's part of a version 1 handshake: sends `session_init`
-   * (with `heartbeat`, when given), reads the client's `session_ack` and acks
+   * (with `heartbeat`, when given, and the fields of `init`), reads the client's `session_ack` and acks
    * it, with `ack`'s fields added. Returns the session id, or `null` when the
    * client sent something else first or closed.
    */
-  async handshake(ack: Partial<Frame> = {}, heartbeat?: HeartbeatSettings): Promise<string | null> {
+  async handshake(
+    ack: Partial<Frame> = {},
+    heartbeat?: HeartbeatSettings,
+    init: Partial<Frame> = {},
+  ): Promise<string | null> {
     const sessionId = crypto.randomUUID();
-    await this.send(sessionInit(sessionId, heartbeat));
+    await this.send({ ...sessionInit(sessionId, heartbeat), ...init });
     const sessionAck = await this.next();
     if (sessionAck?.type !== "session_ack") return null;
     await this.send({

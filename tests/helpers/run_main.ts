@@ -75,9 +75,12 @@ export async function runMain(args: string[], options: RunOptions = {}): Promise
       // Already gone.
     }
   }, timeoutMs);
+  // A stream piped in stops at the child's exit: the child may exit while the test still writes.
+  const exited = new AbortController();
+  void child.status.then(() => exited.abort());
   const writing = options.stdin === undefined
     ? Promise.resolve()
-    : feed(child.stdin, options.stdin);
+    : feed(child.stdin, options.stdin, exited.signal);
   try {
     const [stdout, stderr, status] = await Promise.all([
       collect(child.stdout),
@@ -132,10 +135,11 @@ async function collect(
 async function feed(
   stdin: WritableStream<Uint8Array>,
   data: string | Uint8Array | ReadableStream<Uint8Array>,
+  exited: AbortSignal,
 ): Promise<void> {
   if (data instanceof ReadableStream) {
     // The child may exit without reading everything: its status tells.
-    await data.pipeTo(stdin).catch(() => {});
+    await data.pipeTo(stdin, { signal: exited }).catch(() => {});
     return;
   }
   const writer = stdin.getWriter();
