@@ -64,6 +64,17 @@ export { formatFrame } from "./src/client/format.ts";
 export { formatIncoming, formatWho } from "./src/client/screen_format.ts";
 
 export { FrameDecoder } from "./src/protocol/frame_decoder.ts";
+export {
+  ACCOUNT_CHANGED,
+  ACCOUNT_REMOVED,
+  isLoginEnding,
+  LOGGED_IN_ELSEWHERE,
+  type Login,
+  LOGIN_ENDINGS,
+  type LoginEnding,
+  type PasswordLogin,
+  type TokenLogin,
+} from "./src/protocol/login.ts";
 export { PROTOCOL_DEFAULTS } from "./src/protocol/defaults.ts";
 export { encodeFrame, encodeSessionId, SplicedFrame } from "./src/protocol/encode.ts";
 export {

@@ -12,7 +12,9 @@ import { readLines } from "../client/lines.ts";
 import { writeAllSync } from "../io/write_all.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { CLIENT_FILE_HELP, CLIENT_HELP, CLIENT_INTERACTIVE_HELP } from "./help.ts";
+import { LOGIN_FLAGS, readLogin } from "./login_flags.ts";
 import { parse } from "./parse.ts";
+import { askLoginPassword, processPasswordSources } from "./password_input.ts";
 import { userId } from "../transport/unix_owner.ts";
 import { positionalPlace } from "./positional_place.ts";
 import { readToken, TOKEN_FLAGS } from "./token.ts";
@@ -25,6 +27,7 @@ const FLAGS = {
   unix: { type: "string" },
   name: { type: "string" },
   ...TOKEN_FLAGS,
+  ...LOGIN_FLAGS,
   tls: { type: "boolean" },
   "tls-ca": { type: "string" },
   "unix-owner": { type: "string" },
@@ -39,10 +42,13 @@ const MODE_FLAGS = {
 /** A client mode. */
 type Mode = keyof typeof MODE_FLAGS;
 
-/** A parsed `chat client` command line. */
+/**
+ * A parsed `chat client` command line. `askPasswordFor`: the account of
+ * `--user` whose password is to be typed on the terminal (interactive only).
+ */
 export type ClientCommand =
   | { mode: "help"; text: string }
-  | { mode: "interactive"; client: ClientOptions; reconnect: boolean }
+  | { mode: "interactive"; client: ClientOptions; reconnect: boolean; askPasswordFor?: string }
   | { mode: "file"; client: ClientOptions; source: string; reconnect: boolean };
 
 /** Parses `chat client ...` (the arguments after `client`). */
@@ -110,6 +116,8 @@ function parseMode(
   if (name !== undefined) client.name = name;
   const token = readToken(v, env, help);
   if (token !== undefined) client.token = token;
+  const { login, askFor } = readLogin(v, env, help, mode === "interactive");
+  if (login !== undefined) client.login = login;
   const owner = str("unix-owner");
   if (owner !== undefined) {
     if (unix === undefined) throw new UsageError("--unix-owner needs --unix (or a SOCKET_PATH)");
@@ -118,7 +126,14 @@ function parseMode(
     client.unixOwners = [uid];
   }
 
-  if (mode === "interactive") return { mode, client, reconnect: !v["no-reconnect"] };
+  if (mode === "interactive") {
+    return {
+      mode,
+      client,
+      reconnect: !v["no-reconnect"],
+      ...askFor !== undefined && { askPasswordFor: askFor },
+    };
+  }
   return { mode, client, source: source!, reconnect: v.reconnect === true };
 }
 
@@ -160,6 +175,19 @@ export async function runClient(args: string[]): Promise<number> {
     return 0;
   }
   if (command.mode === "interactive") {
+    const user = command.askPasswordFor;
+    if (user !== undefined) {
+      const help = "chat client interactive --help";
+      if (!Deno.stdin.isTerminal()) {
+        throw new UsageError(
+          `--user ${user} needs its password: set CHAT_PASSWORD or give --password-file ` +
+            "(standard input is no terminal to type it on)",
+          help,
+        );
+      }
+      const password = await askLoginPassword(processPasswordSources(), user, help);
+      command.client.login = { user, password };
+    }
     return await runInteractive({ client: command.client, reconnect: command.reconnect });
   }
   const stream = await openSource(command.source);

@@ -82,12 +82,21 @@ const CONNECT_FLAGS = `Where to connect:
   --port PORT            TCP port (default ${PROTOCOL_DEFAULTS.port})
   --unix PATH            Unix domain socket path (instead of TCP)
   --unix-owner USER      also trust a socket file owned by USER (a name or uid) with the
-                         token; by default only your own user and root are trusted, and
-                         a socket of anyone else gets nothing: exit 1 naming its owner
+                         token and the login; by default only your own user and root are
+                         trusted, and a socket of anyone else gets nothing: exit 1 naming
+                         its owner
   --tls                  connect with TLS (TCP only); the server's certificate must be
                          valid for --host and signed by a trusted CA
   --tls-ca FILE          also trust this PEM CA certificate (implies --tls; without it
                          only Deno's root store is trusted); a certificate not trusted: exit 1
+
+Login (a server with accounts calls the session by the account's name; a refused
+login, or a session ended by another login of the account or a change of it, prints
+'login refused: <reason>' and exits 1, without reconnecting):
+  --user NAME            log in as this account; the password from CHAT_PASSWORD, else
+                         --password-file, else (interactive, on a terminal) typed without echo
+  --password-file FILE   read the password of --user from FILE (trailing newline ignored)
+  --jwt-file FILE        log in with the login token in FILE (also CHAT_JWT)
 
 Session:
   --name NAME            display name (default: the server's guest name)

@@ -2,7 +2,8 @@
  * The password of `chat user add|passwd` (CLI.md): from `CHAT_PASSWORD`
  * when it is set (set but empty: a usage error), else the first line of
  * standard input when it is not a terminal, else asked twice on the
- * terminal without echo. An empty password is a usage error.
+ * terminal without echo. An empty password is a usage error. The password
+ * of a client's `--user` is asked once, without echo, too.
  *
  * @module
  */
@@ -62,6 +63,19 @@ export async function readNewPassword(sources: PasswordSources, help: string): P
   const again = await typed(sources, "Password again: ");
   if (again !== first) throw new UsageError("the two passwords typed differ", help);
   return first;
+}
+
+/**
+ * The password of a client's `--user NAME` typed on the terminal of
+ * `sources` without echo, after the prompt `Password for NAME: `; an empty
+ * one is a usage error pointing at `help`.
+ */
+export async function askLoginPassword(
+  sources: PasswordSources,
+  user: string,
+  help: string,
+): Promise<string> {
+  return nonEmptyPassword(await typed(sources, `Password for ${user}: `), "typed", help);
 }
 
 /** The first line of `input`, without its line end. */

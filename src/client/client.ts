@@ -12,6 +12,7 @@ import { settleWithin } from "../async/deadline.ts";
 import { Liveness } from "../async/liveness.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import type { ChatError } from "../protocol/errors.ts";
+import type { Login } from "../protocol/login.ts";
 import type { Frame, HeartbeatSettings, WhoEntry } from "../protocol/messages.ts";
 import { connect, connectUrl } from "../transport/connect.ts";
 import { OutputQueue } from "../transport/output_queue.ts";
@@ -31,9 +32,15 @@ export interface ClientOptions {
   /** Token for a server that requires one. */
   token?: string;
   /**
-   * Users (ids) trusted with the token over a Unix socket besides this
-   * process's user and root: a socket file owned by anyone else is refused
-   * before anything is sent.
+   * An account to log in to (PROTOCOL.md section 11): `{ user, password }`
+   * or `{ jwt }` (a login token). The server then names the session after
+   * the account, and refuses a wrong login with `unauthorized`.
+   */
+  login?: Login;
+  /**
+   * Users (ids) trusted with the token, password or login token over a Unix
+   * socket besides this process's user and root: a socket file owned by
+   * anyone else is refused before anything is sent.
    */
   unixOwners?: readonly number[];
   /** Seconds to wait for the handshake (default 10). */
@@ -114,9 +121,17 @@ export class ChatClient implements AsyncIterable<Frame> {
     return this.#core.sessionId;
   }
 
-  /** The display name the server confirmed. */
+  /** The display name the server confirmed (with a login: the account's). */
   get name(): string {
     return this.#core.name;
+  }
+
+  /**
+   * The kinds of login the server takes (`password`, `jwt`), as its
+   * `session_init` said; `undefined` when it knows no identities.
+   */
+  get loginMethods(): readonly string[] | undefined {
+    return this.#core.loginMethods;
   }
 
   /** The server's protocol version (0 for the original Python peers). */
@@ -162,7 +177,8 @@ export class ChatClient implements AsyncIterable<Frame> {
   /**
    * Connects and completes the handshake. Rejects with a `TransportError`
    * when the server cannot be reached, an `UntrustedSocketError` when a
-   * token would go to a Unix socket of an untrusted user, a
+   * token, password or login token would go to a Unix socket of an
+   * untrusted user, a
    * {@linkcode ChatError} when the server refuses the session, or a
    * {@linkcode ConnectionClosedError}.
    */
@@ -289,15 +305,17 @@ export class ChatClient implements AsyncIterable<Frame> {
 
   /**
    * Opens the connection. A Unix socket is checked before and after, when
-   * the client has a secret to send: its file must belong to a trusted user.
+   * the client has a secret to send (a token, a password, a login token):
+   * its file must belong to a trusted user.
    */
   async #open(): Promise<Deno.Conn> {
-    const { to, token, unixOwners = [] } = this.options;
-    if (to.transport !== "unix" || token === undefined) return await connect(to);
-    const before = await trustedSocket(to.path, unixOwners);
+    const { to, unixOwners = [] } = this.options;
+    const secrets = heldSecrets(this.options);
+    if (to.transport !== "unix" || secrets === undefined) return await connect(to);
+    const before = await trustedSocket(to.path, unixOwners, secrets);
     const conn = await connect(to);
     try {
-      await stillTrusted(to.path, unixOwners, before);
+      await stillTrusted(to.path, unixOwners, before, secrets);
     } catch (error) {
       conn.close();
       throw error;
@@ -386,4 +404,13 @@ export class ChatClient implements AsyncIterable<Frame> {
     this.#wake?.();
     this.#resolveClosed(info);
   }
+}
+
+/** What secrets `options` would send, as a message names them; `undefined` when none. */
+function heldSecrets({ token, login }: ClientOptions): string | undefined {
+  const held = [
+    token === undefined ? undefined : "the token",
+    login === undefined ? undefined : "jwt" in login ? "the login token" : "the password",
+  ].filter((secret) => secret !== undefined);
+  return held.length === 0 ? undefined : held.join(" and ");
 }

@@ -13,6 +13,7 @@
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { ChatError, type ErrorCode, isErrorCode } from "../protocol/errors.ts";
 import { FrameDecoder } from "../protocol/frame_decoder.ts";
+import type { Login } from "../protocol/login.ts";
 import {
   type Frame,
   type FrameId,
@@ -40,6 +41,8 @@ export interface ClientCoreOptions {
   name?: string;
   /** Token for a server that requires one. */
   token?: string;
+  /** An account's credentials, sent as the `session_ack`'s `auth` (PROTOCOL.md section 11). */
+  login?: Login;
   /** Largest frame accepted from the server, in bytes (default 16 MiB). */
   maxFrame?: number;
 }
@@ -111,6 +114,7 @@ export class ClientCore {
   #protocol = 0;
   #heartbeat: HeartbeatSettings = { ...PROTOCOL_DEFAULTS.heartbeat };
   #frameLimit?: number;
+  #loginMethods?: readonly string[];
   #name = "";
   #nameError?: ChatError;
   /** Version 1: requests by `id`. */
@@ -157,6 +161,14 @@ export class ClientCore {
   /** The server's frame limit in bytes (`max_frame` of `session_init`), if it announced one. */
   get frameLimit(): number | undefined {
     return this.#frameLimit;
+  }
+
+  /**
+   * The kinds of login the server takes (`session_init`'s `login`:
+   * `password`, `jwt`); `undefined` when it knows no identities.
+   */
+  get loginMethods(): readonly string[] | undefined {
+    return this.#loginMethods;
   }
 
   /** The display name the server confirmed. */
@@ -325,9 +337,13 @@ export class ClientCore {
     if (Number.isSafeInteger(frame.max_frame) && (frame.max_frame as number) > 0) {
       this.#frameLimit = frame.max_frame as number;
     }
+    if (Array.isArray(frame.login)) {
+      this.#loginMethods = frame.login.filter((kind) => typeof kind === "string");
+    }
     const ack: Frame = { type: "session_ack", content: "Session acknowledged" };
     if (this.#options.name !== undefined) ack.name = this.#options.name;
     if (this.#options.token !== undefined) ack.token = this.#options.token;
+    if (this.#options.login !== undefined) ack.auth = { ...this.#options.login };
     if (this.#protocol >= 1) {
       ack.id = HANDSHAKE_ID;
       this.#state = ClientState.AwaitingAck;

@@ -12,6 +12,7 @@ import type { Frame } from "../protocol/messages.ts";
 import { ChatClient, type ClientOptions, ConnectionClosedError } from "./client.ts";
 import { formatFrame } from "./format.ts";
 import { TooLongError } from "./frame_limit.ts";
+import { loginEnding, loginRefusal, loginRefusedLine } from "./login_outcome.ts";
 
 /** How many messages may wait for their acknowledgement at once. */
 export const FILE_WINDOW = 64;
@@ -95,7 +96,7 @@ export async function runFileMode(options: FileModeOptions): Promise<number> {
   try {
     await client.connect();
   } catch (error) {
-    output.err(`chat: ${connectFailure(client, error)}`);
+    output.err(failureLine(client, error));
     return 1;
   }
   if (client.nameError) {
@@ -159,6 +160,12 @@ export async function runFileMode(options: FileModeOptions): Promise<number> {
   else await client.close();
   const seconds = ((performance.now() - started) / 1000).toFixed(2);
   output.err(`sent ${lines(tally.sent)}, ${tally.acked} acknowledged, in ${seconds} s`);
+  // After the goodbye or the close, the connection has ended: a login ended for good says so.
+  const ending = loginEnding(await client.closed);
+  if (ending !== undefined) {
+    output.err(loginRefusedLine(ending));
+    return 1;
+  }
   if (lost || (gone && (stopped || tally.acked + tally.refused.length < tally.sent))) {
     const reason = lost?.info.reason ?? (await client.closed).reason;
     output.err(
@@ -187,6 +194,18 @@ function reportRefusals({ sent, refused, tooLong }: Tally, output: Output): bool
 
 function lines(n: number): string {
   return n === 1 ? "1 line" : `${n} lines`;
+}
+
+/**
+ * The line written on standard error when connecting or the handshake
+ * failed: `login refused: <reason>` for a refused login, else
+ * `chat: <why>`.
+ */
+export function failureLine(client: ChatClient, error: unknown): string {
+  const refused = loginRefusal(client, error);
+  return refused === undefined
+    ? `chat: ${connectFailure(client, error)}`
+    : loginRefusedLine(refused);
 }
 
 /** A one-line reason why connecting or the handshake failed. */

@@ -9,7 +9,8 @@
 import { settleWithin } from "../async/deadline.ts";
 import type { ChatClient, ClientOptions } from "./client.ts";
 import type { CloseInfo } from "./close_info.ts";
-import { connectFailure } from "./file_mode.ts";
+import { failureLine } from "./file_mode.ts";
+import { loginEnding, loginRefusedLine } from "./login_outcome.ts";
 import {
   describeClose,
   describeFailure,
@@ -86,7 +87,7 @@ export class ReconnectingSession {
       await client.connect();
     } catch (error) {
       if (this.#stopping) return;
-      this.screen.fatal(`chat: ${connectFailure(client, error)}`);
+      this.screen.fatal(failureLine(client, error));
       return this.#finish(1);
     }
     if (this.#stopping) return await client.disconnect(); // Ctrl+C while connecting.
@@ -172,6 +173,13 @@ export class ReconnectingSession {
   #lost(client: ChatClient, info: CloseInfo): void {
     if (this.#stopping || client !== this.#client) return;
     this.#ready = Promise.withResolvers<ChatClient>();
+    // An account's session ended for good (logged in elsewhere, removed, changed): no reconnecting.
+    const ending = loginEnding(info);
+    if (ending !== undefined) {
+      this.screen.fatal(loginRefusedLine(ending));
+      this.#finish(1);
+      return;
+    }
     const reason = describeClose(info);
     if (!this.#options.reconnect) {
       this.screen.fatal(`chat: lost the server at ${client.url}: ${reason}`);
@@ -222,7 +230,7 @@ export class ReconnectingSession {
         await client.close();
         if (this.#stopping) return;
         if (givesUp(error)) {
-          this.screen.fatal(`chat: ${connectFailure(client, error)}`);
+          this.screen.fatal(failureLine(client, error));
           this.#finish(1);
           return;
         }

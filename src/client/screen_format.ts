@@ -3,12 +3,14 @@
  * interactive"): each message and notice with its time, direct and room
  * messages set apart from the room-less ones, every further line of a
  * multi-line message indented so that it cannot pass for another message,
- * and control and bidi characters escaped. Pure: no I/O.
+ * the names of accounts (`"verified":true`, PROTOCOL.md section 11) marked
+ * ` ✓` (a name has no space: no name can pass for one marked), and
+ * control and bidi characters escaped. Pure: no I/O.
  *
  * @module
  */
 
-import type { Frame, WhoEntry } from "../protocol/messages.ts";
+import { type Frame, guestName, type WhoEntry } from "../protocol/messages.ts";
 import { contentText, senderLabel } from "./format.ts";
 import { printable } from "./printable.ts";
 
@@ -28,6 +30,14 @@ function indented(head: string, text: string): string {
   return [head + first, ...rest.map((line) => CONTINUATION + line)].join("\n");
 }
 
+/** What follows the name of an account's session (`"verified":true`). */
+export const VERIFIED_MARK = " ✓";
+
+/** `VERIFIED_MARK` when `frame` (a message, a notice, a `who` entry) says its session is verified. */
+function verifiedMark(frame: Frame | WhoEntry): string {
+  return frame.verified === true ? VERIFIED_MARK : "";
+}
+
 /** A room name as the user reads it. */
 function room(name: unknown): string {
   return `#${printable(String(name))}`;
@@ -35,7 +45,7 @@ function room(name: unknown): string {
 
 /** The sentence of a `notice` (PROTOCOL.md section 8), or `null` for an event it does not know. */
 export function describeNotice(frame: Frame): string | null {
-  const name = printable(String(frame.name));
+  const name = printable(String(frame.name)) + verifiedMark(frame);
   switch (frame.event) {
     case "join":
       return `${name} joined ${room(frame.room)}`;
@@ -73,7 +83,8 @@ export function formatIncoming(frame: Frame, now: number = Date.now()): string |
   switch (frame.type) {
     case "message": {
       const sender = senderLabel(frame, printable);
-      return indented(`${time} ${sender === undefined ? "" : `${sender}: `}`, contentText(frame));
+      const from = sender === undefined ? "" : `${sender}${verifiedMark(frame)}: `;
+      return indented(`${time} ${from}`, contentText(frame));
     }
     case "notice": {
       const notice = describeNotice(frame);
@@ -87,16 +98,19 @@ export function formatIncoming(frame: Frame, now: number = Date.now()): string |
 }
 
 /**
- * A `who` list, one session a line: name, transport, rooms and the first 8
- * characters of its id; `(you)` marks the session `selfId`, `(away)` one
- * waiting to be resumed.
+ * A `who` list, one session a line: name (an account's marked ` ✓`),
+ * transport, rooms and the first 8 characters of its id; `(you)` marks the
+ * session `selfId`, `(guest)` a guest, `(away)` one waiting to be resumed.
  */
 export function formatWho(entries: WhoEntry[], selfId?: string): string {
   if (entries.length === 0) return "nobody";
   return entries.map((e) => {
     const rooms = e.rooms.length > 0 ? ` in ${e.rooms.map(room).join(" ")}` : "";
-    const marks = (e.session_id === selfId ? " (you)" : "") + (e.away === true ? " (away)" : "");
+    const guest = e.verified !== true && e.name === guestName(String(e.session_id));
+    const marks = (e.session_id === selfId ? " (you)" : "") + (guest ? " (guest)" : "") +
+      (e.away === true ? " (away)" : "");
     const id = printable(String(e.session_id).slice(0, 8));
-    return `${printable(e.name)} (${printable(e.transport)}${rooms}) ${id}${marks}`;
+    const name = printable(e.name) + verifiedMark(e);
+    return `${name} (${printable(e.transport)}${rooms}) ${id}${marks}`;
   }).join("\n");
 }

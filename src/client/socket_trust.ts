@@ -1,7 +1,8 @@
 /**
- * A client never hands its secrets to a Unix socket that someone else put
- * at the path (CLI.md, "Client options"): the socket file must be owned by
- * this process's user, root, or a user given with `--unix-owner`.
+ * A client never hands its secrets (a token, a password, a login token) to
+ * a Unix socket that someone else put at the path (CLI.md, "Client
+ * options"): the socket file must be owned by this process's user, root,
+ * or a user given with `--unix-owner`.
  *
  * @module
  */
@@ -13,12 +14,16 @@ export class UntrustedSocketError extends Error {
   /** The owner's user id. */
   readonly uid: number;
 
-  /** Creates the error for the socket at `path`, owned by `uid`. */
-  constructor(path: string, uid: number) {
+  /**
+   * Creates the error for the socket at `path`, owned by `uid`, that
+   * `secrets` (such as `the token`, `the password`) are not sent to.
+   */
+  constructor(path: string, uid: number, secrets = "the token") {
     const owner = describeUser(uid);
     super(
       `refusing unix://${path}: the socket file is owned by ${owner}, not by you or root, ` +
-        `so the token is not sent to it (--unix-owner ${owner.split(" ")[0]} would trust it)`,
+        `so ${secrets} ${secrets.includes(" and ") ? "are" : "is"} not sent to it ` +
+        `(--unix-owner ${owner.split(" ")[0]} would trust it)`,
     );
     this.name = "UntrustedSocketError";
     this.uid = uid;
@@ -27,13 +32,14 @@ export class UntrustedSocketError extends Error {
 
 /**
  * The socket file at `path`, checked: throws an {@linkcode UntrustedSocketError}
- * when its owner is not this process's user, root or one of `owners`.
- * `undefined` when there is no file (connecting will say so) or the system
- * has no owners.
+ * (naming `secrets`, what is withheld) when its owner is not this process's
+ * user, root or one of `owners`. `undefined` when there is no file
+ * (connecting will say so) or the system has no owners.
  */
 export async function trustedSocket(
   path: string,
   owners: readonly number[],
+  secrets?: string,
 ): Promise<SocketFile | undefined> {
   let file: SocketFile;
   try {
@@ -44,7 +50,7 @@ export async function trustedSocket(
   }
   if (file.uid === null) return undefined;
   if (file.uid !== 0 && file.uid !== processUid() && !owners.includes(file.uid)) {
-    throw new UntrustedSocketError(path, file.uid);
+    throw new UntrustedSocketError(path, file.uid, secrets);
   }
   return file;
 }
@@ -58,8 +64,9 @@ export async function stillTrusted(
   path: string,
   owners: readonly number[],
   before: SocketFile | undefined,
+  secrets?: string,
 ): Promise<void> {
-  const after = await trustedSocket(path, owners);
+  const after = await trustedSocket(path, owners, secrets);
   if (before && after && (after.dev !== before.dev || after.ino !== before.ino)) {
     throw new Error(`refusing unix://${path}: the socket file changed while connecting`);
   }

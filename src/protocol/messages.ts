@@ -85,6 +85,8 @@ export interface RelayedMessage extends Frame {
   ts?: number;
   /** The room it was sent to. */
   room?: string;
+  /** `true` when the sender logged in to an account (PROTOCOL.md section 11). */
+  verified?: boolean;
 }
 
 /** One entry of a `who` answer. */
@@ -99,6 +101,8 @@ export interface WhoEntry {
   rooms: string[];
   /** `true` for a session waiting to be resumed (PROTOCOL.md section 9). */
   away?: boolean;
+  /** `true` for a session logged in to an account (PROTOCOL.md section 11). */
+  verified?: boolean;
 }
 
 /** An `error` frame. */

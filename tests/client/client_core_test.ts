@@ -236,6 +236,27 @@ Deno.test("handshake: another error on the ack's id refuses it", () => {
   assertEquals(driver.take(), refused("invalid_message", "bad ack", HANDSHAKE_ID));
 });
 
+Deno.test("handshake: a login goes as the session_ack's auth; the server's login kinds are read", () => {
+  const password = new Driver({ name: "ignored", login: { user: "ada", password: "pw 1" } });
+  password.feed({ ...INIT, login: ["password", "jwt", 7], guests: false });
+  assertEquals(password.take(), [["write", {
+    type: "session_ack",
+    content: "Session acknowledged",
+    name: "ignored",
+    auth: { user: "ada", password: "pw 1" },
+    id: HANDSHAKE_ID,
+    session_id: SID,
+  }]]);
+  assertEquals(password.core.loginMethods, ["password", "jwt"]);
+  password.feed(error("unauthorized", "invalid credentials", HANDSHAKE_ID));
+  assertEquals(password.take(), refused("unauthorized", "invalid credentials", HANDSHAKE_ID));
+
+  const token = new Driver({ login: { jwt: "a.b.c" } });
+  token.feed(INIT);
+  assertEquals((token.take()[0][1] as Frame).auth, { jwt: "a.b.c" });
+  assertEquals(token.core.loginMethods, undefined, "a server without identities says nothing");
+});
+
 Deno.test("handshake: server_full instead of session_init refuses the session", () => {
   const driver = new Driver({ name: "ada" });
   driver.feed({ type: "error", code: "server_full", content: "too many sessions" });

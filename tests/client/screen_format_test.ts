@@ -103,3 +103,38 @@ Deno.test("formatWho: one line a session, short ids, you and the away ones marke
   );
   assertEquals(formatWho([], me), "nobody");
 });
+
+Deno.test("formatWho and formatIncoming: accounts' names marked ✓, guests marked apart", () => {
+  const me = "0f1e2d3c-0000-4000-8000-000000000001";
+  const guest = "a1b2c3d4-0000-4000-8000-000000000002";
+  assertEquals(
+    formatWho([
+      { session_id: me, name: "ada", transport: "tcp", rooms: [], verified: true },
+      { session_id: guest, name: "guest-a1b2c3d4", transport: "ws", rooms: [] },
+    ], me).split("\n"),
+    ["ada ✓ (tcp) 0f1e2d3c (you)", "guest-a1b2c3d4 (ws) a1b2c3d4 (guest)"],
+  );
+  assertEquals(
+    formatIncoming({
+      type: "message",
+      from: "ada",
+      room: "lobby",
+      content: "hi",
+      ts: TS,
+      verified: true,
+    }),
+    "07:08 [lobby] ada ✓: hi",
+  );
+  // A name cannot hold a space: "ada ✓" is never a name of its own.
+  assertEquals(
+    formatIncoming({ type: "message", from: "ada✓", content: "hi", ts: TS }),
+    "07:08 ada✓: hi",
+  );
+  assertEquals(
+    formatIncoming(
+      { type: "notice", event: "join", room: "lobby", name: "ada", verified: true },
+      TS,
+    ),
+    "07:08 -- ada ✓ joined #lobby",
+  );
+});
