@@ -49,6 +49,39 @@ export type {
 } from "./src/server/handler.ts";
 export { BUILTIN_HANDLERS, chatHandler, echoHandler } from "./src/server/handlers/mod.ts";
 export { type PerTransport, ServerMetrics } from "./src/server/metrics.ts";
+export {
+  type AccountSource,
+  type Authenticator,
+  composeAuthenticators,
+  type Credentials,
+  type Identity,
+  type JwtAlgorithm,
+  jwtAuthenticator,
+  type JwtAuthenticatorOptions,
+  type JwtKey,
+  JwtKeyError,
+  LOGIN_REFUSED,
+  LOGIN_REQUIRED,
+  type LoginMethod,
+  LoginRefused,
+  type LoginRefusedOptions,
+  type LoginRequest,
+  parseJwtKey,
+  passwordAuthenticator,
+  type PasswordAuthenticatorOptions,
+  readCredentials,
+  type RefusalLog,
+  standardAuthenticator,
+  type StandardIdentityOptions,
+  type UsersWatchOptions,
+  WatchedUsers,
+} from "./src/server/identity/mod.ts";
+export { type Account, type AccountChanges, Accounts } from "./src/server/identity/accounts.ts";
+export {
+  hashPassword,
+  type PasswordHash,
+  type ScryptParams,
+} from "./src/server/identity/scrypt_hash.ts";
 export { WebServer, type WebServerOptions } from "./src/web/web_server.ts";
 export type { ChatStatus } from "./src/web/routes.ts";
 export { type Clock, ManualClock, systemClock } from "./src/async/clock.ts";

@@ -46,6 +46,12 @@ export interface BackplaneHost {
    * cluster healed): the session goes back to its guest name.
    */
   loseName(member: Member): void;
+  /**
+   * A login on another node ends this node's session with this id (its
+   * account logged in there, PROTOCOL.md section 11); resolves once the
+   * session is closed.
+   */
+  displace(session: string): Promise<void>;
 }
 
 /** The other nodes of a cluster, as a server sees them. */
@@ -75,6 +81,13 @@ export interface Backplane {
   claim(member: Member, name: string): void | Promise<void>;
   /** Frees a name that `member` claimed (it took another, or ended). */
   release(member: Member, name: string): void;
+  /**
+   * Ends the session of another node that holds `name` (its account just
+   * logged in on this one: PROTOCOL.md section 11); resolves once that
+   * node has closed it and freed the name, or at once when no other node
+   * holds it.
+   */
+  displace(name: string): Promise<void>;
   /** A session completed its handshake. */
   opened(member: Member): void;
   /** A session that completed its handshake changed its name. */
@@ -108,6 +121,9 @@ export class LocalBackplane implements Backplane {
   }
   claim(): void {}
   release(): void {}
+  displace(): Promise<void> {
+    return Promise.resolve();
+  }
   opened(): void {}
   renamed(): void {}
   joined(): void {}

@@ -1,14 +1,17 @@
 /**
  * The parts of a server that its sessions share, wired together: the
  * registry, the roster of connections, the relay, names and rooms over one
- * backplane, and the token check. What each session sees of them is its
+ * backplane, the token check, the logins and the sessions of accounts.
+ * What each session sees of them is its
  * {@linkcode SessionHost}; what the backplane sees, its
  * {@linkcode BackplaneHost}.
  *
  * @module
  */
 
+import { AccountSessions } from "./account_sessions.ts";
 import type { Backplane, BackplaneHost } from "./backplane.ts";
+import { Logins } from "./logins.ts";
 import { ServerMetrics } from "./metrics.ts";
 import type { ServerOptions } from "./options.ts";
 import { Names } from "./names.ts";
@@ -30,6 +33,8 @@ export interface ServerCore extends SessionHost {
   readonly backplane: Backplane;
   /** What the backplane calls back. */
   readonly backplaneHost: BackplaneHost;
+  /** The sessions of accounts: one per account, ended when the account changes. */
+  readonly accounts: AccountSessions<Session>;
 }
 
 /** Wires the parts of a server with `settings` over `backplane`. */
@@ -43,6 +48,14 @@ export function serverCore(
   const roster = new Roster(registry, backplane, options, metrics);
   const relay = new Relay(registry, backplane, metrics);
   const names = new Names(registry, backplane);
+  const logins = new Logins(options, settings.clock);
+  const accounts = new AccountSessions<Session>({
+    registry,
+    connections: roster,
+    names,
+    backplane,
+    logins,
+  });
   return {
     settings,
     metrics,
@@ -54,14 +67,17 @@ export function serverCore(
     rooms: new Rooms(registry, backplane),
     directory: backplane.directory(registry),
     checkToken: tokenCheck(options.token),
+    logins,
+    accounts,
     backplaneHost: {
       members: registry,
       inbound: relay,
       loseName(member) {
         // The backplane names a member; the session is found by its id.
         const session = roster.get(member.id);
-        if (session !== undefined) names.loseName(session);
+        if (session !== undefined && !accounts.lostName(session)) names.loseName(session);
       },
+      displace: (id) => accounts.displace(id),
     },
   };
 }

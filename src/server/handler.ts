@@ -17,6 +17,12 @@ export interface SessionInfo {
   readonly transport: TransportKind;
   /** The rooms it is in. */
   readonly rooms: ReadonlySet<string>;
+  /**
+   * `true` when it logged in to an account (PROTOCOL.md section 11): its
+   * name is then the account's, and `who` entries, messages and notices of
+   * it carry `"verified":true`.
+   */
+  readonly verified?: boolean;
 }
 
 /**

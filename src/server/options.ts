@@ -8,14 +8,21 @@ import type { Clock } from "../async/clock.ts";
 import type { HeartbeatSettings } from "../protocol/messages.ts";
 import type { Listener, ListenOptions } from "../transport/types.ts";
 import type { MessageHandler, SessionInfo } from "./handler.ts";
+import type { Authenticator } from "./identity/identity.ts";
 
-/** Why a session ended: a protocol error code, or one of these. */
+/**
+ * Why a session ended: a protocol error code, or one of these (the last
+ * three end an account's session, PROTOCOL.md section 11).
+ */
 export type CloseReason =
   | "disconnect"
   | "peer_closed"
   | "shutdown"
   | "write_failed"
   | "internal_error"
+  | "logged_in_elsewhere"
+  | "account_removed"
+  | "account_changed"
   | import("../protocol/errors.ts").ErrorCode;
 
 /** Settings of a {@linkcode ChatServer}; every one has a default. */
@@ -32,6 +39,18 @@ export interface ServerOptions {
   handler?: MessageHandler;
   /** A token every `session_ack` must carry. */
   token?: string;
+  /**
+   * Checks logins (PROTOCOL.md section 11): `standardAuthenticator` of the
+   * users file and login tokens, or one of your own (a directory server,
+   * say). With one, `session_init` announces its kinds of login, a
+   * session's `auth` must prove an account (whose name it then bears, one
+   * session per account), and `who`, messages and notices mark accounts
+   * `verified`. Its `authenticate` must settle: frames that follow a
+   * `session_ack` wait for it. Default: none; the server knows no identities.
+   */
+  authenticator?: Authenticator;
+  /** With `authenticator`: a session without a login is let in as a guest (default: refused). */
+  allowGuests?: boolean;
   /** Largest accepted frame, in bytes (default 1 MiB). */
   maxFrame?: number;
   /** Most sessions at once (default 10000). */

@@ -14,6 +14,7 @@ import type { Connection, Listener, ListenOptions } from "../transport/types.ts"
 import { type Backplane, LocalBackplane } from "./backplane.ts";
 import { type ServerCore, serverCore } from "./core.ts";
 import type { SessionInfo } from "./handler.ts";
+import type { AccountChanges } from "./identity/accounts.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { ServerOptions } from "./options.ts";
 import { Session } from "./session.ts";
@@ -80,6 +81,17 @@ export class ChatServer {
   /** This server's node id in its cluster; `undefined` when it runs alone. */
   get node(): string | undefined {
     return this.#core?.backplane.node;
+  }
+
+  /**
+   * The accounts changed (the users file was read again: PROTOCOL.md
+   * section 11, Revocation): every session whose identity the
+   * authenticator no longer admits ends, with `disconnect` `account
+   * removed` for an account in `changes.removed`, else `account changed`.
+   * The `onChange` of the users file's watch calls it.
+   */
+  accountsChanged(changes: AccountChanges): void {
+    this.#core?.accounts.revise(changes);
   }
 
   /**

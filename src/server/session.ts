@@ -22,11 +22,16 @@ import {
 } from "../protocol/messages.ts";
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
 import type { Connection, Framer, TransportKind } from "../transport/types.ts";
+import type { AccountSessions } from "./account_sessions.ts";
 import type { Audience, Directory, HandlerContext, SessionInfo } from "./handler.ts";
+import type { Identity } from "./identity/identity.ts";
+import type { Logins } from "./logins.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { CloseReason } from "./options.ts";
 import type { Names } from "./names.ts";
+import { peerOf } from "./peer_of.ts";
 import type { Relay } from "./relay.ts";
+import { RoomLimit } from "./room_limit.ts";
 import type { Rooms } from "./rooms.ts";
 import type { Roster } from "./roster.ts";
 import type { ServerSettings } from "./settings.ts";
@@ -56,6 +61,10 @@ export interface SessionHost {
   readonly rooms: Pick<Rooms<Session>, "join" | "leave">;
   /** The session's id, and the bookkeeping of its handshake, its end and its last breath. */
   readonly roster: Pick<Roster<Session>, "newSessionId" | "opened" | "closed" | "finished">;
+  /** The login of its handshake (PROTOCOL.md section 11), where the server knows identities. */
+  readonly logins: Pick<Logins, "known" | "announcement" | "admit">;
+  /** One session per account: its account's name, taken from the session that held it. */
+  readonly accounts: Pick<AccountSessions<Session>, "take">;
 }
 
 const enum State {
@@ -78,6 +87,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   readonly transport: TransportKind;
   /** The rooms it is in. */
   readonly rooms: Set<string> = new Set();
+  /** The identity its login proved (PROTOCOL.md section 11); `undefined` for a guest. */
+  identity: Identity | undefined;
 
   #host: SessionHost;
   #liveness: Liveness;
@@ -88,6 +99,12 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   #registered = false;
   #idBytes: Uint8Array | undefined;
   #ending: Promise<void> | undefined;
+  /** Resolves once the session starts to end (a login it waits for is then no longer awaited). */
+  #leaving = Promise.withResolvers<void>();
+  /** The sessions it sees: through its login's `rooms` claim, when it has one. */
+  #directory: Directory;
+  /** Its login's `rooms` claim: the only rooms it may join or ask `who` about. */
+  #roomLimit: RoomLimit | undefined;
 
   /** Creates the session of a new connection; {@linkcode Session.run} starts it. */
   constructor(host: SessionHost, conn: Connection, transport: TransportKind) {
@@ -101,6 +118,27 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     this.#queue = new OutputQueue(conn, host.settings.maxQueue, this);
     this.#liveness = new Liveness(this);
     this.#liveness.allow(host.settings.handshakeMs);
+    this.#directory = host.directory;
+  }
+
+  /** Whether it logged in to an account. */
+  get verified(): boolean {
+    return this.identity !== undefined;
+  }
+
+  /** Its peer's address, as logs write it: `tcp://IP:PORT`, `ws://IP:PORT` or `unix`. */
+  get peer(): string {
+    return peerOf(this.#conn, this.transport);
+  }
+
+  /** The sessions its handlers see (its login's `rooms` claim applied). */
+  get directory(): Directory {
+    return this.#directory;
+  }
+
+  /** Its login's `rooms` claim, when it has one. */
+  get roomLimit(): RoomLimit | undefined {
+    return this.#roomLimit;
   }
 
   /** The heartbeat settings it is held to (its {@linkcode Liveness} reads them). */
@@ -172,6 +210,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
       content: "Session established",
       protocol: PROTOCOL_VERSION,
       heartbeat: this.heartbeat,
+      ...this.#host.logins.announcement,
     });
     let buffer = new Uint8Array(READ_MIN);
     while (this.#state < State.Closing) {
@@ -230,6 +269,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
 
   async #endAfterFlush(reason: CloseReason): Promise<void> {
     this.#state = State.Closing;
+    this.#leaving.resolve();
     const { graceMs, clock } = this.#host.settings;
     await settleWithin(this.#queue.drained(), graceMs, clock);
     this.#destroy(reason);
@@ -258,6 +298,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   #destroy(reason: CloseReason): void {
     if (this.#state === State.Closed) return;
     this.#state = State.Closed;
+    this.#leaving.resolve();
     this.#queue.close();
     try {
       this.#conn.close();
@@ -362,24 +403,81 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
       const why = frame.token === undefined ? "a token is required" : "wrong token";
       return this.#refuse("unauthorized", why, frame.id);
     }
+    // Resume seam (PROTOCOL.md sections 9 and 11): resume first, then login. A resume needs no
+    // credentials (its token is the secret); one that recovers nothing goes on to #login below
+    // with its auth alone, the name it asked ignored where the server knows identities.
+    if (this.#host.logins.known) return this.#login(frame);
+    return this.#named(frame);
+  }
+
+  /**
+   * The login of a server that knows identities (PROTOCOL.md section 11):
+   * an account's session bears the account's name (a `name` asked is
+   * ignored); a guest keeps its guest name (a `name` asked is
+   * `not_permitted`); a refused login is `unauthorized`. The handshake
+   * timeout stops at a `session_ack` with `auth`: frames after it wait for
+   * the decision.
+   */
+  #login(frame: Frame): Promise<void> {
+    if (frame.auth !== undefined) this.#liveness.allow(Infinity);
+    const deciding = this.#host.logins.admit(frame.auth, this.peer);
+    const decided = (identity: Identity | undefined) => {
+      if (this.#state !== State.Handshake) return;
+      if (identity !== undefined) return this.#asAccount(identity, frame.id);
+      if (frame.name === undefined) return this.#admit(frame.id);
+      this.#nameRefused(
+        new ChatError("not_permitted", "a guest keeps its guest name on this server"),
+        frame.id,
+      );
+    };
+    const refused = (error: unknown) => {
+      if (this.#state === State.Handshake) {
+        this.#refuse("unauthorized", (error as Error).message, frame.id);
+      }
+    };
+    // A session that ends meanwhile (a shutdown, say) no longer waits for its login.
+    return Promise.race([deciding.then(decided, refused), this.#leaving.promise]);
+  }
+
+  /** An account's session: it takes the account (and its name) from whoever held it, then opens. */
+  async #asAccount(identity: Identity, frameId: FrameId | undefined): Promise<void> {
+    this.identity = identity;
+    if (identity.rooms !== undefined) {
+      this.#roomLimit = new RoomLimit(identity.rooms);
+      this.#directory = this.#roomLimit.view(this.#host.directory);
+    }
+    try {
+      await this.#host.accounts.take(this, identity, () => this.#admit(frameId));
+    } catch (error) {
+      if (this.#state === State.Handshake) {
+        this.#refuse("unauthorized", (error as Error).message, frameId);
+      }
+    }
+  }
+
+  /** The handshake of a server that knows no identities: the `name` asked, if free. */
+  #named(frame: Frame): void | Promise<void> {
     if (frame.name !== undefined) {
       let claiming: void | Promise<void> = undefined;
       try {
         claiming = this.#host.names.rename(this, frame.name as string);
       } catch (error) {
-        this.fail(withFrameId(error as ChatError, frame.id));
+        return this.#nameRefused(error, frame.id);
       }
       if (claiming) {
         return claiming.then(
           () => this.#admit(frame.id),
-          (error) => {
-            this.#handlerFailed(error, frame.id);
-            this.#admit(frame.id);
-          },
+          (error) => this.#nameRefused(error, frame.id),
         );
       }
     }
     this.#admit(frame.id);
+  }
+
+  /** The `name` of the `session_ack` `frameId` was refused: its error, and the session opens as it is. */
+  #nameRefused(error: unknown, frameId: FrameId | undefined): void {
+    this.#handlerFailed(error, frameId);
+    this.#admit(frameId);
   }
 
   /** Completes the handshake (unless the session ended while its name was claimed). */
@@ -416,7 +514,7 @@ class Context implements HandlerContext {
 
   constructor(session: Session, host: SessionHost, frameId: FrameId | undefined) {
     this.session = session;
-    this.directory = host.directory;
+    this.directory = session.directory;
     this.#host = host;
     this.#frameId = frameId;
   }
@@ -436,10 +534,20 @@ class Context implements HandlerContext {
   }
 
   rename(name: string): void | Promise<void> {
+    if (this.#host.logins.known) {
+      // PROTOCOL.md section 11: an account's session bears its name, a guest its guest name.
+      throw new ChatError(
+        "not_permitted",
+        this.session.verified
+          ? "an account's session is called by the account's name"
+          : "a guest keeps its guest name on this server",
+      );
+    }
     return this.#host.names.rename(this.session, name);
   }
 
   join(room: string): void | Promise<void> {
+    this.session.roomLimit?.check(room);
     return this.#host.rooms.join(this.session, room);
   }
 

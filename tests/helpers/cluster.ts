@@ -171,6 +171,7 @@ export function testHost(parts: Partial<Omit<BackplaneHost, "members">> = {}): B
     members: new Registry<TestMember>(),
     inbound: { deliverAll() {}, deliverRoom() {}, deliverTo() {} },
     loseName() {},
+    displace: () => Promise.resolve(),
     ...parts,
   };
 }

@@ -31,6 +31,7 @@ class ClaimingBackplane implements Backplane {
   joined = this.#alone.joined;
   left = this.#alone.left;
   closed = this.#alone.closed;
+  displace = this.#alone.displace;
   claim(_: Member, name: string): Promise<void> {
     this.told.push(`claim ${name}`);
     const claim = Promise.withResolvers<void>();

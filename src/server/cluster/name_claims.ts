@@ -27,8 +27,11 @@ interface Claim {
   revision: number;
 }
 
-interface Holder {
+/** Who holds a name: a node, and its session. */
+export interface Holder {
+  /** The node's id. */
   node: string;
+  /** The session's id. */
   session: string;
 }
 
@@ -52,6 +55,8 @@ export class NameClaims {
   #claims = new Map<string, Claim>();
   /** Names released while NATS was away, with the revision to delete when it is back. */
   #released = new Map<string, number>();
+  /** Names released whose entries are being deleted, until the delete settles. */
+  #deleting = new Map<string, Promise<void>>();
 
   /** The claims of `node` over `link`; `presence` tells whether other holders live. */
   constructor(link: NatsLink, node: string, presence: PresenceBucket, host: BackplaneHost) {
@@ -85,10 +90,28 @@ export class NameClaims {
     this.#claims.delete(name);
     if (claim.revision === 0) return;
     if (this.#link.synced) {
-      this.#link.track(this.#kv!.delete(nameKey(name), { previousSeq: claim.revision }));
+      const deleting = this.#kv!.delete(nameKey(name), { previousSeq: claim.revision });
+      this.#link.track(deleting);
+      const settled = deleting.then(() => {}, () => {});
+      this.#deleting.set(name, settled);
+      settled.then(() => {
+        if (this.#deleting.get(name) === settled) this.#deleting.delete(name);
+      });
     } else {
       this.#released.set(name, claim.revision);
     }
+  }
+
+  /** Resolves once the entry of a name this node released is deleted (at once when none is). */
+  released(name: string): Promise<void> {
+    return this.#deleting.get(name) ?? Promise.resolve();
+  }
+
+  /** Who holds `name` in the names bucket, as NATS says now; `undefined`: nobody, or NATS away. */
+  async holder(name: string): Promise<Holder | undefined> {
+    if (!this.#link.synced) return undefined;
+    const entry = await this.#kv!.get(nameKey(name));
+    return entry?.operation === "PUT" ? entry.json<Holder>() : undefined;
   }
 
   /** Deletes the names released while NATS was away, then claims every local name again. */

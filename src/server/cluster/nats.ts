@@ -34,6 +34,9 @@
  *   sessions, deletes the names released meanwhile and claims its sessions'
  *   names again: a name another node held first goes back to the guest
  *   name. The client resubscribes room interest itself.
+ * - Accounts (PROTOCOL.md section 11): an account's name is claimed as any
+ *   name is; a login of the account on another node asks the holder's node
+ *   to end its session (`displacement.ts`), then claims the name.
  *
  * @module
  */
@@ -45,6 +48,7 @@ import type { SplicedFrame } from "../../protocol/encode.ts";
 import type { Backplane, BackplaneHost, RelayTarget } from "../backplane.ts";
 import type { Directory } from "../handler.ts";
 import type { Member, Members } from "../member.ts";
+import { Displacement } from "./displacement.ts";
 import { BACKOFF_MAX_MS, NatsLink, Superseded } from "./link.ts";
 import { NameClaims } from "./name_claims.ts";
 import { ClusterDirectory, Presence } from "./presence.ts";
@@ -75,6 +79,7 @@ export class NatsBackplane implements Backplane {
   #presence!: PresenceBucket;
   #names!: NameClaims;
   #relays!: Relays;
+  #displacement!: Displacement;
 
   /** A backplane for the NATS at `options.url`; {@linkcode NatsBackplane.start} joins. */
   constructor(options: NatsBackplaneOptions) {
@@ -94,11 +99,13 @@ export class NatsBackplane implements Backplane {
     this.#presence = new PresenceBucket(link, this.node, this.#ttl, this.#view, host.members);
     this.#names = new NameClaims(link, this.node, this.#presence, host);
     this.#relays = new Relays(link, this.node, this.#view, host);
+    this.#displacement = new Displacement(link, this.node, this.#names, this.#presence, host);
     await link.connect(`chat ${this.node}`, this.#ttl, {
       lost: () => this.#presence.clear(),
       regained: (generation) => this.#regained(generation),
     });
     this.#relays.listen();
+    this.#displacement.listen();
     try {
       await this.#restore(link.generation);
     } catch (error) {
@@ -148,6 +155,10 @@ export class NatsBackplane implements Backplane {
 
   release(member: Member, name: string): void {
     this.#names.release(member, name);
+  }
+
+  displace(name: string): Promise<void> {
+    return this.#displacement.displace(name);
   }
 
   opened(member: Member): void {

@@ -21,6 +21,8 @@ export interface SessionRecord {
   transport: TransportKind;
   /** The rooms it is in. */
   rooms: string[];
+  /** `true` when it logged in to an account (PROTOCOL.md section 11). */
+  verified?: true;
 }
 
 /** What a node writes under its heartbeat key. */
@@ -38,6 +40,7 @@ export class RemoteSession implements SessionInfo {
   name: string;
   transport: TransportKind;
   rooms: Set<string>;
+  verified: boolean;
 
   constructor(node: string, id: string, record: SessionRecord) {
     this.node = node;
@@ -45,6 +48,7 @@ export class RemoteSession implements SessionInfo {
     this.name = record.name;
     this.transport = record.transport;
     this.rooms = new Set(record.rooms);
+    this.verified = record.verified === true;
   }
 }
 

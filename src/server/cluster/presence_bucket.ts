@@ -88,6 +88,7 @@ export class PresenceBucket {
       name: session.name,
       transport: session.transport,
       rooms: [...session.rooms],
+      ...session.verified && { verified: true },
     };
     this.#link.track(
       this.#kv!.put(sessionKey(this.#node, session.id), JSON.stringify(record)),

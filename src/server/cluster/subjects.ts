@@ -12,6 +12,7 @@
  * | `chat.all` | messages to everyone | while it has a session |
  * | `chat.room.<base64url room>` | messages to a room | while one of its sessions is a member |
  * | `chat.node.<node id>` | messages to sessions by id | always: it is the node's own address |
+ * | `chat.displace.<node id>` | requests to end a session whose account logged in elsewhere | always |
  *
  * @module
  */
@@ -62,6 +63,11 @@ export function roomSubject(room: string): string {
 /** The subject of a node's direct messages. */
 export function nodeSubject(node: string): string {
   return `chat.node.${node}`;
+}
+
+/** The subject of requests to a node to end a session whose account logged in elsewhere. */
+export function displaceSubject(node: string): string {
+  return `chat.displace.${node}`;
 }
 
 /** The presence key of a node's heartbeat. */

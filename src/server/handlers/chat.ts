@@ -31,6 +31,7 @@ function message(frame: Frame, ctx: HandlerContext): void {
     content: frame.content,
     from: session.name,
     ts: Date.now(),
+    ...session.verified && { verified: true },
   };
   if (room !== undefined) relayed.room = room;
   if (to !== undefined) relayed.to = to;
@@ -43,7 +44,14 @@ function who(frame: Frame, ctx: HandlerContext): void {
   const sessions = room === undefined ? ctx.directory.sessions() : ctx.directory.members(room);
   const content: WhoEntry[] = [];
   for (const s of sessions) {
-    content.push({ session_id: s.id, name: s.name, transport: s.transport, rooms: [...s.rooms] });
+    const entry: WhoEntry = {
+      session_id: s.id,
+      name: s.name,
+      transport: s.transport,
+      rooms: [...s.rooms],
+    };
+    if (s.verified) entry.verified = true;
+    content.push(entry);
   }
   const reply: Frame = { type: "who", content };
   if (room !== undefined) reply.room = room;
