@@ -64,6 +64,15 @@ Sessions:
   --heartbeat-timeout SECONDS   liveness timeout (default ${PROTOCOL_DEFAULTS.heartbeat.timeout})
   --heartbeat-retries N         silence allowed is timeout x retries (default ${PROTOCOL_DEFAULTS.heartbeat.retries})
 
+Identity (who is who; without --users and --jwt-key, anyone chooses any free name):
+  --users FILE                  accounts with passwords, kept with 'chat user'; read again
+                                when it changes; a missing file at start: exit 1
+  --jwt-key FILE                check login tokens with this HMAC secret (32 bytes or more)
+                                or PEM public key (RSA 2048+, P-256, Ed25519); a bad key: exit 2
+  --jwt-audience AUD            a login token's aud must contain AUD (needs --jwt-key)
+  --allow-guests                with --users or --jwt-key: sessions without a login come in as
+                                guests, under their guest names (default: refused)
+
 Cluster:
   --cluster nats://HOST:PORT    join the other servers on that NATS as one chat (also
                                 CHAT_CLUSTER); needs JetStream (nats-server -js). A server

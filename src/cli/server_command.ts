@@ -5,6 +5,7 @@
  */
 
 import { getLogger } from "@logtape/logtape";
+import type { AccountChanges } from "../server/identity/accounts.ts";
 import { ChatServer } from "../server/server.ts";
 import { BUILTIN_HANDLERS } from "../server/handlers/mod.ts";
 import type { ServerOptions } from "../server/options.ts";
@@ -17,6 +18,7 @@ import { LOG_FORMATS, LOG_LEVELS, setupLogging } from "./logging.ts";
 import { checkHeartbeat } from "./heartbeat_check.ts";
 import { parse } from "./parse.ts";
 import { positionalPlace } from "./positional_place.ts";
+import { checkIdentityFlags, type IdentityFlags, openServerIdentity } from "./server_identity.ts";
 import { readToken, TOKEN_FLAGS } from "./token.ts";
 import {
   nonEmpty,
@@ -53,10 +55,14 @@ const FLAGS = {
   cluster: { type: "string" },
   http: { type: "string" },
   "http-origin": { type: "string", multiple: true },
+  users: { type: "string" },
+  "jwt-key": { type: "string" },
+  "jwt-audience": { type: "string" },
+  "allow-guests": { type: "boolean" },
 } as const;
 
 /** The flags that take one value. */
-type StringFlag = Exclude<keyof typeof FLAGS, "http-origin">;
+type StringFlag = Exclude<keyof typeof FLAGS, "http-origin" | "allow-guests">;
 
 /** The parsed `chat server` command line. */
 export interface ServerCommand {
@@ -64,6 +70,8 @@ export interface ServerCommand {
   options: ServerOptions;
   /** Where to serve HTTP (`--http`), if anywhere. */
   http?: WebServerOptions;
+  /** The identity flags, whose files are read at start. */
+  identity: IdentityFlags;
   /** The least severe level logged. */
   logLevel: (typeof LOG_LEVELS)[number];
   /** Text or JSON lines. */
@@ -149,7 +157,15 @@ function parseFlags(
   };
   checkHeartbeat(heartbeat, HELP);
   if (http === undefined && v["http-origin"] !== undefined) usage("--http-origin needs --http");
+  const identity: IdentityFlags = {
+    users: str("users"),
+    jwtKey: str("jwt-key"),
+    jwtAudience: str("jwt-audience"),
+    allowGuests: v["allow-guests"] === true,
+  };
+  checkIdentityFlags(identity, HELP);
   return {
+    identity,
     ...http !== undefined && {
       http: { ...parseHttpAddress(http), tls, origins: parseOrigins(v["http-origin"]) },
     },
@@ -221,6 +237,12 @@ export async function runServer(args: string[]): Promise<number> {
   }
   setupLogging(command.logLevel, command.logFormat);
   const log = getLogger(["chat", "server"]);
+  // The key (a usage error) and the users file (exit 1 naming it) are read before anything binds.
+  let accountsChanged = (_: AccountChanges) => {};
+  await using identity = await openServerIdentity(
+    command.identity,
+    (changes) => accountsChanged(changes),
+  );
   // The web server binds first: its WebSocket listener is one of the chat server's.
   let web: WebServer | undefined;
   try {
@@ -231,9 +253,12 @@ export async function runServer(args: string[]): Promise<number> {
   // CLI.md: one line per listener once all are bound, before anyone is accepted.
   const server = new ChatServer({
     ...command.options,
+    authenticator: identity.authenticator,
+    allowGuests: identity.allowGuests,
     ...web && { listeners: [web.websockets] },
     onListening: (urls) => urls.forEach((url) => console.error(`listening on ${url}`)),
   });
+  accountsChanged = (changes) => server.accountsChanged(changes);
   const stopped = Promise.withResolvers<void>();
   const signals: Deno.Signal[] = Deno.build.os === "windows"
     ? ["SIGINT"]

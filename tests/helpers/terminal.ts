@@ -76,6 +76,8 @@ export interface TerminalOptions {
    * program's status is then printed as `exit status N`.
    */
   then?: string;
+  /** Environment variables added (inherited `CHAT_*` ones are dropped), such as `CHAT_PASSWORD`. */
+  env?: Record<string, string>;
 }
 
 /** A running `chat client interactive`. */
@@ -110,7 +112,7 @@ export class ChatTerminal implements AsyncDisposable {
       args: rest,
       cwd: ROOT,
       clearEnv: true,
-      env: { ...env, NO_COLOR: "1" },
+      env: { ...env, NO_COLOR: "1", ...options.env },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
