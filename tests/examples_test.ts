@@ -1,5 +1,7 @@
-import { deepStrictEqual, ok } from "node:assert/strict";
+import { deepStrictEqual, ok, rejects } from "node:assert/strict";
+import { directoryAuthenticator } from "../examples/directory_authenticator.ts";
 import { GreeterBot } from "../examples/greeter_bot.ts";
+import { ChatClient } from "../mod.ts";
 import { shoutHandler } from "../examples/shout_handler.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 import { startServer } from "./helpers/server.ts";
@@ -27,9 +29,33 @@ Deno.test("examples/greeter_bot.ts answers a message directly to its sender", as
   deepStrictEqual([reply.from, reply.content], ["greeter", "hello, ada!"]);
 });
 
-Deno.test("README shows both examples exactly as they are in examples/", async () => {
+Deno.test("examples/directory_authenticator.ts lets the directory's people in by their account names, verified", async () => {
+  const people = new Map([["grace", { account: "Grace", password: "cobol" }]]);
+  await using s = await startServer({
+    authenticator: directoryAuthenticator({
+      bind(user, password) {
+        const person = people.get(user.toLowerCase());
+        return Promise.resolve(person?.password === password ? person.account : undefined);
+      },
+    }),
+  });
+  await using grace = new ChatClient({ to: s.unix, login: { user: "GRACE", password: "cobol" } });
+  await grace.connect();
+  deepStrictEqual(grace.loginMethods, ["password"]);
+  deepStrictEqual(grace.name, "Grace");
+  deepStrictEqual((await grace.who()).map((entry) => [entry.name, entry.verified]), [
+    ["Grace", true],
+  ]);
+  await using intruder = new ChatClient({
+    to: s.tcp,
+    login: { user: "grace", password: "fortran" },
+  });
+  await rejects(intruder.connect(), { code: "unauthorized", message: "invalid credentials" });
+});
+
+Deno.test("README shows the examples exactly as they are in examples/", async () => {
   const readme = await Deno.readTextFile(new URL("../README.md", import.meta.url));
-  for (const name of ["shout_handler.ts", "greeter_bot.ts"]) {
+  for (const name of ["shout_handler.ts", "greeter_bot.ts", "directory_authenticator.ts"]) {
     const code = await Deno.readTextFile(new URL(`../examples/${name}`, import.meta.url));
     ok(
       readme.includes(code.replaceAll('"../mod.ts"', '"./mod.ts"')),

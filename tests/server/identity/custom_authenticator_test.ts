@@ -1,5 +1,6 @@
 /**
- * An authenticator of your own, as the README shows it: password logins
+ * An authenticator of your own, as the README shows it
+ * (`examples/directory_authenticator.ts`): password logins
  * checked against a directory server (LDAP, say; a map stands in for it
  * here), next to login tokens, behind the same gate as the built-in ones.
  * The gate keeps its promises for it: one answer for every failure, the
@@ -10,44 +11,20 @@
 
 import { deepStrictEqual, rejects, strictEqual } from "node:assert/strict";
 import {
-  type Authenticator,
+  directoryAuthenticator,
+  type PeopleDirectory,
+} from "../../../examples/directory_authenticator.ts";
+import {
   composeAuthenticators,
-  type Identity,
   jwtAuthenticator,
   LoginGate,
-  LoginRefused,
+  type LoginRefused,
   parseJwtKey,
-  readCredentials,
 } from "../../../src/server/identity/mod.ts";
 import { hmacKey, sign } from "../../helpers/jwt_keys.ts";
 
-// --- README example begins ---
-
-/** What the authenticator needs of a directory: a bind with a user's password. */
-interface Directory {
-  /** Whether `password` is `user`'s; the user's canonical name when it is. */
-  bind(user: string, password: string): Promise<string | undefined>;
-}
-
-/** Password logins checked by a directory server instead of the users file. */
-function directoryAuthenticator(directory: Directory): Authenticator {
-  return {
-    methods: ["password"],
-    async authenticate({ auth }): Promise<Identity> {
-      const credentials = readCredentials(auth); // {user, password} or {jwt}, checked
-      if (credentials?.method !== "password") throw new LoginRefused("not a password login");
-      const account = await directory.bind(credentials.user, credentials.password);
-      // The reason is for the server's log; the client reads "invalid credentials" whatever it is.
-      if (account === undefined) throw new LoginRefused("the directory refused the bind");
-      return { account, verified: true, method: "password" };
-    },
-  };
-}
-
-// --- README example ends ---
-
 /** A directory of two people, in memory. */
-const directory: Directory = {
+const directory: PeopleDirectory = {
   bind(user, password) {
     const people: Record<string, [string, string]> = {
       "grace": ["Grace", "cobol"],

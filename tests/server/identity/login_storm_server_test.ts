@@ -15,13 +15,8 @@ import { hashPassword } from "../../../src/server/identity/scrypt_hash.ts";
 import { writeUsersFile } from "../../../src/server/identity/users_file.ts";
 import { loginFrom } from "../../helpers/bound_login.ts";
 import { loggedIn } from "../../helpers/identity.ts";
+import { quantile, stormLogins } from "../../helpers/login_storm.ts";
 import { ChatProcess, tcpFlags, tempDir } from "../../helpers/spawn.ts";
-
-/** The value at quantile `q` of `values`. */
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-}
 
 Deno.test("login storm: 200 logins from 50 addresses leave a control session's round trip p99 under 50 ms", async () => {
   await using dir = await tempDir();
@@ -39,15 +34,7 @@ Deno.test("login storm: 200 logins from 50 addresses leave a control session's r
   const port = tcp!.port;
   await using control = await loggedIn(tcp!, { auth: { user: "control", password: "s3cret" } });
 
-  const logins = names.flatMap((name, i) => {
-    const from = `127.0.2.${i + 1}`;
-    return [
-      { from, auth: { user: name, password: "s3cret" }, ok: true },
-      { from, auth: { user: name, password: "guess" }, ok: false },
-      { from, auth: { user: `nobody${i}`, password: "s3cret" }, ok: false },
-      { from, auth: { user: name.toUpperCase(), password: "s3cret" }, ok: true },
-    ];
-  });
+  const logins = stormLogins(names, "s3cret", (i) => `127.0.2.${i + 1}`);
   deepStrictEqual(logins.length, 200);
 
   // The control session: one ping at a time, each round trip measured, until the storm is over.
