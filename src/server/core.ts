@@ -18,6 +18,7 @@ import { Roster } from "./roster.ts";
 import type { Session, SessionHost } from "./session.ts";
 import type { ServerSettings } from "./settings.ts";
 import { tokenCheck } from "./token.ts";
+import { Turns } from "./turns.ts";
 
 /** A server's shared parts. */
 export interface ServerCore extends SessionHost {
@@ -51,6 +52,7 @@ export function serverCore(
     rooms: new Rooms(registry, backplane),
     directory: backplane.directory(registry),
     checkToken: tokenCheck(options.token),
+    turns: new Turns(),
     backplaneHost: {
       members: registry,
       inbound: relay,

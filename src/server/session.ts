@@ -30,6 +30,7 @@ import type { Rooms } from "./rooms.ts";
 import type { Roster } from "./roster.ts";
 import type { ServerSettings } from "./settings.ts";
 import type { TokenCheck } from "./token.ts";
+import type { Turns } from "./turns.ts";
 
 const log = getLogger(["chat", "session"]);
 
@@ -53,6 +54,8 @@ export interface SessionHost {
   readonly rooms: Pick<Rooms<Session>, "join" | "leave">;
   /** The session's id, and the bookkeeping of its handshake, its end and its last breath. */
   readonly roster: Pick<Roster<Session>, "newSessionId" | "opened" | "closed" | "finished">;
+  /** The turns that sessions take to handle what they read. */
+  readonly turns: Turns;
 }
 
 const enum State {
@@ -164,6 +167,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
       heartbeat: this.heartbeat,
     });
     let buffer = new Uint8Array(READ_MIN);
+    const turns = this.#host.turns;
+    let turn = -1;
     while (this.#state < State.Closing) {
       let n: number | null;
       try {
@@ -175,6 +180,9 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
         await this.end("peer_closed");
         break;
       }
+      // One read's worth of frames per turn: wait while the others take theirs.
+      if (turns.current === turn) await turns.next();
+      turn = turns.take();
       for (const frame of this.#decoder.push(buffer.subarray(0, n))) {
         if (this.#state >= State.Closing) break;
         const pending = this.#onFrame(frame);
