@@ -45,6 +45,9 @@ Sessions:
   --max-frame BYTES             largest accepted frame (default ${PROTOCOL_DEFAULTS.maxFrame})
   --max-clients N               most sessions at once (default ${PROTOCOL_DEFAULTS.maxClients})
   --max-queue BYTES             most unsent output per session (default ${PROTOCOL_DEFAULTS.maxQueue})
+  --rate-limit N                frames a second one session may send: a bucket of N, refilled
+                                at N a second; a faster sender is read more slowly, nothing
+                                is lost; 0: no limit (default ${PROTOCOL_DEFAULTS.rateLimit})
   --handshake-timeout SECONDS   time allowed for session_ack (default ${PROTOCOL_DEFAULTS.handshakeTimeout})
   --heartbeat-interval SECONDS  interval announced to clients (default ${PROTOCOL_DEFAULTS.heartbeat.interval})
   --heartbeat-timeout SECONDS   liveness timeout (default ${PROTOCOL_DEFAULTS.heartbeat.timeout})

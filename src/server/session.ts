@@ -7,7 +7,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../async/clock.ts";
-import { settleWithin } from "../async/deadline.ts";
+import { settleWithin, sleep } from "../async/deadline.ts";
 import { Liveness, type LivenessOptions } from "../async/liveness.ts";
 import { ChatError, type ErrorCode } from "../protocol/errors.ts";
 import { encodeSessionId, type SplicedFrame } from "../protocol/encode.ts";
@@ -30,6 +30,7 @@ import type { Rooms } from "./rooms.ts";
 import type { Roster } from "./roster.ts";
 import type { ServerSettings } from "./settings.ts";
 import type { TokenCheck } from "./token.ts";
+import { TokenBucket } from "./token_bucket.ts";
 import type { Turns } from "./turns.ts";
 
 const log = getLogger(["chat", "session"]);
@@ -88,6 +89,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   #registered = false;
   #idBytes: Uint8Array | undefined;
   #ending: Promise<void> | undefined;
+  /** Its rate limit (none when `--rate-limit 0`). */
+  #bucket: TokenBucket | undefined;
 
   /** Creates the session of a new connection; {@linkcode Session.run} starts it. */
   constructor(host: SessionHost, conn: Connection, transport: TransportKind) {
@@ -100,6 +103,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     this.#queue = new OutputQueue(conn, host.settings.maxQueue, this);
     this.#liveness = new Liveness(this);
     this.#liveness.allow(host.settings.handshakeMs);
+    const { rateLimit, clock } = host.settings;
+    if (rateLimit > 0) this.#bucket = new TokenBucket(rateLimit, clock.now());
   }
 
   /** The heartbeat settings it is held to (its {@linkcode Liveness} reads them). */
@@ -183,9 +188,17 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
       // One read's worth of frames per turn: wait while the others take theirs.
       if (turns.current === turn) await turns.next();
       turn = turns.take();
-      for (const frame of this.#decoder.push(buffer.subarray(0, n))) {
+      const frames = this.#decoder.push(buffer.subarray(0, n));
+      const bucket = this.#bucket;
+      bucket?.refill(this.clock.now());
+      for (let i = 0; i < frames.length; i++) {
         if (this.#state >= State.Closing) break;
-        const pending = this.#onFrame(frame);
+        // A frame is handled only with a token; meanwhile nothing more is read.
+        if (bucket && !bucket.take()) {
+          await this.#throttle(bucket, frames.length - i);
+          if (this.#state >= State.Closing) break;
+        }
+        const pending = this.#onFrame(frames[i]);
         if (pending) await pending;
       }
       if (this.#decoder.tooLarge && this.#state < State.Closing) {
@@ -196,6 +209,20 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
         buffer = new Uint8Array(buffer.length * 4);
       }
     }
+  }
+
+  /**
+   * Waits until the bucket gives a token (then taken) for the first of the
+   * `left` frames read and not yet handled: a timer only while the session
+   * is over its rate, for the tokens of up to 20 ms of frames at once.
+   */
+  async #throttle(bucket: TokenBucket, left: number): Promise<void> {
+    const clock = this.clock;
+    const batch = Math.min(left, Math.ceil(bucket.rate / 50));
+    do {
+      await sleep(Math.max(1, bucket.msUntil(batch)), clock);
+      bucket.refill(clock.now());
+    } while (!bucket.take());
   }
 
   /** Queues a frame for this session, with its `session_id`. */

@@ -28,14 +28,22 @@ Deno.test("Turns: a reader that took the current turn waits for the next; the ot
 /** How long each flood runs. */
 const FLOOD_MS = 2000;
 
-for (const transport of ["tcp", "unix"] as const) {
-  Deno.test(`[${transport}] a flooding session holds up no other: heartbeat p99 under 50 ms`, async () => {
+for (
+  const [transport, limit] of [
+    ["tcp", "default"],
+    ["unix", "default"],
+    ["tcp", "0"],
+    ["unix", "0"],
+  ] as const
+) {
+  Deno.test(`[${transport}] a flooding session holds up no other (--rate-limit ${limit}): heartbeat p99 under 50 ms`, async () => {
     await using dir = await tempDir();
     await using server = ChatProcess.spawn([
       "server",
       ...(transport === "tcp" ? ["--host", "127.0.0.1", "--port", "0"] : []),
       "--unix",
       `${dir.path}/s.sock`,
+      ...(limit === "default" ? [] : ["--rate-limit", limit]),
     ]);
     const addresses = await server.listening(transport === "tcp" ? 2 : 1);
     const to = addresses[transport]!;
