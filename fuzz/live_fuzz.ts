@@ -15,6 +15,7 @@
 
 import fc from "fast-check";
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { PROTOCOL_DEFAULTS } from "../src/protocol/defaults.ts";
 import { isErrorCode } from "../src/protocol/errors.ts";
 import type { Frame } from "../src/protocol/messages.ts";
 import { chatHandler } from "../src/server/handlers/chat.ts";
@@ -318,7 +319,13 @@ async function runHostile(
     await peer.until(() => peer.ended !== undefined || (plan.ending === "sync" && gotSync()));
     if (peer.problems.length > 0) return peer.problems.join("; ");
     if (peer.sessionId === undefined) return `no session_init (${peer.ended ?? "timeout"})`;
-    const prediction = predictSession(bytes, peer.sessionId, LIVE_MAX_FRAME, chatHandler.types);
+    const prediction = predictSession(
+      bytes,
+      peer.sessionId,
+      LIVE_MAX_FRAME,
+      PROTOCOL_DEFAULTS.handshakeMaxFrame,
+      chatHandler.types,
+    );
     const expected = norm(prediction.answers);
     const actual = norm(peer.answers());
     const closes = prediction.closes !== null;

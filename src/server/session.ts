@@ -35,9 +35,16 @@ import type { Turns } from "./turns.ts";
 
 const log = getLogger(["chat", "session"]);
 
-/** The smallest and largest read buffer: small while idle, grown for bulk input. */
+/**
+ * The smallest and largest read buffer: small while idle, grown (four times
+ * over) by reads that fill it, back to the smallest after a read that takes
+ * an eighth of it or less. Before the handshake completes it grows to 4 KiB
+ * at most: a `session_ack` needs no more, and a connection that has not
+ * logged in holds little (PROTOCOL.md section 1).
+ */
 const READ_MIN = 256;
 const READ_MAX = 64 * 1024;
+const READ_MAX_HANDSHAKE = 4 * 1024;
 
 /** What a session needs of its server: settings, and the parts that sessions share. */
 export interface SessionHost {
@@ -99,7 +106,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     this.transport = transport;
     this.id = host.roster.newSessionId();
     this.name = guestName(this.id);
-    this.#decoder = new FrameDecoder(host.settings.maxFrame);
+    this.#decoder = new FrameDecoder(host.settings.maxFrame, host.settings.handshakeMaxFrame);
     this.#queue = new OutputQueue(conn, host.settings.maxQueue, this);
     this.#liveness = new Liveness(this);
     this.#liveness.allow(host.settings.handshakeMs);
@@ -170,6 +177,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
       content: "Session established",
       protocol: PROTOCOL_VERSION,
       heartbeat: this.heartbeat,
+      max_frame: this.#host.settings.maxFrame,
     });
     let buffer = new Uint8Array(READ_MIN);
     const turns = this.#host.turns;
@@ -202,13 +210,20 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
         if (pending) await pending;
       }
       if (this.#decoder.tooLarge && this.#state < State.Closing) {
-        const limit = this.#host.settings.maxFrame;
+        const limit = this.#decoder.limit;
         this.fail(new ChatError("frame_too_large", `frame over ${limit} bytes`));
       }
-      if (n === buffer.length && buffer.length < READ_MAX) {
-        buffer = new Uint8Array(buffer.length * 4);
-      }
+      buffer = this.#nextBuffer(buffer, n);
     }
+  }
+
+  /** The buffer of the next read, after one of `n` bytes into `buffer`. */
+  #nextBuffer(buffer: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
+    if (n === buffer.length) {
+      const max = this.#state === State.Handshake ? READ_MAX_HANDSHAKE : READ_MAX;
+      return buffer.length < max ? new Uint8Array(buffer.length * 4) : buffer;
+    }
+    return n * 8 <= buffer.length && buffer.length > READ_MIN ? new Uint8Array(READ_MIN) : buffer;
   }
 
   /**

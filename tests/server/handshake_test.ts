@@ -45,16 +45,21 @@ Deno.test("ChatServer opens with a session_init of protocol 1, the heartbeat and
       session_id: init.session_id,
       protocol: 1,
       heartbeat: { interval: 5, timeout: 10, retries: 3 },
+      max_frame: 1048576,
     });
   }
 });
 
-Deno.test("ChatServer announces its own heartbeat settings in session_init", async () => {
-  await using s = await startServer({ heartbeat: { interval: 1, timeout: 2, retries: 4 } });
+Deno.test("ChatServer announces its own heartbeat settings and frame limit in session_init", async () => {
+  await using s = await startServer({
+    heartbeat: { interval: 1, timeout: 2, retries: 4 },
+    maxFrame: 4096,
+  });
   await using client = await RawClient.connect(s.unix);
   const init = await client.next("session_init");
   assertEquals(init.heartbeat, { interval: 1, timeout: 2, retries: 4 });
   strictEqual(init.protocol, 1);
+  strictEqual(init.max_frame, 4096);
 });
 
 Deno.test("ChatServer gives every connection a session id no other session holds", async () => {
