@@ -91,8 +91,10 @@ export { connect } from "./src/transport/connect.ts";
 export {
   type Connection,
   type ConnectOptions,
+  type Incoming,
   type Listener,
   type ListenOptions,
+  type PeerAddress,
   type TlsClientOptions,
   type TlsServerOptions,
   TransportError,

@@ -132,6 +132,7 @@ const LIMITS: Limits = {
   maxFrame: 65536,
   maxQueue: 262144,
   maxClients: 20000,
+  maxHandshakes: 16000,
   handshakeTimeout: 2,
   heartbeatInterval: 0.5,
   heartbeatTimeout: 1,

@@ -18,6 +18,7 @@ export interface Limits {
   maxFrame: number;
   maxQueue: number;
   maxClients: number;
+  maxHandshakes: number;
   handshakeTimeout: number;
   heartbeatInterval: number;
   heartbeatTimeout: number;
@@ -104,6 +105,8 @@ export class ServerUnderTest {
       String(limits.maxQueue),
       "--max-clients",
       String(limits.maxClients),
+      "--max-handshakes",
+      String(limits.maxHandshakes),
       "--handshake-timeout",
       String(limits.handshakeTimeout),
       "--heartbeat-interval",

@@ -43,7 +43,9 @@ Sessions:
   --token TOKEN                 require this token in session_ack (also CHAT_TOKEN)
   --token-file FILE             read the token from FILE
   --max-frame BYTES             largest accepted frame (default ${PROTOCOL_DEFAULTS.maxFrame})
-  --max-clients N               most sessions at once (default ${PROTOCOL_DEFAULTS.maxClients})
+  --max-clients N               most sessions (handshake completed) at once (default ${PROTOCOL_DEFAULTS.maxClients})
+  --max-handshakes N            most connections still in their handshake at once, N/8 of
+                                them from one IP address (default ${PROTOCOL_DEFAULTS.maxHandshakes})
   --max-queue BYTES             most unsent output per session (default ${PROTOCOL_DEFAULTS.maxQueue})
   --rate-limit N                frames a second one session may send: a bucket of N, refilled
                                 at N a second; a faster sender is read more slowly, nothing

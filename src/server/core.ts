@@ -10,6 +10,7 @@
 
 import type { Backplane, BackplaneHost } from "./backplane.ts";
 import type { ServerOptions } from "./options.ts";
+import { HandshakeSlots } from "./handshake_slots.ts";
 import { Names } from "./names.ts";
 import { Registry } from "./registry.ts";
 import { Relay } from "./relay.ts";
@@ -30,6 +31,8 @@ export interface ServerCore extends SessionHost {
   readonly backplane: Backplane;
   /** What the backplane calls back. */
   readonly backplaneHost: BackplaneHost;
+  /** The connections in their handshake. */
+  readonly slots: HandshakeSlots;
 }
 
 /** Wires the parts of a server with `settings` over `backplane`. */
@@ -39,7 +42,7 @@ export function serverCore(
   backplane: Backplane,
 ): ServerCore {
   const registry = new Registry<Session>();
-  const roster = new Roster(registry, backplane, options);
+  const roster = new Roster(registry, backplane, options, settings.maxClients);
   const relay = new Relay(registry, backplane);
   const names = new Names(registry, backplane);
   return {
@@ -53,6 +56,7 @@ export function serverCore(
     directory: backplane.directory(registry),
     checkToken: tokenCheck(options.token),
     turns: new Turns(),
+    slots: new HandshakeSlots(settings.maxHandshakes),
     backplaneHost: {
       members: registry,
       inbound: relay,

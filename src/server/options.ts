@@ -28,7 +28,7 @@ export interface ServerOptions {
   token?: string;
   /** Largest accepted frame, in bytes (default 1 MiB). */
   maxFrame?: number;
-  /** Most sessions at once (default 10000). */
+  /** Most sessions that completed their handshake, at once (default 10000). */
   maxClients?: number;
   /** Most unsent output per session, in bytes, before `slow_consumer` (default 8 MiB). */
   maxQueue?: number;

@@ -24,12 +24,22 @@ export class Roster<S extends Entry & Member> {
   #registry: Registry<S>;
   #backplane: Backplane;
   #hooks: RosterHooks;
+  #maxClients: number;
 
-  /** A roster that registers sessions in `registry` and tells `backplane` and `hooks`. */
-  constructor(registry: Registry<S>, backplane: Backplane, hooks: RosterHooks) {
+  /**
+   * A roster that registers sessions in `registry` (at most `maxClients`)
+   * and tells `backplane` and `hooks`.
+   */
+  constructor(registry: Registry<S>, backplane: Backplane, hooks: RosterHooks, maxClients: number) {
     this.#registry = registry;
     this.#backplane = backplane;
     this.#hooks = hooks;
+    this.#maxClients = maxClients;
+  }
+
+  /** Whether one more session may complete its handshake (`--max-clients`). */
+  admits(): boolean {
+    return this.#registry.size < this.#maxClients;
   }
 
   /** How many connections are open, handshake or not. */

@@ -57,6 +57,11 @@ export class ChatServer {
     return this.#core?.roster.size ?? 0;
   }
 
+  /** How many connections are in their handshake. */
+  get handshakeCount(): number {
+    return this.#core?.slots.size ?? 0;
+  }
+
   /** The sessions of this server that completed their handshake. */
   get sessions(): SessionInfo[] {
     return this.#core ? [...this.#core.registry.sessions()] : [];
@@ -146,7 +151,8 @@ export class ChatServer {
         conn.close();
         continue;
       }
-      if (core.roster.size >= this.#settings.maxClients) {
+      // Over --max-clients (sessions) or --max-handshakes (in all, or from this address): full.
+      if (!core.roster.admits() || !core.slots.take(conn.peer.address)) {
         this.#track(refuseFull(conn));
         continue;
       }

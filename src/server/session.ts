@@ -21,8 +21,9 @@ import {
   PROTOCOL_VERSION,
 } from "../protocol/messages.ts";
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
-import type { Connection, TransportKind } from "../transport/types.ts";
+import type { Incoming, TransportKind } from "../transport/types.ts";
 import type { Audience, Directory, HandlerContext, SessionInfo } from "./handler.ts";
+import type { HandshakeSlots } from "./handshake_slots.ts";
 import type { CloseReason } from "./options.ts";
 import type { Names } from "./names.ts";
 import type { Relay } from "./relay.ts";
@@ -61,7 +62,12 @@ export interface SessionHost {
   /** Room membership. */
   readonly rooms: Pick<Rooms<Session>, "join" | "leave">;
   /** The session's id, and the bookkeeping of its handshake, its end and its last breath. */
-  readonly roster: Pick<Roster<Session>, "newSessionId" | "opened" | "closed" | "finished">;
+  readonly roster: Pick<
+    Roster<Session>,
+    "newSessionId" | "admits" | "opened" | "closed" | "finished"
+  >;
+  /** The slots of connections in their handshake: this one gives its own back. */
+  readonly slots: Pick<HandshakeSlots, "release">;
   /** The turns that sessions take to handle what they read. */
   readonly turns: Turns;
 }
@@ -89,18 +95,23 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
 
   #host: SessionHost;
   #liveness: Liveness;
-  #conn: Connection;
+  #conn: Incoming;
   #queue: OutputQueue;
   #decoder: FrameDecoder;
   #state = State.Handshake;
   #registered = false;
+  /** Whether it holds a handshake slot (from its accept until it is admitted or refused). */
+  #inHandshake = true;
   #idBytes: Uint8Array | undefined;
   #ending: Promise<void> | undefined;
   /** Its rate limit (none when `--rate-limit 0`). */
   #bucket: TokenBucket | undefined;
 
-  /** Creates the session of a new connection; {@linkcode Session.run} starts it. */
-  constructor(host: SessionHost, conn: Connection, transport: TransportKind) {
+  /**
+   * Creates the session of a new connection, which holds a handshake slot
+   * already; {@linkcode Session.run} starts it.
+   */
+  constructor(host: SessionHost, conn: Incoming, transport: TransportKind) {
     this.#host = host;
     this.#conn = conn;
     this.transport = transport;
@@ -296,6 +307,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   #destroy(reason: CloseReason): void {
     if (this.#state === State.Closed) return;
     this.#state = State.Closed;
+    this.#leaveHandshake();
     this.#queue.close();
     try {
       this.#conn.close();
@@ -419,9 +431,23 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     this.#admit(frame.id);
   }
 
-  /** Completes the handshake (unless the session ended while its name was claimed). */
+  /** Gives back its handshake slot (once). */
+  #leaveHandshake(): void {
+    if (!this.#inHandshake) return;
+    this.#inHandshake = false;
+    this.#host.slots.release(this.#conn.peer.address);
+  }
+
+  /**
+   * Completes the handshake (unless the session ended while its name was
+   * claimed, or the server has `--max-clients` sessions: `server_full`).
+   */
   #admit(frameId: FrameId | undefined): void {
     if (this.#state !== State.Handshake) return;
+    this.#leaveHandshake();
+    if (!this.#host.roster.admits()) {
+      return this.#refuse("server_full", "server is full", frameId);
+    }
     this.#registered = true;
     this.#state = State.Ready;
     this.#liveness.seen();

@@ -24,7 +24,8 @@ import tls from "node:tls";
 import { firstLine } from "../errors/first_line.ts";
 import { tcpUrl } from "./address.ts";
 import { requireNetAccess } from "./net_permission.ts";
-import type { Connection, Listener, TlsServerOptions, TransportKind } from "./types.ts";
+import { peerAddress } from "./peer.ts";
+import type { Incoming, Listener, PeerAddress, TlsServerOptions, TransportKind } from "./types.ts";
 import { TransportError } from "./types.ts";
 
 /** Incoming bytes held for a connection before its socket is paused. */
@@ -116,8 +117,8 @@ class TlsListener implements Listener {
   readonly transport: TransportKind = "tcp";
   readonly url: string;
   #server: net.Server;
-  #ready: Connection[] = [];
-  #waiters: ((conn: Connection | null) => void)[] = [];
+  #ready: Incoming[] = [];
+  #waiters: ((conn: Incoming | null) => void)[] = [];
   #closed = false;
 
   constructor(url: string, server: net.Server, context: tls.SecureContext) {
@@ -128,7 +129,7 @@ class TlsListener implements Listener {
       raw.on("error", () => {});
       raw.setNoDelay(true);
       const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
-      const conn = new TlsConnection(socket);
+      const conn = new TlsConnection(socket, peerAddress("tcp", raw.remoteAddress, raw.remotePort));
       if (this.#closed) return conn.close();
       const waiter = this.#waiters.shift();
       if (waiter) waiter(conn);
@@ -138,7 +139,7 @@ class TlsListener implements Listener {
     server.on("error", () => {});
   }
 
-  accept(): Promise<Connection | null> {
+  accept(): Promise<Incoming | null> {
     if (this.#closed) return Promise.resolve(null);
     const ready = this.#ready.shift();
     if (ready) return Promise.resolve(ready);
@@ -157,7 +158,8 @@ class TlsListener implements Listener {
 }
 
 /** A `node:tls` socket as a {@linkcode Connection}: reads into buffers, writes with backpressure. */
-class TlsConnection implements Connection {
+class TlsConnection implements Incoming {
+  readonly peer: PeerAddress;
   #socket: tls.TLSSocket;
   #chunks: Uint8Array[] = [];
   #buffered = 0;
@@ -166,7 +168,8 @@ class TlsConnection implements Connection {
   #wakeReader: (() => void) | undefined;
   #wakeWriter: (() => void) | undefined;
 
-  constructor(socket: tls.TLSSocket) {
+  constructor(socket: tls.TLSSocket, peer: PeerAddress) {
+    this.peer = peer;
     this.#socket = socket;
     socket.on("data", (chunk: Uint8Array) => {
       this.#chunks.push(chunk);

@@ -17,6 +17,24 @@ export interface Connection {
   close(): void;
 }
 
+/** Where an accepted connection comes from, as a server's logs and limits see it. */
+export interface PeerAddress {
+  /** As logs show it: `tcp://IP:PORT`, `unix` (a WebSocket transport: `ws://IP:PORT`). */
+  readonly url: string;
+  /**
+   * The address that limits per address count: the IP address (an
+   * IPv4-mapped IPv6 address written as IPv4), or `unix` for every Unix
+   * socket peer.
+   */
+  readonly address: string;
+}
+
+/** A connection a listener accepted: a {@linkcode Connection} that knows its peer. */
+export interface Incoming extends Connection {
+  /** Where it comes from. */
+  readonly peer: PeerAddress;
+}
+
 /** A bound listener of one transport. */
 export interface Listener {
   /** The transport its connections use. */
@@ -24,7 +42,7 @@ export interface Listener {
   /** Where it listens, as printed: `tcp://127.0.0.1:9999` or `unix:///tmp/chat.sock`. */
   readonly url: string;
   /** The next connection, or `null` once the listener is closed. */
-  accept(): Promise<Connection | null>;
+  accept(): Promise<Incoming | null>;
   /** Stops listening and releases what it holds (a Unix socket file is removed). */
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { PROTOCOL_DEFAULTS } from "../../src/protocol/defaults.ts";
 /** The limit flags, the option each sets, the least value and its default. */
 const LIMITS = [
   ["--rate-limit", "rateLimit", 0, PROTOCOL_DEFAULTS.rateLimit],
+  ["--max-handshakes", "maxHandshakes", 8, PROTOCOL_DEFAULTS.maxHandshakes],
 ] as const;
 
 const noEnv = () => undefined;

@@ -194,9 +194,10 @@ Deno.test("ChatServer answers a message to nobody with no_such_recipient and sta
 Deno.test("ChatServer refuses a connection over maxClients with server_full and closes it", async () => {
   await using s = await startServer({ maxClients: 2 });
   await using alice = await ready(s.tcp, { name: "alice" });
-  // A connection still in its handshake counts too.
+  // A connection still in its handshake does not count (--max-handshakes does).
   await using pending = await RawClient.connect(s.unix);
   await pending.next("session_init");
+  await using bob = await ready(s.tcp, { name: "bob" });
   for (const to of [s.tcp, s.unix]) {
     await using third = await RawClient.connect(to);
     const error = await third.next();
@@ -209,10 +210,10 @@ Deno.test("ChatServer refuses a connection over maxClients with server_full and 
   await pending.close();
   await alice.say({ type: "disconnect", content: "bye" });
   await alice.closed();
-  await using _next = await ready(s.unix, { name: "next" });
   await using last = await ready(s.tcp, { name: "last" });
   await last.say({ type: "message", content: "hi", id: 1 });
   strictEqual((await last.ackOf(1)).recipients, 1);
+  strictEqual((await bob.next("message")).content, "hi");
 });
 
 Deno.test("ChatServer closes a silent session with heartbeat_timeout after timeout × retries, by its clock", async () => {
