@@ -47,6 +47,8 @@ Sessions:
   --max-handshakes N            most connections still in their handshake at once, N/8 of
                                 them from one IP address (default ${PROTOCOL_DEFAULTS.maxHandshakes})
   --max-queue BYTES             most unsent output per session (default ${PROTOCOL_DEFAULTS.maxQueue})
+  --max-queue-total BYTES       most unsent output of all sessions together; past it the
+                                sessions holding the most are cut (default ${PROTOCOL_DEFAULTS.maxQueueTotal})
   --rate-limit N                frames a second one session may send: a bucket of N, refilled
                                 at N a second; a faster sender is read more slowly, nothing
                                 is lost; 0: no limit (default ${PROTOCOL_DEFAULTS.rateLimit})

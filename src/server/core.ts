@@ -10,8 +10,10 @@
 
 import type { Backplane, BackplaneHost } from "./backplane.ts";
 import type { ServerOptions } from "./options.ts";
+import { OutputBudget } from "../transport/output_budget.ts";
 import { HandshakeSlots } from "./handshake_slots.ts";
 import { Names } from "./names.ts";
+import { cutBiggestHolders } from "./queue_total.ts";
 import { Registry } from "./registry.ts";
 import { Relay } from "./relay.ts";
 import { Rooms } from "./rooms.ts";
@@ -45,6 +47,10 @@ export function serverCore(
   const roster = new Roster(registry, backplane, options, settings.maxClients);
   const relay = new Relay(registry, backplane);
   const names = new Names(registry, backplane);
+  const budget: OutputBudget = new OutputBudget(
+    settings.maxQueueTotal,
+    () => cutBiggestHolders(roster.values(), budget),
+  );
   return {
     settings,
     registry,
@@ -56,6 +62,7 @@ export function serverCore(
     directory: backplane.directory(registry),
     checkToken: tokenCheck(options.token),
     turns: new Turns(),
+    budget,
     slots: new HandshakeSlots(settings.maxHandshakes),
     backplaneHost: {
       members: registry,

@@ -57,6 +57,15 @@ export class ChatServer {
     return this.#core?.roster.size ?? 0;
   }
 
+  /**
+   * The unsent output of all sessions together, in bytes, as
+   * `--max-queue-total` counts it: sessions being cut (their last bytes on
+   * their way out) aside.
+   */
+  get queuedBytes(): number {
+    return this.#core?.budget.live ?? 0;
+  }
+
   /** How many connections are in their handshake. */
   get handshakeCount(): number {
     return this.#core?.slots.size ?? 0;

@@ -20,12 +20,14 @@ import {
   parseFrame,
   PROTOCOL_VERSION,
 } from "../protocol/messages.ts";
+import type { OutputBudget } from "../transport/output_budget.ts";
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
 import type { Incoming, TransportKind } from "../transport/types.ts";
 import type { Audience, Directory, HandlerContext, SessionInfo } from "./handler.ts";
 import type { HandshakeSlots } from "./handshake_slots.ts";
 import type { CloseReason } from "./options.ts";
 import type { Names } from "./names.ts";
+import type { Holder } from "./queue_total.ts";
 import type { Relay } from "./relay.ts";
 import type { Rooms } from "./rooms.ts";
 import type { Roster } from "./roster.ts";
@@ -70,6 +72,8 @@ export interface SessionHost {
   readonly slots: Pick<HandshakeSlots, "release">;
   /** The turns that sessions take to handle what they read. */
   readonly turns: Turns;
+  /** The unsent output of every session together (`--max-queue-total`). */
+  readonly budget: OutputBudget;
 }
 
 const enum State {
@@ -83,7 +87,7 @@ const enum State {
  * One client connection and the session it holds. It is its own
  * {@linkcode LivenessOptions}: its {@linkcode Liveness} needs no other object.
  */
-export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions {
+export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions, Holder {
   /** The session's UUID. */
   readonly id: string;
   /** Its display name. */
@@ -118,7 +122,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     this.id = host.roster.newSessionId();
     this.name = guestName(this.id);
     this.#decoder = new FrameDecoder(host.settings.maxFrame, host.settings.handshakeMaxFrame);
-    this.#queue = new OutputQueue(conn, host.settings.maxQueue, this);
+    this.#queue = new OutputQueue(conn, host.settings.maxQueue, this, host.budget);
     this.#liveness = new Liveness(this);
     this.#liveness.allow(host.settings.handshakeMs);
     const { rateLimit, clock } = host.settings;
@@ -146,11 +150,30 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
    * it reads within the grace period; then the connection is closed.
    */
   onOverflow(): void {
+    this.#cut(`more than ${this.#host.settings.maxQueue} bytes of output unsent`);
+  }
+
+  /** Its unsent output, in bytes. */
+  get queued(): number {
+    return this.#queue.unsent;
+  }
+
+  /** The output of all sessions passed `--max-queue-total`, and it holds the most: cut it. */
+  cutForTotal(): void {
+    const { maxQueueTotal } = this.#host.settings;
+    this.#cut(
+      `${this.queued} bytes of output unsent, among the most of all sessions, whose total ` +
+        `passed ${maxQueueTotal} bytes`,
+    );
+  }
+
+  /** Cuts the session with `slow_consumer` (see {@linkcode Session.onOverflow}). */
+  #cut(content: string): void {
     if (this.#state >= State.Closing) return;
     this.#queue.lastWord(JSON.stringify({
       type: "error",
       code: "slow_consumer",
-      content: `more than ${this.#host.settings.maxQueue} bytes of output unsent`,
+      content,
       session_id: this.id,
     }));
     void this.end("slow_consumer");
@@ -279,6 +302,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
 
   async #endAfterFlush(reason: CloseReason): Promise<void> {
     this.#state = State.Closing;
+    this.#queue.retire();
     const { graceMs, clock } = this.#host.settings;
     await settleWithin(this.#queue.drained(), graceMs, clock);
     this.#destroy(reason);

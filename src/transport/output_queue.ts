@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { OutputBudget } from "./output_budget.ts";
 import type { Connection } from "./types.ts";
 
 /** What the queue reports to its owner. */
@@ -44,6 +45,7 @@ export class OutputQueue {
   #conn: Connection;
   #limit: number;
   #events: OutputQueueEvents;
+  #budget: OutputBudget | undefined;
   /** Bytes queued since the last flush, in `#buffer[0, #length)`. */
   #buffer: Uint8Array | undefined;
   #length = 0;
@@ -53,13 +55,19 @@ export class OutputQueue {
   #closed = false;
   /** Set by {@linkcode OutputQueue.lastWord}: nothing more is queued. */
   #sealed = false;
+  /** Whether its bytes are counted apart in the budget (its session is on its way out). */
+  #apart = false;
   #drained: (() => void)[] = [];
 
-  /** Creates a queue that writes to `conn` and allows `limit` unsent bytes. */
-  constructor(conn: Connection, limit: number, events: OutputQueueEvents) {
+  /**
+   * Creates a queue that writes to `conn` and allows `limit` unsent bytes;
+   * they count in `budget` too, when given.
+   */
+  constructor(conn: Connection, limit: number, events: OutputQueueEvents, budget?: OutputBudget) {
     this.#conn = conn;
     this.#limit = limit;
     this.#events = events;
+    this.#budget = budget;
   }
 
   /** Bytes queued or being written but not yet taken by the socket. */
@@ -88,6 +96,11 @@ export class OutputQueue {
   /** Queues a JSON text as one frame (UTF-8 and a line feed), like {@linkcode OutputQueue.push}. */
   pushText(json: string): boolean {
     if (this.#closed || this.#sealed) return false;
+    return this.#pushText(json, this.#limit);
+  }
+
+  /** {@linkcode OutputQueue.pushText}, against `limit`. */
+  #pushText(json: string, limit: number): boolean {
     // ASCII takes a byte per UTF-16 unit, UTF-8 at most 3; the line feed one more.
     let buffer = this.#reserve(json.length + 1);
     let { read, written } = encoder.encodeInto(
@@ -99,7 +112,7 @@ export class OutputQueue {
       ({ written } = encoder.encodeInto(json, buffer.subarray(this.#length, buffer.length - 1)));
     }
     const size = written + 1;
-    if (this.#unsent + size > this.#limit) return this.#overflow();
+    if (this.#unsent + size > limit) return this.#overflow();
     buffer[this.#length + written] = LF;
     this.#length += size;
     this.#queued(size);
@@ -113,15 +126,23 @@ export class OutputQueue {
    */
   lastWord(json: string): void {
     if (this.#closed || this.#sealed) return;
-    this.#unsent -= this.#length;
+    this.#count(-this.#length);
     if (this.#buffer) returnBuffer(this.#buffer);
     this.#buffer = undefined;
     this.#length = 0;
-    const limit = this.#limit;
-    this.#limit = Infinity;
-    this.pushText(json);
-    this.#limit = limit;
     this.#sealed = true;
+    this.retire();
+    this.#pushText(json, Infinity);
+  }
+
+  /**
+   * Its session is closing: what it holds, and anything queued from now on,
+   * is on its way out and no longer counts against the budget's limit.
+   */
+  retire(): void {
+    if (this.#apart) return;
+    this.#apart = true;
+    this.#budget?.seal(this.#unsent);
   }
 
   /** Resolves once everything queued was written (or the queue was closed). */
@@ -132,6 +153,7 @@ export class OutputQueue {
 
   /** Stops writing; what is unsent is dropped. */
   close(): void {
+    if (!this.#closed) this.#count(-this.#unsent);
     this.#closed = true;
     // The pending buffer is not being written (a batch in flight is not in #buffer).
     if (this.#buffer) returnBuffer(this.#buffer);
@@ -157,8 +179,15 @@ export class OutputQueue {
     return this.#buffer = grown;
   }
 
+  /** Counts `delta` more unsent bytes (fewer, when negative), here and in the budget. */
+  #count(delta: number): void {
+    if (this.#closed) return;
+    this.#unsent += delta;
+    this.#budget?.add(delta, this.#apart);
+  }
+
   #queued(size: number): void {
-    this.#unsent += size;
+    this.#count(size);
     if (!this.#scheduled && !this.#writing) {
       this.#scheduled = true;
       queueMicrotask(() => this.#flush());
@@ -179,7 +208,7 @@ export class OutputQueue {
         while (offset < length) {
           const written = await this.#conn.write(batch.subarray(offset, length));
           offset += written;
-          this.#unsent -= written;
+          this.#count(-written);
         }
         returnBuffer(batch);
         batch = undefined;

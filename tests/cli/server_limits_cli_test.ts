@@ -16,6 +16,7 @@ import { PROTOCOL_DEFAULTS } from "../../src/protocol/defaults.ts";
 const LIMITS = [
   ["--rate-limit", "rateLimit", 0, PROTOCOL_DEFAULTS.rateLimit],
   ["--max-handshakes", "maxHandshakes", 8, PROTOCOL_DEFAULTS.maxHandshakes],
+  ["--max-queue-total", "maxQueueTotal", 1024, PROTOCOL_DEFAULTS.maxQueueTotal],
 ] as const;
 
 const noEnv = () => undefined;
