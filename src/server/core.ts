@@ -47,6 +47,7 @@ export function serverCore(
   const roster = new Roster(registry, backplane, options, settings.maxClients);
   const relay = new Relay(registry, backplane);
   const names = new Names(registry, backplane);
+  const directory = backplane.directory(registry);
   const budget: OutputBudget = new OutputBudget(
     settings.maxQueueTotal,
     () => cutBiggestHolders(roster.values(), budget),
@@ -58,8 +59,8 @@ export function serverCore(
     backplane,
     relay,
     names,
-    rooms: new Rooms(registry, backplane),
-    directory: backplane.directory(registry),
+    rooms: new Rooms(registry, backplane, directory, settings.maxRooms),
+    directory,
     checkToken: tokenCheck(options.token),
     turns: new Turns(),
     budget,

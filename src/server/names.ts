@@ -8,7 +8,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import { ChatError } from "../protocol/errors.ts";
-import { guestName } from "../protocol/messages.ts";
+import { guestName, nameKey } from "../protocol/names.ts";
 import type { Backplane } from "./backplane.ts";
 import type { Member } from "./member.ts";
 import type { Entry, Registry } from "./registry.ts";
@@ -27,12 +27,14 @@ export class Names<S extends Entry & Member> {
   }
 
   /**
-   * Gives a session a display name (`invalid_name`, `name_taken`); in a
-   * cluster the name is claimed on every node first: then a promise.
+   * Gives a session the display name it chose, normalized (`invalid_name`,
+   * also for a name starting with `guest-`; `name_taken`); in a cluster the
+   * name is claimed on every node first: then a promise.
    */
-  rename(session: S, name: string): void | Promise<void> {
+  rename(session: S, chosen: string): void | Promise<void> {
+    if (chosen === session.name) return; // its own name (even its guest name): nothing to do
+    const name = this.#registry.checkName(session, chosen);
     if (name === session.name) return;
-    this.#registry.checkName(session, name);
     const claiming = this.#backplane.claim(session, name);
     if (!claiming) return this.#renamed(session, name);
     return claiming.then(() => {
@@ -61,7 +63,10 @@ export class Names<S extends Entry & Member> {
   #renamed(session: S, name: string): void {
     const old = session.name;
     this.#registry.rename(session, name);
-    if (old !== guestName(session.id)) this.#backplane.release(session, old);
+    // Another spelling of the same name (`bob` to `Bob`) keeps its claim.
+    if (old !== guestName(session.id) && nameKey(old) !== nameKey(name)) {
+      this.#backplane.release(session, old);
+    }
     this.#tell(session);
   }
 

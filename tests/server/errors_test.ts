@@ -134,10 +134,13 @@ Deno.test("ChatServer answers a nick to a taken name with name_taken and stays o
   await using guest = await ready(s.unix);
   await using bob = await ready(s.unix, { name: "bob" });
   const guestName = `guest-${guest.sessionId.slice(0, 8)}`;
-  for (const [i, name] of ["alice", guestName].entries()) {
+  for (const [i, name] of ["alice", "Alice"].entries()) {
     await bob.say({ type: "nick", content: name, id: i });
     await expectErrorOpen(bob, "name_taken", i);
   }
+  // Guest names are the server's: a client may choose none, held or not.
+  await bob.say({ type: "nick", content: guestName, id: "g" });
+  await expectErrorOpen(bob, "invalid_name", "g");
   await bob.say({ type: "message", content: "still bob", id: "m" });
   await bob.ackOf("m");
   strictEqual((await alice.next("message")).from, "bob");
@@ -184,7 +187,7 @@ Deno.test("ChatServer answers a message to nobody with no_such_recipient and sta
   await gone.say({ type: "disconnect", content: "bye" });
   await gone.closed();
   await gone.close();
-  for (const [i, to] of ["nobody", "Bob", crypto.randomUUID(), "carol", goneId].entries()) {
+  for (const [i, to] of ["nobody", "bób", crypto.randomUUID(), "carol", goneId].entries()) {
     await alice.say({ type: "message", content: "hello?", to, id: i });
     await expectErrorOpen(alice, "no_such_recipient", i);
   }

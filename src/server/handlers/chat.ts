@@ -13,10 +13,12 @@ const EVERYONE: Audience = { everyone: true };
 
 function message(frame: Frame, ctx: HandlerContext): void {
   const { session, directory } = ctx;
-  const room = frame.room as string | undefined;
+  const asked = frame.room as string | undefined;
   const to = frame.to as string | undefined;
-  if (room !== undefined && !session.rooms.has(room)) {
-    throw new ChatError("no_such_room", `not in room ${room}`);
+  // The room in any spelling; relayed under the name it is shown by.
+  const room = asked === undefined ? undefined : directory.roomName(asked);
+  if (asked !== undefined && (room === undefined || !session.rooms.has(room))) {
+    throw new ChatError("no_such_room", `not in room ${asked}`);
   }
   let targets: Iterable<SessionInfo> | Audience;
   if (to !== undefined) {
@@ -64,11 +66,14 @@ const verbs: Record<string, (frame: Frame, ctx: HandlerContext) => void | Promis
     return then(ctx.rename(frame.content as string), () => ctx.ack({ content: ctx.session.name }));
   },
   join(frame, ctx) {
-    return then(ctx.join(frame.content as string), () => ctx.ack({ content: frame.content }));
+    const room = frame.content as string;
+    return then(ctx.join(room), () => ctx.ack({ content: ctx.directory.roomName(room) }));
   },
   leave(frame, ctx) {
-    ctx.leave(frame.content as string);
-    ctx.ack({ content: frame.content });
+    const room = frame.content as string;
+    const shown = ctx.directory.roomName(room);
+    ctx.leave(room);
+    ctx.ack({ content: shown });
   },
 };
 
