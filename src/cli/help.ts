@@ -6,6 +6,7 @@
 
 import { INTERACTIVE_COMMANDS } from "../client/commands.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import { MAX_ROOMS_LIMIT } from "../protocol/who_pages.ts";
 
 /** The program's version, as `chat --version` prints it. */
 export const VERSION = "0.1.0";
@@ -49,6 +50,7 @@ Sessions:
   --max-queue BYTES             most unsent output per session (default ${PROTOCOL_DEFAULTS.maxQueue})
   --max-queue-total BYTES       most unsent output of all sessions together; past it the
                                 sessions holding the most are cut (default ${PROTOCOL_DEFAULTS.maxQueueTotal})
+  --max-rooms N                 rooms one session may be in, at most ${MAX_ROOMS_LIMIT} (default ${PROTOCOL_DEFAULTS.maxRooms})
   --rate-limit N                frames a second one session may send: a bucket of N, refilled
                                 at N a second; a faster sender is read more slowly, nothing
                                 is lost; 0: no limit (default ${PROTOCOL_DEFAULTS.rateLimit})

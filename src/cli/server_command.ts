@@ -9,6 +9,7 @@ import { ChatServer } from "../server/server.ts";
 import { BUILTIN_HANDLERS } from "../server/handlers/mod.ts";
 import type { ServerOptions } from "../server/options.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import { MAX_ROOMS_LIMIT } from "../protocol/who_pages.ts";
 import type { ListenOptions } from "../transport/types.ts";
 import { SERVER_HELP } from "./help.ts";
 import { LOG_FORMATS, LOG_LEVELS, setupLogging } from "./logging.ts";
@@ -42,6 +43,7 @@ const FLAGS = {
   "rate-limit": { type: "string" },
   "max-handshakes": { type: "string" },
   "max-queue-total": { type: "string" },
+  "max-rooms": { type: "string" },
   "handshake-timeout": { type: "string" },
   "heartbeat-interval": { type: "string" },
   "heartbeat-timeout": { type: "string" },
@@ -149,6 +151,7 @@ function parseFlags(
       rateLimit: integer("rate-limit", 0),
       maxHandshakes: integer("max-handshakes", 8),
       maxQueueTotal: integer("max-queue-total", 1024),
+      maxRooms: integer("max-rooms", 1, MAX_ROOMS_LIMIT),
       handshakeTimeout: seconds("handshake-timeout"),
       heartbeat: Object.fromEntries(Object.entries(heartbeat).filter(([, x]) => x !== undefined)),
       cluster,

@@ -44,7 +44,7 @@ export interface ServerOptions {
    * a faster sender is slowed by the socket. `0`: no limit.
    */
   rateLimit?: number;
-  /** Rooms one session may be in (default 100). */
+  /** Rooms one session may be in (default 100, at most 400: its `who` entry fits one frame). */
   maxRooms?: number;
   /**
    * Connections still in their handshake at once (default 1000); from one

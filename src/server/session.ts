@@ -381,32 +381,34 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
       );
     }
     const ctx = new Context(this, this.#host, frame.id);
+    // A failure after the frame's answer was sent is reported without its id: never two answers.
+    const failed = (error: unknown) => this.#handlerFailed(error, frame.id, ctx.answered);
     try {
       const result = handler.handle(frame, ctx);
-      if (result) {
-        return result.then(() => ctx.done(), (error) => this.#handlerFailed(error, frame.id));
-      }
+      if (result) return result.then(() => ctx.done(), failed);
       ctx.done();
     } catch (error) {
-      this.#handlerFailed(error, frame.id);
+      failed(error);
     }
   }
 
-  #handlerFailed(error: unknown, frameId: FrameId | undefined): void {
-    if (error instanceof ChatError) {
-      this.fail(
-        error.frameId === undefined && frameId !== undefined ? withFrameId(error, frameId) : error,
-      );
-      return;
+  /**
+   * Reports a handler's failure on the frame `frameId`: a {@linkcode ChatError}
+   * with its code, anything else as `invalid_message`. When the frame was
+   * `answered` already, the error carries no id: never two answers.
+   */
+  #handlerFailed(error: unknown, frameId: FrameId | undefined, answered = false): void {
+    if (!(error instanceof ChatError)) {
+      log.error("handler {handler} failed on session {session_id}: {error}", {
+        ...this.#logProps(),
+        handler: this.#host.settings.handler.name,
+        error,
+      });
+      error = new ChatError("invalid_message", "the server could not handle this frame");
     }
-    log.error("handler {handler} failed on session {session_id}: {error}", {
-      ...this.#logProps(),
-      handler: this.#host.settings.handler.name,
-      error,
-    });
-    this.fail(
-      new ChatError("invalid_message", "the server could not handle this frame", { frameId }),
-    );
+    const { code, message, frameId: own } = error as ChatError;
+    const id = answered ? undefined : own ?? frameId;
+    this.fail(id === own ? error as ChatError : new ChatError(code, message, { frameId: id }));
   }
 
   /** Sends the `ack` of the client frame with id `frameId` (none when it had no id). */
@@ -435,23 +437,19 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
       const why = frame.token === undefined ? "a token is required" : "wrong token";
       return this.#refuse("unauthorized", why, frame.id);
     }
-    if (frame.name !== undefined) {
-      let claiming: void | Promise<void> = undefined;
-      try {
-        claiming = this.#host.names.rename(this, frame.name as string);
-      } catch (error) {
-        this.fail(withFrameId(error as ChatError, frame.id));
-      }
-      if (claiming) {
-        return claiming.then(
-          () => this.#admit(frame.id),
-          (error) => {
-            this.#handlerFailed(error, frame.id);
-            this.#admit(frame.id);
-          },
-        );
-      }
+    if (frame.name === undefined) return this.#admit(frame.id);
+    // A name refused: its error is the one answer, and the session opens under its guest name.
+    const refused = (error: unknown) => {
+      this.#handlerFailed(error, frame.id);
+      this.#admit(undefined);
+    };
+    let claiming: void | Promise<void>;
+    try {
+      claiming = this.#host.names.rename(this, frame.name as string);
+    } catch (error) {
+      return refused(error);
     }
+    if (claiming) return claiming.then(() => this.#admit(frame.id), refused);
     this.#admit(frame.id);
   }
 
@@ -489,17 +487,14 @@ function withId(frame: Frame, id: FrameId | undefined): Frame {
   return frame;
 }
 
-function withFrameId(error: ChatError, frameId: FrameId | undefined): ChatError {
-  return frameId === undefined ? error : new ChatError(error.code, error.message, { frameId });
-}
-
 /** The {@linkcode HandlerContext} of one frame. */
 class Context implements HandlerContext {
   readonly session: Session;
   readonly directory: Directory;
   #host: SessionHost;
   #frameId: FrameId | undefined;
-  #acked = false;
+  /** Whether a frame carrying the frame's id was sent: its one answer (PROTOCOL.md section 4). */
+  #answered = false;
 
   constructor(session: Session, host: SessionHost, frameId: FrameId | undefined) {
     this.session = session;
@@ -509,13 +504,19 @@ class Context implements HandlerContext {
   }
 
   send(frame: Frame): void {
+    if (frame.id !== undefined && frame.id === this.#frameId) this.#answered = true;
     this.session.send(frame);
   }
 
   ack(fields?: Record<string, unknown>): void {
-    if (this.#acked) return;
-    this.#acked = true;
+    if (this.#answered) return;
+    this.#answered = true;
     this.session.ack(this.#frameId, fields);
+  }
+
+  /** Whether the frame got its answer already (its id must be on no other frame). */
+  get answered(): boolean {
+    return this.#answered;
   }
 
   relay(targets: Iterable<SessionInfo> | Audience, frame: Frame): number {
@@ -534,7 +535,7 @@ class Context implements HandlerContext {
     this.#host.rooms.leave(this.session, room);
   }
 
-  /** Sends the plain `ack` that a handler did not send itself. */
+  /** Sends the plain `ack`, unless the handler answered itself. */
   done(): void {
     this.ack();
   }

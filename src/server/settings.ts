@@ -7,6 +7,7 @@
 
 import { type Clock, systemClock } from "../async/clock.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import { MAX_ROOMS_LIMIT } from "../protocol/who_pages.ts";
 import type { HeartbeatSettings } from "../protocol/messages.ts";
 import type { MessageHandler } from "./handler.ts";
 import { chatHandler } from "./handlers/chat.ts";
@@ -61,7 +62,7 @@ export function serverSettings(options: ServerOptions): ServerSettings {
     maxHandshakes: options.maxHandshakes ?? PROTOCOL_DEFAULTS.maxHandshakes,
     handshakeMaxFrame: Math.min(maxFrame, PROTOCOL_DEFAULTS.handshakeMaxFrame),
     rateLimit: options.rateLimit ?? PROTOCOL_DEFAULTS.rateLimit,
-    maxRooms: options.maxRooms ?? PROTOCOL_DEFAULTS.maxRooms,
+    maxRooms: Math.min(MAX_ROOMS_LIMIT, options.maxRooms ?? PROTOCOL_DEFAULTS.maxRooms),
     heartbeat,
     handshakeMs,
     silenceMs,

@@ -17,6 +17,7 @@ const LIMITS = [
   ["--rate-limit", "rateLimit", 0, PROTOCOL_DEFAULTS.rateLimit],
   ["--max-handshakes", "maxHandshakes", 8, PROTOCOL_DEFAULTS.maxHandshakes],
   ["--max-queue-total", "maxQueueTotal", 1024, PROTOCOL_DEFAULTS.maxQueueTotal],
+  ["--max-rooms", "maxRooms", 1, PROTOCOL_DEFAULTS.maxRooms],
 ] as const;
 
 const noEnv = () => undefined;
@@ -42,6 +43,11 @@ Deno.test("a limit flag with a value that is not a whole number in range is a us
       );
     }
   }
+});
+
+Deno.test("--max-rooms takes at most the rooms whose names fit one who frame", () => {
+  strictEqual(parseServerArgs(["--max-rooms", "400"], noEnv)!.options.maxRooms, 400);
+  throws(() => parseServerArgs(["--max-rooms", "401"], noEnv), UsageError);
 });
 
 Deno.test("chat server --help names each limit flag with its default", () => {

@@ -7,6 +7,7 @@
 
 import { ChatError } from "../../protocol/errors.ts";
 import type { Frame, WhoEntry } from "../../protocol/messages.ts";
+import { whoPages } from "../../protocol/who_pages.ts";
 import type { Audience, HandlerContext, MessageHandler, SessionInfo } from "../handler.ts";
 
 const EVERYONE: Audience = { everyone: true };
@@ -40,6 +41,7 @@ function message(frame: Frame, ctx: HandlerContext): void {
   ctx.ack({ content: "delivered", recipients });
 }
 
+/** Answers `who`: one answer, in as many frames under 64 KiB as the list needs. */
 function who(frame: Frame, ctx: HandlerContext): void {
   const room = frame.room as string | undefined;
   const sessions = room === undefined ? ctx.directory.sessions() : ctx.directory.members(room);
@@ -47,10 +49,9 @@ function who(frame: Frame, ctx: HandlerContext): void {
   for (const s of sessions) {
     content.push({ session_id: s.id, name: s.name, transport: s.transport, rooms: [...s.rooms] });
   }
-  const reply: Frame = { type: "who", content };
-  if (room !== undefined) reply.room = room;
-  if (frame.id !== undefined) reply.id = frame.id;
-  ctx.send(reply);
+  for (const page of whoPages(content, { room, id: frame.id }, ctx.session.id.length)) {
+    ctx.send(page);
+  }
 }
 
 /** Runs `next` after `step`, at once when `step` was synchronous. */
