@@ -13,6 +13,7 @@ import type { ServerOptions } from "./options.ts";
 import { OutputBudget } from "../transport/output_budget.ts";
 import { HandshakeSlots } from "./handshake_slots.ts";
 import { Names } from "./names.ts";
+import { Notices } from "./notices.ts";
 import { cutBiggestHolders } from "./queue_total.ts";
 import { Registry } from "./registry.ts";
 import { Relay } from "./relay.ts";
@@ -44,10 +45,11 @@ export function serverCore(
   backplane: Backplane,
 ): ServerCore {
   const registry = new Registry<Session>();
-  const roster = new Roster(registry, backplane, options, settings.maxClients);
   const relay = new Relay(registry, backplane);
-  const names = new Names(registry, backplane);
   const directory = backplane.directory(registry);
+  const notices = new Notices(relay, directory);
+  const roster = new Roster(registry, backplane, options, notices, settings.maxClients);
+  const names = new Names(registry, backplane, notices);
   const budget: OutputBudget = new OutputBudget(
     settings.maxQueueTotal,
     () => cutBiggestHolders(roster.values(), budget),
@@ -59,7 +61,7 @@ export function serverCore(
     backplane,
     relay,
     names,
-    rooms: new Rooms(registry, backplane, directory, settings.maxRooms),
+    rooms: new Rooms(registry, backplane, directory, notices, settings.maxRooms),
     directory,
     checkToken: tokenCheck(options.token),
     turns: new Turns(),

@@ -11,6 +11,7 @@ import { ChatError } from "../protocol/errors.ts";
 import { guestName, nameKey } from "../protocol/names.ts";
 import type { Backplane } from "./backplane.ts";
 import type { Member } from "./member.ts";
+import type { RoomNotices } from "./notices.ts";
 import type { Entry, Registry } from "./registry.ts";
 
 const log = getLogger(["chat", "server"]);
@@ -19,11 +20,20 @@ const log = getLogger(["chat", "server"]);
 export class Names<S extends Entry & Member> {
   #registry: Registry<S>;
   #backplane: Backplane;
+  #notices: Pick<RoomNotices<S>, "renamed">;
 
-  /** Names of the sessions of `registry`, claimed through `backplane`. */
-  constructor(registry: Registry<S>, backplane: Backplane) {
+  /**
+   * Names of the sessions of `registry`, claimed through `backplane`; a
+   * registered session's new name is told to its rooms through `notices`.
+   */
+  constructor(
+    registry: Registry<S>,
+    backplane: Backplane,
+    notices: Pick<RoomNotices<S>, "renamed">,
+  ) {
     this.#registry = registry;
     this.#backplane = backplane;
+    this.#notices = notices;
   }
 
   /**
@@ -56,8 +66,9 @@ export class Names<S extends Entry & Member> {
       name: session.name,
       guest,
     });
+    const old = session.name;
     this.#registry.rename(session, guest);
-    this.#tell(session);
+    this.#tell(session, old);
   }
 
   #renamed(session: S, name: string): void {
@@ -67,11 +78,17 @@ export class Names<S extends Entry & Member> {
     if (old !== guestName(session.id) && nameKey(old) !== nameKey(name)) {
       this.#backplane.release(session, old);
     }
-    this.#tell(session);
+    this.#tell(session, old);
   }
 
-  /** Tells the other nodes of a registered session's new name (one in its handshake is told when it opens). */
-  #tell(session: S): void {
-    if (this.#registry.get(session.id) === session) this.#backplane.renamed(session);
+  /**
+   * Tells the other nodes, and the sessions sharing a room with it, of a
+   * registered session's new name, `old` before (one in its handshake is
+   * told of when it opens).
+   */
+  #tell(session: S, old: string): void {
+    if (this.#registry.get(session.id) !== session) return;
+    this.#backplane.renamed(session);
+    this.#notices.renamed(session, old);
   }
 }

@@ -15,6 +15,7 @@ import { normalizeName } from "../protocol/names.ts";
 import type { Backplane } from "./backplane.ts";
 import type { Directory } from "./handler.ts";
 import type { Member } from "./member.ts";
+import type { RoomNotices } from "./notices.ts";
 import type { Entry, Registry } from "./registry.ts";
 
 /** The rooms of one node's sessions. */
@@ -22,22 +23,25 @@ export class Rooms<S extends Entry & Member> {
   #registry: Registry<S>;
   #backplane: Backplane;
   #directory: Pick<Directory, "roomName">;
+  #notices: Pick<RoomNotices<S>, "joined" | "left">;
   #maxRooms: number;
 
   /**
    * Rooms of the sessions of `registry` (at most `maxRooms` each), told to
-   * the other nodes through `backplane`; `directory` knows the rooms of
-   * every node.
+   * the other nodes through `backplane`, and to the rooms' members through
+   * `notices`; `directory` knows the rooms of every node.
    */
   constructor(
     registry: Registry<S>,
     backplane: Backplane,
     directory: Pick<Directory, "roomName">,
+    notices: Pick<RoomNotices<S>, "joined" | "left">,
     maxRooms: number,
   ) {
     this.#registry = registry;
     this.#backplane = backplane;
     this.#directory = directory;
+    this.#notices = notices;
     this.#maxRooms = maxRooms;
   }
 
@@ -50,12 +54,14 @@ export class Rooms<S extends Entry & Member> {
       throw new ChatError("too_many_rooms", `already in ${this.#maxRooms} rooms, the most allowed`);
     }
     const joined = this.#registry.join(session, this.#directory.roomName(name) ?? name);
+    this.#notices.joined(session, joined);
     return this.#backplane.joined(session, joined);
   }
 
   /** Takes a session out of a room (`no_such_room`). */
   leave(session: S, room: string): void {
     const left = this.#registry.leave(session, room);
+    this.#notices.left(session, left, "left");
     this.#backplane.left(session, left);
   }
 }

@@ -9,6 +9,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Backplane } from "./backplane.ts";
 import type { Member } from "./member.ts";
+import type { RoomNotices } from "./notices.ts";
 import type { CloseReason, ServerOptions } from "./options.ts";
 import type { Entry, Registry } from "./registry.ts";
 
@@ -24,16 +25,25 @@ export class Roster<S extends Entry & Member> {
   #registry: Registry<S>;
   #backplane: Backplane;
   #hooks: RosterHooks;
+  #notices: Pick<RoomNotices<S>, "quit">;
   #maxClients: number;
 
   /**
    * A roster that registers sessions in `registry` (at most `maxClients`)
-   * and tells `backplane` and `hooks`.
+   * and tells `backplane`, `hooks` and, through `notices`, the rooms of a
+   * session that ended.
    */
-  constructor(registry: Registry<S>, backplane: Backplane, hooks: RosterHooks, maxClients: number) {
+  constructor(
+    registry: Registry<S>,
+    backplane: Backplane,
+    hooks: RosterHooks,
+    notices: Pick<RoomNotices<S>, "quit">,
+    maxClients: number,
+  ) {
     this.#registry = registry;
     this.#backplane = backplane;
     this.#hooks = hooks;
+    this.#notices = notices;
     this.#maxClients = maxClients;
   }
 
@@ -74,9 +84,9 @@ export class Roster<S extends Entry & Member> {
     this.#hooks.onSessionOpen?.(session);
   }
 
-  /** The session ended (`registered`: after its handshake). */
+  /** The session's connection ended (`registered`: after its handshake). */
   closed(session: S, reason: CloseReason, registered: boolean): void {
-    if (registered) this.#backplane.closed(session);
+    if (registered) this.#endedForGood(session);
     this.#registry.remove(session);
     this.#registry.release(session.id);
     const props = { session_id: session.id, transport: session.transport, reason };
@@ -89,6 +99,17 @@ export class Roster<S extends Entry & Member> {
         props,
       );
     }
+  }
+
+  /**
+   * A registered session ended for good: its rooms hear that it quit, and
+   * the other nodes that it is gone. (Today every end of a connection is
+   * one; a session that can be resumed will end for good only when its
+   * resume window closes.)
+   */
+  #endedForGood(session: S): void {
+    this.#notices.quit(session);
+    this.#backplane.closed(session);
   }
 
   /** The session's read loop returned: nothing of it is left running. */
