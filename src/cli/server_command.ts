@@ -29,6 +29,9 @@ import {
 
 const HELP = "chat server --help";
 
+/** How long a server that stopped waits for its log to be written. */
+const LOG_FLUSH_MS = 2000;
+
 const FLAGS = {
   host: { type: "string" },
   port: { type: "string" },
@@ -185,7 +188,7 @@ export async function runServer(args: string[]): Promise<number> {
     console.log(SERVER_HELP);
     return 0;
   }
-  setupLogging(command.logLevel, command.logFormat);
+  const logs = setupLogging(command.logLevel, command.logFormat);
   const log = getLogger(["chat", "server"]);
   // CLI.md: one line per listener once all are bound, before anyone is accepted.
   const server = new ChatServer({
@@ -213,5 +216,7 @@ export async function runServer(args: string[]): Promise<number> {
   await stopped.promise;
   for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   await server.stop();
+  // What the log still holds, unless standard error is stuck.
+  await logs.flush(LOG_FLUSH_MS);
   return 0;
 }

@@ -1,19 +1,16 @@
 /**
  * The roster of a server's connections: every one from its accept until
  * its read loop returns, and the bookkeeping of its handshake and its end
- * (the registry, the backplane, the hooks and the logs).
+ * (the registry, the backplane, the notices and the hooks).
  *
  * @module
  */
 
-import { getLogger } from "@logtape/logtape";
 import type { Backplane } from "./backplane.ts";
 import type { Member } from "./member.ts";
 import type { RoomNotices } from "./notices.ts";
 import type { CloseReason, ServerOptions } from "./options.ts";
 import type { Entry, Registry } from "./registry.ts";
-
-const log = getLogger(["chat", "server"]);
 
 /** The hooks a roster calls. */
 export type RosterHooks = Pick<ServerOptions, "onSessionOpen" | "onSessionClose">;
@@ -89,16 +86,7 @@ export class Roster<S extends Entry & Member> {
     if (registered) this.#endedForGood(session);
     this.#registry.remove(session);
     this.#registry.release(session.id);
-    const props = { session_id: session.id, transport: session.transport, reason };
-    if (registered) {
-      log.info("session {session_id} closed on {transport}: {reason}", props);
-      this.#hooks.onSessionClose?.(session, reason);
-    } else {
-      log.debug(
-        "connection {session_id} closed on {transport} before its handshake: {reason}",
-        props,
-      );
-    }
+    if (registered) this.#hooks.onSessionClose?.(session, reason);
   }
 
   /**

@@ -10,7 +10,7 @@ import { getLogger } from "@logtape/logtape";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { encodeFrame } from "../protocol/encode.ts";
 import { listen } from "../transport/listen.ts";
-import type { Connection, Listener, ListenOptions } from "../transport/types.ts";
+import type { Incoming, Listener, ListenOptions } from "../transport/types.ts";
 import { type Backplane, LocalBackplane } from "./backplane.ts";
 import { type ServerCore, serverCore } from "./core.ts";
 import type { SessionInfo } from "./handler.ts";
@@ -161,8 +161,9 @@ export class ChatServer {
         continue;
       }
       // Over --max-clients (sessions) or --max-handshakes (in all, or from this address): full.
-      if (!core.roster.admits() || !core.slots.take(conn.peer.address)) {
-        this.#track(refuseFull(conn));
+      const full = !core.roster.admits();
+      if (full || !core.slots.take(conn.peer.address)) {
+        this.#track(refuseFull(conn, full ? "sessions" : "handshakes"));
         continue;
       }
       const session = new Session(core, conn, listener.transport);
@@ -178,9 +179,17 @@ export class ChatServer {
   }
 }
 
-/** Answers a connection over the limit with `server_full`, then closes it. */
-async function refuseFull(conn: Connection): Promise<void> {
-  log.warn("refused a connection: server full");
+/**
+ * Answers a connection over a limit (`--max-clients`: `sessions`;
+ * `--max-handshakes`: `handshakes`) with `server_full`, then closes it.
+ */
+async function refuseFull(conn: Incoming, limit: "sessions" | "handshakes"): Promise<void> {
+  const peer = conn.peer.url;
+  log.warn("refused {peer}: {code} ({why})", {
+    peer,
+    code: "server_full",
+    why: limit === "sessions" ? "--max-clients sessions" : "--max-handshakes reached",
+  });
   const frame = encodeFrame({ type: "error", code: "server_full", content: "server is full" });
   try {
     await conn.write(frame);

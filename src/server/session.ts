@@ -106,6 +106,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   #registered = false;
   /** Whether it holds a handshake slot (from its accept until it is admitted or refused). */
   #inHandshake = true;
+  /** When its handshake completed (by its clock). */
+  #openedAt = 0;
   #idBytes: Uint8Array | undefined;
   #ending: Promise<void> | undefined;
   /** Its rate limit (none when `--rate-limit 0`). */
@@ -205,7 +207,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   }
 
   async #readLoop(): Promise<void> {
-    log.debug("connection {session_id} opened on {transport}", this.#logProps());
+    log.debug("connection {session_id} from {peer}", this.#logProps());
     this.send({
       type: "session_init",
       content: "Session established",
@@ -244,8 +246,9 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
         if (pending) await pending;
       }
       if (this.#decoder.tooLarge && this.#state < State.Closing) {
-        const limit = this.#decoder.limit;
-        this.fail(new ChatError("frame_too_large", `frame over ${limit} bytes`));
+        const why = `frame over ${this.#decoder.limit} bytes`;
+        if (this.#state === State.Handshake) this.#refuse("frame_too_large", why);
+        else this.fail(new ChatError("frame_too_large", why));
       }
       buffer = this.#nextBuffer(buffer, n);
     }
@@ -322,10 +325,10 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     // A closing session is already on its way out: no second error frame.
     if (this.#state >= State.Closing) return;
     const { handshakeMs, silenceMs } = this.#host.settings;
-    const error = this.#state === State.Handshake
-      ? new ChatError("handshake_timeout", `no session_ack within ${handshakeMs / 1000} s`)
-      : new ChatError("heartbeat_timeout", `no frame within ${silenceMs / 1000} s`);
-    this.fail(error);
+    if (this.#state === State.Handshake) {
+      return this.#refuse("handshake_timeout", `no session_ack within ${handshakeMs / 1000} s`);
+    }
+    this.fail(new ChatError("heartbeat_timeout", `no frame within ${silenceMs / 1000} s`));
   }
 
   #destroy(reason: CloseReason): void {
@@ -338,11 +341,27 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     } catch {
       // Already closed.
     }
+    if (this.#registered) {
+      const duration = Math.round(this.clock.now() - this.#openedAt) / 1000;
+      log.info("session {session_id} from {peer} ({name}) ended: {reason} after {duration} s", {
+        ...this.#logProps(),
+        name: this.name,
+        reason,
+        duration,
+      });
+    } else {
+      // Not a session: only a refusal is logged (at warn); this line is for debugging.
+      log.debug("connection {session_id} from {peer} closed before its handshake: {reason}", {
+        ...this.#logProps(),
+        reason,
+      });
+    }
     this.#host.roster.closed(this, reason, this.#registered);
   }
 
+  /** What every log line of this session names: its id, its peer's address and transport. */
   #logProps(): Record<string, unknown> {
-    return { session_id: this.id, transport: this.transport };
+    return { session_id: this.id, peer: this.#conn.peer.url, transport: this.transport };
   }
 
   /** Handles one frame; returns a promise only when the handler is asynchronous. */
@@ -417,7 +436,12 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     this.send({ type: "ack", content: "ok", ...fields, id: frameId });
   }
 
-  #refuse(code: ErrorCode, message: string, frameId: FrameId | undefined): void {
+  /**
+   * Refuses the handshake: its error, then the connection is closed. Logged
+   * at `warn` with the peer's address (a token is never in `message`).
+   */
+  #refuse(code: ErrorCode, message: string, frameId?: FrameId): void {
+    log.warn("refused {peer}: {code} ({why})", { ...this.#logProps(), code, why: message });
     this.send(withId({ type: "error", code, content: message }, frameId));
     void this.end(code);
   }
@@ -473,7 +497,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     this.#registered = true;
     this.#state = State.Ready;
     this.#liveness.seen();
-    log.info("session {session_id} opened on {transport} as {name}", {
+    this.#openedAt = this.clock.now();
+    log.info("session {session_id} opened from {peer} as {name}", {
       ...this.#logProps(),
       name: this.name,
     });
