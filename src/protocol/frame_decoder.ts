@@ -197,7 +197,7 @@ export class FrameDecoder {
     if (needed > this.#limit) return this.#fail();
     if (needed > this.#pending.length) {
       const grown = new Uint8Array(
-        Math.min(this.#limit, Math.max(needed, 2 * this.#pending.length, 256)),
+        Math.min(this.#limit, Math.max(needed, 4 * this.#pending.length, 256)),
       );
       grown.set(this.#pending.subarray(0, this.#pendingLength));
       this.#pending = grown;
