@@ -19,6 +19,8 @@ export interface Limits {
   maxQueue: number;
   maxClients: number;
   maxHandshakes: number;
+  rateLimit: number;
+  maxRooms: number;
   handshakeTimeout: number;
   heartbeatInterval: number;
   heartbeatTimeout: number;
@@ -107,6 +109,10 @@ export class ServerUnderTest {
       String(limits.maxClients),
       "--max-handshakes",
       String(limits.maxHandshakes),
+      "--rate-limit",
+      String(limits.rateLimit),
+      "--max-rooms",
+      String(limits.maxRooms),
       "--handshake-timeout",
       String(limits.handshakeTimeout),
       "--heartbeat-interval",
