@@ -22,6 +22,12 @@ const LF = 0x0a;
 
 /** The size of a pooled buffer; a tick that queues more gets a larger one of its own. */
 const SLAB = 8 * 1024;
+/**
+ * The most bytes a buffer grows to by copying: past it, what is queued
+ * goes on in a buffer of its own, written after it (a peer that reads
+ * slowly costs no copies, and no garbage, of everything it is owed).
+ */
+const CHUNK_MAX = 64 * 1024;
 /** How many free slabs are kept for reuse, across all queues. */
 const POOL_MAX = 64;
 const pool: Uint8Array[] = [];
@@ -37,16 +43,19 @@ function returnBuffer(buffer: Uint8Array): void {
 
 /**
  * One outbound buffer per connection, flushed once per tick (a microtask
- * after the frames of one read were handled) as a single write. An idle
- * queue holds no buffer: buffers come from a shared pool while there is
- * something to send, and go back once it is written.
+ * after the frames of one read were handled) as a single write (as several,
+ * of 64 KiB at least, once more than that is owed). An idle queue holds no
+ * buffer: buffers come from a shared pool while there is something to
+ * send, and go back once it is written.
  */
 export class OutputQueue {
   #conn: Connection;
   #limit: number;
   #events: OutputQueueEvents;
   #budget: OutputBudget | undefined;
-  /** Bytes queued since the last flush, in `#buffer[0, #length)`. */
+  /** Full buffers queued before `#buffer`, oldest first, each with the bytes it holds. */
+  #full: { bytes: Uint8Array; length: number }[] = [];
+  /** The bytes queued last, in `#buffer[0, #length)`. */
   #buffer: Uint8Array | undefined;
   #length = 0;
   #unsent = 0;
@@ -126,10 +135,7 @@ export class OutputQueue {
    */
   lastWord(json: string): void {
     if (this.#closed || this.#sealed) return;
-    this.#count(-this.#length);
-    if (this.#buffer) returnBuffer(this.#buffer);
-    this.#buffer = undefined;
-    this.#length = 0;
+    this.#count(-this.#drop());
     this.#sealed = true;
     this.retire();
     this.#pushText(json, Infinity);
@@ -155,11 +161,21 @@ export class OutputQueue {
   close(): void {
     if (!this.#closed) this.#count(-this.#unsent);
     this.#closed = true;
-    // The pending buffer is not being written (a batch in flight is not in #buffer).
+    this.#drop();
+    this.#settle();
+  }
+
+  /** Drops what is queued and not being written (a batch in flight is in no buffer here); returns its size. */
+  #drop(): number {
+    let dropped = this.#length;
+    for (const { bytes, length } of this.#full.splice(0)) {
+      dropped += length;
+      returnBuffer(bytes);
+    }
     if (this.#buffer) returnBuffer(this.#buffer);
     this.#buffer = undefined;
     this.#length = 0;
-    this.#settle();
+    return dropped;
   }
 
   #overflow(): false {
@@ -171,6 +187,12 @@ export class OutputQueue {
   #reserve(size: number): Uint8Array {
     const buffer = this.#buffer;
     if (buffer && this.#length + size <= buffer.length) return buffer;
+    if (buffer && this.#length > 0 && this.#length + size > CHUNK_MAX) {
+      // Large enough: it waits its turn as it is, and the rest goes in a buffer of its own.
+      this.#full.push({ bytes: buffer, length: this.#length });
+      this.#length = 0;
+      return this.#buffer = takeBuffer(size);
+    }
     const grown = takeBuffer(Math.max(this.#length + size, buffer ? 2 * buffer.length : 0));
     if (buffer) {
       grown.set(buffer.subarray(0, this.#length));
@@ -197,13 +219,19 @@ export class OutputQueue {
   async #flush(): Promise<void> {
     this.#scheduled = false;
     this.#writing = true;
-    let batch: Uint8Array | undefined;
     try {
-      while (this.#length > 0 && !this.#closed) {
-        batch = this.#buffer!;
-        const length = this.#length;
-        this.#buffer = undefined;
-        this.#length = 0;
+      while (!this.#closed) {
+        let batch: Uint8Array;
+        let length: number;
+        const full = this.#full.shift();
+        if (full) {
+          ({ bytes: batch, length } = full);
+        } else if (this.#length > 0) {
+          batch = this.#buffer!;
+          length = this.#length;
+          this.#buffer = undefined;
+          this.#length = 0;
+        } else break;
         let offset = 0;
         while (offset < length) {
           const written = await this.#conn.write(batch.subarray(offset, length));
@@ -211,7 +239,6 @@ export class OutputQueue {
           this.#count(-written);
         }
         returnBuffer(batch);
-        batch = undefined;
       }
     } catch (error) {
       if (!this.#closed) this.#events.onWriteError(error);

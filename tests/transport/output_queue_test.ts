@@ -265,3 +265,31 @@ Deno.test("OutputQueue counts its unsent bytes in a shared OutputBudget: pushed,
   strictEqual(budget.total, 0);
   strictEqual(budget.live, 0);
 });
+
+Deno.test("OutputQueue: past 64 KiB what is queued goes on in buffers of its own, written in order, one write each; lastWord drops those not being written", async () => {
+  const conn = new FakeConnection(true);
+  const { queue } = queueOn(conn, 1 << 24);
+  const frames = Array.from({ length: 100 }, (_, i) => `${i}:${"q".repeat(2000)}`);
+  for (const text of frames) ok(queue.pushText(text));
+  const writes: string[] = [];
+  while (writes.join("").length < frames.join("\n").length + 1) {
+    const write = await conn.nextWrite();
+    ok(write.data.length <= 64 * 1024, `a write of ${write.data.length} bytes`);
+    writes.push(write.data);
+    write.take();
+  }
+  deepStrictEqual(writes.join(""), frames.map((f) => f + "\n").join(""));
+  ok(writes.length >= 3, `${writes.length} writes`);
+  await queue.drained();
+  // Queued while the first buffer is being written: dropped for the last word, but that one.
+  for (const text of frames) queue.pushText(text);
+  const inFlight = await conn.nextWrite();
+  for (const text of frames) queue.pushText(text);
+  queue.lastWord('{"type":"error"}');
+  strictEqual(queue.unsent, inFlight.data.length + 17);
+  inFlight.take();
+  const last = await conn.nextWrite();
+  strictEqual(last.data, '{"type":"error"}\n');
+  last.take();
+  await queue.drained();
+});
