@@ -184,12 +184,11 @@ export class ChatServer {
  * `--max-handshakes`: `handshakes`) with `server_full`, then closes it.
  */
 async function refuseFull(conn: Incoming, limit: "sessions" | "handshakes"): Promise<void> {
-  const peer = conn.peer.url;
-  log.warn("refused {peer}: {code} ({why})", {
-    peer,
+  log.warn("refused {peer}: {code} ({why})", () => ({
+    peer: conn.peer.url,
     code: "server_full",
     why: limit === "sessions" ? "--max-clients sessions" : "--max-handshakes reached",
-  });
+  }));
   const frame = encodeFrame({ type: "error", code: "server_full", content: "server is full" });
   try {
     await conn.write(frame);

@@ -207,7 +207,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   }
 
   async #readLoop(): Promise<void> {
-    log.debug("connection {session_id} from {peer}", this.#logProps());
+    log.debug("connection {session_id} from {peer}", () => this.#logProps());
     this.send({
       type: "session_init",
       content: "Session established",
@@ -292,7 +292,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   fail(error: ChatError): void {
     const frame: Frame = { type: "error", code: error.code, content: error.message };
     if (error.frameId !== undefined) frame.id = error.frameId;
-    log.debug("session {session_id}: {code}", { ...this.#logProps(), code: error.code });
+    log.debug("session {session_id}: {code}", () => ({ ...this.#logProps(), code: error.code }));
     this.send(frame);
     if (error.closes) void this.end(error.code);
   }
@@ -343,18 +343,24 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     }
     if (this.#registered) {
       const duration = Math.round(this.clock.now() - this.#openedAt) / 1000;
-      log.info("session {session_id} from {peer} ({name}) ended: {reason} after {duration} s", {
-        ...this.#logProps(),
-        name: this.name,
-        reason,
-        duration,
-      });
+      log.info(
+        "session {session_id} from {peer} ({name}) ended: {reason} after {duration} s",
+        () => ({
+          ...this.#logProps(),
+          name: this.name,
+          reason,
+          duration,
+        }),
+      );
     } else {
       // Not a session: only a refusal is logged (at warn); this line is for debugging.
-      log.debug("connection {session_id} from {peer} closed before its handshake: {reason}", {
-        ...this.#logProps(),
-        reason,
-      });
+      log.debug(
+        "connection {session_id} from {peer} closed before its handshake: {reason}",
+        () => ({
+          ...this.#logProps(),
+          reason,
+        }),
+      );
     }
     this.#host.roster.closed(this, reason, this.#registered);
   }
@@ -441,7 +447,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
    * at `warn` with the peer's address (a token is never in `message`).
    */
   #refuse(code: ErrorCode, message: string, frameId?: FrameId): void {
-    log.warn("refused {peer}: {code} ({why})", { ...this.#logProps(), code, why: message });
+    log.warn("refused {peer}: {code} ({why})", () => ({ ...this.#logProps(), code, why: message }));
     this.send(withId({ type: "error", code, content: message }, frameId));
     void this.end(code);
   }
@@ -498,10 +504,10 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     this.#state = State.Ready;
     this.#liveness.seen();
     this.#openedAt = this.clock.now();
-    log.info("session {session_id} opened from {peer} as {name}", {
+    log.info("session {session_id} opened from {peer} as {name}", () => ({
       ...this.#logProps(),
       name: this.name,
-    });
+    }));
     this.#host.roster.opened(this);
     this.ack(frameId, { content: "Session acknowledged", name: this.name });
   }
