@@ -8,6 +8,7 @@
  */
 
 import { RawClient } from "../../tests/helpers/raw_client.ts";
+import { mib } from "../../tests/helpers/proc.ts";
 import { AttackTarget } from "./target.ts";
 
 /** What the pre-login attack measured. */
@@ -22,9 +23,6 @@ export interface PreloginFigures {
   rssPeakMiB: number;
   rssAfterMiB: number;
 }
-
-const MIB = 1024 * 1024;
-const mib = (bytes: number) => Math.round((10 * bytes) / MIB) / 10;
 
 /** Runs the attack with `connections` against a server of `root` started with `args`. */
 export async function preloginAttack(

@@ -7,6 +7,7 @@
  */
 
 import { RawClient } from "../../tests/helpers/raw_client.ts";
+import { mib } from "../../tests/helpers/proc.ts";
 import { AttackTarget } from "./target.ts";
 
 /** What the output-budget attack measured. */
@@ -19,9 +20,6 @@ export interface QueueFigures {
   /** Sessions the server closed (cut as slow consumers: their writes failed) during the attack. */
   cut: number;
 }
-
-const MIB = 1024 * 1024;
-const mib = (bytes: number) => Math.round((10 * bytes) / MIB) / 10;
 
 /** Runs `sessions` such sessions for `seconds` against a server of `root` with `args`. */
 export async function queueAttack(

@@ -7,6 +7,7 @@
  */
 
 import { RUN_FLAGS } from "../../src/cli/permissions.ts";
+import { residentBytes } from "../../tests/helpers/proc.ts";
 import { parseAddresses } from "../../tests/helpers/spawn.ts";
 import type { ConnectOptions } from "../../src/transport/types.ts";
 
@@ -102,14 +103,9 @@ export class AttackTarget implements AsyncDisposable {
     return new AttackTarget(child, dir, lines, { tcp: tcp!, unix: unix! }, pump);
   }
 
-  /** Resident memory now, in bytes (from /proc, through `cat`). */
-  async rss(): Promise<number> {
-    const { stdout } = await new Deno.Command("cat", {
-      args: [`/proc/${this.pid}/status`],
-      stderr: "null",
-    }).output();
-    const kb = new TextDecoder().decode(stdout).match(/VmRSS:\s+(\d+) kB/)?.[1];
-    return Number(kb ?? 0) * 1024;
+  /** Resident memory now, in bytes (from /proc). */
+  rss(): Promise<number> {
+    return residentBytes(this.pid);
   }
 
   /** Kills the server (SIGKILL: it may be stuck on its standard error) and removes its files. */

@@ -8,17 +8,12 @@
 
 import { ok, strictEqual } from "node:assert/strict";
 import { PROTOCOL_DEFAULTS } from "../../src/protocol/defaults.ts";
+import { residentBytes } from "../helpers/proc.ts";
 import { RawClient } from "../helpers/raw_client.ts";
 import { ready } from "../helpers/session.ts";
 import { ChatProcess, tempDir } from "../helpers/spawn.ts";
 
 const MIB = 1024 * 1024;
-
-/** Resident memory of a process, in bytes (through `cat`: Deno reads /proc only with all permissions). */
-async function rss(pid: number): Promise<number> {
-  const { stdout } = await new Deno.Command("cat", { args: [`/proc/${pid}/status`] }).output();
-  return Number(new TextDecoder().decode(stdout).match(/VmRSS:\s+(\d+) kB/)![1]) * 1024;
-}
 
 /** The most resident memory seen over `rounds` heartbeat round trips of `control`. */
 async function peakOver(pid: number, control: RawClient, rounds: number): Promise<number> {
@@ -26,7 +21,7 @@ async function peakOver(pid: number, control: RawClient, rounds: number): Promis
   for (let i = 0; i < rounds; i++) {
     await control.say({ type: "heartbeat", content: "ping", id: `p${i}` });
     await control.next((f) => f.type === "heartbeat" && f.id === `p${i}`);
-    peak = Math.max(peak, await rss(pid));
+    peak = Math.max(peak, await residentBytes(pid));
   }
   return peak;
 }
