@@ -14,7 +14,11 @@ import type { Backplane, BackplaneHost } from "./backplane.ts";
 import { Logins } from "./logins.ts";
 import { ServerMetrics } from "./metrics.ts";
 import type { ServerOptions } from "./options.ts";
+import { OutputBudget } from "../transport/output_budget.ts";
+import { HandshakeSlots } from "./handshake_slots.ts";
 import { Names } from "./names.ts";
+import { Notices } from "./notices.ts";
+import { cutBiggestHolders } from "./queue_total.ts";
 import { Registry } from "./registry.ts";
 import { Relay } from "./relay.ts";
 import { Rooms } from "./rooms.ts";
@@ -22,6 +26,7 @@ import { Roster } from "./roster.ts";
 import type { Session, SessionHost } from "./session.ts";
 import type { ServerSettings } from "./settings.ts";
 import { tokenCheck } from "./token.ts";
+import { Turns } from "./turns.ts";
 
 /** A server's shared parts. */
 export interface ServerCore extends SessionHost {
@@ -35,6 +40,8 @@ export interface ServerCore extends SessionHost {
   readonly backplaneHost: BackplaneHost;
   /** The sessions of accounts: one per account, ended when the account changes. */
   readonly accounts: AccountSessions<Session>;
+  /** The connections in their handshake. */
+  readonly slots: HandshakeSlots;
 }
 
 /** Wires the parts of a server with `settings` over `backplane`. */
@@ -45,9 +52,15 @@ export function serverCore(
 ): ServerCore {
   const metrics = new ServerMetrics();
   const registry = new Registry<Session>();
-  const roster = new Roster(registry, backplane, options, metrics);
   const relay = new Relay(registry, backplane, metrics);
-  const names = new Names(registry, backplane);
+  const directory = backplane.directory(registry);
+  const notices = new Notices(relay, directory);
+  const roster = new Roster(registry, backplane, options, notices, settings.maxClients, metrics);
+  const names = new Names(registry, backplane, notices);
+  const budget: OutputBudget = new OutputBudget(
+    settings.maxQueueTotal,
+    () => cutBiggestHolders(roster.values(), budget),
+  );
   const logins = new Logins(options, settings.clock);
   const accounts = new AccountSessions<Session>({
     registry,
@@ -64,11 +77,14 @@ export function serverCore(
     backplane,
     relay,
     names,
-    rooms: new Rooms(registry, backplane),
-    directory: backplane.directory(registry),
+    rooms: new Rooms(registry, backplane, directory, notices, settings.maxRooms),
+    directory,
     checkToken: tokenCheck(options.token),
     logins,
     accounts,
+    turns: new Turns(),
+    budget,
+    slots: new HandshakeSlots(settings.maxHandshakes),
     backplaneHost: {
       members: registry,
       inbound: relay,

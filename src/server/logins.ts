@@ -1,21 +1,18 @@
 /**
  * The login of each handshake as a server runs it (PROTOCOL.md section 11):
- * what `session_init` announces, the {@linkcode LoginGate}'s decision on a
- * `session_ack`'s `auth` (an account, a guest, or `unauthorized`), and each
- * refusal logged at `warn` with the peer address and the user name tried,
- * never a password or a token. A server without an authenticator knows no
+ * what `session_init` announces, and the {@linkcode LoginGate}'s decision
+ * on a `session_ack`'s `auth` (an account, a guest, or `unauthorized` with
+ * the fields of its log line: the peer address and the user name tried,
+ * never a password or a token). A server without an authenticator knows no
  * identities: nothing is announced, and names are chosen freely.
  *
  * @module
  */
 
-import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../async/clock.ts";
 import { type LoginAnnouncement, LoginGate } from "./identity/gate.ts";
-import { type Identity, LoginRefused } from "./identity/identity.ts";
+import type { Identity } from "./identity/identity.ts";
 import type { ServerOptions } from "./options.ts";
-
-const log = getLogger(["chat", "session"]);
 
 /** The logins of one server. */
 export class Logins {
@@ -40,24 +37,11 @@ export class Logins {
   /**
    * The identity that `auth` proves for a session from `peer`, or
    * `undefined` for a guest; rejects with a {@linkcode LoginRefused}
-   * (`unauthorized`), logged at `warn`. Only where identities are known.
+   * (`unauthorized`) that carries its log line's fields in `log`. Only where
+   * identities are known.
    */
-  async admit(auth: unknown, peer: string): Promise<Identity | undefined> {
-    try {
-      return await this.#gate!.admit(auth, peer);
-    } catch (error) {
-      const refused = error instanceof LoginRefused ? error : new LoginRefused(String(error));
-      const { user = "-", reason = refused.reason, throttled = false } = refused.log ?? {};
-      // One kind of warning (the code): at most one a second is written (CLI.md, "Logs").
-      log.warn("refused {peer}: {code}: a login as {user} ({reason})", {
-        peer,
-        code: "unauthorized",
-        user,
-        reason,
-        throttled,
-      });
-      throw refused;
-    }
+  admit(auth: unknown, peer: string): Promise<Identity | undefined> {
+    return this.#gate!.admit(auth, peer);
   }
 
   /** Whether a session of `identity` may still go on as it (its account unchanged). */

@@ -85,6 +85,10 @@ export class LimitedDirectory implements Directory {
     return this.#membersOf(room);
   }
 
+  roomName(room: string): string | undefined {
+    return this.#directory.roomName(room);
+  }
+
   *#membersOf(room: string): Iterable<SessionInfo> {
     for (const session of this.#directory.members(room)) yield this.#trimmed(session);
   }

@@ -1,19 +1,17 @@
 /**
  * The roster of a server's connections: every one from its accept until
  * its read loop returns, and the bookkeeping of its handshake and its end
- * (the registry, the backplane, the hooks and the logs).
+ * (the registry, the backplane, the notices and the hooks).
  *
  * @module
  */
 
-import { getLogger } from "@logtape/logtape";
 import type { Backplane } from "./backplane.ts";
 import type { Member } from "./member.ts";
 import type { ServerMetrics } from "./metrics.ts";
+import type { RoomNotices } from "./notices.ts";
 import type { CloseReason, ServerOptions } from "./options.ts";
 import type { Entry, Registry } from "./registry.ts";
-
-const log = getLogger(["chat", "server"]);
 
 /** The hooks a roster calls. */
 export type RosterHooks = Pick<ServerOptions, "onSessionOpen" | "onSessionClose">;
@@ -26,21 +24,33 @@ export class Roster<S extends Entry & Member> {
   #backplane: Backplane;
   #hooks: RosterHooks;
   #metrics: ServerMetrics;
+  #notices: Pick<RoomNotices<S>, "quit">;
+  #maxClients: number;
 
   /**
-   * A roster that registers sessions in `registry`, tells `backplane` and
-   * `hooks`, and counts connected sessions in `metrics`.
+   * A roster that registers sessions in `registry` (at most `maxClients`),
+   * tells `backplane`, `hooks` and, through `notices`, the rooms of a
+   * session that ended, and counts connected sessions in `metrics`.
    */
   constructor(
     registry: Registry<S>,
     backplane: Backplane,
     hooks: RosterHooks,
+    notices: Pick<RoomNotices<S>, "quit">,
+    maxClients: number,
     metrics: ServerMetrics,
   ) {
     this.#registry = registry;
     this.#backplane = backplane;
     this.#hooks = hooks;
     this.#metrics = metrics;
+    this.#notices = notices;
+    this.#maxClients = maxClients;
+  }
+
+  /** Whether one more session may complete its handshake (`--max-clients`). */
+  admits(): boolean {
+    return this.#registry.size < this.#maxClients;
   }
 
   /** How many connections are open, handshake or not. */
@@ -76,24 +86,26 @@ export class Roster<S extends Entry & Member> {
     this.#hooks.onSessionOpen?.(session);
   }
 
-  /** The session ended (`registered`: after its handshake). */
+  /** The session's connection ended (`registered`: after its handshake). */
   closed(session: S, reason: CloseReason, registered: boolean): void {
     if (registered) {
-      this.#backplane.closed(session);
       this.#metrics.sessions[session.transport]--;
+      this.#endedForGood(session);
     }
     this.#registry.remove(session);
     this.#registry.release(session.id);
-    const props = { session_id: session.id, transport: session.transport, reason };
-    if (registered) {
-      log.info("session {session_id} closed on {transport}: {reason}", props);
-      this.#hooks.onSessionClose?.(session, reason);
-    } else {
-      log.debug(
-        "connection {session_id} closed on {transport} before its handshake: {reason}",
-        props,
-      );
-    }
+    if (registered) this.#hooks.onSessionClose?.(session, reason);
+  }
+
+  /**
+   * A registered session ended for good: its rooms hear that it quit, and
+   * the other nodes that it is gone. (Today every end of a connection is
+   * one; a session that can be resumed will end for good only when its
+   * resume window closes.)
+   */
+  #endedForGood(session: S): void {
+    this.#notices.quit(session);
+    this.#backplane.closed(session);
   }
 
   /** The session's read loop returned: nothing of it is left running. */

@@ -7,16 +7,19 @@
 
 import { ChatError } from "../../protocol/errors.ts";
 import type { Frame, WhoEntry } from "../../protocol/messages.ts";
+import { whoPages } from "../../protocol/who_pages.ts";
 import type { Audience, HandlerContext, MessageHandler, SessionInfo } from "../handler.ts";
 
 const EVERYONE: Audience = { everyone: true };
 
 function message(frame: Frame, ctx: HandlerContext): void {
   const { session, directory } = ctx;
-  const room = frame.room as string | undefined;
+  const asked = frame.room as string | undefined;
   const to = frame.to as string | undefined;
-  if (room !== undefined && !session.rooms.has(room)) {
-    throw new ChatError("no_such_room", `not in room ${room}`);
+  // The room in any spelling; relayed under the name it is shown by.
+  const room = asked === undefined ? undefined : directory.roomName(asked);
+  if (asked !== undefined && (room === undefined || !session.rooms.has(room))) {
+    throw new ChatError("no_such_room", `not in room ${asked}`);
   }
   let targets: Iterable<SessionInfo> | Audience;
   if (to !== undefined) {
@@ -39,6 +42,7 @@ function message(frame: Frame, ctx: HandlerContext): void {
   ctx.ack({ content: "delivered", recipients });
 }
 
+/** Answers `who`: one answer, in as many frames under 64 KiB as the list needs. */
 function who(frame: Frame, ctx: HandlerContext): void {
   const room = frame.room as string | undefined;
   const sessions = room === undefined ? ctx.directory.sessions() : ctx.directory.members(room);
@@ -53,10 +57,9 @@ function who(frame: Frame, ctx: HandlerContext): void {
     if (s.verified) entry.verified = true;
     content.push(entry);
   }
-  const reply: Frame = { type: "who", content };
-  if (room !== undefined) reply.room = room;
-  if (frame.id !== undefined) reply.id = frame.id;
-  ctx.send(reply);
+  for (const page of whoPages(content, { room, id: frame.id }, ctx.session.id.length)) {
+    ctx.send(page);
+  }
 }
 
 /** Runs `next` after `step`, at once when `step` was synchronous. */
@@ -72,11 +75,14 @@ const verbs: Record<string, (frame: Frame, ctx: HandlerContext) => void | Promis
     return then(ctx.rename(frame.content as string), () => ctx.ack({ content: ctx.session.name }));
   },
   join(frame, ctx) {
-    return then(ctx.join(frame.content as string), () => ctx.ack({ content: frame.content }));
+    const room = frame.content as string;
+    return then(ctx.join(room), () => ctx.ack({ content: ctx.directory.roomName(room) }));
   },
   leave(frame, ctx) {
-    ctx.leave(frame.content as string);
-    ctx.ack({ content: frame.content });
+    const room = frame.content as string;
+    const shown = ctx.directory.roomName(room);
+    ctx.leave(room);
+    ctx.ack({ content: shown });
   },
 };
 

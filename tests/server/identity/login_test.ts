@@ -94,10 +94,9 @@ Deno.test("guests: with allowGuests a session without auth keeps its guest name;
   await using s = await startIdentityServer(accounts, { allowGuests: true });
   const { client: guest, answer } = await login(s.tcp, { name: "alice" });
   await using _ = guest;
+  // The name's error is the session_ack's one answer: the session is open, as its guest.
   assertEquals([answer.type, answer.code], ["error", "not_permitted"]);
-  const ack = await guest.ackOf("hs");
   const guestName = `guest-${guest.sessionId.slice(0, 8)}`;
-  strictEqual(ack.name, guestName);
   await guest.say({ type: "nick", content: "bob", id: "n" });
   await expectErrorOpen(guest, "not_permitted", "n");
   const entries = await who(guest);
@@ -263,18 +262,28 @@ Deno.test("a session_ack without auth still has its handshake timeout; a refused
   assertEquals(refused.backlog, [], "nothing answers the message after a refused login");
 });
 
-Deno.test("one session per account: a new login ends the live one with 'logged in elsewhere'; the new one starts in no room", async () => {
+Deno.test("one session per account: a new login ends the live one with 'logged in elsewhere', its rooms hear it quit; the new one starts in no room", async () => {
   await using s = await startIdentityServer(accounts);
-  await using first = await loggedIn(s.tcp, { auth: ALICE });
   await using bob = await loggedIn(s.unix, { auth: BOB });
-  for (const client of [first, bob]) {
+  await using first = await loggedIn(s.tcp, { auth: ALICE });
+  for (const client of [bob, first]) {
     await client.say({ type: "join", content: "lobby", id: "j" });
     await client.ackOf("j");
   }
+  const joined = await bob.next("notice");
+  assertEquals([joined.event, joined.name, joined.verified], ["join", "alice", true]);
   await using second = await loggedIn(s.unix, { auth: { ...ALICE, user: "Alice" } });
   const bye = await first.next("disconnect");
   strictEqual(bye.content, "logged in elsewhere");
   await first.closed();
+  const quit = await bob.next("notice");
+  assertEquals([quit.event, quit.room, quit.name, quit.reason, quit.verified], [
+    "leave",
+    "lobby",
+    "alice",
+    "quit",
+    true,
+  ]);
   const entries = await who(bob);
   assertEquals(
     entries.map((e) => [e.session_id, e.name, e.rooms]).sort(),
@@ -282,6 +291,15 @@ Deno.test("one session per account: a new login ends the live one with 'logged i
   );
   await sync(second);
   assertEquals(second.backlog.filter((f) => f.type === "disconnect"), []);
+});
+
+Deno.test("one session per account: token subs that compare equal are one account (Carol ends carol)", async () => {
+  await using s = await startIdentityServer(accounts);
+  const token = (sub: string) => sign(s.hmac, { sub, exp: inSeconds(600) });
+  await using lower = await loggedIn(s.tcp, { auth: { jwt: await token("carol") } });
+  await using upper = await loggedIn(s.unix, { auth: { jwt: await token("Carol") } });
+  strictEqual((await lower.next("disconnect")).content, "logged in elsewhere");
+  assertEquals((await who(upper)).map((e) => [e.session_id, e.name]), [[upper.sessionId, "Carol"]]);
 });
 
 Deno.test("one session per account: logins of one account at once leave exactly one session", async () => {
