@@ -146,3 +146,42 @@ natsTest(
     );
   },
 );
+
+natsTest(
+  "an account logged in on two nodes while NATS was away: once it is back, one session is left, the other ends with 'logged in elsewhere'",
+  async () => {
+    await using nats = await startNats();
+    await using files = await identityFiles();
+    // Sessions here send no heartbeats: a long silence allowed, and a short presence TTL.
+    const args = [
+      "--users",
+      files.users,
+      "--heartbeat-timeout",
+      "1.5",
+      "--heartbeat-retries",
+      "40",
+    ];
+    await using a = await startNode(nats, "tcp", files.dir, args);
+    await using b = await startNode(nats, "tcp", files.dir, args);
+    await using first = await loggedIn(a.addresses.tcp!, ALICE);
+    await whoShows(first, ["alice"]);
+
+    await nats.kill();
+    for (const node of [a, b]) await node.process.waitForLine(/cluster: lost NATS/);
+    // Node B cannot reach node A: the login there holds the name on B alone.
+    await using second = await loggedIn(b.addresses.tcp!, ALICE);
+
+    await nats.restart();
+    for (const node of [a, b]) await node.process.waitForLine(/cluster: presence restored/);
+    const ended = await eventually(
+      "one of the two sessions to end",
+      () => Promise.resolve([first, second].find((client) => client.ended)),
+      LOGIN_MS,
+    );
+    const bye = ended.backlog.find((frame) => frame.type === "disconnect");
+    strictEqual(bye?.content, "logged in elsewhere");
+    const left = ended === first ? second : first;
+    const alices = await whoShows(left, ["alice"]);
+    strictEqual(alices[0].session_id, left.sessionId);
+  },
+);
