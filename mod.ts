@@ -45,8 +45,16 @@ export type {
   Directory,
   HandlerContext,
   MessageHandler,
+  MessageReceipt,
+  OutgoingMessage,
   SessionInfo,
 } from "./src/server/handler.ts";
+export type {
+  Awaitable,
+  HistoryPage,
+  HistoryRequest,
+  StoredMessage,
+} from "./src/server/history/mod.ts";
 export { BUILTIN_HANDLERS, chatHandler, echoHandler } from "./src/server/handlers/mod.ts";
 export { type PerTransport, ServerMetrics } from "./src/server/metrics.ts";
 export { WebServer, type WebServerOptions } from "./src/web/web_server.ts";

@@ -8,7 +8,9 @@
  * @module
  */
 
+import type { AwaySession } from "./away_session.ts";
 import type { Backplane, BackplaneHost } from "./backplane.ts";
+import type { HistoryKeeper } from "./history_keeper.ts";
 import { ServerMetrics } from "./metrics.ts";
 import type { ServerOptions } from "./options.ts";
 import { Names } from "./names.ts";
@@ -22,8 +24,8 @@ import { tokenCheck } from "./token.ts";
 
 /** A server's shared parts. */
 export interface ServerCore extends SessionHost {
-  /** The sessions that completed their handshake, their names and rooms. */
-  readonly registry: Registry<Session>;
+  /** The sessions that completed their handshake (away ones too), their names and rooms. */
+  readonly registry: Registry<Session | AwaySession>;
   /** Every open connection. */
   readonly roster: Roster<Session>;
   /** The other nodes of the cluster (none for a server alone). */
@@ -32,15 +34,16 @@ export interface ServerCore extends SessionHost {
   readonly backplaneHost: BackplaneHost;
 }
 
-/** Wires the parts of a server with `settings` over `backplane`. */
+/** Wires the parts of a server with `settings` over `backplane`, with history in `keeper`. */
 export function serverCore(
   options: ServerOptions,
   settings: ServerSettings,
   backplane: Backplane,
+  keeper?: HistoryKeeper,
 ): ServerCore {
   const metrics = new ServerMetrics();
-  const registry = new Registry<Session>();
-  const roster = new Roster(registry, backplane, options, metrics);
+  const registry = new Registry<Session | AwaySession>();
+  const roster = new Roster<Session>(registry, backplane, options, metrics, keeper);
   const relay = new Relay(registry, backplane, metrics);
   const names = new Names(registry, backplane);
   return {
@@ -54,12 +57,13 @@ export function serverCore(
     rooms: new Rooms(registry, backplane),
     directory: backplane.directory(registry),
     checkToken: tokenCheck(options.token),
+    keeper,
     backplaneHost: {
       members: registry,
       inbound: relay,
       loseName(member) {
         // The backplane names a member; the session is found by its id.
-        const session = roster.get(member.id);
+        const session = registry.get(member.id);
         if (session !== undefined) names.loseName(session);
       },
     },

@@ -60,6 +60,21 @@ export class Registry<S extends Entry = Entry> implements Directory {
     for (const room of session.rooms) this.#leaveRoom(session, room);
   }
 
+  /**
+   * Puts `next` in the place of `old`, which has the same id, name and
+   * rooms: a session gone away, or resumed.
+   */
+  replace(old: S, next: S): void {
+    this.#byId.set(next.id, next);
+    if (this.#byName.get(old.name) === old) this.#byName.set(next.name, next);
+    for (const room of old.rooms) {
+      const members = this.#rooms.get(room);
+      members?.delete(old);
+      members?.add(next);
+      next.rooms.add(room);
+    }
+  }
+
   /** Every registered session. */
   sessions(): Iterable<S> {
     return this.#byId.values();

@@ -15,6 +15,8 @@ import { type Backplane, LocalBackplane } from "./backplane.ts";
 import { type ServerCore, serverCore } from "./core.ts";
 import type { SessionInfo } from "./handler.ts";
 import type { ServerMetrics } from "./metrics.ts";
+import { openHistoryStore } from "./history/mod.ts";
+import { HistoryKeeper } from "./history_keeper.ts";
 import type { ServerOptions } from "./options.ts";
 import { Session } from "./session.ts";
 import { type ServerSettings, serverSettings } from "./settings.ts";
@@ -91,7 +93,14 @@ export class ChatServer {
   async start(): Promise<string[]> {
     const wanted: ListenOptions[] = this.#options.listen ??
       [{ transport: "tcp", hostname: PROTOCOL_DEFAULTS.host, port: PROTOCOL_DEFAULTS.port }];
-    const core = this.#core = serverCore(this.#options, this.#settings, await this.#backplane());
+    const keeper = this.#keeper();
+    const core = this.#core = serverCore(
+      this.#options,
+      this.#settings,
+      await this.#backplane(),
+      keeper,
+    );
+    await core.roster.restore();
     await core.backplane.start(core.backplaneHost);
     try {
       for (const options of wanted) this.#listeners.push(await listen(options));
@@ -100,6 +109,7 @@ export class ChatServer {
       await Promise.all(this.#listeners.map((listener) => listener.close()));
       this.#listeners = [];
       await core.backplane.stop();
+      await keeper?.close();
       throw error;
     }
     this.#bound = true;
@@ -119,6 +129,17 @@ export class ChatServer {
   stop(reason = "server shutting down"): Promise<void> {
     this.#stopping ??= this.#shutdown(reason);
     return this.#stopping;
+  }
+
+  /**
+   * History and resume, where the handler keeps history and `history` is
+   * not 0: in memory, or in the `store` file (throws an `Error` naming it
+   * when it cannot be opened).
+   */
+  #keeper(): HistoryKeeper | undefined {
+    const { history, store: file, clock, resumeWindowMs } = this.#settings;
+    const store = openHistoryStore({ history, store: file, clock });
+    return store && new HistoryKeeper(store, resumeWindowMs, clock);
   }
 
   /** The cluster's backplane when `cluster` is set, else the one of a server alone. */
@@ -147,6 +168,8 @@ export class ChatServer {
     await core.roster.allGone();
     while (this.#tasks.size > 0) await Promise.all(this.#tasks);
     await core.backplane.stop();
+    // With --store, the sessions just closed are kept away, resumable after a restart.
+    await core.keeper?.close();
     log.info("stopped");
   }
 
@@ -164,7 +187,8 @@ export class ChatServer {
         conn.close();
         continue;
       }
-      if (core.roster.size >= this.#settings.maxClients) {
+      // Away sessions count as sessions (PROTOCOL.md section 9).
+      if (core.roster.size + core.roster.awayCount >= this.#settings.maxClients) {
         core.metrics.error("server_full");
         this.#track(refuseFull(conn));
         continue;
@@ -179,6 +203,7 @@ export class ChatServer {
   #sweep(core: ServerCore): void {
     const now = this.#settings.clock.now();
     for (const session of core.roster.values()) session.check(now);
+    core.roster.expire(now);
   }
 }
 

@@ -22,10 +22,27 @@ import {
 } from "../protocol/messages.ts";
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
 import type { Connection, Framer, TransportKind } from "../transport/types.ts";
-import type { Audience, Directory, HandlerContext, SessionInfo } from "./handler.ts";
+import type {
+  Audience,
+  Directory,
+  HandlerContext,
+  MessageReceipt,
+  OutgoingMessage,
+  SessionInfo,
+} from "./handler.ts";
+import {
+  type Awaitable,
+  type HistoryPage,
+  type HistoryRequest,
+  messageFrame,
+  type Resumption,
+  type SessionRecord,
+} from "./history/mod.ts";
+import type { HistoryKeeper, ResumeToken } from "./history_keeper.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { CloseReason } from "./options.ts";
 import type { Names } from "./names.ts";
+import { nameKey } from "../protocol/names.ts";
 import type { Relay } from "./relay.ts";
 import type { Rooms } from "./rooms.ts";
 import type { Roster } from "./roster.ts";
@@ -37,6 +54,8 @@ const log = getLogger(["chat", "session"]);
 /** The smallest and largest read buffer: small while idle, grown for bulk input. */
 const READ_MIN = 256;
 const READ_MAX = 64 * 1024;
+/** Most frames of one session whose answers wait for a commit of history while it goes on reading. */
+const MAX_WAITING = 1024;
 
 /** What a session needs of its server: settings, and the parts that sessions share. */
 export interface SessionHost {
@@ -55,7 +74,12 @@ export interface SessionHost {
   /** Room membership. */
   readonly rooms: Pick<Rooms<Session>, "join" | "leave">;
   /** The session's id, and the bookkeeping of its handshake, its end and its last breath. */
-  readonly roster: Pick<Roster<Session>, "newSessionId" | "opened" | "closed" | "finished">;
+  readonly roster: Pick<
+    Roster<Session>,
+    "newSessionId" | "opened" | "closed" | "finished" | "holder" | "resumed"
+  >;
+  /** History and resume (none with `--history 0`, or a handler that keeps no history). */
+  readonly keeper: HistoryKeeper | undefined;
 }
 
 const enum State {
@@ -70,15 +94,20 @@ const enum State {
  * {@linkcode LivenessOptions}: its {@linkcode Liveness} needs no other object.
  */
 export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions {
-  /** The session's UUID. */
-  readonly id: string;
   /** Its display name. */
   name: string;
   /** The transport it arrived on. */
   readonly transport: TransportKind;
   /** The rooms it is in. */
   readonly rooms: Set<string> = new Set();
+  /** Its record as history last kept it (none without history). */
+  record: SessionRecord | undefined;
+  /** Whether it was resumed: a message id it sent before may come again (PROTOCOL.md section 9). */
+  resumed = false;
+  /** Whether a resume took its session over: its connection ends, the session goes on. */
+  displaced = false;
 
+  #id: string;
   #host: SessionHost;
   #liveness: Liveness;
   #conn: Connection;
@@ -88,19 +117,30 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   #registered = false;
   #idBytes: Uint8Array | undefined;
   #ending: Promise<void> | undefined;
+  /** The resume token of its `session_init`, until the handshake completes. */
+  #token: ResumeToken | undefined;
+  /** Resolves once the answers of the frames handled so far are written (set while some wait for a commit). */
+  #behind: Promise<void> | undefined;
+  /** How many frames wait for a commit before their answers. */
+  #waiting = 0;
 
   /** Creates the session of a new connection; {@linkcode Session.run} starts it. */
   constructor(host: SessionHost, conn: Connection, transport: TransportKind) {
     this.#host = host;
     this.#conn = conn;
     this.transport = transport;
-    this.id = host.roster.newSessionId();
+    this.#id = host.roster.newSessionId();
     this.name = guestName(this.id);
     this.#decoder = conn.framer?.(host.settings.maxFrame) ??
       new FrameDecoder(host.settings.maxFrame);
     this.#queue = new OutputQueue(conn, host.settings.maxQueue, this);
     this.#liveness = new Liveness(this);
     this.#liveness.allow(host.settings.handshakeMs);
+  }
+
+  /** The session's UUID (a resume makes it the resumed session's). */
+  get id(): string {
+    return this.#id;
   }
 
   /** The heartbeat settings it is held to (its {@linkcode Liveness} reads them). */
@@ -167,12 +207,15 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
 
   async #readLoop(): Promise<void> {
     log.debug("connection {session_id} opened on {transport}", this.#logProps());
-    this.send({
+    const init: Frame = {
       type: "session_init",
       content: "Session established",
       protocol: PROTOCOL_VERSION,
       heartbeat: this.heartbeat,
-    });
+    };
+    const keeper = this.#host.keeper;
+    if (keeper) init.resume_token = (this.#token = keeper.newToken()).token;
+    this.send(init);
     let buffer = new Uint8Array(READ_MIN);
     while (this.#state < State.Closing) {
       let n: number | null;
@@ -215,11 +258,25 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
 
   /** Sends the `error` frame of `error`, and closes the connection when its code says so. */
   fail(error: ChatError): void {
+    this.send(this.errorFrame(error));
+    if (error.closes) void this.end(error.code);
+  }
+
+  /** The `error` frame of `error` (logged at debug). */
+  errorFrame(error: ChatError): Frame {
     const frame: Frame = { type: "error", code: error.code, content: error.message };
     if (error.frameId !== undefined) frame.id = error.frameId;
     log.debug("session {session_id}: {code}", { ...this.#logProps(), code: error.code });
-    this.send(frame);
-    if (error.closes) void this.end(error.code);
+    return frame;
+  }
+
+  /**
+   * A resume took its session over (PROTOCOL.md section 9): this connection
+   * ends at once, and the session goes on on the other.
+   */
+  displace(): void {
+    this.displaced = true;
+    this.#destroy("taken_over");
   }
 
   /** Closes after the output owed is flushed (waiting at most the grace period). */
@@ -271,7 +328,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     return { session_id: this.id, transport: this.transport };
   }
 
-  /** Handles one frame; returns a promise only when the handler is asynchronous. */
+  /** Handles one frame; returns a promise only when the next frame must wait for it. */
   #onFrame(bytes: Uint8Array | ChatError): void | Promise<void> {
     let frame: Frame;
     try {
@@ -284,6 +341,23 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
       }
       return this.fail(chatError);
     }
+    return this.#inTurn(frame);
+  }
+
+  /**
+   * Handles a frame once the frames before it allow: while some wait for a
+   * commit of history, a `message` is handled at once (its answers follow
+   * theirs), anything else after them.
+   */
+  #inTurn(frame: Frame): void | Promise<void> {
+    const behind = this.#behind;
+    if (behind && (frame.type !== "message" || this.#waiting >= MAX_WAITING)) {
+      return behind.then(() => this.#inTurn(frame));
+    }
+    return this.#handle(frame);
+  }
+
+  #handle(frame: Frame): void | Promise<void> {
     if (this.#state === State.Handshake) return this.#handshake(frame);
     if (frame.session_id !== this.id) {
       const why = frame.session_id === undefined ? "missing session_id" : "wrong session_id";
@@ -300,40 +374,55 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
         return;
     }
     const handler = this.#host.settings.handler;
-    if (!handler.types.includes(frame.type)) {
+    // Without history, `history` is a type the server does not handle.
+    if (
+      !handler.types.includes(frame.type) || (frame.type === "history" && !this.#host.keeper)
+    ) {
       return this.fail(
         new ChatError("unknown_type", `unknown type ${JSON.stringify(frame.type)}`, {
           frameId: frame.id,
         }),
       );
     }
-    const ctx = new Context(this, this.#host, frame.id);
+    const behind = this.#behind;
+    const ctx = new Context(this, this.#host, frame.id, behind !== undefined);
+    const failed = (error: unknown) => ctx.fail(this.#handlerError(error, frame.id));
+    let result: void | Promise<void> = undefined;
     try {
-      const result = handler.handle(frame, ctx);
-      if (result) {
-        return result.then(() => ctx.done(), (error) => this.#handlerFailed(error, frame.id));
-      }
-      ctx.done();
+      result = handler.handle(frame, ctx);
     } catch (error) {
-      this.#handlerFailed(error, frame.id);
+      failed(error);
     }
+    if (!result && !ctx.held) return ctx.done();
+    const settled = result ? result.then(() => ctx.done(), failed) : ctx.done();
+    // A frame that waits for anything but a commit of history holds up the next ones.
+    if (!ctx.pipelined && !ctx.held) return settled;
+    this.#pipeline(Promise.all([behind, settled]).then(() => ctx.release()));
   }
 
-  #handlerFailed(error: unknown, frameId: FrameId | undefined): void {
+  /** A frame's answers wait for a commit: the next frames' answers wait for them. */
+  #pipeline(answered: Promise<void>): void {
+    this.#behind = answered;
+    this.#waiting++;
+    answered.then(() => {
+      this.#waiting--;
+      if (this.#behind === answered) this.#behind = undefined;
+    });
+  }
+
+  /** The error to answer a handler's failure with (an unexpected one is logged, and `invalid_message`). */
+  #handlerError(error: unknown, frameId: FrameId | undefined): ChatError {
     if (error instanceof ChatError) {
-      this.fail(
-        error.frameId === undefined && frameId !== undefined ? withFrameId(error, frameId) : error,
-      );
-      return;
+      return error.frameId === undefined && frameId !== undefined
+        ? withFrameId(error, frameId)
+        : error;
     }
     log.error("handler {handler} failed on session {session_id}: {error}", {
       ...this.#logProps(),
       handler: this.#host.settings.handler.name,
       error,
     });
-    this.fail(
-      new ChatError("invalid_message", "the server could not handle this frame", { frameId }),
-    );
+    return new ChatError("invalid_message", "the server could not handle this frame", { frameId });
   }
 
   /** Sends the `ack` of the client frame with id `frameId` (none when it had no id). */
@@ -362,6 +451,16 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
       const why = frame.token === undefined ? "a token is required" : "wrong token";
       return this.#refuse("unauthorized", why, frame.id);
     }
+    const keeper = this.#host.keeper;
+    if (keeper && frame.resume !== undefined) return this.#resume(keeper, frame);
+    return this.#named(frame, false);
+  }
+
+  /**
+   * Takes the name the `session_ack` asks for, if any, then completes the
+   * handshake; `unresumed`: it asked for a resume that recovered nothing.
+   */
+  #named(frame: Frame, unresumed: boolean): void | Promise<void> {
     if (frame.name !== undefined) {
       let claiming: void | Promise<void> = undefined;
       try {
@@ -371,19 +470,23 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
       }
       if (claiming) {
         return claiming.then(
-          () => this.#admit(frame.id),
+          () => this.#admit(frame.id, unresumed),
           (error) => {
-            this.#handlerFailed(error, frame.id);
-            this.#admit(frame.id);
+            this.fail(this.#handlerError(error, frame.id));
+            return this.#admit(frame.id, unresumed);
           },
         );
       }
     }
-    this.#admit(frame.id);
+    return this.#admit(frame.id, unresumed);
   }
 
-  /** Completes the handshake (unless the session ended while its name was claimed). */
-  #admit(frameId: FrameId | undefined): void {
+  /**
+   * Completes the handshake (unless the session ended while its name was
+   * claimed): with history, its record is kept (with `--store`, committed)
+   * before the answer.
+   */
+  #admit(frameId: FrameId | undefined, unresumed: boolean): void | Promise<void> {
     if (this.#state !== State.Handshake) return;
     this.#registered = true;
     this.#state = State.Ready;
@@ -393,7 +496,75 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
       name: this.name,
     });
     this.#host.roster.opened(this);
-    this.ack(frameId, { content: "Session acknowledged", name: this.name });
+    const keeper = this.#host.keeper;
+    const answer = () => {
+      if (keeper && unresumed) {
+        const newest = keeper.store.newest;
+        this.#sendResumed({ recovered: false, replayed: 0, seq: newest });
+      }
+      this.#token = undefined;
+      this.ack(frameId, { content: "Session acknowledged", name: this.name });
+    };
+    const saving = keeper?.opened(this, this.#token!.hash);
+    if (saving) return saving.then(answer);
+    answer();
+  }
+
+  /** `session_ack` asks to resume a session (PROTOCOL.md section 9). */
+  #resume(keeper: HistoryKeeper, frame: Frame): void | Promise<void> {
+    const resume = frame.resume as Record<string, unknown> | null;
+    const token = typeof resume?.token === "string" ? resume.token : undefined;
+    const seq = resume?.seq;
+    const after = Number.isSafeInteger(seq) && (seq as number) >= 0 ? seq as number : 0;
+    // Whatever comes of it, the token of the `resumed` frame is a new one.
+    const next = this.#token = keeper.newToken();
+    if (token === undefined) return this.#named(frame, true);
+    const found = keeper.resume(token, after, next, (record) => this.#mayTakeOver(keeper, record));
+    if (!(found instanceof Promise)) return this.#resumeWith(found, frame);
+    return found.then((resumption) => this.#resumeWith(resumption, frame), (error) => {
+      log.error("history: a resume failed: {error}", { error });
+      return this.#named(frame, true);
+    });
+  }
+
+  /** Whether a resume may take `record`'s session over: it is away within its window, or live elsewhere. */
+  #mayTakeOver(keeper: HistoryKeeper, record: SessionRecord): boolean {
+    const holder = this.#host.roster.holder(record.id);
+    return holder !== undefined && holder !== this && keeper.resumable(record);
+  }
+
+  /** Takes over the session found (none: a new session, `recovered: false`). */
+  #resumeWith(found: Resumption | undefined, frame: Frame): void | Promise<void> {
+    if (this.#state !== State.Handshake) return;
+    const holder = found && this.#host.roster.holder(found.session.id);
+    if (!found || !holder) return this.#named(frame, true);
+    const own = this.#id;
+    this.#id = found.session.id;
+    this.#idBytes = undefined;
+    this.name = holder.name;
+    for (const room of holder.rooms) this.rooms.add(room);
+    this.record = found.session;
+    this.resumed = true;
+    this.#registered = true;
+    this.#state = State.Ready;
+    this.#liveness.seen();
+    this.#host.roster.resumed(this, holder, own);
+    for (const message of found.messages) this.send(messageFrame(message, true));
+    const replayed = found.messages.length;
+    this.#sendResumed({ recovered: found.complete, replayed, seq: found.newest });
+    this.#token = undefined;
+    this.ack(frame.id, { content: "Session acknowledged", name: this.name });
+  }
+
+  /** The `resumed` frame: the outcome, the session's name and rooms, and its next token. */
+  #sendResumed(content: { recovered: boolean; replayed: number; seq: number }): void {
+    this.send({
+      type: "resumed",
+      content,
+      name: this.name,
+      rooms: [...this.rooms],
+      resume_token: this.#token!.token,
+    });
   }
 }
 
@@ -410,45 +581,138 @@ function withFrameId(error: ChatError, frameId: FrameId | undefined): ChatError 
 class Context implements HandlerContext {
   readonly session: Session;
   readonly directory: Directory;
+  /** Whether its answers wait for a commit of history (and the next frames need not). */
+  pipelined = false;
   #host: SessionHost;
   #frameId: FrameId | undefined;
   #acked = false;
+  /** Its answers, held until those of the frames before it are written. */
+  #held: Frame[] | undefined;
 
-  constructor(session: Session, host: SessionHost, frameId: FrameId | undefined) {
+  /** The context of a frame; `hold`: its answers wait for those of earlier frames. */
+  constructor(session: Session, host: SessionHost, frameId: FrameId | undefined, hold: boolean) {
     this.session = session;
     this.directory = host.directory;
     this.#host = host;
     this.#frameId = frameId;
+    if (hold) this.#held = [];
+  }
+
+  /** Whether its answers are held. */
+  get held(): boolean {
+    return this.#held !== undefined;
   }
 
   send(frame: Frame): void {
-    this.session.send(frame);
+    if (this.#held) this.#held.push(frame);
+    else this.session.send(frame);
   }
 
   ack(fields?: Record<string, unknown>): void {
     if (this.#acked) return;
     this.#acked = true;
-    this.session.ack(this.#frameId, fields);
+    if (this.#frameId === undefined) return;
+    this.send({ type: "ack", content: "ok", ...fields, id: this.#frameId });
+  }
+
+  /** Answers with an error (closing the connection when its code says so). */
+  fail(error: ChatError): void {
+    this.#acked = true;
+    this.send(this.session.errorFrame(error));
+    if (error.closes) void this.session.end(error.code);
   }
 
   relay(targets: Iterable<SessionInfo> | Audience, frame: Frame): number {
     return this.#host.relay.send(targets, frame, this.session);
   }
 
+  publish(
+    targets: Iterable<SessionInfo> | Audience,
+    message: OutgoingMessage,
+  ): MessageReceipt | Promise<MessageReceipt> {
+    const { session } = this;
+    const keeper = this.#host.keeper;
+    const ts = Date.now();
+    if (!keeper) {
+      const frame: Frame = { type: "message", content: message.content, from: session.name, ts };
+      if (message.room !== undefined) frame.room = message.room;
+      if (message.to !== undefined) frame.to = message.to;
+      return { recipients: this.relay(targets, frame) };
+    }
+    const draft = {
+      ts,
+      sender: session.id,
+      from: session.name,
+      verified: false,
+      content: message.content,
+      room: message.room,
+      roomKey: message.room === undefined ? undefined : nameKey(message.room),
+      recipient: message.recipient,
+      to: message.to,
+    };
+    const receipt = keeper.publish(
+      draft,
+      this.#frameId,
+      session.resumed,
+      (frame) => this.relay(targets, frame),
+      () => this.#count(targets),
+    );
+    if (receipt instanceof Promise) this.pipelined = true;
+    return receipt;
+  }
+
+  history(request: HistoryRequest): Awaitable<HistoryPage> {
+    const keeper = this.#host.keeper;
+    if (!keeper) throw new ChatError("unknown_type", 'unknown type "history"');
+    const { room, before, limit } = request;
+    const roomKey = room === undefined ? undefined : nameKey(room);
+    return keeper.history({ session: this.session.id, roomKey, before, limit });
+  }
+
   rename(name: string): void | Promise<void> {
-    return this.#host.names.rename(this.session, name);
+    return this.#kept(this.#host.names.rename(this.session, name));
   }
 
   join(room: string): void | Promise<void> {
-    return this.#host.rooms.join(this.session, room);
+    return this.#kept(this.#host.rooms.join(this.session, room));
   }
 
-  leave(room: string): void {
+  leave(room: string): void | Promise<void> {
     this.#host.rooms.leave(this.session, room);
+    return this.#kept(undefined);
   }
 
   /** Sends the plain `ack` that a handler did not send itself. */
   done(): void {
     this.ack();
+  }
+
+  /** Writes the answers held. */
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const frame of held) this.session.send(frame);
+  }
+
+  /** After `step`, the session's record is kept anew (where history is on). */
+  #kept(step: void | Promise<void>): void | Promise<void> {
+    const keeper = this.#host.keeper;
+    if (!keeper) return step;
+    const keep = () => keeper.changed(this.session);
+    if (step) return step.then(keep);
+    return keep();
+  }
+
+  /** How many sessions `targets` names now, the sender aside. */
+  #count(targets: Iterable<SessionInfo> | Audience): number {
+    const { directory, session } = this;
+    const sessions = Symbol.iterator in targets
+      ? targets as Iterable<SessionInfo>
+      : "room" in targets
+      ? directory.members(targets.room)
+      : directory.sessions();
+    let n = 0;
+    for (const target of sessions) if (target.id !== session.id) n++;
+    return n;
   }
 }
