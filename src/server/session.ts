@@ -604,6 +604,8 @@ class Context implements HandlerContext {
   }
 
   send(frame: Frame): void {
+    // A reply that carries the frame's id is its one answer: no ack after it.
+    if (frame.id !== undefined && frame.id === this.#frameId) this.#acked = true;
     if (this.#held) this.#held.push(frame);
     else this.session.send(frame);
   }
