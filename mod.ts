@@ -66,7 +66,11 @@ export {
   type ClientOptions,
   type CloseInfo,
   ConnectionClosedError,
+  type HistoryOptions,
+  type HistoryAnswer,
   type MessageOptions,
+  type ResumeOutcome,
+  type ResumePoint,
 } from "./src/client/client.ts";
 export { formatFrame } from "./src/client/format.ts";
 export { formatIncoming, formatWho } from "./src/client/screen_format.ts";

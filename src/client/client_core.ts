@@ -34,8 +34,30 @@ export enum ClientState {
   Closed = "closed",
 }
 
+/** Where a session left off, to resume it (PROTOCOL.md section 9). */
+export interface ResumePoint {
+  /** The resume token of its last `session_init` or `resumed`. */
+  readonly token: string;
+  /** The largest seq it saw, in messages or acks. */
+  readonly seq: number;
+}
+
+/** How a resume went: the `content` of the server's `resumed` frame. */
+export interface ResumeOutcome {
+  /** Whether the session was taken back with every message it missed. */
+  readonly recovered: boolean;
+  /** How many missed messages were sent again (before `resumed`). */
+  readonly replayed: number;
+  /** The chat's newest seq then. */
+  readonly seq: number;
+  /** Whether the session is the one resumed (false: a new one). */
+  readonly resumed: boolean;
+}
+
 /** What the core needs to know of the client's settings. */
 export interface ClientCoreOptions {
+  /** Resume this session (where the server keeps history). */
+  resume?: ResumePoint;
   /** Display name to ask for in `session_ack`. */
   name?: string;
   /** Token for a server that requires one. */
@@ -70,7 +92,7 @@ export interface Answer {
 interface Pending {
   readonly request: Frame;
   readonly answer: Answer;
-  /** The entries of a `who` answer split over several frames, so far. */
+  /** The entries of a `who` answer split over several frames, so far; the messages of a `history` answer. */
   parts?: unknown[];
 }
 
@@ -118,6 +140,11 @@ export class ClientCore {
   /** Version 0: requests in order, the first one in flight. */
   #inTurn: Pending[] = [];
   #nextId = 1;
+  /** `history` requests waiting for their answer, oldest first: replayed messages are the oldest's. */
+  #histories: Pending[] = [];
+  #resumeToken?: string;
+  #lastSeq = 0;
+  #resumed?: ResumeOutcome;
   /** Set when the server announced, by an error, that it is closing the connection. */
   #closing?: CloseInfo;
   #closeInfo?: CloseInfo;
@@ -127,6 +154,26 @@ export class ClientCore {
     this.#options = options;
     this.#events = events;
     this.#decoder = new FrameDecoder(options.maxFrame ?? PROTOCOL_DEFAULTS.clientMaxFrame);
+    this.#lastSeq = options.resume?.seq ?? 0;
+  }
+
+  /**
+   * Where to resume this session on a new connection: its resume token and
+   * the largest seq seen. `undefined` where the server keeps no history.
+   */
+  get resumePoint(): ResumePoint | undefined {
+    const token = this.#resumeToken;
+    return token === undefined ? undefined : { token, seq: this.#lastSeq };
+  }
+
+  /** The largest seq seen, in messages or acks (0: none). */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** How the resume asked for went, once the server said (`resumed`). */
+  get resumed(): ResumeOutcome | undefined {
+    return this.#resumed;
   }
 
   /** Where the session stands. */
@@ -211,6 +258,13 @@ export class ClientCore {
       case ClientState.Closed:
         return;
     }
+    const seq = frame.seq;
+    if (typeof seq === "number" && seq > this.#lastSeq) this.#lastSeq = seq;
+    if (frame.type === "resumed") return this.#resumedBy(frame);
+    if (frame.type === "message" && frame.replay === true && this.#histories.length > 0) {
+      (this.#histories[0].parts ??= []).push(frame);
+      return;
+    }
     if (frame.type === "disconnect") {
       this.#events.frame(frame);
       this.close({ reason: String(frame.content ?? "disconnect"), byServer: true });
@@ -244,6 +298,7 @@ export class ClientCore {
   request(frame: Frame, answer: Answer): void {
     if (this.#closeInfo) return answer.reject(new ConnectionClosedError(this.#closeInfo));
     const pending = { request: frame, answer };
+    if (frame.type === "history") this.#histories.push(pending);
     if (this.#protocol >= 1) {
       frame.id = this.#nextId++;
       frame.session_id = this.#sessionId;
@@ -295,6 +350,7 @@ export class ClientCore {
     if (handshaking) this.#events.failed(failure ?? error);
     for (const pending of [...this.#byId.values(), ...this.#inTurn]) pending.answer.reject(error);
     this.#byId.clear();
+    this.#histories = [];
     this.#inTurn = [];
     this.#events.closed(final);
     return final;
@@ -328,6 +384,11 @@ export class ClientCore {
     const ack: Frame = { type: "session_ack", content: "Session acknowledged" };
     if (this.#options.name !== undefined) ack.name = this.#options.name;
     if (this.#options.token !== undefined) ack.token = this.#options.token;
+    if (typeof frame.resume_token === "string") {
+      this.#resumeToken = frame.resume_token;
+      const resume = this.#options.resume;
+      if (resume) ack.resume = { token: resume.token, seq: resume.seq };
+    }
     if (this.#protocol >= 1) {
       ack.id = HANDSHAKE_ID;
       this.#state = ClientState.AwaitingAck;
@@ -375,14 +436,19 @@ export class ClientCore {
       if (frame.type !== "ack") this.#events.frame(frame);
       return;
     }
+    if (pending.request.type === "history") {
+      this.#histories.splice(this.#histories.indexOf(pending), 1);
+    }
     if (frame.type === "error") {
       this.#byId.delete(frame.id!);
       pending.answer.reject(this.#noteClose(serverError(frame)));
     } else if (frame.type === "who" && frame.more === true) {
       pending.parts = [...pending.parts ?? [], ...entries(frame)];
-    } else if (frame.type === "ack" || frame.type === "who") {
+    } else if (frame.type === "ack" || frame.type === "who" || frame.type === "history") {
       this.#byId.delete(frame.id!);
-      const whole = pending.parts && frame.type === "who"
+      const whole = frame.type === "history"
+        ? { ...frame, messages: pending.parts ?? [] }
+        : pending.parts && frame.type === "who"
         ? { ...frame, content: [...pending.parts, ...entries(frame)] }
         : frame;
       this.#answered(pending, whole);
@@ -400,6 +466,28 @@ export class ClientCore {
     else this.#answered(pending, frame);
     const next = this.#inTurn[0];
     if (next && this.#state === ClientState.Ready) this.#write(next.request);
+  }
+
+  /**
+   * `resumed`: the session is the one it names (resumed, or a new one), with
+   * its name, rooms and next token.
+   */
+  #resumedBy(frame: Frame): void {
+    const content = (frame.content ?? {}) as Record<string, unknown>;
+    const id = typeof frame.session_id === "string" ? frame.session_id : this.#sessionId;
+    this.#resumed = {
+      recovered: content.recovered === true,
+      replayed: typeof content.replayed === "number" ? content.replayed : 0,
+      seq: typeof content.seq === "number" ? content.seq : 0,
+      resumed: id !== this.#sessionId,
+    };
+    this.#sessionId = id;
+    if (typeof frame.name === "string") this.#name = frame.name;
+    if (typeof frame.resume_token === "string") this.#resumeToken = frame.resume_token;
+    this.rooms.clear();
+    if (Array.isArray(frame.rooms)) for (const room of frame.rooms) this.rooms.add(String(room));
+    // Whatever it missed up to the newest seq is replayed above, or lost.
+    if (typeof content.seq === "number" && content.seq > this.#lastSeq) this.#lastSeq = content.seq;
   }
 
   /** A request succeeded: the session's name and rooms follow it, then its caller hears. */
