@@ -40,6 +40,12 @@ export interface ResumePoint {
   readonly token: string;
   /** The largest seq it saw, in messages or acks. */
   readonly seq: number;
+  /**
+   * The next request id to give (the client's own, not sent): a resumed
+   * session's new messages must not reuse the ids of its old ones, which
+   * the server takes for resends.
+   */
+  readonly nextId?: number;
 }
 
 /** How a resume went: the `content` of the server's `resumed` frame. */
@@ -155,6 +161,7 @@ export class ClientCore {
     this.#events = events;
     this.#decoder = new FrameDecoder(options.maxFrame ?? PROTOCOL_DEFAULTS.clientMaxFrame);
     this.#lastSeq = options.resume?.seq ?? 0;
+    this.#nextId = options.resume?.nextId ?? 1;
   }
 
   /**
@@ -163,7 +170,7 @@ export class ClientCore {
    */
   get resumePoint(): ResumePoint | undefined {
     const token = this.#resumeToken;
-    return token === undefined ? undefined : { token, seq: this.#lastSeq };
+    return token === undefined ? undefined : { token, seq: this.#lastSeq, nextId: this.#nextId };
   }
 
   /** The largest seq seen, in messages or acks (0: none). */
@@ -290,7 +297,8 @@ export class ClientCore {
   }
 
   /**
-   * Sends a request: version 1 gives it a fresh `id` and writes it at once;
+   * Sends a request: version 1 gives it a fresh `id` (unless it has one, which
+   * no request in flight may have) and writes it at once;
    * version 0 writes it when the requests before it are answered. A frame
    * over the server's `max_frame` is not written: it is rejected with a
    * {@linkcode TooLongError}.
@@ -300,7 +308,7 @@ export class ClientCore {
     const pending = { request: frame, answer };
     if (frame.type === "history") this.#histories.push(pending);
     if (this.#protocol >= 1) {
-      frame.id = this.#nextId++;
+      frame.id ??= this.#nextId++;
       frame.session_id = this.#sessionId;
       const tooLong = this.#oversize(frame);
       if (tooLong) return answer.reject(tooLong);
