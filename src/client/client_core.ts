@@ -493,7 +493,11 @@ export class ClientCore {
     if (typeof frame.name === "string") this.#name = frame.name;
     if (typeof frame.resume_token === "string") this.#resumeToken = frame.resume_token;
     this.rooms.clear();
-    if (Array.isArray(frame.rooms)) for (const room of frame.rooms) this.rooms.add(String(room));
+    if (Array.isArray(frame.rooms)) {
+      for (const room of frame.rooms) {
+        this.rooms.add(String(room));
+      }
+    }
     // Whatever it missed up to the newest seq is replayed above, or lost.
     if (typeof content.seq === "number" && content.seq > this.#lastSeq) this.#lastSeq = content.seq;
   }

@@ -73,7 +73,12 @@ export function formatIncoming(frame: Frame, now: number = Date.now()): string |
   switch (frame.type) {
     case "message": {
       const sender = senderLabel(frame, printable);
-      return indented(`${time} ${sender === undefined ? "" : `${sender}: `}`, contentText(frame));
+      // Sent again from history (a resume, /history): set apart.
+      const mark = frame.replay === true ? "(history) " : "";
+      return indented(
+        `${time} ${mark}${sender === undefined ? "" : `${sender}: `}`,
+        contentText(frame),
+      );
     }
     case "notice": {
       const notice = describeNotice(frame);
