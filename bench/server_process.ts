@@ -71,6 +71,12 @@ export class ServerProcess implements AsyncDisposable {
         "warn",
         "--max-clients",
         "20000",
+        // The idle scenario opens 200 handshakes at once from one address.
+        "--max-handshakes",
+        "4000",
+        // One echo or fan-out session sends far more than the default 1000 frames a second:
+        // the limiter stays on (its cost is measured), with a limit no session reaches.
+        ...(role === "echo" || role === "relay" ? ["--rate-limit", "10000000"] : []),
         "--handshake-timeout",
         "600",
         "--heartbeat-timeout",

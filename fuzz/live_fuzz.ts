@@ -15,6 +15,7 @@
 
 import fc from "fast-check";
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { PROTOCOL_DEFAULTS } from "../src/protocol/defaults.ts";
 import { isErrorCode } from "../src/protocol/errors.ts";
 import type { Frame } from "../src/protocol/messages.ts";
 import { chatHandler } from "../src/server/handlers/chat.ts";
@@ -43,6 +44,7 @@ import {
   wellFormedFrameArb,
 } from "./generators.ts";
 import type { RunOptions, Target } from "./harness.ts";
+import { attackOf, runAttack } from "./live_attacks.ts";
 import { type Answer, PREDICTED_CODES, predictSession } from "./oracles.ts";
 
 /** The live server's frame limit: below the default, so that oversized frames are cheap to send. */
@@ -65,8 +67,11 @@ export interface HostilePlan {
   transport: "tcp" | "unix";
   /** Whether it reads `session_init` before writing (else it writes blind, with a wrong id). */
   waitInit: boolean;
-  /** The `session_ack` that opens the stream (maybe mutated), or none. */
-  ack: { name: string | null; mutation: Mutation | null } | null;
+  /**
+   * The `session_ack` that opens the stream (maybe mutated, maybe padded
+   * past the 16 KiB a frame may take before the handshake), or none.
+   */
+  ack: { name: string | null; mutation: Mutation | null; pad: number | null } | null;
   lines: HostileLine[];
   /** Where the stream is cut into writes. */
   cuts: number[];
@@ -106,6 +111,8 @@ export const planArb: fc.Arbitrary<HostilePlan> = fc.record({
     fc.record({
       name: sometimes(fc.oneof(trickyString, fc.constantFrom("__proto__", "x y", "")), 0.3),
       mutation: sometimes(mutationArb, 0.15),
+      // Pre-login garbage: padding around the 16 KiB limit of a frame before the handshake.
+      pad: sometimes(fc.integer({ min: 16_000, max: 40_000 }), 0.08),
     }),
     { freq: 8 },
   ),
@@ -147,6 +154,7 @@ export function renderPlan(plan: HostilePlan, sessionId: string): Uint8Array {
       id: "hs",
     };
     if (plan.ack.name !== null) ack.name = plan.ack.name;
+    if (plan.ack.pad !== null) ack.pad = "p".repeat(plan.ack.pad);
     const bytes = encoder.encode(JSON.stringify(ack));
     parts.push(plan.ack.mutation ? mutate(bytes, plan.ack.mutation) : bytes, encoder.encode("\n"));
   }
@@ -318,7 +326,13 @@ async function runHostile(
     await peer.until(() => peer.ended !== undefined || (plan.ending === "sync" && gotSync()));
     if (peer.problems.length > 0) return peer.problems.join("; ");
     if (peer.sessionId === undefined) return `no session_init (${peer.ended ?? "timeout"})`;
-    const prediction = predictSession(bytes, peer.sessionId, LIVE_MAX_FRAME, chatHandler.types);
+    const prediction = predictSession(
+      bytes,
+      peer.sessionId,
+      LIVE_MAX_FRAME,
+      PROTOCOL_DEFAULTS.handshakeMaxFrame,
+      chatHandler.types,
+    );
     const expected = norm(prediction.answers);
     const actual = norm(peer.answers());
     const closes = prediction.closes !== null;
@@ -470,13 +484,19 @@ async function runBatches(
         fc.array(planArb, { minLength: batchSize, maxLength: batchSize }),
         async (plans) => {
           const batch = batchNo++;
-          const problems = await Promise.all(
+          const hostile = Promise.all(
             plans.map((plan, i) =>
               runHostile(server, plan, `${batch}-${i}`, stats).catch((e) =>
                 `threw: ${e?.stack ?? e}`
               )
             ),
           );
+          // Beside the hostile sessions, one attack a batch in turn.
+          const attack = attackOf(batch);
+          const attacked = await runAttack(attack, server, hostile);
+          for (const [what, n] of Object.entries(attacked)) count(stats, what, n);
+          count(stats, `batches with attack ${attack}`);
+          const problems = await hostile;
           counted(plans.length);
           const failed = problems
             .map((p, i) => p === undefined ? undefined : `hostile session ${i}: ${p}`)

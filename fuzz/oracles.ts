@@ -29,13 +29,19 @@ const isSpace = (b: number): boolean => b === 0x20 || b === 0x09 || b === 0x0a |
  * a byte that is not whitespace; one that starts with `{` or `[` ends where
  * its brackets balance (outside strings) or at a line feed; any other ends
  * at a line feed. A frame is over the limit when its bytes, up to but not
- * including the line feed, are more than `maxFrame`.
+ * including the line feed, are more than `maxFrame` (`firstFrameMax` for
+ * the first frame).
  */
-export function modelDecode(bytes: Uint8Array, maxFrame: number): ModelResult {
+export function modelDecode(
+  bytes: Uint8Array,
+  maxFrame: number,
+  firstFrameMax: number = maxFrame,
+): ModelResult {
   const frames: Uint8Array[] = [];
   const n = bytes.length;
   let i = 0;
   for (;;) {
+    const limit = frames.length === 0 ? firstFrameMax : maxFrame;
     while (i < n && isSpace(bytes[i])) i++;
     if (i >= n) return { frames, tooLarge: false, pending: 0 };
     const start = i;
@@ -75,11 +81,11 @@ export function modelDecode(bytes: Uint8Array, maxFrame: number): ModelResult {
     }
     if (end < 0) {
       const pending = n - start;
-      return pending > maxFrame
+      return pending > limit
         ? { frames, tooLarge: true, pending: 0 }
         : { frames, tooLarge: false, pending };
     }
-    if (end - start > maxFrame) return { frames, tooLarge: true, pending: 0 };
+    if (end - start > limit) return { frames, tooLarge: true, pending: 0 };
     let last = end;
     while (last > start && isSpace(bytes[last - 1])) last--;
     frames.push(bytes.subarray(start, last));
@@ -264,15 +270,17 @@ export interface Prediction {
  * wrong or missing session id gets `bad_session` and closes, `heartbeat`
  * gets `pong`, `disconnect` closes, a type the handler does not serve gets
  * `unknown_type`, and an oversized frame gets `frame_too_large` after the
- * frames before it. (`parseFrame` is trusted here: it is fuzzed on its own.)
+ * frames before it; the first frame (the `session_ack`) may not exceed
+ * `handshakeMaxFrame`. (`parseFrame` is trusted here: it is fuzzed on its own.)
  */
 export function predictSession(
   bytes: Uint8Array,
   sessionId: string,
   maxFrame: number,
+  handshakeMaxFrame: number,
   handlerTypes: readonly string[],
 ): Prediction {
-  const { frames, tooLarge } = modelDecode(bytes, maxFrame);
+  const { frames, tooLarge } = modelDecode(bytes, maxFrame, handshakeMaxFrame);
   const answers: Answer[] = [];
   let ready = false;
   let handled = 0;

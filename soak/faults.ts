@@ -11,7 +11,16 @@
 
 import type { Limits } from "./server.ts";
 import { PeerError, type RawClient } from "../tests/helpers/raw_client.ts";
-import { dial, expectError, line, SoakError, startSession, type Target } from "./client.ts";
+import { SourcePeer } from "../tests/helpers/source_peer.ts";
+import {
+  dial,
+  expectError,
+  type Frame,
+  line,
+  SoakError,
+  startSession,
+  type Target,
+} from "./client.ts";
 
 /** The kinds of fault, each run by its own workers. */
 export const KINDS = [
@@ -24,6 +33,10 @@ export const KINDS = [
   "oversized",
   "invalid",
   "slow-consumer",
+  "flooder",
+  "prelogin",
+  "slot-holder",
+  "room-spam",
 ] as const;
 
 /** A kind of fault. */
@@ -40,6 +53,10 @@ const WEIGHTS: Record<Kind, number> = {
   oversized: 1,
   invalid: 1,
   "slow-consumer": 1,
+  flooder: 1,
+  prelogin: 1,
+  "slot-holder": 1,
+  "room-spam": 1,
 };
 
 /** What the workers of one kind did. */
@@ -662,6 +679,192 @@ const slowConsumer: Episode = async (ctx, scope, target, tag) => {
   return "flooded";
 };
 
+/**
+ * A session that sends frames which produce no output as fast as its
+ * socket takes them (to a room of its own): the server reads it no faster
+ * than `--rate-limit` (the pairs must not notice). Then it drops, or, after
+ * a bounded burst, pings and waits for every frame before the ping to be
+ * handled: nothing is refused or lost.
+ */
+const flooder: Episode = async (ctx, scope, target, tag, round) => {
+  const w = ctx.waitMs;
+  const conn = await scope.dial(target);
+  await startSession(conn, w, `fl${tag}`);
+  const room = `flood${tag}`;
+  await conn.say({ type: "join", content: room, id: "j" });
+  await conn.ackOf("j", w);
+  const frame = JSON.stringify({ type: "message", content: "x", room, session_id: conn.sessionId });
+  const chunk = (frame + "\n").repeat(256);
+  if (round % 2 === 0) {
+    // Flood, then drop with frames still unread. Bounded: the server goes on handling what
+    // its socket holds, at the rate limit, after the peer is gone.
+    const most = ctx.limits.rateLimit + Math.floor(ctx.random() * ctx.limits.rateLimit);
+    let sent = 0;
+    while (sent < most && !conn.ended) {
+      if (!await conn.write(chunk)) break;
+      sent += 256;
+    }
+    count(ctx, "flood frames", sent);
+    expect(ctx, conn, "flooder", "drop", GONE);
+    await conn.close();
+    return "drop";
+  }
+  // A burst of twice the rate limit, then a ping: answered once all before it are handled.
+  const burst = 2 * ctx.limits.rateLimit;
+  const started = Date.now();
+  for (let sent = 0; sent < burst; sent += 256) await conn.write(chunk);
+  await conn.say({ type: "heartbeat", content: "ping", id: "after" });
+  await conn.next((f) => f.type === "heartbeat" && f.id === "after", w + 10_000, "the ping");
+  const took = Date.now() - started;
+  // A full bucket, then the rate: about a second for the second half, not much less.
+  const least = (1000 * (burst - ctx.limits.rateLimit)) / ctx.limits.rateLimit;
+  if (took < least * 0.8) throw new SoakError(`a burst of ${burst} frames handled in ${took} ms`);
+  count(ctx, "flood frames", burst);
+  count(ctx, "flood bursts rate-limited");
+  expect(ctx, conn, "flooder", "burst", ["disconnect"]);
+  await conn.say({ type: "disconnect", content: "bye", id: "bye" });
+  await conn.ackOf("bye", w);
+  await conn.closed(w, "close after disconnect");
+  return "burst";
+};
+
+/**
+ * Garbage before the handshake: a `session_ack` that never ends within
+ * 16 KiB (frame_too_large at 16 KiB, whatever `--max-frame`), bytes
+ * without a line feed, or an unfinished `session_ack` under 16 KiB that is
+ * held until the handshake timeout.
+ */
+const prelogin: Episode = async (ctx, scope, target, tag, round) => {
+  const w = ctx.waitMs;
+  const conn = await scope.dial(target);
+  await conn.next("session_init", w);
+  const variant = ["endless-ack", "garbage", "unfinished"][round % 3];
+  const head = `{"type":"session_ack","session_id":"${conn.sessionId}","name":"p${tag}","pad":"`;
+  if (variant === "unfinished") {
+    expect(ctx, conn, "prelogin", variant, ["handshake_timeout"]);
+    await conn.write(head + "u".repeat(15 * 1024));
+    await timedOut(
+      ctx,
+      conn,
+      "handshake_timeout",
+      conn.dialedAt,
+      ctx.limits.handshakeTimeout * 1000,
+    );
+    return variant;
+  }
+  expect(ctx, conn, "prelogin", variant, ["frame_too_large"]);
+  const text = variant === "garbage" ? "g".repeat(64 * 1024) : head + "e".repeat(1024 * 1024);
+  // The server closes once past 16 KiB: a failed write is expected.
+  await conn.write(text);
+  await conn.closed(w, `close after ${variant}`);
+  const error = conn.backlog.find((f) => f.type === "error");
+  if (error && error.code !== "frame_too_large") {
+    throw new SoakError(`expected frame_too_large, got ${JSON.stringify(error)}`);
+  }
+  count(
+    ctx,
+    error ? "pre-login garbage refused at 16 KiB" : "pre-login garbage closed, error unseen",
+  );
+  return variant;
+};
+
+/**
+ * Silent connections from an address of their own (127.0.0.N, TCP) until
+ * the server refuses one with server_full: an eighth of
+ * `--max-handshakes` at most from one address. Meanwhile sessions from
+ * other addresses (the pairs, the other faults) are served as usual.
+ */
+const slotHolder: Episode = async (ctx, _scope, _target, tag, round) => {
+  const w = ctx.waitMs;
+  const port = (ctx.tcp as { port: number }).port;
+  // Its own address: 127.0.0.2 and up, one a worker (the index is in the tag).
+  const address = `127.0.0.${2 + Number(tag.split("x")[0]) % 200}`;
+  const perAddress = Math.floor(ctx.limits.maxHandshakes / 8);
+  const started = Date.now();
+  const held: SourcePeer[] = [];
+  try {
+    // More than its share, 50 at a time.
+    const firsts: Frame[] = [];
+    for (let opened = 0; opened < perAddress + 10; opened += 50) {
+      const batch = await Promise.all(
+        Array.from({ length: 50 }, () => SourcePeer.connect(port, address)),
+      );
+      held.push(...batch);
+      firsts.push(...await Promise.all(batch.map((peer) => peer.first(w))));
+    }
+    const accepted = firsts.filter((f) => f.type === "session_init");
+    const refusals = firsts.filter((f) => f.type !== "session_init");
+    for (const init of accepted) {
+      ctx.expected.set(init.session_id as string, {
+        kind: "slot-holder",
+        variant: "held",
+        reasons: [...GONE, "handshake_timeout"],
+      });
+    }
+    const bad = refusals.find((f) => f.code !== "server_full");
+    if (bad) throw new SoakError(`expected server_full, got ${JSON.stringify(bad)}`);
+    // Held slots are cut at the handshake timeout: the count holds only well before it.
+    if (Date.now() - started > (ctx.limits.handshakeTimeout * 1000) / 2) {
+      count(ctx, "slot holders too slow to fill their slots");
+      return "slow";
+    }
+    if (accepted.length > perAddress || refusals.length === 0) {
+      throw new SoakError(`${accepted.length} of ${firsts.length} taken from ${address}`);
+    }
+    count(ctx, "handshake slots held", accepted.length);
+    count(ctx, "slot holders refused with server_full", refusals.length);
+    // Let go at once, or hold until the handshake timeout cuts them.
+    if (round % 2 === 1) await pause(ctx.limits.handshakeTimeout * 1000 + 500);
+    return round % 2 === 1 ? "held-to-timeout" : "let-go";
+  } finally {
+    await Promise.all(held.map((peer) => peer.close()));
+  }
+};
+
+/**
+ * A session that joins rooms past `--max-rooms` (too_many_rooms), with
+ * long names, and asks `who`: the answer in frames under 64 KiB, `more` on
+ * all but the last, its id on each.
+ */
+const roomSpam: Episode = async (ctx, scope, target, tag) => {
+  const w = ctx.waitMs;
+  const conn = await scope.dial(target);
+  await startSession(conn, w, `rs${tag}`);
+  const over = 10;
+  const joins = ctx.limits.maxRooms + over;
+  const lines: string[] = [];
+  for (let i = 0; i < joins; i++) {
+    const room = `spam-${tag}-${i}-`.padEnd(32, "r");
+    lines.push(JSON.stringify({ type: "join", content: room, id: i, session_id: conn.sessionId }));
+  }
+  await conn.write(lines.join("\n") + "\n");
+  let refused = 0;
+  for (let i = 0; i < joins; i++) {
+    const answer = await conn.answerOf(i, w);
+    if (answer.type === "error") {
+      if (answer.code !== "too_many_rooms") throw new SoakError(JSON.stringify(answer));
+      refused++;
+    }
+  }
+  if (refused !== over) throw new SoakError(`${refused} joins refused, expected ${over}`);
+  count(ctx, "joins refused with too_many_rooms", refused);
+  await conn.say({ type: "who", id: "who" });
+  let frames = 0;
+  for (;;) {
+    const frame = await conn.next((f) => f.type === "who" && f.id === "who", w, "who");
+    frames++;
+    const size = new TextEncoder().encode(JSON.stringify(frame)).length;
+    if (size >= 65_536) throw new SoakError(`a who frame of ${size} bytes`);
+    if (frame.more !== true) break;
+  }
+  count(ctx, "who frames", frames);
+  expect(ctx, conn, "room-spam", "spam", ["disconnect"]);
+  await conn.say({ type: "disconnect", content: "bye", id: "bye" });
+  await conn.ackOf("bye", w);
+  await conn.closed(w, "close after disconnect");
+  return "spam";
+};
+
 const EPISODES: Record<Kind, Episode> = {
   churn,
   reset,
@@ -672,6 +875,10 @@ const EPISODES: Record<Kind, Episode> = {
   oversized,
   invalid,
   "slow-consumer": slowConsumer,
+  flooder,
+  prelogin,
+  "slot-holder": slotHolder,
+  "room-spam": roomSpam,
 };
 
 /** Runs episodes of `kind` until the context's time is up; worker `index` alternates transports. */

@@ -146,6 +146,11 @@ const LIMITS: Limits = {
   maxFrame: 65536,
   maxQueue: 262144,
   maxClients: 20000,
+  // An eighth of it from one address: enough for the faults from 127.0.0.1 and Unix, and
+  // within reach of the slot holders, each from an address of its own.
+  maxHandshakes: 1600,
+  rateLimit: 1000,
+  maxRooms: 20,
   handshakeTimeout: 2,
   heartbeatInterval: 0.5,
   heartbeatTimeout: 1,

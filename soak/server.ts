@@ -18,6 +18,9 @@ export interface Limits {
   maxFrame: number;
   maxQueue: number;
   maxClients: number;
+  maxHandshakes: number;
+  rateLimit: number;
+  maxRooms: number;
   handshakeTimeout: number;
   heartbeatInterval: number;
   heartbeatTimeout: number;
@@ -109,6 +112,12 @@ export class ServerUnderTest {
       String(limits.maxQueue),
       "--max-clients",
       String(limits.maxClients),
+      "--max-handshakes",
+      String(limits.maxHandshakes),
+      "--rate-limit",
+      String(limits.rateLimit),
+      "--max-rooms",
+      String(limits.maxRooms),
       "--handshake-timeout",
       String(limits.handshakeTimeout),
       "--heartbeat-interval",
@@ -223,9 +232,11 @@ export class ServerUnderTest {
     }
     if (/uncaught|unhandled/i.test(text)) this.anomalies.push(text);
     if (record.level === "ERROR" || record.level === "FATAL") this.anomalies.push(text);
-    if (record.level === "WARNING") this.warnings.push(text);
+    if (record.level === "WARN" || record.level === "WARNING") this.warnings.push(text);
     const props = record.properties ?? {};
-    if (record.logger === "chat.session" && / opened on .* as /.test(record.message)) this.opened++;
+    if (record.logger === "chat.session" && / opened from .* as /.test(record.message)) {
+      this.opened++;
+    }
     if (typeof props.reason === "string" && typeof props.session_id === "string") {
       this.closes.set(props.session_id, props.reason);
       const registered = !/before its handshake/.test(record.message);

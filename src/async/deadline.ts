@@ -46,6 +46,11 @@ export async function within<T>(
   }
 }
 
+/** Resolves after `ms` (by `clock` when given). */
+export function sleep(ms: number, clock?: Clock): Promise<void> {
+  return new Promise((resolve) => after(ms, resolve, clock));
+}
+
 /** Calls `fn` once after `ms` (by `clock` when given); returns what cancels it. */
 function after(ms: number, fn: () => void, clock: Clock | undefined): () => void {
   if (clock === undefined) {

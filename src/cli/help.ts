@@ -6,6 +6,7 @@
 
 import { INTERACTIVE_COMMANDS } from "../client/commands.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import { MAX_ROOMS_LIMIT } from "../protocol/who_pages.ts";
 import { USER_HELP } from "./user_help.ts";
 import { UsageError } from "./usage.ts";
 
@@ -57,8 +58,16 @@ Sessions:
   --token TOKEN                 require this token in session_ack (also CHAT_TOKEN)
   --token-file FILE             read the token from FILE
   --max-frame BYTES             largest accepted frame (default ${PROTOCOL_DEFAULTS.maxFrame})
-  --max-clients N               most sessions at once (default ${PROTOCOL_DEFAULTS.maxClients})
+  --max-clients N               most sessions (handshake completed) at once (default ${PROTOCOL_DEFAULTS.maxClients})
+  --max-handshakes N            most connections still in their handshake at once, N/8 of
+                                them from one IP address (default ${PROTOCOL_DEFAULTS.maxHandshakes})
   --max-queue BYTES             most unsent output per session (default ${PROTOCOL_DEFAULTS.maxQueue})
+  --max-queue-total BYTES       most unsent output of all sessions together; past it the
+                                sessions holding the most are cut (default ${PROTOCOL_DEFAULTS.maxQueueTotal})
+  --max-rooms N                 rooms one session may be in, at most ${MAX_ROOMS_LIMIT} (default ${PROTOCOL_DEFAULTS.maxRooms})
+  --rate-limit N                frames a second one session may send: a bucket of N, refilled
+                                at N a second; a faster sender is read more slowly, nothing
+                                is lost; 0: no limit (default ${PROTOCOL_DEFAULTS.rateLimit})
   --handshake-timeout SECONDS   time allowed for session_ack (default ${PROTOCOL_DEFAULTS.handshakeTimeout})
   --heartbeat-interval SECONDS  interval announced to clients (default ${PROTOCOL_DEFAULTS.heartbeat.interval})
   --heartbeat-timeout SECONDS   liveness timeout (default ${PROTOCOL_DEFAULTS.heartbeat.timeout})

@@ -9,6 +9,7 @@ import { ChatServer } from "../server/server.ts";
 import { BUILTIN_HANDLERS } from "../server/handlers/mod.ts";
 import type { ServerOptions } from "../server/options.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import { MAX_ROOMS_LIMIT } from "../protocol/who_pages.ts";
 import type { ListenOptions, TlsServerOptions } from "../transport/types.ts";
 import { normalizeOrigin } from "../web/origin.ts";
 import { WebServer, type WebServerOptions } from "../web/web_server.ts";
@@ -32,6 +33,9 @@ import {
 
 const HELP = "chat server --help";
 
+/** How long a server that stopped waits for its log to be written. */
+const LOG_FLUSH_MS = 2000;
+
 const FLAGS = {
   host: { type: "string" },
   port: { type: "string" },
@@ -43,6 +47,10 @@ const FLAGS = {
   "max-frame": { type: "string" },
   "max-clients": { type: "string" },
   "max-queue": { type: "string" },
+  "rate-limit": { type: "string" },
+  "max-handshakes": { type: "string" },
+  "max-queue-total": { type: "string" },
+  "max-rooms": { type: "string" },
   "handshake-timeout": { type: "string" },
   "heartbeat-interval": { type: "string" },
   "heartbeat-timeout": { type: "string" },
@@ -163,6 +171,10 @@ function parseFlags(
       maxFrame: integer("max-frame", 64),
       maxClients: integer("max-clients", 1),
       maxQueue: integer("max-queue", 1024),
+      rateLimit: integer("rate-limit", 0),
+      maxHandshakes: integer("max-handshakes", 8),
+      maxQueueTotal: integer("max-queue-total", 1024),
+      maxRooms: integer("max-rooms", 1, MAX_ROOMS_LIMIT),
       handshakeTimeout: seconds("handshake-timeout"),
       heartbeat: Object.fromEntries(Object.entries(heartbeat).filter(([, x]) => x !== undefined)),
       cluster,
@@ -225,7 +237,7 @@ export async function runServer(args: string[]): Promise<number> {
     console.log(SERVER_HELP);
     return 0;
   }
-  setupLogging(command.logLevel, command.logFormat);
+  const logs = setupLogging(command.logLevel, command.logFormat);
   const log = getLogger(["chat", "server"]);
   // The web server binds first: its WebSocket listener is one of the chat server's.
   let web: WebServer | undefined;
@@ -276,5 +288,7 @@ export async function runServer(args: string[]): Promise<number> {
   await server.stop();
   // The HTTP listener answered (/readyz: 503) until the chat server stopped.
   await web?.close();
+  // What the log still holds, unless standard error is stuck.
+  await logs.flush(LOG_FLUSH_MS);
   return 0;
 }

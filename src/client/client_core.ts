@@ -16,6 +16,7 @@ import { FrameDecoder } from "../protocol/frame_decoder.ts";
 import {
   type Frame,
   type FrameId,
+  guestName,
   type HeartbeatSettings,
   parseServerFrame,
 } from "../protocol/messages.ts";
@@ -421,8 +422,16 @@ export class ClientCore {
       }
       if (frame.type !== "error") return false;
       const error = serverError(frame);
-      if (NAME_ERRORS.includes(error.code)) this.#nameError = error; // The ack follows.
-      else this.#refuse(error);
+      if (!NAME_ERRORS.includes(error.code)) {
+        this.#refuse(error);
+        return true;
+      }
+      // The name's error is the session_ack's one answer (PROTOCOL.md section 4): the session
+      // is open, under its guest name. (An ack after it, from an older server, is ignored.)
+      this.#nameError = error;
+      this.#name = guestName(this.#sessionId);
+      this.#state = ClientState.Ready;
+      this.#events.ready();
       return true;
     }
     // A refused handshake (unauthorized, bad_session) may come without the ack's id.

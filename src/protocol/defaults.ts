@@ -25,6 +25,11 @@ export const PROTOCOL_DEFAULTS: {
   readonly maxFrame: number;
   readonly maxClients: number;
   readonly maxQueue: number;
+  readonly maxQueueTotal: number;
+  readonly handshakeMaxFrame: number;
+  readonly rateLimit: number;
+  readonly maxRooms: number;
+  readonly maxHandshakes: number;
   readonly shutdownGrace: number;
   readonly connectTimeout: number;
   readonly clientMaxFrame: number;
@@ -48,6 +53,16 @@ export const PROTOCOL_DEFAULTS: {
   maxClients: 10_000,
   /** Most unsent output of one session, in bytes, before `slow_consumer`. */
   maxQueue: 8 * 1024 * 1024,
+  /** Most unsent output of all a server's sessions together, in bytes (512 MiB). */
+  maxQueueTotal: 512 * 1024 * 1024,
+  /** The largest frame before the handshake completes, in bytes (16 KiB): a `session_ack`. */
+  handshakeMaxFrame: 16 * 1024,
+  /** Frames a second one session may send: a bucket of this many, refilled at this rate. */
+  rateLimit: 1000,
+  /** Rooms one session may be in. */
+  maxRooms: 100,
+  /** Connections still in their handshake at once (from one address: an eighth of it). */
+  maxHandshakes: 1000,
   /** Seconds a closing session waits for its output to flush. */
   shutdownGrace: 2,
   /** Seconds a client waits for a connection to open. */

@@ -31,6 +31,14 @@ const enum Mode {
 /** The empty buffer an idle decoder holds, shared so that an idle session costs nothing here. */
 const EMPTY = new Uint8Array(0);
 
+/** `value`, when it is a positive integer; else a RangeError naming `name`. */
+function positive(name: string, value: number): number {
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
 function isSpace(byte: number): boolean {
   return byte === SPACE || byte === LF || byte === CR || byte === TAB;
 }
@@ -64,6 +72,8 @@ function isSpace(byte: number): boolean {
 export class FrameDecoder {
   /** The largest frame accepted, in bytes, not counting its line ending. */
   readonly maxFrame: number;
+  /** The limit of the frame being read: `firstFrameMax` for the first, then `maxFrame`. */
+  #limit: number;
   #pending: Uint8Array = EMPTY;
   #pendingLength = 0;
   #mode: Mode = Mode.Idle;
@@ -72,23 +82,30 @@ export class FrameDecoder {
   #escaped = false;
   #tooLarge = false;
 
-  /** Creates a decoder that refuses frames over `maxFrame` bytes. */
-  constructor(maxFrame: number = PROTOCOL_DEFAULTS.maxFrame) {
-    if (!Number.isSafeInteger(maxFrame) || maxFrame < 1) {
-      throw new RangeError(`maxFrame must be a positive integer, got ${maxFrame}`);
-    }
-    this.maxFrame = maxFrame;
+  /**
+   * Creates a decoder that refuses frames over `maxFrame` bytes, and a first
+   * frame over `firstFrameMax` (a server's `session_ack`, before the
+   * handshake completes: PROTOCOL.md section 1).
+   */
+  constructor(maxFrame: number = PROTOCOL_DEFAULTS.maxFrame, firstFrameMax: number = maxFrame) {
+    this.maxFrame = positive("maxFrame", maxFrame);
+    this.#limit = positive("firstFrameMax", firstFrameMax);
+  }
+
+  /** The limit of the frame being read now, in bytes (the first frame's, until it ends). */
+  get limit(): number {
+    return this.#limit;
   }
 
   /**
-   * True once a frame over {@linkcode FrameDecoder.maxFrame} was seen. The
+   * True once a frame over its limit ({@linkcode FrameDecoder.limit}) was seen. The
    * decoder then returns no more frames: the connection should be closed.
    */
   get tooLarge(): boolean {
     return this.#tooLarge;
   }
 
-  /** The bytes of an unfinished frame held between pushes (never more than `maxFrame`). */
+  /** The bytes of an unfinished frame held between pushes (never more than its limit). */
   get buffered(): number {
     return this.#pendingLength;
   }
@@ -162,7 +179,8 @@ export class FrameDecoder {
       this.#pending = EMPTY;
       this.#pendingLength = 0;
     }
-    if (frame.length > this.maxFrame) return this.#fail();
+    if (frame.length > this.#limit) return this.#fail();
+    this.#limit = this.maxFrame;
     let last = frame.length;
     while (last > 0 && isSpace(frame[last - 1])) last--;
     frames.push(last === frame.length ? frame : frame.subarray(0, last));
@@ -176,10 +194,10 @@ export class FrameDecoder {
   /** Appends part of a frame to the pending buffer; false when the frame is too large. */
   #keep(part: Uint8Array): boolean {
     const needed = this.#pendingLength + part.length;
-    if (needed > this.maxFrame) return this.#fail();
+    if (needed > this.#limit) return this.#fail();
     if (needed > this.#pending.length) {
       const grown = new Uint8Array(
-        Math.min(this.maxFrame, Math.max(needed, 2 * this.#pending.length, 256)),
+        Math.min(this.#limit, Math.max(needed, 4 * this.#pending.length, 256)),
       );
       grown.set(this.#pending.subarray(0, this.#pendingLength));
       this.#pending = grown;

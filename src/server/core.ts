@@ -13,7 +13,11 @@ import type { Backplane, BackplaneHost } from "./backplane.ts";
 import type { HistoryKeeper } from "./history_keeper.ts";
 import { ServerMetrics } from "./metrics.ts";
 import type { ServerOptions } from "./options.ts";
+import { OutputBudget } from "../transport/output_budget.ts";
+import { HandshakeSlots } from "./handshake_slots.ts";
 import { Names } from "./names.ts";
+import { Notices } from "./notices.ts";
+import { cutBiggestHolders } from "./queue_total.ts";
 import { Registry } from "./registry.ts";
 import { Relay } from "./relay.ts";
 import { Rooms } from "./rooms.ts";
@@ -21,6 +25,7 @@ import { Roster } from "./roster.ts";
 import type { Session, SessionHost } from "./session.ts";
 import type { ServerSettings } from "./settings.ts";
 import { tokenCheck } from "./token.ts";
+import { Turns } from "./turns.ts";
 
 /** A server's shared parts. */
 export interface ServerCore extends SessionHost {
@@ -32,6 +37,8 @@ export interface ServerCore extends SessionHost {
   readonly backplane: Backplane;
   /** What the backplane calls back. */
   readonly backplaneHost: BackplaneHost;
+  /** The connections in their handshake. */
+  readonly slots: HandshakeSlots;
 }
 
 /** Wires the parts of a server with `settings` over `backplane`, with history in `keeper`. */
@@ -43,9 +50,23 @@ export function serverCore(
 ): ServerCore {
   const metrics = new ServerMetrics();
   const registry = new Registry<Session | AwaySession>();
-  const roster = new Roster<Session>(registry, backplane, options, metrics, keeper);
   const relay = new Relay(registry, backplane, metrics);
-  const names = new Names(registry, backplane);
+  const directory = backplane.directory(registry);
+  const notices = new Notices(relay, directory);
+  const roster = new Roster<Session>(
+    registry,
+    backplane,
+    options,
+    notices,
+    settings.maxClients,
+    metrics,
+    keeper,
+  );
+  const names = new Names(registry, backplane, notices);
+  const budget: OutputBudget = new OutputBudget(
+    settings.maxQueueTotal,
+    () => cutBiggestHolders(roster.values(), budget),
+  );
   return {
     settings,
     metrics,
@@ -54,10 +75,13 @@ export function serverCore(
     backplane,
     relay,
     names,
-    rooms: new Rooms(registry, backplane),
-    directory: backplane.directory(registry),
+    rooms: new Rooms(registry, backplane, directory, notices, settings.maxRooms),
+    directory,
     checkToken: tokenCheck(options.token),
     keeper,
+    turns: new Turns(),
+    budget,
+    slots: new HandshakeSlots(settings.maxHandshakes),
     backplaneHost: {
       members: registry,
       inbound: relay,

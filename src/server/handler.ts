@@ -30,10 +30,18 @@ export interface SessionInfo {
 export interface Directory {
   /** Every session, this server's first (in the order they joined). */
   sessions(): Iterable<SessionInfo>;
-  /** The session with this display name or, failing that, this session id. */
+  /**
+   * The session with this display name (in any spelling: names compare as
+   * PROTOCOL.md section 2 says) or, failing that, this session id.
+   */
   find(nameOrId: string): SessionInfo | undefined;
-  /** The members of a room (empty when nobody is in it). */
+  /** The members of a room, named in any spelling (empty when nobody is in it). */
   members(room: string): Iterable<SessionInfo>;
+  /**
+   * The name a room (named in any spelling) is shown by, while anyone is in
+   * it: the spelling (normalized) it was created with.
+   */
+  roomName(room: string): string | undefined;
 }
 
 /**
@@ -112,18 +120,22 @@ export interface HandlerContext {
    */
   history(request: HistoryRequest): Awaitable<HistoryPage>;
   /**
-   * Changes this session's display name (`invalid_name`, `name_taken`). In
-   * a cluster the name is claimed on every server first: a promise.
+   * Changes this session's display name to `name` normalized
+   * (`invalid_name`, `name_taken`). In a cluster the name is claimed on
+   * every server first: a promise.
    */
   rename(name: string): void | Promise<void>;
   /**
-   * Puts this session in a room (`invalid_name`). In a cluster, resolves
-   * once relays to the room reach this server.
+   * Puts this session in a room, named in any spelling (`invalid_name`,
+   * `too_many_rooms`); see {@linkcode Directory.roomName} for the name it is
+   * shown by. In a cluster, resolves once relays to the room reach this
+   * server.
    */
   join(room: string): void | Promise<void>;
   /**
-   * Takes this session out of a room (`no_such_room`); with history in a
-   * file, resolves once the change is committed.
+   * Takes this session out of a room, named in any spelling
+   * (`no_such_room`); with history in a file, resolves once the change is
+   * committed.
    */
   leave(room: string): void | Promise<void>;
 }

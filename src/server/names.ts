@@ -8,9 +8,10 @@
 
 import { getLogger } from "@logtape/logtape";
 import { ChatError } from "../protocol/errors.ts";
-import { guestName } from "../protocol/messages.ts";
+import { guestName, nameKey } from "../protocol/names.ts";
 import type { Backplane } from "./backplane.ts";
 import type { Member } from "./member.ts";
+import type { RoomNotices } from "./notices.ts";
 import type { Entry, Registry } from "./registry.ts";
 
 const log = getLogger(["chat", "server"]);
@@ -19,20 +20,31 @@ const log = getLogger(["chat", "server"]);
 export class Names<S extends Entry & Member> {
   #registry: Registry<S>;
   #backplane: Backplane;
+  #notices: Pick<RoomNotices<S>, "renamed">;
 
-  /** Names of the sessions of `registry`, claimed through `backplane`. */
-  constructor(registry: Registry<S>, backplane: Backplane) {
+  /**
+   * Names of the sessions of `registry`, claimed through `backplane`; a
+   * registered session's new name is told to its rooms through `notices`.
+   */
+  constructor(
+    registry: Registry<S>,
+    backplane: Backplane,
+    notices: Pick<RoomNotices<S>, "renamed">,
+  ) {
     this.#registry = registry;
     this.#backplane = backplane;
+    this.#notices = notices;
   }
 
   /**
-   * Gives a session a display name (`invalid_name`, `name_taken`); in a
-   * cluster the name is claimed on every node first: then a promise.
+   * Gives a session the display name it chose, normalized (`invalid_name`,
+   * also for a name starting with `guest-`; `name_taken`); in a cluster the
+   * name is claimed on every node first: then a promise.
    */
-  rename(session: S, name: string): void | Promise<void> {
+  rename(session: S, chosen: string): void | Promise<void> {
+    if (chosen === session.name) return; // its own name (even its guest name): nothing to do
+    const name = this.#registry.checkName(session, chosen);
     if (name === session.name) return;
-    this.#registry.checkName(session, name);
     const claiming = this.#backplane.claim(session, name);
     if (!claiming) return this.#renamed(session, name);
     return claiming.then(() => {
@@ -54,19 +66,29 @@ export class Names<S extends Entry & Member> {
       name: session.name,
       guest,
     });
+    const old = session.name;
     this.#registry.rename(session, guest);
-    this.#tell(session);
+    this.#tell(session, old);
   }
 
   #renamed(session: S, name: string): void {
     const old = session.name;
     this.#registry.rename(session, name);
-    if (old !== guestName(session.id)) this.#backplane.release(session, old);
-    this.#tell(session);
+    // Another spelling of the same name (`bob` to `Bob`) keeps its claim.
+    if (old !== guestName(session.id) && nameKey(old) !== nameKey(name)) {
+      this.#backplane.release(session, old);
+    }
+    this.#tell(session, old);
   }
 
-  /** Tells the other nodes of a registered session's new name (one in its handshake is told when it opens). */
-  #tell(session: S): void {
-    if (this.#registry.get(session.id) === session) this.#backplane.renamed(session);
+  /**
+   * Tells the other nodes, and the sessions sharing a room with it, of a
+   * registered session's new name, `old` before (one in its handshake is
+   * told of when it opens).
+   */
+  #tell(session: S, old: string): void {
+    if (this.#registry.get(session.id) !== session) return;
+    this.#backplane.renamed(session);
+    this.#notices.renamed(session, old);
   }
 }

@@ -35,10 +35,30 @@ export interface ServerOptions {
   token?: string;
   /** Largest accepted frame, in bytes (default 1 MiB). */
   maxFrame?: number;
-  /** Most sessions at once (default 10000). */
+  /** Most sessions that completed their handshake, at once (default 10000). */
   maxClients?: number;
   /** Most unsent output per session, in bytes, before `slow_consumer` (default 8 MiB). */
   maxQueue?: number;
+  /**
+   * Most unsent output of all sessions together, in bytes (default 512 MiB):
+   * past it, the sessions holding the most are cut with `slow_consumer`.
+   */
+  maxQueueTotal?: number;
+  /**
+   * Frames a second one session may send (default 1000): a bucket of that
+   * many, full when the session opens, refilled at that rate. A frame is
+   * handled only with a token; meanwhile the session reads nothing more, so
+   * a faster sender is slowed by the socket. `0`: no limit.
+   */
+  rateLimit?: number;
+  /** Rooms one session may be in (default 100, at most 400: its `who` entry fits one frame). */
+  maxRooms?: number;
+  /**
+   * Connections still in their handshake at once (default 1000); from one
+   * IP address (any port; every Unix socket peer counts as one address) an
+   * eighth of it, rounded down.
+   */
+  maxHandshakes?: number;
   /** Seconds allowed for the `session_ack` (default 10). */
   handshakeTimeout?: number;
   /** Heartbeat settings announced and enforced, in seconds (default 5, 10, 3). */

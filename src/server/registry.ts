@@ -1,11 +1,18 @@
 /**
  * The registry of a server's sessions, display names and rooms.
  *
+ * Names and room names follow PROTOCOL.md section 2: they are stored and
+ * shown in their NFKC form, and two names are one when their
+ * {@linkcode nameKey}s match (`Bob` is taken while `bob` is held). A room
+ * is shown as it was spelled (normalized) when it was created: a `join
+ * Lobby` enters `lobby` while `lobby` has members, and the room keeps that
+ * name until its last member leaves.
+ *
  * @module
  */
 
 import { ChatError } from "../protocol/errors.ts";
-import { guestName, isValidName } from "../protocol/messages.ts";
+import { guestName, isGuestName, nameKey, normalizeName } from "../protocol/names.ts";
 import type { Directory, SessionInfo } from "./handler.ts";
 
 /** A session as the registry keeps it: its name and rooms are the registry's to change. */
@@ -14,11 +21,19 @@ export interface Entry extends SessionInfo {
   readonly rooms: Set<string>;
 }
 
+/** A room: the name it is shown by, and its members. */
+interface Room<S> {
+  readonly name: string;
+  readonly members: Set<S>;
+}
+
 /** Sessions that completed their handshake, their names (unique) and their rooms. */
 export class Registry<S extends Entry = Entry> implements Directory {
   #byId = new Map<string, S>();
+  /** By the key of their name. */
   #byName = new Map<string, S>();
-  #rooms = new Map<string, Set<S>>();
+  /** By the key of their name. */
+  #rooms = new Map<string, Room<S>>();
   /** The guest names of every live session, registered or still in its handshake. */
   #guests = new Set<string>();
 
@@ -49,29 +64,36 @@ export class Registry<S extends Entry = Entry> implements Directory {
   /** Registers a session under its current name, which must be free. */
   add(session: S): void {
     this.#byId.set(session.id, session);
-    this.#byName.set(session.name, session);
+    this.#byName.set(nameKey(session.name), session);
   }
 
   /** Unregisters a session (or frees the name it took in its handshake) and takes it out of its rooms. */
   remove(session: S): void {
-    if (this.#byName.get(session.name) === session) this.#byName.delete(session.name);
+    const key = nameKey(session.name);
+    if (this.#byName.get(key) === session) this.#byName.delete(key);
     if (this.#byId.get(session.id) !== session) return;
     this.#byId.delete(session.id);
-    for (const room of session.rooms) this.#leaveRoom(session, room);
+    for (const room of session.rooms) this.#leaveRoom(session, nameKey(room));
   }
 
   /**
    * Puts `next` in the place of `old`, which has the same id, name and
-   * rooms: a session gone away, or resumed.
+   * rooms: a session gone away, or resumed. `next` holds the name (by its
+   * key) and is in each room under the name the room is shown by.
    */
   replace(old: S, next: S): void {
     this.#byId.set(next.id, next);
-    if (this.#byName.get(old.name) === old) this.#byName.set(next.name, next);
-    for (const room of old.rooms) {
-      const members = this.#rooms.get(room);
-      members?.delete(old);
-      members?.add(next);
-      next.rooms.add(room);
+    const key = nameKey(old.name);
+    if (this.#byName.get(key) === old) {
+      this.#byName.delete(key);
+      this.#byName.set(nameKey(next.name), next);
+    }
+    for (const shown of old.rooms) {
+      const room = this.#rooms.get(nameKey(shown));
+      if (room === undefined) continue;
+      room.members.delete(old);
+      room.members.add(next);
+      next.rooms.add(room.name);
     }
   }
 
@@ -80,9 +102,9 @@ export class Registry<S extends Entry = Entry> implements Directory {
     return this.#byId.values();
   }
 
-  /** The session holding a display name, else the one with that id. */
+  /** The session holding a display name (in any spelling of it), else the one with that id. */
   find(nameOrId: string): S | undefined {
-    return this.#byName.get(nameOrId) ?? this.#byId.get(nameOrId);
+    return this.#byName.get(nameKey(nameOrId)) ?? this.#byId.get(nameOrId);
   }
 
   /** The registered session with this id. */
@@ -90,61 +112,94 @@ export class Registry<S extends Entry = Entry> implements Directory {
     return this.#byId.get(id);
   }
 
-  /** The session holding this display name (registered, or in its handshake). */
+  /** The session holding this display name, in any spelling (registered, or in its handshake). */
   byName(name: string): S | undefined {
-    return this.#byName.get(name);
+    return this.#byName.get(nameKey(name));
   }
 
-  /** Whether a display name is free (or held by `session` itself). */
+  /** Whether a display name (in any spelling) is free, or held by `session` itself. */
   isFree(name: string, session?: S): boolean {
-    const holder = this.#byName.get(name);
+    const key = nameKey(name);
+    const holder = this.#byName.get(key);
     if (holder !== undefined) return holder === session;
-    return !this.#guests.has(name) || (session !== undefined && guestName(session.id) === name);
+    return !this.#guests.has(key) || (session !== undefined && guestName(session.id) === key);
   }
 
-  /** The members of a room. */
-  members(room: string): Iterable<S> {
-    return this.#rooms.get(room) ?? [];
-  }
-
-  /** Throws `invalid_name` or `name_taken` unless `session` may take the name. */
-  checkName(session: S, name: string): void {
-    if (!isValidName(name)) {
-      throw new ChatError("invalid_name", `invalid name: ${JSON.stringify(name)}`);
+  /**
+   * The name `session` may choose: `name` normalized. Throws `invalid_name`
+   * (the rules of PROTOCOL.md section 2, or a name starting with `guest-`,
+   * which is the server's to give) or `name_taken`.
+   */
+  checkName(session: S, name: string): string {
+    const normalized = normalizeName(name);
+    if (isGuestName(normalized)) {
+      throw new ChatError(
+        "invalid_name",
+        `invalid name ${JSON.stringify(name)}: names starting with guest- are the server's`,
+      );
     }
-    if (!this.isFree(name, session)) throw new ChatError("name_taken", `name ${name} is taken`);
+    if (!this.isFree(normalized, session)) {
+      throw new ChatError("name_taken", `name ${normalized} is taken`);
+    }
+    return normalized;
   }
 
-  /** Gives a session a new display name; throws `invalid_name` or `name_taken`. */
+  /**
+   * Gives a session a display name (normalized; or its guest name, which the
+   * server gives back); throws `invalid_name` or `name_taken`.
+   */
   rename(session: S, name: string): void {
-    this.checkName(session, name);
-    if (this.#byName.get(session.name) === session) this.#byName.delete(session.name);
-    session.name = name;
-    this.#byName.set(name, session);
-  }
-
-  /** Puts a session in a room, creating it; throws `invalid_name`. */
-  join(session: S, room: string): void {
-    if (!isValidName(room)) {
-      throw new ChatError("invalid_name", `invalid room name: ${JSON.stringify(room)}`);
+    const normalized = normalizeName(name);
+    if (!this.isFree(normalized, session)) {
+      throw new ChatError("name_taken", `name ${normalized} is taken`);
     }
-    let members = this.#rooms.get(room);
-    if (!members) this.#rooms.set(room, members = new Set());
-    members.add(session);
-    session.rooms.add(room);
+    const old = nameKey(session.name);
+    if (this.#byName.get(old) === session) this.#byName.delete(old);
+    session.name = normalized;
+    this.#byName.set(nameKey(normalized), session);
   }
 
-  /** Takes a session out of a room; throws `no_such_room` when it is not a member. */
-  leave(session: S, room: string): void {
-    if (!session.rooms.has(room)) throw new ChatError("no_such_room", `not in room ${room}`);
-    this.#leaveRoom(session, room);
+  /** The members of a room (named in any spelling). */
+  members(room: string): Iterable<S> {
+    return this.#rooms.get(nameKey(room))?.members ?? [];
   }
 
-  #leaveRoom(session: S, room: string): void {
-    session.rooms.delete(room);
-    const members = this.#rooms.get(room);
-    if (!members) return;
-    members.delete(session);
-    if (members.size === 0) this.#rooms.delete(room);
+  /** The name a room (named in any spelling) is shown by, while it has members here. */
+  roomName(room: string): string | undefined {
+    return this.#rooms.get(nameKey(room))?.name;
+  }
+
+  /**
+   * Puts a session in a room, creating it (shown as `room`, normalized) when
+   * it has no members; throws `invalid_name`. Returns the room's name.
+   */
+  join(session: S, room: string): string {
+    const normalized = normalizeName(room, "room name");
+    const key = nameKey(normalized);
+    let found = this.#rooms.get(key);
+    if (!found) this.#rooms.set(key, found = { name: normalized, members: new Set() });
+    found.members.add(session);
+    session.rooms.add(found.name);
+    return found.name;
+  }
+
+  /**
+   * Takes a session out of a room (named in any spelling); throws
+   * `no_such_room` when it is not a member. Returns the room's name.
+   */
+  leave(session: S, room: string): string {
+    const key = nameKey(room);
+    const found = this.#rooms.get(key);
+    if (!found?.members.has(session)) throw new ChatError("no_such_room", `not in room ${room}`);
+    this.#leaveRoom(session, key);
+    return found.name;
+  }
+
+  #leaveRoom(session: S, key: string): void {
+    const room = this.#rooms.get(key);
+    if (!room) return;
+    session.rooms.delete(room.name);
+    room.members.delete(session);
+    if (room.members.size === 0) this.#rooms.delete(key);
   }
 }

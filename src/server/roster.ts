@@ -1,10 +1,12 @@
 /**
  * The roster of a server's connections: every one from its accept until
  * its read loop returns, and the bookkeeping of its handshake and its end
- * (the registry, the backplane, the hooks and the logs). Where history is
- * kept, a session whose connection ends without a `disconnect` is away for
- * the resume window (PROTOCOL.md section 9): it ends for good at the end of
- * that window, or when a resume takes it over it goes on.
+ * (the registry, the backplane, the notices, the hooks and the logs).
+ * Where history is kept, a session whose connection ends without a
+ * `disconnect` is away for the resume window (PROTOCOL.md section 9): it
+ * ends for good at the end of that window, or when a resume takes it over
+ * it goes on. Only a session that ended for good is a `quit` to its rooms
+ * (PROTOCOL.md section 8): one that is only away has not left.
  *
  * @module
  */
@@ -15,6 +17,7 @@ import type { Backplane } from "./backplane.ts";
 import type { Chronicled, HistoryKeeper } from "./history_keeper.ts";
 import type { Member } from "./member.ts";
 import type { ServerMetrics } from "./metrics.ts";
+import type { RoomNotices } from "./notices.ts";
 import type { CloseReason, ServerOptions } from "./options.ts";
 import type { Entry, Registry } from "./registry.ts";
 
@@ -40,16 +43,22 @@ export class Roster<S extends Connected> {
   #hooks: RosterHooks;
   #metrics: ServerMetrics;
   #keeper: HistoryKeeper | undefined;
+  #notices: Pick<RoomNotices<S | AwaySession>, "quit">;
+  #maxClients: number;
 
   /**
-   * A roster that registers sessions in `registry`, tells `backplane` and
-   * `hooks`, and counts connected sessions in `metrics`; `keeper`, where
-   * history is kept, keeps sessions away for their resume window.
+   * A roster that registers sessions in `registry` (at most `maxClients`,
+   * away ones included), tells `backplane`, `hooks` and, through `notices`,
+   * the rooms of a session that ended for good, and counts connected
+   * sessions in `metrics`; `keeper`, where history is kept, keeps sessions
+   * away for their resume window.
    */
   constructor(
     registry: Registry<S | AwaySession>,
     backplane: Backplane,
     hooks: RosterHooks,
+    notices: Pick<RoomNotices<S | AwaySession>, "quit">,
+    maxClients: number,
     metrics: ServerMetrics,
     keeper?: HistoryKeeper,
   ) {
@@ -57,10 +66,20 @@ export class Roster<S extends Connected> {
     this.#backplane = backplane;
     this.#hooks = hooks;
     this.#metrics = metrics;
+    this.#notices = notices;
+    this.#maxClients = maxClients;
     this.#keeper = keeper;
   }
 
-  /** How many sessions are away (they count toward `--max-clients`). */
+  /**
+   * Whether one more session may complete its handshake (`--max-clients`):
+   * the registry holds the away sessions too, and they count.
+   */
+  admits(): boolean {
+    return this.#registry.size < this.#maxClients;
+  }
+
+  /** How many sessions are away. */
   get awayCount(): number {
     return this.#keeper?.awayCount ?? 0;
   }
@@ -74,7 +93,10 @@ export class Roster<S extends Connected> {
   async restore(): Promise<void> {
     for (const away of await this.#keeper?.restore() ?? []) {
       this.#registry.add(away);
-      for (const room of away.rooms) this.#registry.join(away, room);
+      // Each room under the name it is shown by (the first to come back names it).
+      const rooms = [...away.rooms];
+      away.rooms.clear();
+      for (const room of rooms) this.#registry.join(away, room);
     }
   }
 
@@ -91,11 +113,6 @@ export class Roster<S extends Connected> {
     this.#metrics.sessions[session.transport]++;
     if (holder instanceof AwaySession) this.#keeper!.back(holder.id);
     else holder.displace();
-    log.info("session {session_id} resumed on {transport} as {name}", {
-      session_id: session.id,
-      transport: session.transport,
-      name: session.name,
-    });
   }
 
   /** Ends for good every away session whose resume window ended at `now`. */
@@ -103,7 +120,10 @@ export class Roster<S extends Connected> {
     for (const away of this.#keeper?.expired(now) ?? []) {
       this.#endedForGood(away);
       this.#registry.remove(away);
-      log.info("session {session_id} ended: its resume window is over", { session_id: away.id });
+      log.info("session {session_id} ({name}) ended: its resume window is over", () => ({
+        session_id: away.id,
+        name: away.name,
+      }));
     }
   }
 
@@ -144,32 +164,37 @@ export class Roster<S extends Connected> {
   closed(session: S, reason: CloseReason, registered: boolean): void {
     if (registered) {
       this.#metrics.sessions[session.transport]--;
-      if (session.displaced) {
-        // The session goes on on another connection.
-      } else if (this.#keeper && reason !== "disconnect" && reason !== "internal_error") {
-        this.#registry.replace(session, this.#keeper.away(session, session.transport));
-      } else {
-        this.#endedForGood(session);
-      }
+      // A displaced session goes on on another connection: neither away nor ended.
+      if (!session.displaced) this.#endedForGood(session, reason);
     }
+    // Away, the registry holds its AwaySession now: this removes nothing of it.
     this.#registry.remove(session);
     this.#registry.release(session.id);
-    const props = { session_id: session.id, transport: session.transport, reason };
-    if (registered) {
-      log.info("session {session_id} closed on {transport}: {reason}", props);
-      this.#hooks.onSessionClose?.(session, reason);
-    } else {
-      log.debug(
-        "connection {session_id} closed on {transport} before its handshake: {reason}",
-        props,
-      );
-    }
+    if (registered) this.#hooks.onSessionClose?.(session, reason);
   }
 
-  /** A registered session ended for good: the other nodes and history forget it. */
-  #endedForGood(session: S | AwaySession): void {
+  /**
+   * The one place that decides whether a registered session ended for good
+   * (PROTOCOL.md sections 8 and 9): its connection ended for `reason`, or,
+   * without a reason, its resume window is over. Where history is kept, a
+   * connection that ended without a `disconnect` (or an internal error)
+   * leaves the session away: it takes the session's place in the registry,
+   * and nobody is told (an away session has not left). Otherwise it ended
+   * for good: its rooms hear that it quit, the other nodes that it is gone,
+   * and history forgets it. Returns whether it ended for good.
+   */
+  #endedForGood(session: S | AwaySession, reason?: CloseReason): boolean {
+    if (
+      this.#keeper !== undefined && reason !== undefined && reason !== "disconnect" &&
+      reason !== "internal_error" && !(session instanceof AwaySession)
+    ) {
+      this.#registry.replace(session, this.#keeper.away(session, session.transport));
+      return false;
+    }
+    this.#notices.quit(session);
     this.#backplane.closed(session);
     this.#keeper?.ended(session.id);
+    return true;
   }
 
   /** The session's read loop returned: nothing of it is left running. */

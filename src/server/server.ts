@@ -10,7 +10,7 @@ import { getLogger } from "@logtape/logtape";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { encodeFrame } from "../protocol/encode.ts";
 import { listen } from "../transport/listen.ts";
-import type { Connection, Listener, ListenOptions } from "../transport/types.ts";
+import type { Incoming, Listener, ListenOptions } from "../transport/types.ts";
 import { type Backplane, LocalBackplane } from "./backplane.ts";
 import { type ServerCore, serverCore } from "./core.ts";
 import type { SessionInfo } from "./handler.ts";
@@ -59,6 +59,20 @@ export class ChatServer {
   /** How many connections are open, handshake or not. */
   get connectionCount(): number {
     return this.#core?.roster.size ?? 0;
+  }
+
+  /**
+   * The unsent output of all sessions together, in bytes, as
+   * `--max-queue-total` counts it: sessions being cut (their last bytes on
+   * their way out) aside.
+   */
+  get queuedBytes(): number {
+    return this.#core?.budget.live ?? 0;
+  }
+
+  /** How many connections are in their handshake. */
+  get handshakeCount(): number {
+    return this.#core?.slots.size ?? 0;
   }
 
   /** The sessions of this server that completed their handshake. */
@@ -187,10 +201,11 @@ export class ChatServer {
         conn.close();
         continue;
       }
-      // Away sessions count as sessions (PROTOCOL.md section 9).
-      if (core.roster.size + core.roster.awayCount >= this.#settings.maxClients) {
+      // Over --max-clients (sessions) or --max-handshakes (in all, or from this address): full.
+      const full = !core.roster.admits();
+      if (full || !core.slots.take(conn.peer.address)) {
         core.metrics.error("server_full");
-        this.#track(refuseFull(conn));
+        this.#track(refuseFull(conn, full ? "sessions" : "handshakes"));
         continue;
       }
       const session = new Session(core, conn, listener.transport);
@@ -207,9 +222,16 @@ export class ChatServer {
   }
 }
 
-/** Answers a connection over the limit with `server_full`, then closes it. */
-async function refuseFull(conn: Connection): Promise<void> {
-  log.warn("refused a connection: server full");
+/**
+ * Answers a connection over a limit (`--max-clients`: `sessions`;
+ * `--max-handshakes`: `handshakes`) with `server_full`, then closes it.
+ */
+async function refuseFull(conn: Incoming, limit: "sessions" | "handshakes"): Promise<void> {
+  log.warn("refused {peer}: {code} ({why})", () => ({
+    peer: conn.peer.url,
+    code: "server_full",
+    why: limit === "sessions" ? "--max-clients sessions" : "--max-handshakes reached",
+  }));
   const frame = encodeFrame({ type: "error", code: "server_full", content: "server is full" });
   try {
     await conn.write(frame);

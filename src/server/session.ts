@@ -7,7 +7,7 @@
 
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../async/clock.ts";
-import { settleWithin } from "../async/deadline.ts";
+import { settleWithin, sleep } from "../async/deadline.ts";
 import { Liveness, type LivenessOptions } from "../async/liveness.ts";
 import { ChatError, type ErrorCode } from "../protocol/errors.ts";
 import { encodeSessionId, type SplicedFrame } from "../protocol/encode.ts";
@@ -20,8 +20,9 @@ import {
   parseFrame,
   PROTOCOL_VERSION,
 } from "../protocol/messages.ts";
+import type { OutputBudget } from "../transport/output_budget.ts";
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
-import type { Connection, Framer, TransportKind } from "../transport/types.ts";
+import type { Framer, Incoming, TransportKind } from "../transport/types.ts";
 import type {
   Audience,
   Directory,
@@ -30,6 +31,7 @@ import type {
   OutgoingMessage,
   SessionInfo,
 } from "./handler.ts";
+import type { HandshakeSlots } from "./handshake_slots.ts";
 import {
   type Awaitable,
   type HistoryPage,
@@ -43,17 +45,27 @@ import type { ServerMetrics } from "./metrics.ts";
 import type { CloseReason } from "./options.ts";
 import type { Names } from "./names.ts";
 import { nameKey } from "../protocol/names.ts";
+import type { Holder } from "./queue_total.ts";
 import type { Relay } from "./relay.ts";
 import type { Rooms } from "./rooms.ts";
 import type { Roster } from "./roster.ts";
 import type { ServerSettings } from "./settings.ts";
 import type { TokenCheck } from "./token.ts";
+import { TokenBucket } from "./token_bucket.ts";
+import type { Turns } from "./turns.ts";
 
 const log = getLogger(["chat", "session"]);
 
-/** The smallest and largest read buffer: small while idle, grown for bulk input. */
+/**
+ * The smallest and largest read buffer: small while idle, grown (four times
+ * over) by reads that fill it, back to the smallest after a read that takes
+ * an eighth of it or less. Before the handshake completes it grows to 4 KiB
+ * at most: a `session_ack` needs no more, and a connection that has not
+ * logged in holds little (PROTOCOL.md section 1).
+ */
 const READ_MIN = 256;
 const READ_MAX = 64 * 1024;
+const READ_MAX_HANDSHAKE = 4 * 1024;
 /** Most frames of one session whose answers wait for a commit of history while it goes on reading. */
 const MAX_WAITING = 1024;
 
@@ -76,10 +88,16 @@ export interface SessionHost {
   /** The session's id, and the bookkeeping of its handshake, its end and its last breath. */
   readonly roster: Pick<
     Roster<Session>,
-    "newSessionId" | "opened" | "closed" | "finished" | "holder" | "resumed"
+    "newSessionId" | "admits" | "opened" | "closed" | "finished" | "holder" | "resumed"
   >;
   /** History and resume (none with `--history 0`, or a handler that keeps no history). */
   readonly keeper: HistoryKeeper | undefined;
+  /** The slots of connections in their handshake: this one gives its own back. */
+  readonly slots: Pick<HandshakeSlots, "release">;
+  /** The turns that sessions take to handle what they read. */
+  readonly turns: Turns;
+  /** The unsent output of every session together (`--max-queue-total`). */
+  readonly budget: OutputBudget;
 }
 
 const enum State {
@@ -93,7 +111,7 @@ const enum State {
  * One client connection and the session it holds. It is its own
  * {@linkcode LivenessOptions}: its {@linkcode Liveness} needs no other object.
  */
-export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions {
+export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions, Holder {
   /** Its display name. */
   name: string;
   /** The transport it arrived on. */
@@ -110,11 +128,15 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   #id: string;
   #host: SessionHost;
   #liveness: Liveness;
-  #conn: Connection;
+  #conn: Incoming;
   #queue: OutputQueue;
   #decoder: Framer;
   #state = State.Handshake;
   #registered = false;
+  /** Whether it holds a handshake slot (from its accept until it is admitted or refused). */
+  #inHandshake = true;
+  /** When its handshake completed (by its clock). */
+  #openedAt = 0;
   #idBytes: Uint8Array | undefined;
   #ending: Promise<void> | undefined;
   /** The resume token of its `session_init`, until the handshake completes. */
@@ -123,19 +145,27 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   #behind: Promise<void> | undefined;
   /** How many frames wait for a commit before their answers. */
   #waiting = 0;
+  /** Its rate limit (none when `--rate-limit 0`). */
+  #bucket: TokenBucket | undefined;
 
-  /** Creates the session of a new connection; {@linkcode Session.run} starts it. */
-  constructor(host: SessionHost, conn: Connection, transport: TransportKind) {
+  /**
+   * Creates the session of a new connection, which holds a handshake slot
+   * already; {@linkcode Session.run} starts it.
+   */
+  constructor(host: SessionHost, conn: Incoming, transport: TransportKind) {
     this.#host = host;
     this.#conn = conn;
     this.transport = transport;
     this.#id = host.roster.newSessionId();
     this.name = guestName(this.id);
-    this.#decoder = conn.framer?.(host.settings.maxFrame) ??
-      new FrameDecoder(host.settings.maxFrame);
-    this.#queue = new OutputQueue(conn, host.settings.maxQueue, this);
+    const { maxFrame, handshakeMaxFrame } = host.settings;
+    this.#decoder = conn.framer?.(maxFrame, handshakeMaxFrame) ??
+      new FrameDecoder(maxFrame, handshakeMaxFrame);
+    this.#queue = new OutputQueue(conn, host.settings.maxQueue, this, host.budget);
     this.#liveness = new Liveness(this);
     this.#liveness.allow(host.settings.handshakeMs);
+    const { rateLimit, clock } = host.settings;
+    if (rateLimit > 0) this.#bucket = new TokenBucket(rateLimit, clock.now());
   }
 
   /** The session's UUID (a resume makes it the resumed session's). */
@@ -164,12 +194,31 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
    * it reads within the grace period; then the connection is closed.
    */
   onOverflow(): void {
+    this.#cut(`more than ${this.#host.settings.maxQueue} bytes of output unsent`);
+  }
+
+  /** Its unsent output, in bytes. */
+  get queued(): number {
+    return this.#queue.unsent;
+  }
+
+  /** The output of all sessions passed `--max-queue-total`, and it holds the most: cut it. */
+  cutForTotal(): void {
+    const { maxQueueTotal } = this.#host.settings;
+    this.#cut(
+      `${this.queued} bytes of output unsent, among the most of all sessions, whose total ` +
+        `passed ${maxQueueTotal} bytes`,
+    );
+  }
+
+  /** Cuts the session with `slow_consumer` (see {@linkcode Session.onOverflow}). */
+  #cut(content: string): void {
     if (this.#state >= State.Closing) return;
     this.#host.metrics.error("slow_consumer");
     this.#queue.lastWord(JSON.stringify({
       type: "error",
       code: "slow_consumer",
-      content: `more than ${this.#host.settings.maxQueue} bytes of output unsent`,
+      content,
       session_id: this.id,
     }));
     void this.end("slow_consumer");
@@ -206,17 +255,20 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   }
 
   async #readLoop(): Promise<void> {
-    log.debug("connection {session_id} opened on {transport}", this.#logProps());
+    log.debug("connection {session_id} from {peer}", () => this.#logProps());
     const init: Frame = {
       type: "session_init",
       content: "Session established",
       protocol: PROTOCOL_VERSION,
       heartbeat: this.heartbeat,
+      max_frame: this.#host.settings.maxFrame,
     };
     const keeper = this.#host.keeper;
     if (keeper) init.resume_token = (this.#token = keeper.newToken()).token;
     this.send(init);
     let buffer = new Uint8Array(READ_MIN);
+    const turns = this.#host.turns;
+    let turn = -1;
     while (this.#state < State.Closing) {
       let n: number | null;
       try {
@@ -229,19 +281,52 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
         break;
       }
       this.#host.metrics.bytesReceived += n;
-      for (const frame of this.#decoder.push(buffer.subarray(0, n))) {
+      // One read's worth of frames per turn: wait while the others take theirs.
+      if (turns.current === turn) await turns.next();
+      turn = turns.take();
+      const frames = this.#decoder.push(buffer.subarray(0, n));
+      const bucket = this.#bucket;
+      bucket?.refill(this.clock.now());
+      for (let i = 0; i < frames.length; i++) {
         if (this.#state >= State.Closing) break;
-        const pending = this.#onFrame(frame);
+        // A frame is handled only with a token; meanwhile nothing more is read.
+        if (bucket && !bucket.take()) {
+          await this.#throttle(bucket, frames.length - i);
+          if (this.#state >= State.Closing) break;
+        }
+        const pending = this.#onFrame(frames[i]);
         if (pending) await pending;
       }
       if (this.#decoder.tooLarge && this.#state < State.Closing) {
-        const limit = this.#host.settings.maxFrame;
-        this.fail(new ChatError("frame_too_large", `frame over ${limit} bytes`));
+        const why = `frame over ${this.#decoder.limit} bytes`;
+        if (this.#state === State.Handshake) this.#refuse("frame_too_large", why);
+        else this.fail(new ChatError("frame_too_large", why));
       }
-      if (n === buffer.length && buffer.length < READ_MAX) {
-        buffer = new Uint8Array(buffer.length * 4);
-      }
+      buffer = this.#nextBuffer(buffer, n);
     }
+  }
+
+  /** The buffer of the next read, after one of `n` bytes into `buffer`. */
+  #nextBuffer(buffer: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
+    if (n === buffer.length) {
+      const max = this.#state === State.Handshake ? READ_MAX_HANDSHAKE : READ_MAX;
+      return buffer.length < max ? new Uint8Array(buffer.length * 4) : buffer;
+    }
+    return n * 8 <= buffer.length && buffer.length > READ_MIN ? new Uint8Array(READ_MIN) : buffer;
+  }
+
+  /**
+   * Waits until the bucket gives a token (then taken) for the first of the
+   * `left` frames read and not yet handled: a timer only while the session
+   * is over its rate, for the tokens of up to 20 ms of frames at once.
+   */
+  async #throttle(bucket: TokenBucket, left: number): Promise<void> {
+    const clock = this.clock;
+    const batch = Math.min(left, Math.ceil(bucket.rate / 50));
+    do {
+      await sleep(Math.max(1, bucket.msUntil(batch)), clock);
+      bucket.refill(clock.now());
+    } while (!bucket.take());
   }
 
   /** Queues a frame for this session, with its `session_id`. */
@@ -266,7 +351,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   errorFrame(error: ChatError): Frame {
     const frame: Frame = { type: "error", code: error.code, content: error.message };
     if (error.frameId !== undefined) frame.id = error.frameId;
-    log.debug("session {session_id}: {code}", { ...this.#logProps(), code: error.code });
+    log.debug("session {session_id}: {code}", () => ({ ...this.#logProps(), code: error.code }));
     return frame;
   }
 
@@ -287,6 +372,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
 
   async #endAfterFlush(reason: CloseReason): Promise<void> {
     this.#state = State.Closing;
+    this.#queue.retire();
     const { graceMs, clock } = this.#host.settings;
     await settleWithin(this.#queue.drained(), graceMs, clock);
     this.#destroy(reason);
@@ -306,26 +392,49 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     // A closing session is already on its way out: no second error frame.
     if (this.#state >= State.Closing) return;
     const { handshakeMs, silenceMs } = this.#host.settings;
-    const error = this.#state === State.Handshake
-      ? new ChatError("handshake_timeout", `no session_ack within ${handshakeMs / 1000} s`)
-      : new ChatError("heartbeat_timeout", `no frame within ${silenceMs / 1000} s`);
-    this.fail(error);
+    if (this.#state === State.Handshake) {
+      return this.#refuse("handshake_timeout", `no session_ack within ${handshakeMs / 1000} s`);
+    }
+    this.fail(new ChatError("heartbeat_timeout", `no frame within ${silenceMs / 1000} s`));
   }
 
   #destroy(reason: CloseReason): void {
     if (this.#state === State.Closed) return;
     this.#state = State.Closed;
+    this.#leaveHandshake();
     this.#queue.close();
     try {
       this.#conn.close();
     } catch {
       // Already closed.
     }
+    if (this.#registered) {
+      const duration = Math.round(this.clock.now() - this.#openedAt) / 1000;
+      log.info(
+        "session {session_id} from {peer} ({name}) ended: {reason} after {duration} s",
+        () => ({
+          ...this.#logProps(),
+          name: this.name,
+          reason,
+          duration,
+        }),
+      );
+    } else {
+      // Not a session: only a refusal is logged (at warn); this line is for debugging.
+      log.debug(
+        "connection {session_id} from {peer} closed before its handshake: {reason}",
+        () => ({
+          ...this.#logProps(),
+          reason,
+        }),
+      );
+    }
     this.#host.roster.closed(this, reason, this.#registered);
   }
 
+  /** What every log line of this session names: its id, its peer's address and transport. */
   #logProps(): Record<string, unknown> {
-    return { session_id: this.id, transport: this.transport };
+    return { session_id: this.id, peer: this.#conn.peer.url, transport: this.transport };
   }
 
   /** Handles one frame; returns a promise only when the next frame must wait for it. */
@@ -386,7 +495,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     }
     const behind = this.#behind;
     const ctx = new Context(this, this.#host, frame.id, behind !== undefined);
-    const failed = (error: unknown) => ctx.fail(this.#handlerError(error, frame.id));
+    // A failure after the frame's answer was sent is reported without its id: never two answers.
+    const failed = (error: unknown) => ctx.fail(this.#handlerError(error, frame.id, ctx.answered));
     let result: void | Promise<void> = undefined;
     try {
       result = handler.handle(frame, ctx);
@@ -410,19 +520,24 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     });
   }
 
-  /** The error to answer a handler's failure with (an unexpected one is logged, and `invalid_message`). */
-  #handlerError(error: unknown, frameId: FrameId | undefined): ChatError {
-    if (error instanceof ChatError) {
-      return error.frameId === undefined && frameId !== undefined
-        ? withFrameId(error, frameId)
-        : error;
+  /**
+   * The error to answer a handler's failure on the frame `frameId` with: a
+   * {@linkcode ChatError} with its code, anything else (logged) as
+   * `invalid_message`. When the frame was `answered` already, the error
+   * carries no id: never two answers.
+   */
+  #handlerError(error: unknown, frameId: FrameId | undefined, answered = false): ChatError {
+    if (!(error instanceof ChatError)) {
+      log.error("handler {handler} failed on session {session_id}: {error}", {
+        ...this.#logProps(),
+        handler: this.#host.settings.handler.name,
+        error,
+      });
+      error = new ChatError("invalid_message", "the server could not handle this frame");
     }
-    log.error("handler {handler} failed on session {session_id}: {error}", {
-      ...this.#logProps(),
-      handler: this.#host.settings.handler.name,
-      error,
-    });
-    return new ChatError("invalid_message", "the server could not handle this frame", { frameId });
+    const { code, message, frameId: own } = error as ChatError;
+    const id = answered ? undefined : own ?? frameId;
+    return id === own ? error as ChatError : new ChatError(code, message, { frameId: id });
   }
 
   /** Sends the `ack` of the client frame with id `frameId` (none when it had no id). */
@@ -431,7 +546,12 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     this.send({ type: "ack", content: "ok", ...fields, id: frameId });
   }
 
-  #refuse(code: ErrorCode, message: string, frameId: FrameId | undefined): void {
+  /**
+   * Refuses the handshake: its error, then the connection is closed. Logged
+   * at `warn` with the peer's address (a token is never in `message`).
+   */
+  #refuse(code: ErrorCode, message: string, frameId?: FrameId): void {
+    log.warn("refused {peer}: {code} ({why})", () => ({ ...this.#logProps(), code, why: message }));
     this.send(withId({ type: "error", code, content: message }, frameId));
     void this.end(code);
   }
@@ -459,42 +579,52 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
   /**
    * Takes the name the `session_ack` asks for, if any, then completes the
    * handshake; `unresumed`: it asked for a resume that recovered nothing.
+   * A name refused: its error is the one answer, and the session opens
+   * under its guest name.
    */
   #named(frame: Frame, unresumed: boolean): void | Promise<void> {
-    if (frame.name !== undefined) {
-      let claiming: void | Promise<void> = undefined;
-      try {
-        claiming = this.#host.names.rename(this, frame.name as string);
-      } catch (error) {
-        this.fail(withFrameId(error as ChatError, frame.id));
-      }
-      if (claiming) {
-        return claiming.then(
-          () => this.#admit(frame.id, unresumed),
-          (error) => {
-            this.fail(this.#handlerError(error, frame.id));
-            return this.#admit(frame.id, unresumed);
-          },
-        );
-      }
+    if (frame.name === undefined) return this.#admit(frame.id, unresumed);
+    const refused = (error: unknown) => {
+      this.fail(this.#handlerError(error, frame.id));
+      return this.#admit(undefined, unresumed);
+    };
+    let claiming: void | Promise<void>;
+    try {
+      claiming = this.#host.names.rename(this, frame.name as string);
+    } catch (error) {
+      return refused(error);
     }
+    if (claiming) return claiming.then(() => this.#admit(frame.id, unresumed), refused);
     return this.#admit(frame.id, unresumed);
+  }
+
+  /** Gives back its handshake slot (once). */
+  #leaveHandshake(): void {
+    if (!this.#inHandshake) return;
+    this.#inHandshake = false;
+    this.#host.slots.release(this.#conn.peer.address);
   }
 
   /**
    * Completes the handshake (unless the session ended while its name was
-   * claimed): with history, its record is kept (with `--store`, committed)
-   * before the answer.
+   * claimed, or the server has `--max-clients` sessions, away ones
+   * included: `server_full`): with history, its record is kept (with
+   * `--store`, committed) before the answer.
    */
   #admit(frameId: FrameId | undefined, unresumed: boolean): void | Promise<void> {
     if (this.#state !== State.Handshake) return;
+    this.#leaveHandshake();
+    if (!this.#host.roster.admits()) {
+      return this.#refuse("server_full", "server is full", frameId);
+    }
     this.#registered = true;
     this.#state = State.Ready;
     this.#liveness.seen();
-    log.info("session {session_id} opened on {transport} as {name}", {
+    this.#openedAt = this.clock.now();
+    log.info("session {session_id} opened from {peer} as {name}", () => ({
       ...this.#logProps(),
       name: this.name,
-    });
+    }));
     this.#host.roster.opened(this);
     const keeper = this.#host.keeper;
     const answer = () => {
@@ -545,9 +675,15 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions 
     for (const room of holder.rooms) this.rooms.add(room);
     this.record = found.session;
     this.resumed = true;
+    this.#leaveHandshake();
     this.#registered = true;
     this.#state = State.Ready;
     this.#liveness.seen();
+    this.#openedAt = this.clock.now();
+    log.info("session {session_id} resumed from {peer} as {name}", () => ({
+      ...this.#logProps(),
+      name: this.name,
+    }));
     this.#host.roster.resumed(this, holder, own);
     for (const message of found.messages) this.send(messageFrame(message, true));
     const replayed = found.messages.length;
@@ -573,10 +709,6 @@ function withId(frame: Frame, id: FrameId | undefined): Frame {
   return frame;
 }
 
-function withFrameId(error: ChatError, frameId: FrameId | undefined): ChatError {
-  return frameId === undefined ? error : new ChatError(error.code, error.message, { frameId });
-}
-
 /** The {@linkcode HandlerContext} of one frame. */
 class Context implements HandlerContext {
   readonly session: Session;
@@ -585,7 +717,8 @@ class Context implements HandlerContext {
   pipelined = false;
   #host: SessionHost;
   #frameId: FrameId | undefined;
-  #acked = false;
+  /** Whether a frame carrying the frame's id was sent, or it failed: its one answer (PROTOCOL.md section 4). */
+  #answered = false;
   /** Its answers, held until those of the frames before it are written. */
   #held: Frame[] | undefined;
 
@@ -605,23 +738,28 @@ class Context implements HandlerContext {
 
   send(frame: Frame): void {
     // A reply that carries the frame's id is its one answer: no ack after it.
-    if (frame.id !== undefined && frame.id === this.#frameId) this.#acked = true;
+    if (frame.id !== undefined && frame.id === this.#frameId) this.#answered = true;
     if (this.#held) this.#held.push(frame);
     else this.session.send(frame);
   }
 
   ack(fields?: Record<string, unknown>): void {
-    if (this.#acked) return;
-    this.#acked = true;
+    if (this.#answered) return;
+    this.#answered = true;
     if (this.#frameId === undefined) return;
     this.send({ type: "ack", content: "ok", ...fields, id: this.#frameId });
   }
 
-  /** Answers with an error (closing the connection when its code says so). */
+  /** Answers with an error (closing the connection when its code says so): no ack after it. */
   fail(error: ChatError): void {
-    this.#acked = true;
+    this.#answered = true;
     this.send(this.session.errorFrame(error));
     if (error.closes) void this.session.end(error.code);
+  }
+
+  /** Whether the frame got its answer already (its id must be on no other frame). */
+  get answered(): boolean {
+    return this.#answered;
   }
 
   relay(targets: Iterable<SessionInfo> | Audience, frame: Frame): number {
@@ -684,7 +822,7 @@ class Context implements HandlerContext {
     return this.#kept(undefined);
   }
 
-  /** Sends the plain `ack` that a handler did not send itself. */
+  /** Sends the plain `ack`, unless the handler answered itself. */
   done(): void {
     this.ack();
   }

@@ -7,6 +7,7 @@
 
 import { type Clock, systemClock } from "../async/clock.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
+import { MAX_ROOMS_LIMIT } from "../protocol/who_pages.ts";
 import type { HeartbeatSettings } from "../protocol/messages.ts";
 import type { MessageHandler } from "./handler.ts";
 import { chatHandler } from "./handlers/chat.ts";
@@ -20,8 +21,18 @@ export interface ServerSettings {
   readonly maxFrame: number;
   /** Most unsent output of a session, in bytes, before `slow_consumer`. */
   readonly maxQueue: number;
-  /** Most connections at once, handshake or not. */
+  /** Most unsent output of all sessions together, in bytes. */
+  readonly maxQueueTotal: number;
+  /** Most sessions that completed their handshake, at once. */
   readonly maxClients: number;
+  /** Most connections in their handshake at once. */
+  readonly maxHandshakes: number;
+  /** The largest frame before the handshake completes, in bytes. */
+  readonly handshakeMaxFrame: number;
+  /** Frames a second one session may send; 0: no limit. */
+  readonly rateLimit: number;
+  /** Rooms one session may be in. */
+  readonly maxRooms: number;
   /** Heartbeat settings announced in `session_init` and enforced, in seconds. */
   readonly heartbeat: HeartbeatSettings;
   /** Milliseconds allowed for the `session_ack`. */
@@ -55,11 +66,17 @@ export function serverSettings(options: ServerOptions): ServerSettings {
   const resumeWindowMs = 1000 * (options.resumeWindow ?? PROTOCOL_DEFAULTS.resumeWindow);
   // The sweep also ends the resume windows.
   const shortest = Math.min(handshakeMs, silenceMs, history > 0 ? resumeWindowMs : Infinity);
+  const maxFrame = options.maxFrame ?? PROTOCOL_DEFAULTS.maxFrame;
   return {
     handler,
-    maxFrame: options.maxFrame ?? PROTOCOL_DEFAULTS.maxFrame,
+    maxFrame,
     maxQueue: options.maxQueue ?? PROTOCOL_DEFAULTS.maxQueue,
+    maxQueueTotal: options.maxQueueTotal ?? PROTOCOL_DEFAULTS.maxQueueTotal,
     maxClients: options.maxClients ?? PROTOCOL_DEFAULTS.maxClients,
+    maxHandshakes: options.maxHandshakes ?? PROTOCOL_DEFAULTS.maxHandshakes,
+    handshakeMaxFrame: Math.min(maxFrame, PROTOCOL_DEFAULTS.handshakeMaxFrame),
+    rateLimit: options.rateLimit ?? PROTOCOL_DEFAULTS.rateLimit,
+    maxRooms: Math.min(MAX_ROOMS_LIMIT, options.maxRooms ?? PROTOCOL_DEFAULTS.maxRooms),
     heartbeat,
     handshakeMs,
     silenceMs,

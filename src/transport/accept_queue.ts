@@ -7,12 +7,12 @@
  * @module
  */
 
-import type { Connection } from "./types.ts";
+import type { Incoming } from "./types.ts";
 
 /** Connections waiting for `accept()`, and `accept()` calls waiting for connections. */
 export class AcceptQueue {
-  #ready: Connection[] = [];
-  #waiters: ((conn: Connection | null) => void)[] = [];
+  #ready: Incoming[] = [];
+  #waiters: ((conn: Incoming | null) => void)[] = [];
   #closed = false;
 
   /** Whether {@linkcode AcceptQueue.close} was called. */
@@ -21,7 +21,7 @@ export class AcceptQueue {
   }
 
   /** Hands `conn` to the next `accept()`; once closed, closes it instead and returns false. */
-  offer(conn: Connection): boolean {
+  offer(conn: Incoming): boolean {
     if (this.#closed) {
       conn.close();
       return false;
@@ -33,7 +33,7 @@ export class AcceptQueue {
   }
 
   /** The next connection, or `null` once closed. */
-  accept(): Promise<Connection | null> {
+  accept(): Promise<Incoming | null> {
     if (this.#closed) return Promise.resolve(null);
     const ready = this.#ready.shift();
     if (ready) return Promise.resolve(ready);

@@ -9,7 +9,8 @@ import { firstLine } from "../errors/first_line.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { tcpUrl } from "./address.ts";
 import { listenTls } from "./tls_listener.ts";
-import type { Connection, Listener, ListenOptions, TransportKind } from "./types.ts";
+import { SocketConnection } from "./peer.ts";
+import type { Incoming, Listener, ListenOptions, TransportKind } from "./types.ts";
 import { TransportError } from "./types.ts";
 
 /**
@@ -183,12 +184,12 @@ class DenoListener implements Listener {
     this.#cleanup = cleanup;
   }
 
-  async accept(): Promise<Connection | null> {
+  async accept(): Promise<Incoming | null> {
     while (!this.#closed) {
       try {
         const conn = await this.#listener.accept();
         if (this.transport === "tcp") (conn as Deno.TcpConn).setNoDelay(true);
-        return conn;
+        return new SocketConnection(conn);
       } catch (error) {
         if (this.#closed || error instanceof Deno.errors.BadResource) return null;
         // A connection that failed before it was accepted: keep accepting.

@@ -6,6 +6,7 @@
  * @module
  */
 
+import type { OutputBudget } from "./output_budget.ts";
 import type { Connection } from "./types.ts";
 
 /** What the queue reports to its owner. */
@@ -23,6 +24,12 @@ const LF = 0x0a;
 
 /** The size of a pooled buffer; a tick that queues more gets a larger one of its own. */
 const SLAB = 8 * 1024;
+/**
+ * The most bytes a buffer grows to by copying: past it, what is queued
+ * goes on in a buffer of its own, written after it (a peer that reads
+ * slowly costs no copies, and no garbage, of everything it is owed).
+ */
+const CHUNK_MAX = 64 * 1024;
 /** How many free slabs are kept for reuse, across all queues. */
 const POOL_MAX = 64;
 const pool: Uint8Array[] = [];
@@ -38,15 +45,19 @@ function returnBuffer(buffer: Uint8Array): void {
 
 /**
  * One outbound buffer per connection, flushed once per tick (a microtask
- * after the frames of one read were handled) as a single write. An idle
- * queue holds no buffer: buffers come from a shared pool while there is
- * something to send, and go back once it is written.
+ * after the frames of one read were handled) as a single write (as several,
+ * of 64 KiB at least, once more than that is owed). An idle queue holds no
+ * buffer: buffers come from a shared pool while there is something to
+ * send, and go back once it is written.
  */
 export class OutputQueue {
   #conn: Connection;
   #limit: number;
   #events: OutputQueueEvents;
-  /** Bytes queued since the last flush, in `#buffer[0, #length)`. */
+  #budget: OutputBudget | undefined;
+  /** Full buffers queued before `#buffer`, oldest first, each with the bytes it holds. */
+  #full: { bytes: Uint8Array; length: number }[] = [];
+  /** The bytes queued last, in `#buffer[0, #length)`. */
   #buffer: Uint8Array | undefined;
   #length = 0;
   #unsent = 0;
@@ -55,13 +66,19 @@ export class OutputQueue {
   #closed = false;
   /** Set by {@linkcode OutputQueue.lastWord}: nothing more is queued. */
   #sealed = false;
+  /** Whether its bytes are counted apart in the budget (its session is on its way out). */
+  #apart = false;
   #drained: (() => void)[] = [];
 
-  /** Creates a queue that writes to `conn` and allows `limit` unsent bytes. */
-  constructor(conn: Connection, limit: number, events: OutputQueueEvents) {
+  /**
+   * Creates a queue that writes to `conn` and allows `limit` unsent bytes;
+   * they count in `budget` too, when given.
+   */
+  constructor(conn: Connection, limit: number, events: OutputQueueEvents, budget?: OutputBudget) {
     this.#conn = conn;
     this.#limit = limit;
     this.#events = events;
+    this.#budget = budget;
   }
 
   /** Bytes queued or being written but not yet taken by the socket. */
@@ -90,6 +107,11 @@ export class OutputQueue {
   /** Queues a JSON text as one frame (UTF-8 and a line feed), like {@linkcode OutputQueue.push}. */
   pushText(json: string): boolean {
     if (this.#closed || this.#sealed) return false;
+    return this.#pushText(json, this.#limit);
+  }
+
+  /** {@linkcode OutputQueue.pushText}, against `limit`. */
+  #pushText(json: string, limit: number): boolean {
     // ASCII takes a byte per UTF-16 unit, UTF-8 at most 3; the line feed one more.
     let buffer = this.#reserve(json.length + 1);
     let { read, written } = encoder.encodeInto(
@@ -101,7 +123,7 @@ export class OutputQueue {
       ({ written } = encoder.encodeInto(json, buffer.subarray(this.#length, buffer.length - 1)));
     }
     const size = written + 1;
-    if (this.#unsent + size > this.#limit) return this.#overflow();
+    if (this.#unsent + size > limit) return this.#overflow();
     buffer[this.#length + written] = LF;
     this.#length += size;
     this.#queued(size);
@@ -115,15 +137,20 @@ export class OutputQueue {
    */
   lastWord(json: string): void {
     if (this.#closed || this.#sealed) return;
-    this.#unsent -= this.#length;
-    if (this.#buffer) returnBuffer(this.#buffer);
-    this.#buffer = undefined;
-    this.#length = 0;
-    const limit = this.#limit;
-    this.#limit = Infinity;
-    this.pushText(json);
-    this.#limit = limit;
+    this.#count(-this.#drop());
     this.#sealed = true;
+    this.retire();
+    this.#pushText(json, Infinity);
+  }
+
+  /**
+   * Its session is closing: what it holds, and anything queued from now on,
+   * is on its way out and no longer counts against the budget's limit.
+   */
+  retire(): void {
+    if (this.#apart) return;
+    this.#apart = true;
+    this.#budget?.seal(this.#unsent);
   }
 
   /** Resolves once everything queued was written (or the queue was closed). */
@@ -134,12 +161,23 @@ export class OutputQueue {
 
   /** Stops writing; what is unsent is dropped. */
   close(): void {
+    if (!this.#closed) this.#count(-this.#unsent);
     this.#closed = true;
-    // The pending buffer is not being written (a batch in flight is not in #buffer).
+    this.#drop();
+    this.#settle();
+  }
+
+  /** Drops what is queued and not being written (a batch in flight is in no buffer here); returns its size. */
+  #drop(): number {
+    let dropped = this.#length;
+    for (const { bytes, length } of this.#full.splice(0)) {
+      dropped += length;
+      returnBuffer(bytes);
+    }
     if (this.#buffer) returnBuffer(this.#buffer);
     this.#buffer = undefined;
     this.#length = 0;
-    this.#settle();
+    return dropped;
   }
 
   #overflow(): false {
@@ -151,6 +189,12 @@ export class OutputQueue {
   #reserve(size: number): Uint8Array {
     const buffer = this.#buffer;
     if (buffer && this.#length + size <= buffer.length) return buffer;
+    if (buffer && this.#length > 0 && this.#length + size > CHUNK_MAX) {
+      // Large enough: it waits its turn as it is, and the rest goes in a buffer of its own.
+      this.#full.push({ bytes: buffer, length: this.#length });
+      this.#length = 0;
+      return this.#buffer = takeBuffer(size);
+    }
     const grown = takeBuffer(Math.max(this.#length + size, buffer ? 2 * buffer.length : 0));
     if (buffer) {
       grown.set(buffer.subarray(0, this.#length));
@@ -159,8 +203,15 @@ export class OutputQueue {
     return this.#buffer = grown;
   }
 
+  /** Counts `delta` more unsent bytes (fewer, when negative), here and in the budget. */
+  #count(delta: number): void {
+    if (this.#closed) return;
+    this.#unsent += delta;
+    this.#budget?.add(delta, this.#apart);
+  }
+
   #queued(size: number): void {
-    this.#unsent += size;
+    this.#count(size);
     if (!this.#scheduled && !this.#writing) {
       this.#scheduled = true;
       queueMicrotask(() => this.#flush());
@@ -170,22 +221,27 @@ export class OutputQueue {
   async #flush(): Promise<void> {
     this.#scheduled = false;
     this.#writing = true;
-    let batch: Uint8Array | undefined;
     try {
-      while (this.#length > 0 && !this.#closed) {
-        batch = this.#buffer!;
-        const length = this.#length;
-        this.#buffer = undefined;
-        this.#length = 0;
+      while (!this.#closed) {
+        let batch: Uint8Array;
+        let length: number;
+        const full = this.#full.shift();
+        if (full) {
+          ({ bytes: batch, length } = full);
+        } else if (this.#length > 0) {
+          batch = this.#buffer!;
+          length = this.#length;
+          this.#buffer = undefined;
+          this.#length = 0;
+        } else break;
         let offset = 0;
         while (offset < length) {
           const written = await this.#conn.write(batch.subarray(offset, length));
           offset += written;
-          this.#unsent -= written;
+          this.#count(-written);
           this.#events.onWritten?.(written);
         }
         returnBuffer(batch);
-        batch = undefined;
       }
     } catch (error) {
       if (!this.#closed) this.#events.onWriteError(error);

@@ -25,7 +25,8 @@ import { firstLine } from "../errors/first_line.ts";
 import { AcceptQueue } from "./accept_queue.ts";
 import { tcpUrl } from "./address.ts";
 import { requireNetAccess } from "./net_permission.ts";
-import type { Connection, Listener, TlsServerOptions, TransportKind } from "./types.ts";
+import { peerAddress } from "./peer.ts";
+import type { Incoming, Listener, PeerAddress, TlsServerOptions, TransportKind } from "./types.ts";
 import { TransportError } from "./types.ts";
 
 /** Incoming bytes held for a connection before its socket is paused. */
@@ -127,13 +128,15 @@ class TlsListener implements Listener {
       raw.on("error", () => {});
       raw.setNoDelay(true);
       const socket = new tls.TLSSocket(raw, { isServer: true, secureContext: context });
-      this.#queue.offer(new TlsConnection(socket));
+      this.#queue.offer(
+        new TlsConnection(socket, peerAddress("tcp", raw.remoteAddress, raw.remotePort)),
+      );
     });
     // After a successful listen, errors concern single connections (which have their own handlers).
     server.on("error", () => {});
   }
 
-  accept(): Promise<Connection | null> {
+  accept(): Promise<Incoming | null> {
     return this.#queue.accept();
   }
 
@@ -147,7 +150,8 @@ class TlsListener implements Listener {
 }
 
 /** A `node:tls` socket as a {@linkcode Connection}: reads into buffers, writes with backpressure. */
-class TlsConnection implements Connection {
+class TlsConnection implements Incoming {
+  readonly peer: PeerAddress;
   #socket: tls.TLSSocket;
   #chunks: Uint8Array[] = [];
   #buffered = 0;
@@ -156,7 +160,8 @@ class TlsConnection implements Connection {
   #wakeReader: (() => void) | undefined;
   #wakeWriter: (() => void) | undefined;
 
-  constructor(socket: tls.TLSSocket) {
+  constructor(socket: tls.TLSSocket, peer: PeerAddress) {
+    this.peer = peer;
     this.#socket = socket;
     socket.on("data", (chunk: Uint8Array) => {
       this.#chunks.push(chunk);

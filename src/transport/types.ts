@@ -23,6 +23,8 @@ export interface Framer {
   push(chunk: Uint8Array): (Uint8Array | ChatError)[];
   /** True once a frame over the limit was seen: the connection should be closed. */
   readonly tooLarge: boolean;
+  /** The limit of the frame being read now, in bytes (the first frame's, until it ends). */
+  readonly limit: number;
 }
 
 /** A byte stream: what the server and client need of a socket (a `Deno.Conn` is one). */
@@ -37,7 +39,25 @@ export interface Connection {
    * The framer of what this connection reads, refusing frames over
    * `maxFrame` bytes; without one, the stream `FrameDecoder` splits it.
    */
-  framer?(maxFrame: number): Framer;
+  framer?(maxFrame: number, firstFrameMax?: number): Framer;
+}
+
+/** Where an accepted connection comes from, as a server's logs and limits see it. */
+export interface PeerAddress {
+  /** As logs show it: `tcp://IP:PORT`, `unix` (a WebSocket transport: `ws://IP:PORT`). */
+  readonly url: string;
+  /**
+   * The address that limits per address count: the IP address (an
+   * IPv4-mapped IPv6 address written as IPv4), or `unix` for every Unix
+   * socket peer.
+   */
+  readonly address: string;
+}
+
+/** A connection a listener accepted: a {@linkcode Connection} that knows its peer. */
+export interface Incoming extends Connection {
+  /** Where it comes from. */
+  readonly peer: PeerAddress;
 }
 
 /** A bound listener of one transport. */
@@ -47,7 +67,7 @@ export interface Listener {
   /** Where it listens, as printed: `tcp://127.0.0.1:9999` or `unix:///tmp/chat.sock`. */
   readonly url: string;
   /** The next connection, or `null` once the listener is closed. */
-  accept(): Promise<Connection | null>;
+  accept(): Promise<Incoming | null>;
   /** Stops listening and releases what it holds (a Unix socket file is removed). */
   close(): Promise<void>;
 }

@@ -182,7 +182,7 @@ const MAX_HEADER = 14;
  * ```
  */
 export class WebSocketParser {
-  readonly #maxMessage: number;
+  #maxMessage: number;
   readonly #masked: boolean;
   readonly #events: WebSocketEvents;
   readonly #header = new Uint8Array(MAX_HEADER);
@@ -208,6 +208,15 @@ export class WebSocketParser {
     this.#maxMessage = options.maxMessage;
     this.#masked = options.masked;
     this.#events = events;
+  }
+
+  /** The largest message it takes, in bytes (a server raises it once the handshake is done). */
+  get maxMessage(): number {
+    return this.#maxMessage;
+  }
+
+  set maxMessage(bytes: number) {
+    this.#maxMessage = bytes;
   }
 
   /** Why the parser stopped, once it has. */

@@ -25,7 +25,7 @@ import { settleWithin } from "../async/deadline.ts";
 import { concat } from "../io/concat.ts";
 import { writeAll } from "../io/write_all.ts";
 import { ChatError } from "../protocol/errors.ts";
-import type { Connection, Framer } from "./types.ts";
+import type { Connection, Framer, Incoming, PeerAddress } from "./types.ts";
 import {
   CLOSE_CODE,
   closePayload,
@@ -42,10 +42,11 @@ const LF = 0x0a;
 const EMPTY = new Uint8Array(0);
 
 /** One frame per text message over an upgraded stream; see the module's notes. */
-export class WebSocketConnection implements Connection {
+export class WebSocketConnection implements Incoming {
   /** Resolves once the socket underneath is closed. */
   readonly done: Promise<void>;
   readonly #socket: Connection;
+  readonly #socketPeer: PeerAddress;
   #head: Uint8Array;
   /** Set when the peer closed (or broke the protocol): reads end. */
   #ended = false;
@@ -61,12 +62,19 @@ export class WebSocketConnection implements Connection {
   #finished: () => void;
 
   /** Wraps `socket`, whose upgrade request was followed by the bytes `head`. */
-  constructor(socket: Connection, head: Uint8Array = EMPTY) {
+  constructor(socket: Incoming, head: Uint8Array = EMPTY) {
+    this.#socketPeer = socket.peer;
     this.#socket = socket;
     this.#head = head;
     const { promise, resolve } = Promise.withResolvers<void>();
     this.done = promise;
     this.#finished = resolve;
+  }
+
+  /** Where it comes from: the upgraded socket's peer, as `ws://IP:PORT`. */
+  get peer(): PeerAddress {
+    const { url, address } = this.#socketPeer;
+    return { url: url.startsWith("tcp://") ? `ws://${url.slice(6)}` : url, address };
   }
 
   /** Reads raw WebSocket bytes (its {@linkcode WebSocketConnection.framer} parses them). */
@@ -124,11 +132,15 @@ export class WebSocketConnection implements Connection {
     settleWithin(this.#tail, CLOSE_MS).then(() => this.#closeSocket());
   }
 
-  /** The framer of this connection's messages: one frame per text message, at most `maxFrame` bytes. */
-  framer(maxFrame: number): Framer {
+  /**
+   * The framer of this connection's messages: one frame per text message,
+   * the first at most `firstFrameMax` bytes, the others `maxFrame`.
+   */
+  framer(maxFrame: number, firstFrameMax: number = maxFrame): Framer {
     let frames: (Uint8Array | ChatError)[] = [];
-    const parser = new WebSocketParser({ maxMessage: maxFrame, masked: true }, {
+    const parser = new WebSocketParser({ maxMessage: firstFrameMax, masked: true }, {
       message(payload, binary) {
+        parser.maxMessage = maxFrame;
         frames.push(
           binary
             ? new ChatError("invalid_message", "a binary message is no frame: send text messages")
@@ -156,6 +168,9 @@ export class WebSocketConnection implements Connection {
       },
       get tooLarge() {
         return tooLarge;
+      },
+      get limit() {
+        return parser.maxMessage;
       },
     };
   }

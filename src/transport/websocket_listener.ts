@@ -7,7 +7,7 @@
  */
 
 import { AcceptQueue } from "./accept_queue.ts";
-import type { Connection, Listener, TransportKind } from "./types.ts";
+import type { Incoming, Listener, TransportKind } from "./types.ts";
 import { WebSocketConnection } from "./websocket_connection.ts";
 
 /**
@@ -46,14 +46,14 @@ export class WebSocketListener implements Listener {
    * the request) as a WebSocket connection; false once closed (the stream
    * is closed then).
    */
-  offer(socket: Connection, head?: Uint8Array): boolean {
+  offer(socket: Incoming, head?: Uint8Array): boolean {
     const conn = new WebSocketConnection(socket, head);
     this.#open.add(conn.done);
     conn.done.then(() => this.#open.delete(conn.done));
     return this.#queue.offer(conn);
   }
 
-  accept(): Promise<Connection | null> {
+  accept(): Promise<Incoming | null> {
     return this.#queue.accept();
   }
 

@@ -12,7 +12,7 @@
 import { getLogger } from "@logtape/logtape";
 import { concat } from "../io/concat.ts";
 import { writeAll } from "../io/write_all.ts";
-import type { Connection, Listener } from "../transport/types.ts";
+import type { Incoming, Listener } from "../transport/types.ts";
 import { BadRequest, headEnd, type HttpRequest, parseRequestHead } from "./http_request.ts";
 
 const log = getLogger(["chat", "http"]);
@@ -29,7 +29,7 @@ export interface HttpResponse {
    * With status 101: takes the connection once the response head is
    * written, with the bytes read past the request.
    */
-  upgrade?: (socket: Connection, head: Uint8Array) => void;
+  upgrade?: (socket: Incoming, head: Uint8Array) => void;
 }
 
 /** Answers one request. */
@@ -72,7 +72,7 @@ export class HttpServer {
   readonly #listener: Listener;
   readonly #options: HttpServerOptions;
   /** Connections between requests or in one (not those handed over by an upgrade). */
-  readonly #open = new Set<Connection>();
+  readonly #open = new Set<Incoming>();
   readonly #tasks = new Set<Promise<void>>();
   #serving: Promise<void> | undefined;
   #closed = false;
@@ -117,7 +117,7 @@ export class HttpServer {
   }
 
   /** Answers the requests of one connection in order, until it closes or is handed over. */
-  async #serveConnection(conn: Connection): Promise<void> {
+  async #serveConnection(conn: Incoming): Promise<void> {
     this.#open.add(conn);
     let buffered: Uint8Array = new Uint8Array(0);
     let handedOver = false;
@@ -177,7 +177,7 @@ export class HttpServer {
    * out first; a {@linkcode BadRequest} (431) for a head over 16 KiB.
    */
   async #readHead(
-    conn: Connection,
+    conn: Incoming,
     buffered: Uint8Array,
   ): Promise<{ head: Uint8Array | BadRequest; rest: Uint8Array } | null> {
     let data: Uint8Array = buffered;
@@ -238,7 +238,7 @@ function serialize(
   return out;
 }
 
-function closeQuietly(conn: Connection): void {
+function closeQuietly(conn: Incoming): void {
   try {
     conn.close();
   } catch {

@@ -90,7 +90,7 @@ Deno.test("chat server --http prints listening on http://HOST:PORT after tcp and
   assertEquals((await web.ackOf(1)).recipients, 2);
   assertEquals((await sock.next("message")).content, "from the web");
   assertEquals((await tcpPeer.next("message")).content, "from the web");
-  await server.waitForLine(/session .* opened on "?ws"?/);
+  await server.waitForLine(/session .* opened from "?ws:\/\/127\.0\.0\.1:\d+"? as "?web"?/);
   server.kill("SIGTERM");
   assertEquals((await web.next("disconnect")).content, "server shutting down");
   const result = await server.finished();

@@ -292,3 +292,24 @@ Deno.test("FrameDecoder constructor defaults to 1 MiB and rejects a bad maxFrame
     throws(() => new FrameDecoder(bad), RangeError, `maxFrame ${bad}`);
   }
 });
+
+Deno.test("FrameDecoder: the first frame has its own limit (a session_ack before the handshake), the next ones maxFrame", () => {
+  const first = '{"type":"session_ack"}';
+  const big = `{"a":"${"x".repeat(40)}"}`;
+  // Whatever the chunking, the second frame may be larger than the first's limit.
+  for (const chunks of [[first + big], [first, big], [first.slice(0, 5), first.slice(5) + big]]) {
+    const decoder = new FrameDecoder(64, first.length);
+    strictEqual(decoder.limit, first.length);
+    deepStrictEqual(decodeAll(decoder, ...chunks), [first, big]);
+    strictEqual(decoder.tooLarge, false);
+    strictEqual(decoder.limit, 64);
+  }
+  // A first frame one byte over its limit is refused, holding no more than the limit.
+  const over = new FrameDecoder(64, first.length - 1);
+  deepStrictEqual(decodeAll(over, first.slice(0, -2)), []);
+  ok(over.buffered <= first.length - 1);
+  deepStrictEqual(decodeAll(over, first.slice(-2) + big), []);
+  strictEqual(over.tooLarge, true);
+  strictEqual(over.buffered, 0);
+  throws(() => new FrameDecoder(64, 0), RangeError);
+});

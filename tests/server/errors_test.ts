@@ -136,10 +136,13 @@ Deno.test("ChatServer answers a nick to a taken name with name_taken and stays o
   await using guest = await ready(s.unix);
   await using bob = await ready(s.unix, { name: "bob" });
   const guestName = `guest-${guest.sessionId.slice(0, 8)}`;
-  for (const [i, name] of ["alice", guestName].entries()) {
+  for (const [i, name] of ["alice", "Alice"].entries()) {
     await bob.say({ type: "nick", content: name, id: i });
     await expectErrorOpen(bob, "name_taken", i);
   }
+  // Guest names are the server's: a client may choose none, held or not.
+  await bob.say({ type: "nick", content: guestName, id: "g" });
+  await expectErrorOpen(bob, "invalid_name", "g");
   await bob.say({ type: "message", content: "still bob", id: "m" });
   await bob.ackOf("m");
   strictEqual((await alice.next("message")).from, "bob");
@@ -186,7 +189,7 @@ Deno.test("ChatServer answers a message to nobody with no_such_recipient and sta
   await gone.say({ type: "disconnect", content: "bye" });
   await gone.closed();
   await gone.close();
-  for (const [i, to] of ["nobody", "Bob", crypto.randomUUID(), "carol", goneId].entries()) {
+  for (const [i, to] of ["nobody", "bób", crypto.randomUUID(), "carol", goneId].entries()) {
     await alice.say({ type: "message", content: "hello?", to, id: i });
     await expectErrorOpen(alice, "no_such_recipient", i);
   }
@@ -196,9 +199,10 @@ Deno.test("ChatServer answers a message to nobody with no_such_recipient and sta
 Deno.test("ChatServer refuses a connection over maxClients with server_full and closes it", async () => {
   await using s = await startServer({ maxClients: 2 });
   await using alice = await ready(s.tcp, { name: "alice" });
-  // A connection still in its handshake counts too.
+  // A connection still in its handshake does not count (--max-handshakes does).
   await using pending = await RawClient.connect(s.unix);
   await pending.next("session_init");
+  await using bob = await ready(s.tcp, { name: "bob" });
   for (const to of [s.tcp, s.unix]) {
     await using third = await RawClient.connect(to);
     const error = await third.next();
@@ -211,10 +215,10 @@ Deno.test("ChatServer refuses a connection over maxClients with server_full and 
   await pending.close();
   await alice.say({ type: "disconnect", content: "bye" });
   await alice.closed();
-  await using _next = await ready(s.unix, { name: "next" });
   await using last = await ready(s.tcp, { name: "last" });
   await last.say({ type: "message", content: "hi", id: 1 });
   strictEqual((await last.ackOf(1)).recipients, 1);
+  strictEqual((await bob.next("message")).content, "hi");
 });
 
 Deno.test("ChatServer closes a silent session with heartbeat_timeout after timeout × retries, by its clock", async () => {

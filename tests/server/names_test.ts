@@ -49,11 +49,14 @@ class ClaimingBackplane implements Backplane {
 function setup() {
   const registry = new Registry<TestMember>();
   const backplane = new ClaimingBackplane();
-  const names = new Names(registry, backplane);
+  const notices: string[] = [];
+  const names = new Names(registry, backplane, {
+    renamed: (member, old) => notices.push(`${old} is ${member.name}`),
+  });
   const session = testMember();
   registry.release(session.id);
   registry.add(session);
-  return { registry, backplane, names, session };
+  return { registry, backplane, names, session, notices };
 }
 
 Deno.test("Names.rename() takes the name once the cluster's claim answers, and releases the old one", async () => {
@@ -96,6 +99,19 @@ Deno.test("Names.rename(): a name another session of this node took meanwhile is
   await rejects(renaming, { code: "name_taken" });
   strictEqual(session.name, guestName(session.id));
   deepStrictEqual(backplane.told, ["claim alice", "release alice"]);
+});
+
+Deno.test("Names.rename(): another spelling of the name held keeps its claim; rooms hear of each new name", async () => {
+  const { backplane, names, session, notices } = setup();
+  const renaming = names.rename(session, "alice") as Promise<void>;
+  backplane.claims[0].resolve();
+  await renaming;
+  const respelled = names.rename(session, "Alice") as Promise<void>;
+  backplane.claims[1].resolve();
+  await respelled;
+  deepStrictEqual(backplane.told, ["claim alice", "renamed alice", "claim Alice", "renamed Alice"]);
+  deepStrictEqual(notices, [`${guestName(session.id)} is alice`, "alice is Alice"]);
+  strictEqual(names.rename(session, "Alice"), undefined, "its own name: nothing to do");
 });
 
 Deno.test("Names.loseName() gives the guest name back, and tells the cluster only of a registered session", () => {

@@ -62,15 +62,24 @@ Deno.test("Registry.add() registers a session under its name; find() takes a nam
   strictEqual(registry.find(bob.id), bob);
   strictEqual(registry.find(bob.name), bob);
   strictEqual(registry.find("nobody"), undefined);
-  strictEqual(registry.byName("Alice"), undefined);
+  // Names compare as PROTOCOL.md section 2 says: NFKC, then lowercase.
+  strictEqual(registry.byName("Alice"), alice);
+  strictEqual(registry.find("ＡＬＩＣＥ"), alice);
+  strictEqual(registry.byName("alíce"), undefined);
 });
 
 Deno.test("Registry names are unique: checkName() and rename() say invalid_name or name_taken", () => {
   const registry = new Registry();
   const [alice, bob] = aliceAndBob(registry);
   strictEqual(code(() => registry.checkName(bob, "alice")), "name_taken");
-  strictEqual(code(() => registry.checkName(bob, guestName(alice.id))), "name_taken");
+  strictEqual(code(() => registry.checkName(bob, "ALICE")), "name_taken");
+  strictEqual(code(() => registry.rename(bob, guestName(alice.id))), "name_taken");
+  // A client may not choose a guest name, its own or another's, in any case.
+  strictEqual(code(() => registry.checkName(bob, guestName(alice.id))), "invalid_name");
+  strictEqual(code(() => registry.checkName(bob, guestName(bob.id))), "invalid_name");
+  strictEqual(code(() => registry.checkName(bob, "Guest-x")), "invalid_name");
   strictEqual(code(() => registry.checkName(bob, "two words")), "invalid_name");
+  strictEqual(registry.checkName(bob, "ｂｏｂ"), "bob", "the name as it is stored: NFKC");
   strictEqual(code(() => registry.rename(bob, "")), "invalid_name");
   strictEqual(code(() => registry.rename(bob, "alice")), "name_taken");
   strictEqual(bob.name, guestName(bob.id), "a refused rename changes nothing");
@@ -81,8 +90,11 @@ Deno.test("Registry names are unique: checkName() and rename() say invalid_name 
   ok(registry.isFree("alice"));
   registry.rename(bob, "alice");
   strictEqual(registry.find("alice"), bob);
-  // Renaming to the name it holds is no conflict.
+  // Renaming to the name it holds is no conflict, in another spelling neither.
   strictEqual(code(() => registry.checkName(bob, "alice")), "none");
+  registry.rename(bob, "Alice");
+  strictEqual(registry.byName("alice"), bob);
+  strictEqual(bob.name, "Alice");
 });
 
 Deno.test("Registry rooms: join() creates a room, leave() empties it, members() lists it", () => {
@@ -95,6 +107,15 @@ Deno.test("Registry rooms: join() creates a room, leave() empties it, members() 
   registry.join(bob, "ops");
   deepStrictEqual([...registry.members("lobby")], [alice, bob]);
   deepStrictEqual([...bob.rooms], ["lobby", "ops"]);
+  // A room is one room in every spelling, shown as it was created.
+  strictEqual(registry.join(alice, "OPS"), "ops");
+  deepStrictEqual([...registry.members("Ops")], [bob, alice]);
+  strictEqual(registry.roomName("ＯＰＳ"), "ops");
+  strictEqual(registry.leave(alice, "Ops"), "ops");
+  strictEqual(registry.join(alice, "Kitchen"), "Kitchen");
+  strictEqual(registry.roomName("kitchen"), "Kitchen");
+  registry.leave(alice, "KITCHEN");
+  strictEqual(registry.roomName("kitchen"), undefined, "an empty room is gone");
   strictEqual(code(() => registry.join(alice, "no spaces")), "invalid_name");
   strictEqual(code(() => registry.leave(alice, "ops")), "no_such_room");
   registry.leave(bob, "ops");

@@ -57,6 +57,9 @@ Deno.test({
           "invalid frames answered",
           "half-open closed by the server",
           "resets",
+          "flood bursts rate-limited",
+          "joins refused with too_many_rooms",
+          "handshake slots held",
         ]
       ) {
         ok((summary.faults.observed[what] ?? 0) > 0, `observed ${what}`);

@@ -7,6 +7,7 @@
  */
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { OutputBudget } from "../../src/transport/output_budget.ts";
 import { OutputQueue } from "../../src/transport/output_queue.ts";
 import type { Connection } from "../../src/transport/types.ts";
 
@@ -237,4 +238,58 @@ Deno.test("OutputQueue reports a failed write to its owner, and is drained only 
   ok(!drained, "what was not written is still owed");
   queue.close(); // as its session does
   await draining;
+});
+
+Deno.test("OutputQueue counts its unsent bytes in a shared OutputBudget: pushed, written, sealed by a last word, dropped at close", async () => {
+  const over: number[] = [];
+  const budget = new OutputBudget(250, () => over.push(budget.live));
+  const conns = [new FakeConnection(true), new FakeConnection(true)];
+  const [a, b] = conns.map((conn) =>
+    new OutputQueue(conn, 1 << 20, { onOverflow: () => {}, onWriteError: () => {} }, budget)
+  );
+  ok(a.push(new Uint8Array(100)));
+  ok(b.push(new Uint8Array(100)));
+  strictEqual(budget.total, 200);
+  deepStrictEqual(over, []);
+  const written = await conns[0].nextWrite();
+  written.take(40);
+  await conns[0].nextWrite(); // the rest of the first write: 60 bytes still unsent
+  strictEqual(budget.total, 160);
+  ok(b.push(new Uint8Array(100)), "the queue takes it: the budget's owner decides whom to cut");
+  deepStrictEqual(over, [260], "past the limit, the owner is told");
+  b.lastWord('{"type":"error"}');
+  strictEqual(budget.live, 60, "a queue that takes nothing more is counted apart");
+  strictEqual(budget.total, 60 + 100 + 17, "b: its write in flight and its last word");
+  b.close();
+  a.close();
+  strictEqual(budget.total, 0);
+  strictEqual(budget.live, 0);
+});
+
+Deno.test("OutputQueue: past 64 KiB what is queued goes on in buffers of its own, written in order, one write each; lastWord drops those not being written", async () => {
+  const conn = new FakeConnection(true);
+  const { queue } = queueOn(conn, 1 << 24);
+  const frames = Array.from({ length: 100 }, (_, i) => `${i}:${"q".repeat(2000)}`);
+  for (const text of frames) ok(queue.pushText(text));
+  const writes: string[] = [];
+  while (writes.join("").length < frames.join("\n").length + 1) {
+    const write = await conn.nextWrite();
+    ok(write.data.length <= 64 * 1024, `a write of ${write.data.length} bytes`);
+    writes.push(write.data);
+    write.take();
+  }
+  deepStrictEqual(writes.join(""), frames.map((f) => f + "\n").join(""));
+  ok(writes.length >= 3, `${writes.length} writes`);
+  await queue.drained();
+  // Queued while the first buffer is being written: dropped for the last word, but that one.
+  for (const text of frames) queue.pushText(text);
+  const inFlight = await conn.nextWrite();
+  for (const text of frames) queue.pushText(text);
+  queue.lastWord('{"type":"error"}');
+  strictEqual(queue.unsent, inFlight.data.length + 17);
+  inFlight.take();
+  const last = await conn.nextWrite();
+  strictEqual(last.data, '{"type":"error"}\n');
+  last.take();
+  await queue.drained();
 });

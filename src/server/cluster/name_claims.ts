@@ -12,7 +12,7 @@ import { getLogger } from "@logtape/logtape";
 import { JetStreamApiCodes, JetStreamApiError } from "@nats-io/jetstream";
 import type { KV } from "@nats-io/kv";
 import { ChatError } from "../../protocol/errors.ts";
-import { guestName } from "../../protocol/messages.ts";
+import { guestName, nameKey as protocolKey } from "../../protocol/names.ts";
 import type { BackplaneHost } from "../backplane.ts";
 import type { Member } from "../member.ts";
 import type { NatsLink } from "./link.ts";
@@ -22,6 +22,8 @@ import { nameKey } from "./subjects.ts";
 const log = getLogger(["chat", "cluster"]);
 
 interface Claim {
+  /** The name as claimed (its key is the claim's key in `#claims`). */
+  name: string;
   session: Member;
   /** The revision of the name's KV entry; 0 while the claim is this node's alone. */
   revision: number;
@@ -49,9 +51,10 @@ export class NameClaims {
   #presence: PresenceBucket;
   #host: BackplaneHost;
   #kv: KV | undefined;
+  /** By the key of the name (PROTOCOL.md section 2). */
   #claims = new Map<string, Claim>();
-  /** Names released while NATS was away, with the revision to delete when it is back. */
-  #released = new Map<string, number>();
+  /** Names released while NATS was away (by key), with the revision to delete when it is back. */
+  #released = new Map<string, { name: string; revision: number }>();
 
   /** The claims of `node` over `link`; `presence` tells whether other holders live. */
   constructor(link: NatsLink, node: string, presence: PresenceBucket, host: BackplaneHost) {
@@ -80,22 +83,23 @@ export class NameClaims {
 
   /** Frees a name that `session` claimed. */
   release(session: Member, name: string): void {
-    const claim = this.#claims.get(name);
+    const key = protocolKey(name);
+    const claim = this.#claims.get(key);
     if (!claim || claim.session !== session) return;
-    this.#claims.delete(name);
+    this.#claims.delete(key);
     if (claim.revision === 0) return;
     if (this.#link.synced) {
       this.#link.track(this.#kv!.delete(nameKey(name), { previousSeq: claim.revision }));
     } else {
-      this.#released.set(name, claim.revision);
+      this.#released.set(key, { name, revision: claim.revision });
     }
   }
 
   /** Deletes the names released while NATS was away, then claims every local name again. */
   async restore(generation: number): Promise<void> {
     const kv = this.#kv!;
-    for (const [name, revision] of this.#released) {
-      if (!this.#claims.has(name)) {
+    for (const [key, { name, revision }] of this.#released) {
+      if (!this.#claims.has(key)) {
         this.#link.track(kv.delete(nameKey(name), { previousSeq: revision }));
       }
     }
@@ -104,11 +108,12 @@ export class NameClaims {
   }
 
   async #claim(session: Member, name: string): Promise<void> {
-    const held = this.#claims.get(name);
+    const key = protocolKey(name);
+    const held = this.#claims.get(key);
     if (held && held.session !== session && !held.session.gone) throw taken(name);
     if (!this.#link.synced) {
       // NATS is away: the name holds on this node, and is claimed again when it is back.
-      this.#claims.set(name, { session, revision: 0 });
+      this.#claims.set(key, { name, session, revision: 0 });
       return;
     }
     let revision = 0;
@@ -118,7 +123,7 @@ export class NameClaims {
       if (error instanceof ChatError) throw error;
       log.debug("cluster: claim of {name} not confirmed ({error}); held locally", { name, error });
     }
-    this.#claims.set(name, { session, revision });
+    this.#claims.set(key, { name, session, revision });
     if (revision === 0 && this.#link.synced) {
       // NATS failed this claim but is back (or never left): claim it again, as after an outage.
       const generation = this.#link.generation;
@@ -159,7 +164,7 @@ export class NameClaims {
   /** Whether the holder of a name's KV entry still holds it. */
   async #holds(holder: Holder, name: string): Promise<boolean> {
     if (holder.node === this.#node) {
-      const claim = this.#claims.get(name);
+      const claim = this.#claims.get(protocolKey(name));
       return claim !== undefined && claim.session.id === holder.session && !claim.session.gone;
     }
     return await this.#presence.alive(holder.node);
@@ -167,10 +172,11 @@ export class NameClaims {
 
   /** Claims every local name again (after NATS came back); a lost one goes back to the guest name. */
   async #reclaim(generation: number): Promise<void> {
-    await Promise.all([...this.#claims].map(async ([name, claim]) => {
-      const { session } = claim;
-      if (session.gone || session.name !== name) {
-        if (this.#claims.get(name) === claim) this.#claims.delete(name);
+    await Promise.all([...this.#claims].map(async ([key, claim]) => {
+      const { session, name } = claim;
+      const holds = () => !session.gone && protocolKey(session.name) === key;
+      if (!holds()) {
+        if (this.#claims.get(key) === claim) this.#claims.delete(key);
         return;
       }
       try {
@@ -184,8 +190,8 @@ export class NameClaims {
         claim.revision = revision;
       } catch (error) {
         if (!(error instanceof ChatError)) throw error;
-        if (this.#claims.get(name) === claim) this.#claims.delete(name);
-        if (!session.gone && session.name === name) this.#host.loseName(session);
+        if (this.#claims.get(key) === claim) this.#claims.delete(key);
+        if (holds()) this.#host.loseName(session);
       }
     }));
   }

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { guestName } from "../../protocol/messages.ts";
+import { guestName, nameKey } from "../../protocol/names.ts";
 import type { TransportKind } from "../../transport/types.ts";
 import type { Clock } from "../../async/clock.ts";
 import type { Directory, SessionInfo } from "../handler.ts";
@@ -63,8 +63,10 @@ export class Presence {
   #clock: Clock;
   #peers = new Map<string, Peer>();
   #byId = new Map<string, RemoteSession>();
+  /** By the key of their name (PROTOCOL.md section 2). */
   #byName = new Map<string, RemoteSession>();
-  #rooms = new Map<string, Set<RemoteSession>>();
+  /** By the key of the room's name: the name another node shows it by, and its members there. */
+  #rooms = new Map<string, { name: string; members: Set<RemoteSession> }>();
 
   /** A view whose peers, until they say otherwise, have a TTL of `defaultTtl` ms, by `clock`. */
   constructor(defaultTtl: number, clock: Clock) {
@@ -92,9 +94,9 @@ export class Presence {
     return this.#byId.values();
   }
 
-  /** The session with this display name. */
+  /** The session with this display name, in any spelling. */
   byName(name: string): RemoteSession | undefined {
-    return this.#byName.get(name);
+    return this.#byName.get(nameKey(name));
   }
 
   /** The session with this id. */
@@ -102,20 +104,25 @@ export class Presence {
     return this.#byId.get(id);
   }
 
-  /** The sessions of other nodes in a room. */
+  /** The sessions of other nodes in a room (named in any spelling). */
   members(room: string): Iterable<RemoteSession> {
-    return this.#rooms.get(room) ?? [];
+    return this.#rooms.get(nameKey(room))?.members ?? [];
   }
 
-  /** How many sessions of other nodes are in a room. */
+  /** How many sessions of other nodes are in a room (named in any spelling). */
   roomSize(room: string): number {
-    return this.#rooms.get(room)?.size ?? 0;
+    return this.#rooms.get(nameKey(room))?.members.size ?? 0;
+  }
+
+  /** The name other nodes show a room (named in any spelling) by, while one of their sessions is in it. */
+  roomName(room: string): string | undefined {
+    return this.#rooms.get(nameKey(room))?.name;
   }
 
   /** Whether `name` is the guest name of a session of another node that set none. */
   holdsGuestName(name: string): boolean {
     if (!name.startsWith("guest-")) return false;
-    const holder = this.#byName.get(name);
+    const holder = this.#byName.get(nameKey(name));
     return holder !== undefined && guestName(holder.id) === name;
   }
 
@@ -135,11 +142,12 @@ export class Presence {
     const session = new RemoteSession(node, id, record);
     peer.sessions.set(id, session);
     this.#byId.set(id, session);
-    this.#byName.set(session.name, session);
+    this.#byName.set(nameKey(session.name), session);
     for (const room of session.rooms) {
-      let members = this.#rooms.get(room);
-      if (!members) this.#rooms.set(room, members = new Set());
-      members.add(session);
+      const key = nameKey(room);
+      let found = this.#rooms.get(key);
+      if (!found) this.#rooms.set(key, found = { name: room, members: new Set() });
+      found.members.add(session);
     }
   }
 
@@ -191,12 +199,14 @@ export class Presence {
 
   #unindex(session: RemoteSession): void {
     if (this.#byId.get(session.id) === session) this.#byId.delete(session.id);
-    if (this.#byName.get(session.name) === session) this.#byName.delete(session.name);
+    const key = nameKey(session.name);
+    if (this.#byName.get(key) === session) this.#byName.delete(key);
     for (const room of session.rooms) {
-      const members = this.#rooms.get(room);
-      if (!members) continue;
-      members.delete(session);
-      if (members.size === 0) this.#rooms.delete(room);
+      const roomKey = nameKey(room);
+      const found = this.#rooms.get(roomKey);
+      if (!found) continue;
+      found.members.delete(session);
+      if (found.members.size === 0) this.#rooms.delete(roomKey);
     }
   }
 }
@@ -225,5 +235,9 @@ export class ClusterDirectory implements Directory {
   *members(room: string): Iterable<SessionInfo> {
     yield* this.#local.members(room);
     yield* this.#remote.members(room);
+  }
+
+  roomName(room: string): string | undefined {
+    return this.#local.roomName(room) ?? this.#remote.roomName(room);
   }
 }

@@ -5,7 +5,9 @@
  * Room and display names are arbitrary Unicode (1 to 32 code points, no
  * whitespace), so they travel as base64url of their UTF-8 bytes: a subject
  * token and a KV key may hold only `[A-Za-z0-9_-]` of that alphabet, never
- * `.`, `*`, `>` or whitespace.
+ * `.`, `*`, `>` or whitespace. A room subject and a name's key are made of
+ * the name's key (PROTOCOL.md section 2: NFKC, lowercased), so two
+ * spellings of one room are one subject, and of one name one key.
  *
  * | subject | carries | subscribed by a node |
  * | --- | --- | --- |
@@ -17,6 +19,7 @@
  */
 
 import { ChatError } from "../../protocol/errors.ts";
+import { nameKey as keyOf } from "../../protocol/names.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -54,9 +57,9 @@ export function untoken(tok: string): string {
   return decoder.decode(bytes);
 }
 
-/** The subject of a room's messages. */
+/** The subject of a room's messages (the same for every spelling of its name). */
 export function roomSubject(room: string): string {
-  return `chat.room.${token(room)}`;
+  return `chat.room.${token(keyOf(room))}`;
 }
 
 /** The subject of a node's direct messages. */
@@ -74,9 +77,9 @@ export function sessionKey(node: string, session: string): string {
   return `sess.${node}.${session}`;
 }
 
-/** The names-bucket key of a display name. */
+/** The names-bucket key of a display name (the same for every spelling of it). */
 export function nameKey(name: string): string {
-  return token(name);
+  return token(keyOf(name));
 }
 
 /** A presence key taken apart; `undefined` for a key this version does not write. */

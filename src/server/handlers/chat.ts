@@ -8,6 +8,7 @@
 
 import { ChatError } from "../../protocol/errors.ts";
 import type { Frame, WhoEntry } from "../../protocol/messages.ts";
+import { whoPages } from "../../protocol/who_pages.ts";
 import type {
   Audience,
   HandlerContext,
@@ -21,10 +22,12 @@ const EVERYONE: Audience = { everyone: true };
 
 function message(frame: Frame, ctx: HandlerContext): void | Promise<void> {
   const { session, directory } = ctx;
-  const room = frame.room as string | undefined;
+  const asked = frame.room as string | undefined;
   const to = frame.to as string | undefined;
-  if (room !== undefined && !session.rooms.has(room)) {
-    throw new ChatError("no_such_room", `not in room ${room}`);
+  // The room in any spelling; relayed under the name it is shown by.
+  const room = asked === undefined ? undefined : directory.roomName(asked);
+  if (asked !== undefined && (room === undefined || !session.rooms.has(room))) {
+    throw new ChatError("no_such_room", `not in room ${asked}`);
   }
   let targets: Iterable<SessionInfo> | Audience;
   let recipient: string | undefined;
@@ -42,6 +45,7 @@ function message(frame: Frame, ctx: HandlerContext): void | Promise<void> {
   ack(receipt);
 }
 
+/** Answers `who`: one answer, in as many frames under 64 KiB as the list needs. */
 function who(frame: Frame, ctx: HandlerContext): void {
   const room = frame.room as string | undefined;
   const sessions = room === undefined ? ctx.directory.sessions() : ctx.directory.members(room);
@@ -56,10 +60,9 @@ function who(frame: Frame, ctx: HandlerContext): void {
     if (s.away) entry.away = true;
     content.push(entry);
   }
-  const reply: Frame = { type: "who", content };
-  if (room !== undefined) reply.room = room;
-  if (frame.id !== undefined) reply.id = frame.id;
-  ctx.send(reply);
+  for (const page of whoPages(content, { room, id: frame.id }, ctx.session.id.length)) {
+    ctx.send(page);
+  }
 }
 
 /**
@@ -69,8 +72,10 @@ function who(frame: Frame, ctx: HandlerContext): void {
  */
 function history(frame: Frame, ctx: HandlerContext): void | Promise<void> {
   const request = historyRequest(frame);
+  // The room in any spelling (the closing frame carries it as asked, as `who` does).
   const room = request.room;
-  if (room !== undefined && !ctx.session.rooms.has(room)) {
+  const shown = room === undefined ? undefined : ctx.directory.roomName(room);
+  if (room !== undefined && (shown === undefined || !ctx.session.rooms.has(shown))) {
     throw new ChatError("no_such_room", `not in room ${room}`);
   }
   const answer = (page: HistoryPage) => {
@@ -83,7 +88,7 @@ function history(frame: Frame, ctx: HandlerContext): void | Promise<void> {
     if (frame.id !== undefined) closing.id = frame.id;
     ctx.send(closing);
   };
-  const page = ctx.history(request);
+  const page = ctx.history({ ...request, room: shown });
   if (page instanceof Promise) return page.then(answer);
   answer(page);
 }
@@ -102,10 +107,13 @@ const verbs: Record<string, (frame: Frame, ctx: HandlerContext) => void | Promis
     return then(ctx.rename(frame.content as string), () => ctx.ack({ content: ctx.session.name }));
   },
   join(frame, ctx) {
-    return then(ctx.join(frame.content as string), () => ctx.ack({ content: frame.content }));
+    const room = frame.content as string;
+    return then(ctx.join(room), () => ctx.ack({ content: ctx.directory.roomName(room) }));
   },
   leave(frame, ctx) {
-    return then(ctx.leave(frame.content as string), () => ctx.ack({ content: frame.content }));
+    const room = frame.content as string;
+    const shown = ctx.directory.roomName(room);
+    return then(ctx.leave(room), () => ctx.ack({ content: shown }));
   },
 };
 

@@ -12,6 +12,7 @@ import fc from "fast-check";
 import { ManualClock } from "../../../src/async/clock.ts";
 import { SplicedFrame } from "../../../src/protocol/encode.ts";
 import { isValidName } from "../../../src/protocol/messages.ts";
+import { nameKey as protocolKey } from "../../../src/protocol/names.ts";
 import { DEAD_AFTER, Presence } from "../../../src/server/cluster/presence.ts";
 import {
   directPayload,
@@ -34,9 +35,15 @@ Deno.test("room and display names become subject tokens and KV keys that round-t
     const tok = token(name);
     ok(SAFE.test(tok), `${JSON.stringify(name)} -> ${tok}`);
     strictEqual(untoken(tok), name);
-    strictEqual(roomSubject(name), `chat.room.${tok}`);
-    strictEqual(nameKey(name), tok);
+    // Subjects and name keys are made of the name's key: one for every spelling.
+    strictEqual(roomSubject(name), `chat.room.${token(protocolKey(name))}`);
+    strictEqual(nameKey(name), token(protocolKey(name)));
+    strictEqual(untoken(nameKey(name)), protocolKey(name));
   }));
+  strictEqual(roomSubject("Lobby"), roomSubject("lobby"));
+  strictEqual(roomSubject("ＬＯＢＢＹ"), roomSubject("lobby"));
+  strictEqual(nameKey("Bob"), nameKey("bob"));
+  ok(roomSubject("lobby") !== roomSubject("lobby2"));
   for (const name of ["salon-été🙂", "a.b", "*", ">", "日本語", "x".repeat(32)]) {
     ok(SAFE.test(token(name)), name);
     strictEqual(untoken(token(name)), name);

@@ -1,0 +1,61 @@
+/**
+ * The rate limit: the token bucket's arithmetic, and a real server that
+ * reads a session faster than its rate more slowly, losing nothing.
+ *
+ * @module
+ */
+
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import { TokenBucket } from "../../src/server/token_bucket.ts";
+import { startServer } from "../helpers/server.ts";
+import { ready } from "../helpers/session.ts";
+
+Deno.test("TokenBucket: full at first, refilled at its rate, never above its size", () => {
+  const bucket = new TokenBucket(10, 1000);
+  for (let i = 0; i < 10; i++) ok(bucket.take(), `token ${i}`);
+  strictEqual(bucket.take(), false);
+  strictEqual(bucket.msUntil(1), 100);
+  strictEqual(bucket.msUntil(5), 500);
+  strictEqual(bucket.msUntil(50), 1000, "at most a full bucket is waited for");
+  bucket.refill(1250);
+  ok(bucket.take() && bucket.take(), "2.5 tokens earned in 250 ms");
+  strictEqual(bucket.take(), false);
+  bucket.refill(1000_000);
+  let taken = 0;
+  while (bucket.take()) taken++;
+  strictEqual(taken, 10, "a long pause fills the bucket, no more");
+  bucket.refill(999_000);
+  strictEqual(bucket.take(), false, "a clock that goes back earns nothing");
+});
+
+Deno.test("--rate-limit: a flooder's messages are all acknowledged and delivered in order, at the rate", async () => {
+  const rate = 400;
+  const count = 1200;
+  await using s = await startServer({ rateLimit: rate });
+  await using flooder = await ready(s.tcp, { name: "flooder" });
+  await using reader = await ready(s.unix, { name: "reader" });
+  const started = performance.now();
+  const lines = Array.from(
+    { length: count },
+    (_, i) =>
+      JSON.stringify({
+        type: "message",
+        content: `m${i}`,
+        to: "reader",
+        id: i,
+        session_id: flooder.sessionId,
+      }) + "\n",
+  );
+  await flooder.write(lines.join(""));
+  const got: string[] = [];
+  while (got.length < count) got.push((await reader.next("message", 10_000)).content as string);
+  const acks: number[] = [];
+  while (acks.length < count) acks.push((await flooder.next("ack", 10_000)).id as number);
+  const seconds = (performance.now() - started) / 1000;
+  deepStrictEqual(got, lines.map((_, i) => `m${i}`), "every message, in order");
+  deepStrictEqual(acks, lines.map((_, i) => i), "every ack, in order");
+  // A full bucket of `rate`, then `rate` a second: (count - rate) / rate seconds at least.
+  const least = (count - rate) / rate;
+  ok(seconds >= least * 0.9, `${count} frames in ${seconds.toFixed(2)} s: faster than the rate`);
+  ok(seconds < least + 3, `${count} frames in ${seconds.toFixed(2)} s: far slower than the rate`);
+});
