@@ -123,7 +123,7 @@ Deno.test("recovered is false and the session is the new one when the token is u
   const first = await resumeOn(s.unix, token, 0);
   strictEqual((first.resumed.content as { recovered: boolean }).recovered, true);
   await cut(first.client);
-  const again = await resumeOn(s.unix, token, 0);
+  await using again = await resumeOn(s.unix, token, 0);
   strictEqual(again.resumed.session_id, again.init.session_id);
   deepStrictEqual(again.resumed.content, { recovered: false, replayed: 0, seq: 1 });
   // The new token of the first resume still works.
