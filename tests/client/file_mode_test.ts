@@ -299,8 +299,9 @@ Deno.test("file mode on a pipe exits 1 within 2 s of the server's death while it
       exitedAt - killedAt < 2000,
       `exited ${Math.round(exitedAt - killedAt)} ms after the kill`,
     );
+    // Bob had the line; its ack may or may not have reached the client before the kill.
     assert(
-      /lost the server \(.*\): 1 of 1 lines? (was|were) delivered/.test(run.stderr),
+      /lost the server \(.*\): [01] of 1 lines? (was|were) delivered/.test(run.stderr),
       run.stderr,
     );
   } finally {

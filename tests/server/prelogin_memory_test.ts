@@ -66,7 +66,7 @@ Deno.test({
     );
     try {
       await Promise.all(senders.map(async (sender) => {
-        const init = await sender.next("session_init");
+        const init = await sender.next("session_init", 30_000);
         await sender.write(
           `{"type":"session_ack","session_id":"${init.session_id}","pad":"${"y".repeat(1_000_000)}`,
         );
