@@ -45,8 +45,16 @@ export type {
   Directory,
   HandlerContext,
   MessageHandler,
+  MessageReceipt,
+  OutgoingMessage,
   SessionInfo,
 } from "./src/server/handler.ts";
+export type {
+  Awaitable,
+  HistoryPage,
+  HistoryRequest,
+  StoredMessage,
+} from "./src/server/history/mod.ts";
 export { BUILTIN_HANDLERS, chatHandler, echoHandler } from "./src/server/handlers/mod.ts";
 export { type PerTransport, ServerMetrics } from "./src/server/metrics.ts";
 export {
@@ -91,7 +99,11 @@ export {
   type ClientOptions,
   type CloseInfo,
   ConnectionClosedError,
+  type HistoryAnswer,
+  type HistoryOptions,
   type MessageOptions,
+  type ResumeOutcome,
+  type ResumePoint,
 } from "./src/client/client.ts";
 export { formatFrame } from "./src/client/format.ts";
 export { formatIncoming, formatWho } from "./src/client/screen_format.ts";

@@ -136,13 +136,15 @@ export class Samples {
 export async function echoRoundTrips(
   peers: Peer[],
   durationMs: number,
+  lineOf: (peer: Peer) => string = (peer) =>
+    messageLine(peer, "hello from the benchmark 0123456789"),
 ): Promise<{ count: number; seconds: number; samples: Samples }> {
   const samples = new Samples();
   const started = performance.now();
   const deadline = started + durationMs;
   let count = 0;
   await Promise.all(peers.map((peer) => {
-    const line = encoder.encode(messageLine(peer, "hello from the benchmark 0123456789"));
+    const line = encoder.encode(lineOf(peer));
     const done = Promise.withResolvers<void>();
     let sentAt = 0;
     const send = () => {

@@ -79,13 +79,44 @@ async function echo(
   return { value: result.count / result.seconds, ...result.samples.summary(), cpuUs };
 }
 
+/**
+ * Acked messages: `conns` chat sessions, each alone in its own room, each
+ * with one message (with an id) in flight; the `ack` is the reply. Every
+ * message is kept in history (unless `--history 0`).
+ */
+async function acked(extra: string[], conns: number, ms: number): Promise<Measure> {
+  await using server = await ServerProcess.start("chat", "relay", "tcp", extra);
+  const peers = await joinMany(server.target, "chat", conns);
+  for (const [i, peer] of peers.entries()) {
+    await peer.say({ type: "join", content: `room${i}`, id: "j" });
+    await peer.ackOf("j");
+  }
+  const lineOf = (peer: Peer) =>
+    JSON.stringify({
+      type: "message",
+      content: "hello from the benchmark 0123456789",
+      room: `room${peers.indexOf(peer)}`,
+      id: 1,
+      session_id: peer.sessionId,
+    }) + "\n";
+  await echoRoundTrips(peers, Math.min(300, ms / 5), lineOf); // warm-up
+  const { result, cpuUs } = await measured(
+    server,
+    (r) => r.count,
+    () => echoRoundTrips(peers, ms, lineOf),
+  );
+  await closeAll(peers);
+  return { value: result.count / result.seconds, ...result.samples.summary(), cpuUs };
+}
+
 async function fan(
   kind: Kind,
   transport: Transport,
   subs: number,
   messages: number,
+  extra: string[] = [],
 ): Promise<Measure> {
-  await using server = await ServerProcess.start(kind, "relay", transport);
+  await using server = await ServerProcess.start(kind, "relay", transport, extra);
   const subscribers = await joinMany(server.target, kind, subs, 200, 64 * 1024);
   const [publisher] = await joinMany(server.target, kind, 1);
   const { result, cpuUs } = await measured(
@@ -194,6 +225,20 @@ function row(
   };
 }
 
+/** A history row: a load with history on (in memory or in a file) against the same with it off. */
+interface HistoryRow {
+  scenario: string;
+  metric: string;
+  history: string;
+  value: number;
+  off: number;
+  ratio: number;
+  p50?: number;
+  p99?: number;
+  cpuUs: number;
+  offCpuUs: number;
+}
+
 const rows: Row[] = [];
 function report(r: Row): void {
   rows.push(r);
@@ -241,6 +286,54 @@ for (const subs of fanSubs) {
     const floor = await fan("floor", transport, subs, messages);
     const chat = await fan("chat", transport, subs, messages);
     report(row("fan-out", transport, "deliveries/s", subs, chat, floor));
+  }
+}
+// History: the same loads with history off, in memory (the default) and in a file.
+const HISTORY_MODES: [string, string[]][] = [
+  ["off", ["--history", "0"]],
+  ["memory", []],
+  ["store", ["--store", "@DIR@/history.db"]],
+];
+const historyRows: HistoryRow[] = [];
+{
+  const measures: Record<string, { acked: Measure; fan: Measure }> = {};
+  const messages = quick ? 1000 : 10_000;
+  for (const [mode, extra] of HISTORY_MODES) {
+    measures[mode] = {
+      acked: await acked(extra, 50, echoMs),
+      fan: await fan("chat", "tcp", 100, messages, extra),
+    };
+  }
+  for (const [mode] of HISTORY_MODES.slice(1)) {
+    for (
+      const [scenario, metric, pick] of [
+        ["acked", "messages/s", (m: { acked: Measure }) => m.acked],
+        ["fan-out", "deliveries/s", (m: { fan: Measure }) => m.fan],
+      ] as const
+    ) {
+      const on = pick(measures[mode]);
+      const off = pick(measures.off);
+      const r: HistoryRow = {
+        scenario,
+        metric,
+        history: mode,
+        value: on.value,
+        off: off.value,
+        ratio: on.value / off.value,
+        p50: on.p50,
+        p99: on.p99,
+        cpuUs: on.cpuUs,
+        offCpuUs: off.cpuUs,
+      };
+      historyRows.push(r);
+      console.log(
+        `history   ${scenario.padEnd(8)} tcp ${mode.padEnd(7)} ${metric.padEnd(13)} ${
+          num(r.value).padStart(9)
+        }  off ${num(r.off).padStart(9)}  ratio ${r.ratio.toFixed(2)}  | cpu/op ${
+          num(r.cpuUs, 1)
+        } µs (off ${num(r.offCpuUs, 1)})  | p50 ${num(r.p50, 2)} p99 ${num(r.p99, 2)} ms`,
+      );
+    }
   }
 }
 {
@@ -307,6 +400,7 @@ if (flags.json) {
       {
         mode: quick ? "quick" : full ? "full" : "standard",
         rows,
+        history: historyRows,
         cluster: clusterSkipped === undefined ? clusterRows : { skipped: clusterSkipped },
       },
       null,

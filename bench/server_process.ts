@@ -87,7 +87,8 @@ export class ServerProcess implements AsyncDisposable {
           : transport === "ws"
           ? ["--unix", path, "--http", "127.0.0.1:0"]
           : ["--unix", path]),
-        ...extra,
+        // `@DIR@` is the server's own temp dir (a --store file goes there).
+        ...extra.map((arg) => arg.replaceAll("@DIR@", dir)),
       ]
       : [
         "run",

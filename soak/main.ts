@@ -27,6 +27,7 @@ import {
 } from "./faults.ts";
 import { type HeapFigures, Inspector } from "./inspector.ts";
 import { type PairReport, Pairs } from "./pairs.ts";
+import { ResumingPairs, type ResumingReport } from "./resuming_pairs.ts";
 import { type Limits, ServerUnderTest } from "./server.ts";
 
 const MIB = 1024 * 1024;
@@ -66,6 +67,19 @@ export interface Summary {
     duplicated: number;
     reordered: number;
     perPair: PairReport[];
+  };
+  /** The reconnecting pairs that resume, on a server with --store restarted all along. */
+  resuming: {
+    sent: number;
+    received: number;
+    acked: number;
+    lost: number;
+    duplicated: number;
+    reordered: number;
+    recovered: number;
+    notRecovered: number;
+    restarts: { killed: number; stopped: number };
+    perSide: ResumingReport[];
   };
   server: {
     pid: number;
@@ -200,7 +214,19 @@ async function run(): Promise<Summary> {
   const invariants: Invariant[] = [];
   const check = (name: string, ok: boolean, detail: string) =>
     invariants.push({ name, ok, detail });
-  const server = await ServerUnderTest.start(dir, LIMITS);
+  // Away fault sessions end within a second, and history stays small beside the heap measures.
+  const server = await ServerUnderTest.start(dir, LIMITS, [
+    "--history",
+    "1000",
+    "--resume-window",
+    "1",
+  ]);
+  // The resuming pairs' server: history in a file, restarted (SIGKILL or SIGTERM) all along.
+  const storeDir = `${dir}/store`;
+  await Deno.mkdir(storeDir);
+  const storeArgs = ["--store", `${storeDir}/history.db`, "--resume-window", "60"];
+  let storeServer = await ServerUnderTest.start(storeDir, LIMITS, storeArgs);
+  const restarts = { killed: 0, stopped: 0 };
   let crashed: string | undefined;
   let stopping = false;
   const ctx: FaultContext = {
@@ -223,6 +249,18 @@ async function run(): Promise<Summary> {
   });
   let pairs: Pairs | undefined;
   let inspector: Inspector | undefined;
+  let resumingFigures: Summary["resuming"] = {
+    sent: 0,
+    received: 0,
+    acked: 0,
+    lost: 0,
+    duplicated: 0,
+    reordered: 0,
+    recovered: 0,
+    notRecovered: 0,
+    restarts,
+    perSide: [],
+  };
   try {
     if (!server.inspectorUrl) throw new Error("the server printed no inspector URL");
     inspector = await Inspector.connect(server.inspectorUrl);
@@ -276,12 +314,67 @@ async function run(): Promise<Summary> {
         await tick(500);
       }
     })();
+    const resuming = ResumingPairs.start(
+      Math.max(1, Math.ceil(pairCount / 2)),
+      storeServer.unix,
+      pairRate,
+      seeded(seed + 1),
+    );
+    let faulting = true;
+    const restarter = (async () => {
+      const random = seeded(seed + 2);
+      while (faulting && !ctx.aborted) {
+        await tick(800 + Math.floor(random() * 1200));
+        if (!faulting) break;
+        if (restarts.killed <= restarts.stopped) {
+          await storeServer.crash();
+          restarts.killed++;
+        } else {
+          await storeServer.stop(10_000);
+          restarts.stopped++;
+        }
+        storeServer = await ServerUnderTest.start(storeDir, LIMITS, storeArgs);
+      }
+    })();
     const kinds = assign(sessions);
     await Promise.all(kinds.map(async (kind, i) => {
       // Spread the first connections over the first second.
       await tick(Math.floor((i * 1000) / kinds.length));
       await worker(ctx, kind, i);
     }));
+    faulting = false;
+    await restarter;
+    const perSide = await resuming.finish(SETTLE_MS);
+    const sum = (pick: (side: ResumingReport) => number) =>
+      perSide.reduce((n, side) => n + pick(side), 0);
+    resumingFigures = {
+      sent: sum((s) => s.sent),
+      received: sum((s) => s.received),
+      acked: sum((s) => s.acked),
+      lost: sum((s) => s.lost),
+      duplicated: sum((s) => s.duplicates),
+      reordered: sum((s) => s.reordered),
+      recovered: sum((s) => s.recovered),
+      notRecovered: sum((s) => s.notRecovered),
+      restarts,
+      perSide,
+    };
+    const failing = perSide.filter((s) =>
+      s.errors.length > 0 || s.lost !== 0 || s.duplicates !== 0 || s.reordered !== 0 ||
+      s.acked !== s.sent
+    );
+    check(
+      "resuming pairs: every message once, in order, acked, across cuts and server restarts",
+      failing.length === 0 && resumingFigures.sent > 0 && restarts.killed > 0 &&
+        resumingFigures.notRecovered === 0,
+      `${resumingFigures.sent} sent, ${resumingFigures.received} received, ` +
+        `${resumingFigures.acked} acked, ${resumingFigures.lost} lost, ` +
+        `${resumingFigures.duplicated} duplicated, ${resumingFigures.reordered} reordered; ` +
+        `${resumingFigures.recovered} resumes recovered, ${resumingFigures.notRecovered} not; ` +
+        `server restarts: ${restarts.killed} SIGKILL, ${restarts.stopped} SIGTERM${
+          failing.length ? `; failing: ${JSON.stringify(failing[0]).slice(0, 600)}` : ""
+        }`,
+    );
     sampling = false;
     await sampler;
     say(`soak: faults done after ${Math.round((Date.now() - started) / 1000)} s; settling`);
@@ -442,6 +535,7 @@ async function run(): Promise<Summary> {
       elapsedSeconds: (Date.now() - started) / 1000,
       faults: { ...ctx.stats, dialRetries },
       pairs: pairFigures,
+      resuming: resumingFigures,
       server: {
         pid: server.pid,
         exitCode: stop.status.code,
@@ -474,6 +568,7 @@ async function run(): Promise<Summary> {
     await pairs?.abort();
     await inspector?.close();
     if (server.alive) await server.stop(5_000);
+    if (storeServer.alive) await storeServer.stop(5_000);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 }
@@ -529,6 +624,13 @@ function report(summary: Summary): void {
   lines.push("");
   lines.push(
     `pairs: ${pairs.sent} sent, ${pairs.received} received, ${pairs.acked} acked, ${pairs.lost} lost, ${pairs.duplicated} duplicated, ${pairs.reordered} reordered`,
+  );
+  const r2 = summary.resuming;
+  lines.push(
+    `resuming pairs (--store, ${r2.restarts.killed} SIGKILL and ${r2.restarts.stopped} SIGTERM restarts): ` +
+      `${r2.sent} sent, ${r2.received} received, ${r2.acked} acked, ${r2.lost} lost, ` +
+      `${r2.duplicated} duplicated, ${r2.reordered} reordered, ${r2.recovered} resumes recovered, ` +
+      `${r2.notRecovered} not`,
   );
   for (const p of pairs.perPair) {
     for (const s of [p.a, p.b]) {

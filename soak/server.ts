@@ -92,9 +92,14 @@ export class ServerUnderTest {
    * Starts the server on TCP port 0 and `<dir>/s.sock`, with the runtime's
    * inspector on a free loopback port; resolves once both listen.
    */
-  static async start(dir: string, limits: Limits): Promise<ServerUnderTest> {
+  static async start(
+    dir: string,
+    limits: Limits,
+    extra: string[] = [],
+  ): Promise<ServerUnderTest> {
     const args = [
       "server",
+      ...extra,
       "--host",
       "127.0.0.1",
       "--port",
@@ -250,6 +255,13 @@ export class ServerUnderTest {
   async rss(): Promise<number> {
     const status = await capture("cat", [`/proc/${this.pid}/status`]);
     return Number(status.match(/VmRSS:\s+(\d+) kB/)![1]) * 1024;
+  }
+
+  /** Kills the process with SIGKILL (a crash) and waits for it and the end of its log. */
+  async crash(): Promise<void> {
+    if (this.alive) this.#child.kill("SIGKILL");
+    await this.#child.status;
+    await this.#pump;
   }
 
   /**

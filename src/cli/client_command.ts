@@ -191,18 +191,11 @@ export async function runClient(args: string[]): Promise<number> {
     return await runInteractive({ client: command.client, reconnect: command.reconnect });
   }
   const stream = await openSource(command.source);
-  if (command.reconnect) {
-    // CLI.md's --reconnect resumes through the server's history, which this version lacks.
-    writeAllSync(
-      Deno.stderr,
-      "chat: --reconnect: resuming needs history on the server, not in this version; " +
-        "a lost server ends the run (exit 1)\n",
-    );
-  }
   const terminal = Deno.stderr.isTerminal();
   return await runFileMode({
     client: command.client,
     lines: readLines(stream),
+    reconnect: command.reconnect,
     output: {
       out: (line) => writeAllSync(Deno.stdout, line + "\n"),
       err: (line) => writeAllSync(Deno.stderr, line + "\n"),

@@ -73,6 +73,14 @@ Sessions:
   --heartbeat-timeout SECONDS   liveness timeout (default ${PROTOCOL_DEFAULTS.heartbeat.timeout})
   --heartbeat-retries N         silence allowed is timeout x retries (default ${PROTOCOL_DEFAULTS.heartbeat.retries})
 
+History and resume:
+  --history N                   messages kept for history and resume; 0 turns history,
+                                resume and seq off (default ${PROTOCOL_DEFAULTS.history})
+  --store FILE                  keep history and resumable sessions in this SQLite file,
+                                so they survive a restart, a SIGKILL too (default: in memory)
+  --resume-window SECONDS       how long a session that lost its connection can be resumed
+                                (default ${PROTOCOL_DEFAULTS.resumeWindow})
+
 Identity (who is who; without --users and --jwt-key, anyone chooses any free name):
   --users FILE                  accounts with passwords, kept with 'chat user'; read again
                                 when it changes; a missing file at start: exit 1
@@ -132,8 +140,9 @@ Interactive only:
   --no-reconnect         exit 1 when the server is lost, instead of reconnecting
 
 File only:
-  --reconnect            reconnect and resume when the server is lost (needs history
-                         on the server: not in this version, which exits 1 as without)`;
+  --reconnect            when the server is lost (also after its disconnect), reconnect
+                         and resume for up to the resume window (${PROTOCOL_DEFAULTS.resumeWindow} s), sending again
+                         each line that had no ack: every line delivered once`;
 
 /** `chat client file --help`. */
 export const CLIENT_FILE_HELP =
@@ -150,8 +159,9 @@ every line was acknowledged; 1 if the server refuses, cannot be reached or is
 lost (at once, even while waiting for input).
 
 ${CONNECT_FLAGS}
-  --reconnect            reconnect and resume when the server is lost (needs history
-                         on the server: not in this version, which exits 1 as without)`;
+  --reconnect            when the server is lost (also after its disconnect), reconnect
+                         and resume for up to the resume window (${PROTOCOL_DEFAULTS.resumeWindow} s), sending again
+                         each line that had no ack: every line delivered once`;
 
 /** `chat client interactive --help`. */
 export const CLIENT_INTERACTIVE_HELP =

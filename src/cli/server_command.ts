@@ -63,6 +63,9 @@ const FLAGS = {
   cluster: { type: "string" },
   http: { type: "string" },
   "http-origin": { type: "string", multiple: true },
+  history: { type: "string" },
+  store: { type: "string" },
+  "resume-window": { type: "string" },
   users: { type: "string" },
   "jwt-key": { type: "string" },
   "jwt-audience": { type: "string" },
@@ -191,6 +194,9 @@ function parseFlags(
       handshakeTimeout: seconds("handshake-timeout"),
       heartbeat: Object.fromEntries(Object.entries(heartbeat).filter(([, x]) => x !== undefined)),
       cluster,
+      history: integer("history", 0),
+      store: str("store"),
+      resumeWindow: seconds("resume-window"),
     },
     logLevel: parseChoice("log-level", str("log-level") ?? "info", LOG_LEVELS),
     logFormat: parseChoice("log-format", str("log-format") ?? "text", LOG_FORMATS),
@@ -294,6 +300,14 @@ export async function runServer(args: string[]): Promise<number> {
     handler: command.options.handler?.name,
     maxClients: command.options.maxClients ?? PROTOCOL_DEFAULTS.maxClients,
   });
+  const history = command.options.history ?? PROTOCOL_DEFAULTS.history;
+  if (command.options.handler?.history && history > 0 && command.options.cluster === undefined) {
+    log.info("history: the last {history} messages {where}, resume window {window} s", {
+      history,
+      where: command.options.store === undefined ? "in memory" : `in ${command.options.store}`,
+      window: command.options.resumeWindow ?? PROTOCOL_DEFAULTS.resumeWindow,
+    });
+  }
   await stopped.promise;
   for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   await server.stop();

@@ -18,10 +18,17 @@ import { connect, connectUrl } from "../transport/connect.ts";
 import { OutputQueue } from "../transport/output_queue.ts";
 import type { ConnectOptions } from "../transport/types.ts";
 import { type CloseInfo, ConnectionClosedError } from "./close_info.ts";
-import { ClientCore, ClientState, confirmedName } from "./client_core.ts";
+import {
+  ClientCore,
+  ClientState,
+  confirmedName,
+  type ResumeOutcome,
+  type ResumePoint,
+} from "./client_core.ts";
 import { stillTrusted, trustedSocket } from "./socket_trust.ts";
 
 export { type CloseInfo, ConnectionClosedError } from "./close_info.ts";
+export type { ResumeOutcome, ResumePoint } from "./client_core.ts";
 
 /** Settings of a {@linkcode ChatClient}. */
 export interface ClientOptions {
@@ -49,6 +56,29 @@ export interface ClientOptions {
   maxFrame?: number;
   /** The clock of the heartbeat and of the dead-link check (default: the wall clock). */
   clock?: Clock;
+  /**
+   * Resume this session (PROTOCOL.md section 9): the
+   * {@linkcode ChatClient.resumePoint} of the connection that was lost. The
+   * messages missed arrive first (`replay: true`); {@linkcode ChatClient.resumed}
+   * tells how it went.
+   */
+  resume?: ResumePoint;
+}
+
+/** Options of {@linkcode ChatClient.history}. */
+export interface HistoryOptions {
+  /** Only messages with a smaller seq (default: up to the newest). */
+  before?: number;
+  /** The newest that many (the server's default 100, at most 1,000). */
+  limit?: number;
+}
+
+/** A page of history: the messages (oldest first, each with `replay: true`) and whether older ones are kept. */
+export interface HistoryAnswer {
+  /** The messages, oldest first. */
+  messages: Frame[];
+  /** Whether older messages are kept. */
+  more: boolean;
 }
 
 /** Options of a message: a direct recipient or a room. */
@@ -159,6 +189,20 @@ export class ChatClient implements AsyncIterable<Frame> {
     return this.#core.nameError;
   }
 
+  /**
+   * Where to resume this session after the connection is lost: give it as
+   * `resume` to the next client. `undefined` where the server keeps no
+   * history.
+   */
+  get resumePoint(): ResumePoint | undefined {
+    return this.#core.resumePoint;
+  }
+
+  /** How the `resume` asked for went (after {@linkcode ChatClient.connect}). */
+  get resumed(): ResumeOutcome | undefined {
+    return this.#core.resumed;
+  }
+
   /** Where the client connects, as a URL. */
   get url(): string {
     return connectUrl(this.options.to);
@@ -251,6 +295,22 @@ export class ChatClient implements AsyncIterable<Frame> {
     if (room !== undefined) frame.room = room;
     const reply = await this.request(frame);
     return Array.isArray(reply.content) ? reply.content as WhoEntry[] : [];
+  }
+
+  /**
+   * Asks for a page of history (PROTOCOL.md section 9): a room's messages
+   * (a room the client is in), or without `room` the messages to everyone
+   * and the session's direct ones. Rejects with `unknown_type` where the
+   * server keeps no history.
+   */
+  async history(room?: string, options: HistoryOptions = {}): Promise<HistoryAnswer> {
+    const frame: Frame = { type: "history" };
+    if (room !== undefined) frame.room = room;
+    if (options.before !== undefined) frame.before = options.before;
+    if (options.limit !== undefined) frame.limit = options.limit;
+    const reply = await this.request(frame);
+    const content = reply.content as { more?: unknown } | undefined;
+    return { messages: (reply.messages ?? []) as Frame[], more: content?.more === true };
   }
 
   /**

@@ -36,8 +36,36 @@ export enum ClientState {
   Closed = "closed",
 }
 
+/** Where a session left off, to resume it (PROTOCOL.md section 9). */
+export interface ResumePoint {
+  /** The resume token of its last `session_init` or `resumed`. */
+  readonly token: string;
+  /** The largest seq it saw, in messages or acks. */
+  readonly seq: number;
+  /**
+   * The next request id to give (the client's own, not sent): a resumed
+   * session's new messages must not reuse the ids of its old ones, which
+   * the server takes for resends.
+   */
+  readonly nextId?: number;
+}
+
+/** How a resume went: the `content` of the server's `resumed` frame. */
+export interface ResumeOutcome {
+  /** Whether the session was taken back with every message it missed. */
+  readonly recovered: boolean;
+  /** How many missed messages were sent again (before `resumed`). */
+  readonly replayed: number;
+  /** The chat's newest seq then. */
+  readonly seq: number;
+  /** Whether the session is the one resumed (false: a new one). */
+  readonly resumed: boolean;
+}
+
 /** What the core needs to know of the client's settings. */
 export interface ClientCoreOptions {
+  /** Resume this session (where the server keeps history). */
+  resume?: ResumePoint;
   /** Display name to ask for in `session_ack`. */
   name?: string;
   /** Token for a server that requires one. */
@@ -74,7 +102,7 @@ export interface Answer {
 interface Pending {
   readonly request: Frame;
   readonly answer: Answer;
-  /** The entries of a `who` answer split over several frames, so far. */
+  /** The entries of a `who` answer split over several frames, so far; the messages of a `history` answer. */
   parts?: unknown[];
 }
 
@@ -123,6 +151,11 @@ export class ClientCore {
   /** Version 0: requests in order, the first one in flight. */
   #inTurn: Pending[] = [];
   #nextId = 1;
+  /** `history` requests waiting for their answer, oldest first: replayed messages are the oldest's. */
+  #histories: Pending[] = [];
+  #resumeToken?: string;
+  #lastSeq = 0;
+  #resumed?: ResumeOutcome;
   /** Set when the server announced, by an error, that it is closing the connection. */
   #closing?: CloseInfo;
   #closeInfo?: CloseInfo;
@@ -132,6 +165,27 @@ export class ClientCore {
     this.#options = options;
     this.#events = events;
     this.#decoder = new FrameDecoder(options.maxFrame ?? PROTOCOL_DEFAULTS.clientMaxFrame);
+    this.#lastSeq = options.resume?.seq ?? 0;
+    this.#nextId = options.resume?.nextId ?? 1;
+  }
+
+  /**
+   * Where to resume this session on a new connection: its resume token and
+   * the largest seq seen. `undefined` where the server keeps no history.
+   */
+  get resumePoint(): ResumePoint | undefined {
+    const token = this.#resumeToken;
+    return token === undefined ? undefined : { token, seq: this.#lastSeq, nextId: this.#nextId };
+  }
+
+  /** The largest seq seen, in messages or acks (0: none). */
+  get lastSeq(): number {
+    return this.#lastSeq;
+  }
+
+  /** How the resume asked for went, once the server said (`resumed`). */
+  get resumed(): ResumeOutcome | undefined {
+    return this.#resumed;
   }
 
   /** Where the session stands. */
@@ -224,6 +278,13 @@ export class ClientCore {
       case ClientState.Closed:
         return;
     }
+    const seq = frame.seq;
+    if (typeof seq === "number" && seq > this.#lastSeq) this.#lastSeq = seq;
+    if (frame.type === "resumed") return this.#resumedBy(frame);
+    if (frame.type === "message" && frame.replay === true && this.#histories.length > 0) {
+      (this.#histories[0].parts ??= []).push(frame);
+      return;
+    }
     if (frame.type === "disconnect") {
       this.#events.frame(frame);
       this.close({ reason: String(frame.content ?? "disconnect"), byServer: true });
@@ -249,7 +310,8 @@ export class ClientCore {
   }
 
   /**
-   * Sends a request: version 1 gives it a fresh `id` and writes it at once;
+   * Sends a request: version 1 gives it a fresh `id` (unless it has one, which
+   * no request in flight may have) and writes it at once;
    * version 0 writes it when the requests before it are answered. A frame
    * over the server's `max_frame` is not written: it is rejected with a
    * {@linkcode TooLongError}.
@@ -257,8 +319,9 @@ export class ClientCore {
   request(frame: Frame, answer: Answer): void {
     if (this.#closeInfo) return answer.reject(new ConnectionClosedError(this.#closeInfo));
     const pending = { request: frame, answer };
+    if (frame.type === "history") this.#histories.push(pending);
     if (this.#protocol >= 1) {
-      frame.id = this.#nextId++;
+      frame.id ??= this.#nextId++;
       frame.session_id = this.#sessionId;
       const tooLong = this.#oversize(frame);
       if (tooLong) return answer.reject(tooLong);
@@ -308,6 +371,7 @@ export class ClientCore {
     if (handshaking) this.#events.failed(failure ?? error);
     for (const pending of [...this.#byId.values(), ...this.#inTurn]) pending.answer.reject(error);
     this.#byId.clear();
+    this.#histories = [];
     this.#inTurn = [];
     this.#events.closed(final);
     return final;
@@ -345,6 +409,11 @@ export class ClientCore {
     if (this.#options.name !== undefined) ack.name = this.#options.name;
     if (this.#options.token !== undefined) ack.token = this.#options.token;
     if (this.#options.login !== undefined) ack.auth = { ...this.#options.login };
+    if (typeof frame.resume_token === "string") {
+      this.#resumeToken = frame.resume_token;
+      const resume = this.#options.resume;
+      if (resume) ack.resume = { token: resume.token, seq: resume.seq };
+    }
     if (this.#protocol >= 1) {
       ack.id = HANDSHAKE_ID;
       this.#state = ClientState.AwaitingAck;
@@ -400,14 +469,19 @@ export class ClientCore {
       if (frame.type !== "ack") this.#events.frame(frame);
       return;
     }
+    if (pending.request.type === "history") {
+      this.#histories.splice(this.#histories.indexOf(pending), 1);
+    }
     if (frame.type === "error") {
       this.#byId.delete(frame.id!);
       pending.answer.reject(this.#noteClose(serverError(frame)));
     } else if (frame.type === "who" && frame.more === true) {
       pending.parts = [...pending.parts ?? [], ...entries(frame)];
-    } else if (frame.type === "ack" || frame.type === "who") {
+    } else if (frame.type === "ack" || frame.type === "who" || frame.type === "history") {
       this.#byId.delete(frame.id!);
-      const whole = pending.parts && frame.type === "who"
+      const whole = frame.type === "history"
+        ? { ...frame, messages: pending.parts ?? [] }
+        : pending.parts && frame.type === "who"
         ? { ...frame, content: [...pending.parts, ...entries(frame)] }
         : frame;
       this.#answered(pending, whole);
@@ -425,6 +499,32 @@ export class ClientCore {
     else this.#answered(pending, frame);
     const next = this.#inTurn[0];
     if (next && this.#state === ClientState.Ready) this.#write(next.request);
+  }
+
+  /**
+   * `resumed`: the session is the one it names (resumed, or a new one), with
+   * its name, rooms and next token.
+   */
+  #resumedBy(frame: Frame): void {
+    const content = (frame.content ?? {}) as Record<string, unknown>;
+    const id = typeof frame.session_id === "string" ? frame.session_id : this.#sessionId;
+    this.#resumed = {
+      recovered: content.recovered === true,
+      replayed: typeof content.replayed === "number" ? content.replayed : 0,
+      seq: typeof content.seq === "number" ? content.seq : 0,
+      resumed: id !== this.#sessionId,
+    };
+    this.#sessionId = id;
+    if (typeof frame.name === "string") this.#name = frame.name;
+    if (typeof frame.resume_token === "string") this.#resumeToken = frame.resume_token;
+    this.rooms.clear();
+    if (Array.isArray(frame.rooms)) {
+      for (const room of frame.rooms) {
+        this.rooms.add(String(room));
+      }
+    }
+    // Whatever it missed up to the newest seq is replayed above, or lost.
+    if (typeof content.seq === "number" && content.seq > this.#lastSeq) this.#lastSeq = content.seq;
   }
 
   /** A request succeeded: the session's name and rooms follow it, then its caller hears. */

@@ -14,6 +14,7 @@ export const INTERACTIVE_COMMANDS = `commands:
   /leave ROOM       leave a room
   /msg NAME TEXT    send a direct message
   /room ROOM TEXT   send a message to a room you are in
+  /history [ROOM] [N]  show the last N (default 20) messages of a room, or of all
   /help             list these
   /quit, exit       leave (Ctrl+D on an empty line and Ctrl+C too)
 any other line is sent to everyone; start it with // to send one that begins with /;
@@ -29,6 +30,7 @@ export type Command =
   | { kind: "leave"; room: string }
   | { kind: "msg"; to: string; text: string }
   | { kind: "room"; room: string; text: string }
+  | { kind: "history"; room?: string; count: number }
   | { kind: "help" }
   | { kind: "quit" }
   /** A known command with wrong arguments: `text` says how to use it. */
@@ -45,6 +47,7 @@ const USAGE: Record<string, string> = {
   leave: "/leave ROOM",
   msg: "/msg NAME TEXT",
   room: "/room ROOM TEXT",
+  history: "/history [ROOM] [N]",
   help: "/help",
   quit: "/quit",
 };
@@ -59,7 +62,11 @@ export const FIRST_ARGUMENT: Readonly<Record<string, "name" | "room">> = {
   leave: "room",
   msg: "name",
   room: "room",
+  history: "room",
 };
+
+/** How many messages `/history` shows when it is not told. */
+export const HISTORY_LINES = 20;
 
 /** A room argument as the server knows it: a leading `#` is dropped (`#lobby` is `lobby`). */
 export function roomArgument(typed: string): string {
@@ -100,6 +107,16 @@ export function parseCommand(line: string): Command {
     case "room": {
       const m = pair();
       return m ? { kind: "room", room: roomArgument(m[1]), text: m[2] } : usage();
+    }
+    case "history": {
+      // An argument of digits alone is N; anything else is the room.
+      const count = args.length > 0 && /^\d+$/.test(args[args.length - 1])
+        ? Number(args.pop())
+        : HISTORY_LINES;
+      if (args.length > 1 || count < 1) return usage();
+      return args.length === 1
+        ? { kind: "history", room: roomArgument(args[0]), count }
+        : { kind: "history", count };
     }
     case "help":
       return { kind: "help" };

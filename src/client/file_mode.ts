@@ -7,12 +7,14 @@
  * @module
  */
 
+import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { ChatError } from "../protocol/errors.ts";
 import type { Frame } from "../protocol/messages.ts";
 import { ChatClient, type ClientOptions, ConnectionClosedError } from "./client.ts";
 import { formatFrame } from "./format.ts";
 import { TooLongError } from "./frame_limit.ts";
 import { loginEnding, loginRefusal, loginRefusedLine } from "./login_outcome.ts";
+import { givesUp, reconnectDelay } from "./reconnect.ts";
 
 /** How many messages may wait for their acknowledgement at once. */
 export const FILE_WINDOW = 64;
@@ -37,6 +39,13 @@ export interface FileModeOptions {
   window?: number;
   /** Where to write. */
   output: Output;
+  /**
+   * When the server is lost, reconnect and resume for up to the resume
+   * window, sending again each line that had no `ack` (`--reconnect`).
+   */
+  reconnect?: boolean;
+  /** Seconds to keep trying (default the server's default resume window, 120). */
+  resumeWindow?: number;
 }
 
 /** A client that prints every frame it is not waiting for, as it arrives. */
@@ -91,7 +100,7 @@ interface Tally {
 /** Runs the file mode; resolves to the exit status (0, or 1 with a reason written). */
 export async function runFileMode(options: FileModeOptions): Promise<number> {
   const { output } = options;
-  const client = new PrintingClient(options.client, output);
+  let client: ChatClient = new PrintingClient(options.client, output);
   const started = performance.now();
   try {
     await client.connect();
@@ -112,33 +121,30 @@ export async function runFileMode(options: FileModeOptions): Promise<number> {
   /** The connection ended before the source did: lines may have been left unsent. */
   let stopped = false;
   const inFlight = new Set<Promise<void>>();
+  /** With --reconnect: the lines sent and not acknowledged, by line number (their frame id). */
+  const unacked = new Map<number, string>();
   const progress = output.progress
     ? setInterval(
       () => output.progress!(`sending: ${tally.sent} sent, ${tally.acked} acknowledged`),
       200,
     )
     : undefined;
-  const source = commandLines(options.lines)[Symbol.asyncIterator]();
-  // CLI.md: the end of the server ends the run at once, even while it waits for more input.
-  const ended = client.closed.then(() => undefined);
-  try {
-    for (;;) {
-      const next = await Promise.race([source.next(), ended]);
-      if (next === undefined || lost || !client.connected) {
-        stopped = true;
-        break;
-      }
-      if (next.done) break;
-      while (inFlight.size >= window) await Promise.race(inFlight);
-      if (lost) break;
-      const { number, text } = next.value;
-      tally.sent++;
-      const done: Promise<void> = client.message(text).then(
-        () => void tally.acked++,
+  /** Sends line `number` on the current connection; its id is its number, so a resend is known. */
+  const send = (number: number, text: string) => {
+    unacked.set(number, text);
+    const done: Promise<void> = client.request({ type: "message", content: text, id: number })
+      .then(
+        () => {
+          unacked.delete(number);
+          tally.acked++;
+        },
         (error) => {
           if (error instanceof ConnectionClosedError) {
-            lost ??= error;
-          } else if (error instanceof TooLongError) {
+            if (!options.reconnect) lost ??= error; // else it waits for the resume
+            return;
+          }
+          unacked.delete(number);
+          if (error instanceof TooLongError) {
             tally.sent--;
             tally.tooLong.push(number);
             output.err(`chat: line ${number} not sent: ${error.message}`);
@@ -147,7 +153,45 @@ export async function runFileMode(options: FileModeOptions): Promise<number> {
           }
         },
       ).finally(() => inFlight.delete(done));
-      inFlight.add(done);
+    inFlight.add(done);
+  };
+  /** The server is lost: with --reconnect, resume and send again what had no ack; false when that failed. */
+  const recover = async (): Promise<boolean> => {
+    await Promise.all(inFlight);
+    if (!options.reconnect) return false;
+    // An account's session ended for good (logged in elsewhere, removed, changed): never again.
+    if (loginEnding(await client.closed) !== undefined) return false;
+    const next = await reconnectFile(client, options);
+    if (!next) return false;
+    client = next;
+    for (const [number, text] of [...unacked].sort(([a], [b]) => a - b)) send(number, text);
+    return true;
+  };
+  const source = commandLines(options.lines)[Symbol.asyncIterator]();
+  try {
+    // CLI.md: the end of the server ends the run at once, even while it waits for more input.
+    let reading = source.next();
+    for (;;) {
+      const ended = client.closed.then(() => undefined);
+      const next = await Promise.race([reading, ended]);
+      if (lost || !client.connected) {
+        if (!await recover()) {
+          stopped = true;
+          break;
+        }
+        if (next === undefined) continue; // the line read meanwhile is still to come
+      }
+      if (next === undefined) continue;
+      if (next.done) {
+        await Promise.all(inFlight);
+        if (unacked.size === 0 || !await recover()) break;
+        continue; // the resent lines are on their way
+      }
+      reading = source.next();
+      while (inFlight.size >= window) await Promise.race(inFlight);
+      if (lost) break;
+      tally.sent++;
+      send(next.value.number, next.value.text);
     }
     await Promise.all(inFlight);
   } finally {
@@ -174,6 +218,52 @@ export async function runFileMode(options: FileModeOptions): Promise<number> {
     return 1;
   }
   return reportRefusals(tally, output) ? 1 : 0;
+}
+
+/**
+ * `--reconnect`: connects again and resumes the session of `lost`, with
+ * backoff, for up to the resume window; the new client, or `undefined`
+ * (said on standard error) when it could not.
+ */
+async function reconnectFile(
+  lost: ChatClient,
+  options: FileModeOptions,
+): Promise<ChatClient | undefined> {
+  const { output } = options;
+  const windowMs = 1000 * (options.resumeWindow ?? PROTOCOL_DEFAULTS.resumeWindow);
+  const deadline = Date.now() + windowMs;
+  const resume = lost.resumePoint;
+  output.err(`chat: lost the server (${(await lost.closed).reason}); reconnecting`);
+  for (let attempt = 1;; attempt++) {
+    const client = new PrintingClient({ ...options.client, resume }, options.output);
+    try {
+      await client.connect();
+      const resumed = client.resumed;
+      if (!resume || !resumed?.resumed) {
+        output.err(
+          "chat: the session could not be resumed: the lines without an ack are sent again, " +
+            "and may arrive twice",
+        );
+      } else if (!resumed.recovered) {
+        output.err("chat: resumed, but some messages sent to you meanwhile were lost");
+      } else {
+        output.err(`chat: resumed after ${attempt} tr${attempt === 1 ? "y" : "ies"}`);
+      }
+      return client;
+    } catch (error) {
+      await client.close();
+      const late = Date.now() + reconnectDelay(attempt) > deadline;
+      if (givesUp(error) || late) {
+        output.err(
+          loginRefusal(client, error) === undefined
+            ? `chat: could not reconnect: ${connectFailure(client, error)}`
+            : failureLine(client, error),
+        );
+        return undefined;
+      }
+    }
+    await new Promise((resolve) => setTimeout(resolve, reconnectDelay(attempt)));
+  }
 }
 
 /** Says which lines the server did not take; returns whether there were any. */

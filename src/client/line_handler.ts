@@ -10,11 +10,17 @@ import { ChatError } from "../protocol/errors.ts";
 import { nameKey } from "../protocol/names.ts";
 import type { Frame } from "../protocol/messages.ts";
 import { type ChatClient, ConnectionClosedError } from "./client.ts";
-import { type Command, commandHint, INTERACTIVE_COMMANDS, parseCommand } from "./commands.ts";
+import {
+  type Command,
+  commandHint,
+  HISTORY_LINES,
+  INTERACTIVE_COMMANDS,
+  parseCommand,
+} from "./commands.ts";
 import { TooLongError } from "./frame_limit.ts";
 import type { Screen } from "./screen.ts";
 import type { ReconnectingSession } from "./reconnecting_session.ts";
-import { formatWho } from "./screen_format.ts";
+import { formatIncoming, formatWho } from "./screen_format.ts";
 
 /** Typed lines, handled one after the other, in the order typed. */
 export class LineQueue {
@@ -58,11 +64,19 @@ async function handleLine(session: ReconnectingSession, line: string): Promise<v
   try {
     switch (command.kind) {
       case "message":
-        return delivered(screen, await client.message(command.text));
+        return delivered(screen, await sendOnce(session, client, { content: command.text }));
       case "msg":
-        return delivered(screen, await client.message(command.text, { to: command.to }));
+        return delivered(
+          screen,
+          await sendOnce(session, client, { content: command.text, to: command.to }),
+        );
       case "room":
-        return delivered(screen, await client.message(command.text, { room: command.room }));
+        return delivered(
+          screen,
+          await sendOnce(session, client, { content: command.text, room: command.room }),
+        );
+      case "history":
+        return await showHistory(screen, client, command.room, command.count);
       case "nick": {
         const name = await client.nick(command.name);
         remembered.name = name;
@@ -74,7 +88,10 @@ async function handleLine(session: ReconnectingSession, line: string): Promise<v
         }
         await client.join(command.room);
         remembered.rooms.add(command.room);
-        return screen.info(`joined #${command.room}`);
+        screen.info(`joined #${command.room}`);
+        // The room's recent messages, where the server keeps history.
+        if (client.resumePoint) await showHistory(screen, client, command.room, HISTORY_LINES);
+        return;
       case "leave":
         await client.leave(command.room);
         remembered.rooms.delete(command.room);
@@ -121,6 +138,46 @@ function inRoom(rooms: Iterable<string>, room: string): boolean {
   const key = nameKey(room);
   for (const joined of rooms) if (nameKey(joined) === key) return true;
   return false;
+}
+
+/**
+ * Sends a message and waits for its `ack`. When the connection is lost
+ * first and the session resumes on the next one, the message is sent again
+ * under its first id: the server delivers it once.
+ */
+async function sendOnce(
+  session: ReconnectingSession,
+  client: ChatClient,
+  message: { content: string; to?: string; room?: string },
+): Promise<Frame> {
+  const frame: Frame = { type: "message", ...message };
+  for (;;) {
+    try {
+      return await client.request(frame); // gives the frame its id, kept for a resend
+    } catch (error) {
+      if (!(error instanceof ConnectionClosedError) || frame.id === undefined) throw error;
+      const next = await session.live();
+      if (!next?.resumed?.resumed) throw error;
+      client = next;
+    }
+  }
+}
+
+/** Shows the last `count` messages of `room` (none: the room-less space and direct ones). */
+async function showHistory(
+  screen: Screen,
+  client: ChatClient,
+  room: string | undefined,
+  count: number,
+): Promise<void> {
+  const { messages, more } = await client.history(room, { limit: count });
+  const where = room === undefined ? "" : ` of #${room}`;
+  if (messages.length === 0) return screen.info(`no messages${where} in history`);
+  screen.info(`the last ${messages.length} messages${where}${more ? " (older ones kept)" : ""}:`);
+  for (const message of messages) {
+    const text = formatIncoming(message);
+    if (text !== null) screen.message(text);
+  }
 }
 
 /** On a terminal, says when a message reached nobody. */

@@ -98,6 +98,14 @@ export async function restore(
   return [line, ...notes].join("; ");
 }
 
+/** The line that tells a session was resumed, and how many messages were missed (or lost). */
+export function resumedLine(client: Pick<ChatClient, "url" | "name" | "resumed">): string {
+  const { recovered = false, replayed = 0 } = client.resumed ?? {};
+  const missed = `${replayed} message${replayed === 1 ? "" : "s"} while you were away`;
+  return `reconnected to ${client.url} as ${client.name}, session resumed: ${missed}` +
+    (recovered ? "" : "; some messages may be lost (no longer kept)");
+}
+
 function seconds(ms: number): string {
   return `${ms / 1000} s`;
 }

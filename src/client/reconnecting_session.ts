@@ -7,7 +7,7 @@
  */
 
 import { settleWithin } from "../async/deadline.ts";
-import type { ChatClient, ClientOptions } from "./client.ts";
+import type { ChatClient, ClientOptions, ResumePoint } from "./client.ts";
 import type { CloseInfo } from "./close_info.ts";
 import { failureLine } from "./file_mode.ts";
 import { loginEnding, loginRefusedLine } from "./login_outcome.ts";
@@ -19,6 +19,7 @@ import {
   reconnectDelay,
   type Remembered,
   restore,
+  resumedLine,
   retryLine,
 } from "./reconnect.ts";
 import type { Screen } from "./screen.ts";
@@ -156,8 +157,8 @@ export class ReconnectingSession {
     this.#done.resolve(code);
   }
 
-  #newClient(name: string | undefined): ChatClient {
-    const options: ClientOptions = { ...this.#options.client };
+  #newClient(name: string | undefined, resume?: ResumePoint): ChatClient {
+    const options: ClientOptions = { ...this.#options.client, resume };
     if (name === undefined) delete options.name;
     else options.name = name;
     return new ScreenClient(options, this.screen);
@@ -186,7 +187,7 @@ export class ReconnectingSession {
       this.#finish(1);
       return;
     }
-    this.#reconnect(reason).catch((error) => {
+    this.#reconnect(reason, client).catch((error) => {
       this.screen.fatal(`chat: ${(error as Error).message}`);
       this.#finish(1);
     });
@@ -206,18 +207,25 @@ export class ReconnectingSession {
     this.#showStatus();
   }
 
-  /** Tries again and again, waiting longer each time, until connected or leaving. */
-  async #reconnect(reason: string): Promise<void> {
+  /**
+   * Tries again and again, waiting longer each time, until connected or
+   * leaving; resumes the session of `lost` where the server keeps history
+   * (what was missed is shown first), else restores the name and rooms.
+   */
+  async #reconnect(reason: string, lost: ChatClient): Promise<void> {
     let attempt = 1;
     this.#setAway(lostLine(reason));
+    const resume = lost.resumePoint;
     for (;;) {
       if (!await this.#sleep(reconnectDelay(attempt))) return;
-      const client = this.#newClient(this.remembered.name);
+      const client = this.#newClient(this.remembered.name, resume);
       let failure: string;
       try {
         await client.connect();
         if (this.#stopping) return await client.disconnect();
-        const restored = await restore(client, this.remembered);
+        const restored = client.resumed?.resumed
+          ? resumedLine(client)
+          : await restore(client, this.remembered);
         if (this.#stopping) return await client.disconnect();
         if (client.connected) {
           this.#setAway(undefined);

@@ -83,8 +83,10 @@ export function formatIncoming(frame: Frame, now: number = Date.now()): string |
   switch (frame.type) {
     case "message": {
       const sender = senderLabel(frame, printable);
+      // Sent again from history (a resume, /history): set apart.
+      const mark = frame.replay === true ? "(history) " : "";
       const from = sender === undefined ? "" : `${sender}${verifiedMark(frame)}: `;
-      return indented(`${time} ${from}`, contentText(frame));
+      return indented(`${time} ${mark}${from}`, contentText(frame));
     }
     case "notice": {
       const notice = describeNotice(frame);

@@ -34,6 +34,8 @@ export const PROTOCOL_DEFAULTS: {
   readonly connectTimeout: number;
   readonly clientMaxFrame: number;
   readonly clientMaxQueue: number;
+  readonly history: number;
+  readonly resumeWindow: number;
 } = Object.freeze({
   /** The TCP host a server binds and a client dials. */
   host: "localhost",
@@ -69,4 +71,8 @@ export const PROTOCOL_DEFAULTS: {
   clientMaxFrame: 16 * 1024 * 1024,
   /** Most unsent output of one client, in bytes, before it gives up on the server. */
   clientMaxQueue: 64 * 1024 * 1024,
+  /** Messages a server keeps for history and resume (`--history`); 0 turns them off. */
+  history: 10_000,
+  /** Seconds a session that lost its connection can be resumed (`--resume-window`). */
+  resumeWindow: 120,
 });

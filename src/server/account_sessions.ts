@@ -1,10 +1,11 @@
 /**
  * One session per account (PROTOCOL.md section 11): a login of an account
  * ends the session that holds it, on this node or (through the backplane)
- * on another node of the cluster, with `disconnect` `logged in elsewhere`,
- * and the new session takes the account's name; and the sessions of an
- * account that was removed, or whose credentials changed, end with
- * `account removed` or `account changed`.
+ * on another node of the cluster, with `disconnect` `logged in elsewhere`
+ * (an away one is dropped, its resume token dead), and the new session
+ * takes the account's name; and the sessions (away ones too) of an account
+ * that was removed, or whose credentials changed, end with `account
+ * removed` or `account changed`.
  *
  * @module
  */
@@ -18,6 +19,7 @@ import {
 } from "../protocol/login.ts";
 import type { Frame } from "../protocol/messages.ts";
 import { nameKey } from "../protocol/names.ts";
+import { AwaySession } from "./away_session.ts";
 import type { Backplane } from "./backplane.ts";
 import type { AccountChanges } from "./identity/accounts.ts";
 import { type Identity, LoginRefused } from "./identity/identity.ts";
@@ -48,18 +50,17 @@ const CLOSE_REASONS: Record<LoginEnding, CloseReason> = {
 /** How many times a login tries to take its account's name from another node. */
 const CLAIM_ATTEMPTS = 3;
 
-/** Ends `holder` for good with `disconnect` `why` (once); resolves once it is closed. */
-function endFor(holder: AccountHolder, why: LoginEnding): Promise<void> {
-  if (!holder.gone) holder.send({ type: "disconnect", content: why });
-  return holder.end(CLOSE_REASONS[why]);
-}
-
 /** What {@linkcode AccountSessions} needs of its server. */
 export interface AccountSessionsParts<S extends AccountHolder> {
-  /** The holder of a name (registered, or in its handshake). */
-  readonly registry: Pick<Registry<S>, "byName">;
-  /** Every connection of this node, by id. */
-  readonly connections: { values(): Iterable<S>; get(id: string): S | undefined };
+  /** The holder of a name (registered, away, or in its handshake). */
+  readonly registry: Pick<Registry<S | AwaySession>, "byName">;
+  /** Every connection of this node, by id; and the sessions away. */
+  readonly connections: {
+    values(): Iterable<S>;
+    get(id: string): S | undefined;
+    awaySessions(): Iterable<AwaySession>;
+    drop(away: AwaySession, reason: CloseReason): void;
+  };
   /** Names, claimed across the cluster. */
   readonly names: Pick<Names<S>, "rename">;
   /** The other nodes: a name held there is taken back from there. */
@@ -80,14 +81,28 @@ export class AccountSessions<S extends AccountHolder> {
   }
 
   /**
+   * Ends `holder` for good with `disconnect` `why` (once); resolves once it
+   * is closed. An away one is dropped: nobody to tell, its token dead.
+   */
+  #endFor(holder: S | AwaySession, why: LoginEnding): Promise<void> {
+    if (holder instanceof AwaySession) {
+      this.#parts.connections.drop(holder, CLOSE_REASONS[why]);
+      return Promise.resolve();
+    }
+    if (!holder.gone) holder.send({ type: "disconnect", content: why });
+    return holder.end(CLOSE_REASONS[why]);
+  }
+
+  /**
    * Gives `holder`, whose login proved `identity`, its account: the
    * session holding the account (here or on another node) ends with
-   * `logged in elsewhere`, `holder` takes the account's name, then `open`
-   * completes its handshake. One login of an account at a time on a node.
+   * `logged in elsewhere` (an away one is dropped), `holder` takes the
+   * account's name, then `open` completes its handshake (resolving once it
+   * is answered). One login of an account at a time on a node.
    * Rejects (`unauthorized`, or the name's error) when the account changed
    * meanwhile or its name could not be taken.
    */
-  take(holder: S, identity: Identity, open: () => void): Promise<void> {
+  take(holder: S, identity: Identity, open: () => void | Promise<void>): Promise<void> {
     const key = nameKey(identity.account);
     const turn = (this.#turns.get(key) ?? Promise.resolve())
       .then(() => this.#take(holder, identity, open));
@@ -99,16 +114,19 @@ export class AccountSessions<S extends AccountHolder> {
     return turn;
   }
 
-  async #take(holder: S, identity: Identity, open: () => void): Promise<void> {
+  async #take(
+    holder: S,
+    identity: Identity,
+    open: () => void | Promise<void>,
+  ): Promise<void> {
     if (holder.gone) return;
     const { registry, logins } = this.#parts;
-    // Resume seam: once away sessions exist (PROTOCOL.md section 9), the account's away
-    // session is dropped here too, its resume token dead.
+    // Live or away (PROTOCOL.md section 9): the account's session holds its name.
     const old = registry.byName(identity.account);
-    if (old !== undefined && old !== holder) await endFor(old, LOGGED_IN_ELSEWHERE);
+    if (old !== undefined && old !== holder) await this.#endFor(old, LOGGED_IN_ELSEWHERE);
     await this.#claim(holder, identity.account);
     if (!logins.admits(identity)) throw new LoginRefused("the account changed during the login");
-    open();
+    await open();
   }
 
   /** Gives `holder` the name `account`, taking it from the node that holds it, if one does. */
@@ -131,7 +149,7 @@ export class AccountSessions<S extends AccountHolder> {
    */
   async displace(id: string): Promise<void> {
     const holder = this.#parts.connections.get(id);
-    if (holder !== undefined) await endFor(holder, LOGGED_IN_ELSEWHERE);
+    if (holder !== undefined) await this.#endFor(holder, LOGGED_IN_ELSEWHERE);
   }
 
   /**
@@ -141,13 +159,14 @@ export class AccountSessions<S extends AccountHolder> {
    */
   revise(changes: AccountChanges): void {
     const removed = new Set(changes.removed.map(nameKey));
-    for (const holder of this.#parts.connections.values()) {
+    const { connections, logins } = this.#parts;
+    const holders = [...connections.values(), ...connections.awaySessions()];
+    for (const holder of holders) {
       const identity = holder.identity;
-      if (identity === undefined || holder.gone || this.#parts.logins.admits(identity)) continue;
+      if (identity === undefined || holder.gone || logins.admits(identity)) continue;
       const why = removed.has(nameKey(identity.account)) ? ACCOUNT_REMOVED : ACCOUNT_CHANGED;
-      void endFor(holder, why);
+      void this.#endFor(holder, why);
     }
-    // Resume seam: away sessions of those accounts are dropped too, once they exist.
   }
 
   /**
@@ -156,9 +175,9 @@ export class AccountSessions<S extends AccountHolder> {
    * session ends (`logged in elsewhere`) and `true` is returned; a guest's
    * name is none of this: `false`.
    */
-  lostName(holder: S): boolean {
+  lostName(holder: S | AwaySession): boolean {
     if (holder.identity === undefined) return false;
-    void endFor(holder, LOGGED_IN_ELSEWHERE);
+    void this.#endFor(holder, LOGGED_IN_ELSEWHERE);
     return true;
   }
 }

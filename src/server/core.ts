@@ -10,7 +10,9 @@
  */
 
 import { AccountSessions } from "./account_sessions.ts";
+import type { AwaySession } from "./away_session.ts";
 import type { Backplane, BackplaneHost } from "./backplane.ts";
+import type { HistoryKeeper } from "./history_keeper.ts";
 import { Logins } from "./logins.ts";
 import { ServerMetrics } from "./metrics.ts";
 import type { ServerOptions } from "./options.ts";
@@ -30,8 +32,8 @@ import { Turns } from "./turns.ts";
 
 /** A server's shared parts. */
 export interface ServerCore extends SessionHost {
-  /** The sessions that completed their handshake, their names and rooms. */
-  readonly registry: Registry<Session>;
+  /** The sessions that completed their handshake (away ones too), their names and rooms. */
+  readonly registry: Registry<Session | AwaySession>;
   /** Every open connection. */
   readonly roster: Roster<Session>;
   /** The other nodes of the cluster (none for a server alone). */
@@ -40,22 +42,33 @@ export interface ServerCore extends SessionHost {
   readonly backplaneHost: BackplaneHost;
   /** The sessions of accounts: one per account, ended when the account changes. */
   readonly accounts: AccountSessions<Session>;
+  /** The logins of the handshakes, where the server knows identities. */
+  readonly logins: Logins;
   /** The connections in their handshake. */
   readonly slots: HandshakeSlots;
 }
 
-/** Wires the parts of a server with `settings` over `backplane`. */
+/** Wires the parts of a server with `settings` over `backplane`, with history in `keeper`. */
 export function serverCore(
   options: ServerOptions,
   settings: ServerSettings,
   backplane: Backplane,
+  keeper?: HistoryKeeper,
 ): ServerCore {
   const metrics = new ServerMetrics();
-  const registry = new Registry<Session>();
+  const registry = new Registry<Session | AwaySession>();
   const relay = new Relay(registry, backplane, metrics);
   const directory = backplane.directory(registry);
   const notices = new Notices(relay, directory);
-  const roster = new Roster(registry, backplane, options, notices, settings.maxClients, metrics);
+  const roster = new Roster<Session>(
+    registry,
+    backplane,
+    options,
+    notices,
+    settings.maxClients,
+    metrics,
+    keeper,
+  );
   const names = new Names(registry, backplane, notices);
   const budget: OutputBudget = new OutputBudget(
     settings.maxQueueTotal,
@@ -82,6 +95,7 @@ export function serverCore(
     checkToken: tokenCheck(options.token),
     logins,
     accounts,
+    keeper,
     turns: new Turns(),
     budget,
     slots: new HandshakeSlots(settings.maxHandshakes),
@@ -90,7 +104,7 @@ export function serverCore(
       inbound: relay,
       loseName(member) {
         // The backplane names a member; the session is found by its id.
-        const session = roster.get(member.id);
+        const session = registry.get(member.id);
         if (session !== undefined && !accounts.lostName(session)) names.loseName(session);
       },
       displace: (id) => accounts.displace(id),

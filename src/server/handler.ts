@@ -6,6 +6,7 @@
 
 import type { Frame } from "../protocol/messages.ts";
 import type { TransportKind } from "../transport/types.ts";
+import type { Awaitable, HistoryPage, HistoryRequest } from "./history/mod.ts";
 
 /** What a handler may know of a session. */
 export interface SessionInfo {
@@ -23,6 +24,8 @@ export interface SessionInfo {
    * it carry `"verified":true`.
    */
   readonly verified?: boolean;
+  /** `true` while it waits to be resumed (PROTOCOL.md section 9): it lost its connection. */
+  readonly away?: boolean;
 }
 
 /**
@@ -52,6 +55,26 @@ export interface Directory {
  * or the members of a room (`{ room }`); never the session that sends it.
  */
 export type Audience = { readonly everyone: true } | { readonly room: string };
+
+/** A chat message a session sends, as {@linkcode HandlerContext.publish} takes it. */
+export interface OutgoingMessage {
+  /** The text. */
+  readonly content: string;
+  /** The room it is for (one the session is in), by the name it is shown by. */
+  readonly room?: string;
+  /** `to` as the sender gave it, for a direct message. */
+  readonly to?: string;
+  /** The session id of the one it is for, for a direct message. */
+  readonly recipient?: string;
+}
+
+/** The fields of a message's `ack` that its relay decided. */
+export interface MessageReceipt {
+  /** How many sessions it reached. */
+  readonly recipients: number;
+  /** Its place in history, where the server keeps history. */
+  readonly seq?: number;
+}
 
 /**
  * What a handler can do while it handles one frame. Methods that fail throw
@@ -83,6 +106,26 @@ export interface HandlerContext {
    */
   relay(targets: Iterable<SessionInfo> | Audience, frame: Frame): number;
   /**
+   * Relays a chat message from this session to `targets` (as
+   * {@linkcode HandlerContext.relay}) as a `message` frame with `from` and
+   * `ts`; where the server keeps history (PROTOCOL.md section 9), keeps it
+   * first, with its `seq` on every copy. A resumed session's message with
+   * an `id` it already sent is not relayed again. Resolves to the `ack`'s
+   * fields; with history in a file, once the message is committed (the
+   * session's later frames may be handled meanwhile: their answers follow).
+   */
+  publish(
+    targets: Iterable<SessionInfo> | Audience,
+    message: OutgoingMessage,
+  ): MessageReceipt | Promise<MessageReceipt>;
+  /**
+   * A page of history for this session (PROTOCOL.md section 9): the
+   * messages of `room` (the caller checks that the session is in it), or
+   * without a room those to everyone and the session's direct ones. Throws
+   * `unknown_type` where the server keeps no history.
+   */
+  history(request: HistoryRequest): Awaitable<HistoryPage>;
+  /**
    * Changes this session's display name to `name` normalized
    * (`invalid_name`, `name_taken`). In a cluster the name is claimed on
    * every server first: a promise.
@@ -95,8 +138,12 @@ export interface HandlerContext {
    * server.
    */
   join(room: string): void | Promise<void>;
-  /** Takes this session out of a room, named in any spelling (`no_such_room`). */
-  leave(room: string): void;
+  /**
+   * Takes this session out of a room, named in any spelling
+   * (`no_such_room`); with history in a file, resolves once the change is
+   * committed.
+   */
+  leave(room: string): void | Promise<void>;
 }
 
 /**
@@ -121,6 +168,11 @@ export interface MessageHandler {
   readonly name: string;
   /** The client frame types it serves. */
   readonly types: readonly string[];
+  /**
+   * Whether it keeps history (PROTOCOL.md section 9): the server then gives
+   * `seq`s, resume tokens and resumes, unless `--history 0`.
+   */
+  readonly history?: boolean;
   /** Handles one validated frame of a type in `types`. */
   handle(frame: Frame, ctx: HandlerContext): void | Promise<void>;
 }

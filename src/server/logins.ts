@@ -11,17 +11,19 @@
 
 import type { Clock } from "../async/clock.ts";
 import { type LoginAnnouncement, LoginGate } from "./identity/gate.ts";
-import type { Identity } from "./identity/identity.ts";
+import { type Identity, resumable } from "./identity/identity.ts";
 import type { ServerOptions } from "./options.ts";
 
 /** The logins of one server. */
 export class Logins {
   readonly #gate: LoginGate | undefined;
+  readonly #clock: Clock;
 
   /** The logins of `options.authenticator` (none: no identities), throttled on `clock`. */
   constructor(options: Pick<ServerOptions, "authenticator" | "allowGuests">, clock: Clock) {
     const { authenticator, allowGuests } = options;
     this.#gate = authenticator && new LoginGate({ authenticator, allowGuests, clock });
+    this.#clock = clock;
   }
 
   /** Whether the server knows identities (it has an authenticator). */
@@ -44,8 +46,22 @@ export class Logins {
     return this.#gate!.admit(auth, peer);
   }
 
+  /** Whether a session without a login is let in, as a guest (`--allow-guests`). */
+  get guests(): boolean {
+    return this.#gate?.announcement.guests ?? false;
+  }
+
   /** Whether a session of `identity` may still go on as it (its account unchanged). */
   admits(identity: Identity): boolean {
-    return this.#gate?.admits(identity) ?? true;
+    return this.#gate?.admits(identity) ?? false;
+  }
+
+  /**
+   * Whether a session of `identity` may be resumed now (PROTOCOL.md section
+   * 11): on a server that knows identities, while its account is unchanged
+   * and its login token's `exp` (plus the leeway) has not passed.
+   */
+  resumes(identity: Identity): boolean {
+    return this.admits(identity) && resumable(identity, this.#clock.now());
   }
 }

@@ -23,6 +23,7 @@ export type CloseReason =
   | "logged_in_elsewhere"
   | "account_removed"
   | "account_changed"
+  | "taken_over"
   | import("../protocol/errors.ts").ErrorCode;
 
 /** Settings of a {@linkcode ChatServer}; every one has a default. */
@@ -93,6 +94,20 @@ export interface ServerOptions {
    * after their last heartbeat. Default: none, the server runs alone.
    */
   cluster?: string;
+  /**
+   * Messages kept for history and resume (PROTOCOL.md section 9), when the
+   * handler keeps history (the `chat` handler does) and the server runs
+   * alone (no `cluster`: not in this version); default 10,000. `0` turns
+   * history, resume and `seq` off.
+   */
+  history?: number;
+  /**
+   * An SQLite file that keeps history and the resumable sessions, so that
+   * they survive a restart (default: memory only).
+   */
+  store?: string;
+  /** Seconds a session that lost its connection stays resumable (default 120). */
+  resumeWindow?: number;
   /** Called once every listener is bound, before the first connection is accepted. */
   onListening?: (addresses: string[]) => void;
   /** Called when a session completes its handshake. */

@@ -76,6 +76,27 @@ export class Registry<S extends Entry = Entry> implements Directory {
     for (const room of session.rooms) this.#leaveRoom(session, nameKey(room));
   }
 
+  /**
+   * Puts `next` in the place of `old`, which has the same id, name and
+   * rooms: a session gone away, or resumed. `next` holds the name (by its
+   * key) and is in each room under the name the room is shown by.
+   */
+  replace(old: S, next: S): void {
+    this.#byId.set(next.id, next);
+    const key = nameKey(old.name);
+    if (this.#byName.get(key) === old) {
+      this.#byName.delete(key);
+      this.#byName.set(nameKey(next.name), next);
+    }
+    for (const shown of old.rooms) {
+      const room = this.#rooms.get(nameKey(shown));
+      if (room === undefined) continue;
+      room.members.delete(old);
+      room.members.add(next);
+      next.rooms.add(room.name);
+    }
+  }
+
   /** Every registered session. */
   sessions(): Iterable<S> {
     return this.#byId.values();

@@ -19,6 +19,11 @@ export interface Recipient {
   readonly id: string;
   /** Queues a frame encoded once for many receivers; `false` when it was not taken. */
   deliver(frame: SplicedFrame): boolean;
+  /**
+   * `true` for a session waiting to be resumed (PROTOCOL.md section 9): a
+   * relay reaches it (it counts in `recipients`) but writes no live copy.
+   */
+  readonly away?: boolean;
 }
 
 /** This node's registered sessions, as the relay finds them. */
@@ -68,8 +73,13 @@ export class Relay<R extends Recipient> implements Inbound {
       const room = (targets as { room?: string }).room;
       const local = room === undefined ? this.#local.sessions() : this.#local.members(room);
       let reached = 0;
-      for (const target of local) if (target !== sender && target.deliver(spliced)) reached++;
-      this.#metrics.deliveries += reached;
+      let live = 0;
+      for (const target of local) {
+        if (target === sender || !target.deliver(spliced)) continue;
+        reached++;
+        if (!target.away) live++;
+      }
+      this.#metrics.deliveries += live;
       return reached + this.#backplane.publish(targets, spliced);
     }
     return this.#sendTo(targets, spliced);
@@ -83,7 +93,7 @@ export class Relay<R extends Recipient> implements Inbound {
       if (local !== undefined) {
         if (local.deliver(spliced)) {
           reached++;
-          this.#metrics.deliveries++;
+          if (!local.away) this.#metrics.deliveries++;
         }
         continue;
       }
@@ -114,14 +124,18 @@ export class Relay<R extends Recipient> implements Inbound {
 
   /** Delivers a relay from another node to sessions of this node by id. */
   deliverTo(sessions: readonly string[], frame: SplicedFrame): void {
-    let reached = 0;
-    for (const id of sessions) if (this.#local.get(id)?.deliver(frame)) reached++;
-    this.#metrics.deliveries += reached;
+    const local: R[] = [];
+    for (const id of sessions) {
+      const session = this.#local.get(id);
+      if (session !== undefined) local.push(session);
+    }
+    this.#deliverEach(local, frame);
   }
 
+  /** Delivers to each of `sessions`, counting the live copies (none to an away session). */
   #deliverEach(sessions: Iterable<R>, frame: SplicedFrame): void {
-    let reached = 0;
-    for (const session of sessions) if (session.deliver(frame)) reached++;
-    this.#metrics.deliveries += reached;
+    let live = 0;
+    for (const session of sessions) if (session.deliver(frame) && !session.away) live++;
+    this.#metrics.deliveries += live;
   }
 }

@@ -1,44 +1,80 @@
 /**
  * The roster of a server's connections: every one from its accept until
  * its read loop returns, and the bookkeeping of its handshake and its end
- * (the registry, the backplane, the notices and the hooks).
+ * (the registry, the backplane, the notices, the hooks and the logs).
+ * Where history is kept, a session whose connection ends without a
+ * `disconnect` is away for the resume window (PROTOCOL.md section 9): it
+ * ends for good at the end of that window, or when a resume takes it over
+ * it goes on. Only a session that ended for good is a `quit` to its rooms
+ * (PROTOCOL.md section 8): one that is only away has not left.
  *
  * @module
  */
 
+import { getLogger } from "@logtape/logtape";
+import { AwaySession } from "./away_session.ts";
 import type { Backplane } from "./backplane.ts";
+import type { SessionRecord } from "./history/mod.ts";
+import type { Chronicled, HistoryKeeper } from "./history_keeper.ts";
 import type { Member } from "./member.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { RoomNotices } from "./notices.ts";
 import type { CloseReason, ServerOptions } from "./options.ts";
 import type { Entry, Registry } from "./registry.ts";
 
+const log = getLogger(["chat", "server"]);
+
+/**
+ * The ends of a connection that end its session for good, never away: a
+ * `disconnect`, an internal error, and the ends of an account's session
+ * (PROTOCOL.md section 11: dropped, its resume token dead).
+ */
+const FOR_GOOD: ReadonlySet<CloseReason> = new Set<CloseReason>([
+  "disconnect",
+  "internal_error",
+  "logged_in_elsewhere",
+  "account_removed",
+  "account_changed",
+]);
+
 /** The hooks a roster calls. */
 export type RosterHooks = Pick<ServerOptions, "onSessionOpen" | "onSessionClose">;
 
-/** Every open connection, handshake or not, by session id. */
-export class Roster<S extends Entry & Member> {
+/** A connection's session as the roster sees it. */
+export type Connected = Entry & Member & Chronicled & {
+  /** Whether a resume took its session over (its end is not the session's). */
+  readonly displaced: boolean;
+  /** Ends the connection at once, the session going on elsewhere. */
+  displace(): void;
+};
+
+/** Every open connection, handshake or not, by session id; and the sessions away. */
+export class Roster<S extends Connected> {
   #live = new Map<string, S>();
   #allGone: PromiseWithResolvers<void> | undefined;
-  #registry: Registry<S>;
+  #registry: Registry<S | AwaySession>;
   #backplane: Backplane;
   #hooks: RosterHooks;
   #metrics: ServerMetrics;
-  #notices: Pick<RoomNotices<S>, "quit">;
+  #keeper: HistoryKeeper | undefined;
+  #notices: Pick<RoomNotices<S | AwaySession>, "quit">;
   #maxClients: number;
 
   /**
-   * A roster that registers sessions in `registry` (at most `maxClients`),
-   * tells `backplane`, `hooks` and, through `notices`, the rooms of a
-   * session that ended, and counts connected sessions in `metrics`.
+   * A roster that registers sessions in `registry` (at most `maxClients`,
+   * away ones included), tells `backplane`, `hooks` and, through `notices`,
+   * the rooms of a session that ended for good, and counts connected
+   * sessions in `metrics`; `keeper`, where history is kept, keeps sessions
+   * away for their resume window.
    */
   constructor(
-    registry: Registry<S>,
+    registry: Registry<S | AwaySession>,
     backplane: Backplane,
     hooks: RosterHooks,
-    notices: Pick<RoomNotices<S>, "quit">,
+    notices: Pick<RoomNotices<S | AwaySession>, "quit">,
     maxClients: number,
     metrics: ServerMetrics,
+    keeper?: HistoryKeeper,
   ) {
     this.#registry = registry;
     this.#backplane = backplane;
@@ -46,11 +82,97 @@ export class Roster<S extends Entry & Member> {
     this.#metrics = metrics;
     this.#notices = notices;
     this.#maxClients = maxClients;
+    this.#keeper = keeper;
   }
 
-  /** Whether one more session may complete its handshake (`--max-clients`). */
+  /**
+   * Whether one more session may complete its handshake (`--max-clients`):
+   * the registry holds the away sessions too, and they count.
+   */
   admits(): boolean {
     return this.#registry.size < this.#maxClients;
+  }
+
+  /** How many sessions are away. */
+  get awayCount(): number {
+    return this.#keeper?.awayCount ?? 0;
+  }
+
+  /** The registered session (connected or away) with this id. */
+  holder(id: string): S | AwaySession | undefined {
+    return this.#registry.get(id);
+  }
+
+  /**
+   * The sessions that history kept at the last stop are away: registered
+   * with their names and rooms; those that `admitted` refuses (the identity
+   * options no longer admit them, PROTOCOL.md section 11) are dropped.
+   */
+  async restore(admitted: (record: SessionRecord) => boolean = () => true): Promise<void> {
+    for (const away of await this.#keeper?.restore() ?? []) {
+      if (!admitted(away.record)) {
+        this.#keeper!.ended(away.id);
+        log.info(
+          "session {session_id} ({name}) kept from before dropped: the identity options no " +
+            "longer admit it",
+          () => ({ session_id: away.id, name: away.name }),
+        );
+        continue;
+      }
+      this.#registry.add(away);
+      // Each room under the name it is shown by (the first to come back names it).
+      const rooms = [...away.rooms];
+      away.rooms.clear();
+      for (const room of rooms) this.#registry.join(away, room);
+    }
+  }
+
+  /**
+   * A resume took over `holder`'s session (away, or still connected
+   * elsewhere, which is then cut): `session`, whose connection announced
+   * the id `own`, holds it now.
+   */
+  resumed(session: S, holder: S | AwaySession, own: string): void {
+    this.#registry.replace(holder, session);
+    this.#registry.release(own);
+    this.#live.delete(own);
+    this.#live.set(session.id, session);
+    this.#metrics.sessions[session.transport]++;
+    if (holder instanceof AwaySession) this.#keeper!.back(holder.id);
+    else holder.displace();
+  }
+
+  /** The sessions away now. */
+  awaySessions(): Iterable<AwaySession> {
+    return this.#keeper?.awaySessions() ?? [];
+  }
+
+  /**
+   * Ends an away session for good now, for `reason` (its account logged in
+   * again, or changed: PROTOCOL.md section 11): its rooms hear that it quit,
+   * and its resume token no longer works.
+   */
+  drop(away: AwaySession, reason: CloseReason): void {
+    if (this.#registry.get(away.id) !== away) return;
+    this.#endedForGood(away);
+    this.#registry.remove(away);
+    log.info("session {session_id} ({name}) ended while away: {reason}", () => ({
+      session_id: away.id,
+      name: away.name,
+      reason,
+    }));
+  }
+
+  /** Ends for good every away session whose resume window ended at `now`. */
+  expire(now: number): void {
+    for (const away of this.#keeper?.expired(now) ?? []) {
+      this.#endedForGood(away);
+      this.#registry.remove(away);
+      log.info("session {session_id} ({name}) ended: its resume window is over", () => ({
+        session_id: away.id,
+        name: away.name,
+      }));
+    }
   }
 
   /** How many connections are open, handshake or not. */
@@ -90,22 +212,38 @@ export class Roster<S extends Entry & Member> {
   closed(session: S, reason: CloseReason, registered: boolean): void {
     if (registered) {
       this.#metrics.sessions[session.transport]--;
-      this.#endedForGood(session);
+      // A displaced session goes on on another connection: neither away nor ended.
+      if (!session.displaced) this.#endedForGood(session, reason);
     }
+    // Away, the registry holds its AwaySession now: this removes nothing of it.
     this.#registry.remove(session);
     this.#registry.release(session.id);
     if (registered) this.#hooks.onSessionClose?.(session, reason);
   }
 
   /**
-   * A registered session ended for good: its rooms hear that it quit, and
-   * the other nodes that it is gone. (Today every end of a connection is
-   * one; a session that can be resumed will end for good only when its
-   * resume window closes.)
+   * The one place that decides whether a registered session ended for good
+   * (PROTOCOL.md sections 8 and 9): its connection ended for `reason`, or,
+   * without a reason, its resume window is over. Where history is kept, a
+   * connection that ended without a `disconnect` (or an internal error, or
+   * the end of its account's session: {@linkcode FOR_GOOD}) leaves the
+   * session away: it takes the session's place in the registry,
+   * and nobody is told (an away session has not left). Otherwise it ended
+   * for good: its rooms hear that it quit, the other nodes that it is gone,
+   * and history forgets it. Returns whether it ended for good.
    */
-  #endedForGood(session: S): void {
+  #endedForGood(session: S | AwaySession, reason?: CloseReason): boolean {
+    if (
+      this.#keeper !== undefined && reason !== undefined && !FOR_GOOD.has(reason) &&
+      !(session instanceof AwaySession)
+    ) {
+      this.#registry.replace(session, this.#keeper.away(session, session.transport));
+      return false;
+    }
     this.#notices.quit(session);
     this.#backplane.closed(session);
+    this.#keeper?.ended(session.id);
+    return true;
   }
 
   /** The session's read loop returned: nothing of it is left running. */

@@ -14,8 +14,11 @@ import type { Incoming, Listener, ListenOptions } from "../transport/types.ts";
 import { type Backplane, LocalBackplane } from "./backplane.ts";
 import { type ServerCore, serverCore } from "./core.ts";
 import type { SessionInfo } from "./handler.ts";
+import { keptAdmitted } from "./account_info.ts";
 import type { AccountChanges } from "./identity/accounts.ts";
 import type { ServerMetrics } from "./metrics.ts";
+import { openHistoryStore } from "./history/mod.ts";
+import { HistoryKeeper } from "./history_keeper.ts";
 import type { ServerOptions } from "./options.ts";
 import { Session } from "./session.ts";
 import { type ServerSettings, serverSettings } from "./settings.ts";
@@ -117,7 +120,15 @@ export class ChatServer {
   async start(): Promise<string[]> {
     const wanted: ListenOptions[] = this.#options.listen ??
       [{ transport: "tcp", hostname: PROTOCOL_DEFAULTS.host, port: PROTOCOL_DEFAULTS.port }];
-    const core = this.#core = serverCore(this.#options, this.#settings, await this.#backplane());
+    const keeper = this.#keeper();
+    const core = this.#core = serverCore(
+      this.#options,
+      this.#settings,
+      await this.#backplane(),
+      keeper,
+    );
+    // Sessions kept by --store that the identity options no longer admit are dropped.
+    await core.roster.restore((record) => keptAdmitted(record, core.logins));
     await core.backplane.start(core.backplaneHost);
     try {
       for (const options of wanted) this.#listeners.push(await listen(options));
@@ -126,6 +137,7 @@ export class ChatServer {
       await Promise.all(this.#listeners.map((listener) => listener.close()));
       this.#listeners = [];
       await core.backplane.stop();
+      await keeper?.close();
       throw error;
     }
     this.#bound = true;
@@ -145,6 +157,17 @@ export class ChatServer {
   stop(reason = "server shutting down"): Promise<void> {
     this.#stopping ??= this.#shutdown(reason);
     return this.#stopping;
+  }
+
+  /**
+   * History and resume, where the handler keeps history and `history` is
+   * not 0: in memory, or in the `store` file (throws an `Error` naming it
+   * when it cannot be opened).
+   */
+  #keeper(): HistoryKeeper | undefined {
+    const { history, store: file, clock, resumeWindowMs } = this.#settings;
+    const store = openHistoryStore({ history, store: file, clock });
+    return store && new HistoryKeeper(store, resumeWindowMs, clock);
   }
 
   /** The cluster's backplane when `cluster` is set, else the one of a server alone. */
@@ -173,6 +196,8 @@ export class ChatServer {
     await core.roster.allGone();
     while (this.#tasks.size > 0) await Promise.all(this.#tasks);
     await core.backplane.stop();
+    // With --store, the sessions just closed are kept away, resumable after a restart.
+    await core.keeper?.close();
     log.info("stopped");
   }
 
@@ -207,6 +232,7 @@ export class ChatServer {
   #sweep(core: ServerCore): void {
     const now = this.#settings.clock.now();
     for (const session of core.roster.values()) session.check(now);
+    core.roster.expire(now);
   }
 }
 

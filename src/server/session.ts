@@ -23,14 +23,33 @@ import {
 import type { OutputBudget } from "../transport/output_budget.ts";
 import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
 import type { Framer, Incoming, TransportKind } from "../transport/types.ts";
+import type {
+  Audience,
+  Directory,
+  HandlerContext,
+  MessageReceipt,
+  OutgoingMessage,
+  SessionInfo,
+} from "./handler.ts";
 import type { AccountSessions } from "./account_sessions.ts";
-import type { Audience, Directory, HandlerContext, SessionInfo } from "./handler.ts";
 import type { HandshakeSlots } from "./handshake_slots.ts";
+import { accountInfo, identityOf } from "./account_info.ts";
+import {
+  type AccountInfo,
+  type Awaitable,
+  type HistoryPage,
+  type HistoryRequest,
+  messageFrame,
+  type Resumption,
+  type SessionRecord,
+} from "./history/mod.ts";
+import type { HistoryKeeper, ResumeToken } from "./history_keeper.ts";
 import { type Identity, LoginRefused, type RefusalLog } from "./identity/identity.ts";
 import type { Logins } from "./logins.ts";
 import type { ServerMetrics } from "./metrics.ts";
 import type { CloseReason } from "./options.ts";
 import type { Names } from "./names.ts";
+import { nameKey } from "../protocol/names.ts";
 import type { Holder } from "./queue_total.ts";
 import type { Relay } from "./relay.ts";
 import { RoomLimit } from "./room_limit.ts";
@@ -53,6 +72,8 @@ const log = getLogger(["chat", "session"]);
 const READ_MIN = 256;
 const READ_MAX = 64 * 1024;
 const READ_MAX_HANDSHAKE = 4 * 1024;
+/** Most frames of one session whose answers wait for a commit of history while it goes on reading. */
+const MAX_WAITING = 1024;
 
 /** What a session needs of its server: settings, and the parts that sessions share. */
 export interface SessionHost {
@@ -73,8 +94,10 @@ export interface SessionHost {
   /** The session's id, and the bookkeeping of its handshake, its end and its last breath. */
   readonly roster: Pick<
     Roster<Session>,
-    "newSessionId" | "admits" | "opened" | "closed" | "finished"
+    "newSessionId" | "admits" | "opened" | "closed" | "finished" | "holder" | "resumed"
   >;
+  /** History and resume (none with `--history 0`, or a handler that keeps no history). */
+  readonly keeper: HistoryKeeper | undefined;
   /** The slots of connections in their handshake: this one gives its own back. */
   readonly slots: Pick<HandshakeSlots, "release">;
   /** The turns that sessions take to handle what they read. */
@@ -82,7 +105,7 @@ export interface SessionHost {
   /** The unsent output of every session together (`--max-queue-total`). */
   readonly budget: OutputBudget;
   /** The login of its handshake (PROTOCOL.md section 11), where the server knows identities. */
-  readonly logins: Pick<Logins, "known" | "announcement" | "admit">;
+  readonly logins: Pick<Logins, "known" | "announcement" | "admit" | "resumes">;
   /** One session per account: its account's name, taken from the session that held it. */
   readonly accounts: Pick<AccountSessions<Session>, "take">;
 }
@@ -99,17 +122,22 @@ const enum State {
  * {@linkcode LivenessOptions}: its {@linkcode Liveness} needs no other object.
  */
 export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions, Holder {
-  /** The session's UUID. */
-  readonly id: string;
   /** Its display name. */
   name: string;
   /** The transport it arrived on. */
   readonly transport: TransportKind;
   /** The rooms it is in. */
   readonly rooms: Set<string> = new Set();
+  /** Its record as history last kept it (none without history). */
+  record: SessionRecord | undefined;
+  /** Whether it was resumed: a message id it sent before may come again (PROTOCOL.md section 9). */
+  resumed = false;
+  /** Whether a resume took its session over: its connection ends, the session goes on. */
+  displaced = false;
   /** The identity its login proved (PROTOCOL.md section 11); `undefined` for a guest. */
   identity: Identity | undefined;
 
+  #id: string;
   #host: SessionHost;
   #liveness: Liveness;
   #conn: Incoming;
@@ -123,6 +151,12 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   #openedAt = 0;
   #idBytes: Uint8Array | undefined;
   #ending: Promise<void> | undefined;
+  /** The resume token of its `session_init`, until the handshake completes. */
+  #token: ResumeToken | undefined;
+  /** Resolves once the answers of the frames handled so far are written (set while some wait for a commit). */
+  #behind: Promise<void> | undefined;
+  /** How many frames wait for a commit before their answers. */
+  #waiting = 0;
   /** Its rate limit (none when `--rate-limit 0`). */
   #bucket: TokenBucket | undefined;
   /** Resolves once the session starts to end (a login it waits for is then no longer awaited). */
@@ -140,7 +174,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     this.#host = host;
     this.#conn = conn;
     this.transport = transport;
-    this.id = host.roster.newSessionId();
+    this.#id = host.roster.newSessionId();
     this.name = guestName(this.id);
     const { maxFrame, handshakeMaxFrame } = host.settings;
     this.#decoder = conn.framer?.(maxFrame, handshakeMaxFrame) ??
@@ -153,9 +187,19 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     this.#directory = host.directory;
   }
 
+  /** The session's UUID (a resume makes it the resumed session's). */
+  get id(): string {
+    return this.#id;
+  }
+
   /** Whether it logged in to an account. */
   get verified(): boolean {
     return this.identity !== undefined;
+  }
+
+  /** The account it logged in to, as history keeps it with the session. */
+  get account(): AccountInfo | undefined {
+    return this.identity && accountInfo(this.identity);
   }
 
   /** Its peer's address, as logs write it: `tcp://IP:PORT`, `ws://IP:PORT` or `unix`. */
@@ -171,6 +215,14 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   /** Its login's `rooms` claim, when it has one. */
   get roomLimit(): RoomLimit | undefined {
     return this.#roomLimit;
+  }
+
+  /** Takes `identity` on: verified, and limited to its `rooms` claim, if it has one. */
+  #takeIdentity(identity: Identity): void {
+    this.identity = identity;
+    if (identity.rooms === undefined) return;
+    this.#roomLimit = new RoomLimit(identity.rooms);
+    this.#directory = this.#roomLimit.view(this.#host.directory);
   }
 
   /** The heartbeat settings it is held to (its {@linkcode Liveness} reads them). */
@@ -256,14 +308,17 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
 
   async #readLoop(): Promise<void> {
     log.debug("connection {session_id} from {peer}", () => this.#logProps());
-    this.send({
+    const init: Frame = {
       type: "session_init",
       content: "Session established",
       protocol: PROTOCOL_VERSION,
       heartbeat: this.heartbeat,
       max_frame: this.#host.settings.maxFrame,
       ...this.#host.logins.announcement,
-    });
+    };
+    const keeper = this.#host.keeper;
+    if (keeper) init.resume_token = (this.#token = keeper.newToken()).token;
+    this.send(init);
     let buffer = new Uint8Array(READ_MIN);
     const turns = this.#host.turns;
     let turn = -1;
@@ -341,11 +396,25 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
 
   /** Sends the `error` frame of `error`, and closes the connection when its code says so. */
   fail(error: ChatError): void {
+    this.send(this.errorFrame(error));
+    if (error.closes) void this.end(error.code);
+  }
+
+  /** The `error` frame of `error` (logged at debug). */
+  errorFrame(error: ChatError): Frame {
     const frame: Frame = { type: "error", code: error.code, content: error.message };
     if (error.frameId !== undefined) frame.id = error.frameId;
     log.debug("session {session_id}: {code}", () => ({ ...this.#logProps(), code: error.code }));
-    this.send(frame);
-    if (error.closes) void this.end(error.code);
+    return frame;
+  }
+
+  /**
+   * A resume took its session over (PROTOCOL.md section 9): this connection
+   * ends at once, and the session goes on on the other.
+   */
+  displace(): void {
+    this.displaced = true;
+    this.#destroy("taken_over");
   }
 
   /** Closes after the output owed is flushed (waiting at most the grace period). */
@@ -423,7 +492,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     return { session_id: this.id, peer: this.#conn.peer.url, transport: this.transport };
   }
 
-  /** Handles one frame; returns a promise only when the handler is asynchronous. */
+  /** Handles one frame; returns a promise only when the next frame must wait for it. */
   #onFrame(bytes: Uint8Array | ChatError): void | Promise<void> {
     let frame: Frame;
     try {
@@ -436,6 +505,23 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
       }
       return this.fail(chatError);
     }
+    return this.#inTurn(frame);
+  }
+
+  /**
+   * Handles a frame once the frames before it allow: while some wait for a
+   * commit of history, a `message` is handled at once (its answers follow
+   * theirs), anything else after them.
+   */
+  #inTurn(frame: Frame): void | Promise<void> {
+    const behind = this.#behind;
+    if (behind && (frame.type !== "message" || this.#waiting >= MAX_WAITING)) {
+      return behind.then(() => this.#inTurn(frame));
+    }
+    return this.#handle(frame);
+  }
+
+  #handle(frame: Frame): void | Promise<void> {
     if (this.#state === State.Handshake) return this.#handshake(frame);
     if (frame.session_id !== this.id) {
       const why = frame.session_id === undefined ? "missing session_id" : "wrong session_id";
@@ -452,31 +538,50 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
         return;
     }
     const handler = this.#host.settings.handler;
-    if (!handler.types.includes(frame.type)) {
+    // Without history, `history` is a type the server does not handle.
+    if (
+      !handler.types.includes(frame.type) || (frame.type === "history" && !this.#host.keeper)
+    ) {
       return this.fail(
         new ChatError("unknown_type", `unknown type ${JSON.stringify(frame.type)}`, {
           frameId: frame.id,
         }),
       );
     }
-    const ctx = new Context(this, this.#host, frame.id);
+    const behind = this.#behind;
+    const ctx = new Context(this, this.#host, frame.id, behind !== undefined);
     // A failure after the frame's answer was sent is reported without its id: never two answers.
-    const failed = (error: unknown) => this.#handlerFailed(error, frame.id, ctx.answered);
+    const failed = (error: unknown) => ctx.fail(this.#handlerError(error, frame.id, ctx.answered));
+    let result: void | Promise<void> = undefined;
     try {
-      const result = handler.handle(frame, ctx);
-      if (result) return result.then(() => ctx.done(), failed);
-      ctx.done();
+      result = handler.handle(frame, ctx);
     } catch (error) {
       failed(error);
     }
+    if (!result && !ctx.held) return ctx.done();
+    const settled = result ? result.then(() => ctx.done(), failed) : ctx.done();
+    // A frame that waits for anything but a commit of history holds up the next ones.
+    if (!ctx.pipelined && !ctx.held) return settled;
+    this.#pipeline(Promise.all([behind, settled]).then(() => ctx.release()));
+  }
+
+  /** A frame's answers wait for a commit: the next frames' answers wait for them. */
+  #pipeline(answered: Promise<void>): void {
+    this.#behind = answered;
+    this.#waiting++;
+    answered.then(() => {
+      this.#waiting--;
+      if (this.#behind === answered) this.#behind = undefined;
+    });
   }
 
   /**
-   * Reports a handler's failure on the frame `frameId`: a {@linkcode ChatError}
-   * with its code, anything else as `invalid_message`. When the frame was
-   * `answered` already, the error carries no id: never two answers.
+   * The error to answer a handler's failure on the frame `frameId` with: a
+   * {@linkcode ChatError} with its code, anything else (logged) as
+   * `invalid_message`. When the frame was `answered` already, the error
+   * carries no id: never two answers.
    */
-  #handlerFailed(error: unknown, frameId: FrameId | undefined, answered = false): void {
+  #handlerError(error: unknown, frameId: FrameId | undefined, answered = false): ChatError {
     if (!(error instanceof ChatError)) {
       log.error("handler {handler} failed on session {session_id}: {error}", {
         ...this.#logProps(),
@@ -487,7 +592,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     }
     const { code, message, frameId: own } = error as ChatError;
     const id = answered ? undefined : own ?? frameId;
-    this.fail(id === own ? error as ChatError : new ChatError(code, message, { frameId: id }));
+    return id === own ? error as ChatError : new ChatError(code, message, { frameId: id });
   }
 
   /** Sends the `ack` of the client frame with id `frameId` (none when it had no id). */
@@ -537,31 +642,42 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
       const why = frame.token === undefined ? "a token is required" : "wrong token";
       return this.#refuse("unauthorized", why, frame.id);
     }
-    // Resume seam (PROTOCOL.md sections 9 and 11): resume first, then login. A resume needs no
-    // credentials (its token is the secret); one that recovers nothing goes on to #login below
-    // with its auth alone, the name it asked ignored where the server knows identities.
-    if (this.#host.logins.known) return this.#login(frame);
-    return this.#named(frame);
+    // PROTOCOL.md section 11: the resume first (it needs no credentials: its token is the
+    // secret), then, when it recovers nothing, the login.
+    const keeper = this.#host.keeper;
+    if (keeper && frame.resume !== undefined) return this.#resume(keeper, frame);
+    return this.#opening(frame, false);
+  }
+
+  /**
+   * What opens a session that resumed nothing (`unresumed`: it asked for a
+   * resume that recovered nothing): the login, where the server knows
+   * identities; else the name asked.
+   */
+  #opening(frame: Frame, unresumed: boolean): void | Promise<void> {
+    if (this.#host.logins.known) return this.#login(frame, unresumed);
+    return this.#named(frame, unresumed);
   }
 
   /**
    * The login of a server that knows identities (PROTOCOL.md section 11):
    * an account's session bears the account's name (a `name` asked is
    * ignored); a guest keeps its guest name (a `name` asked is
-   * `not_permitted`); a refused login is `unauthorized`. The handshake
-   * timeout stops at a `session_ack` with `auth`: frames after it wait for
-   * the decision.
+   * `not_permitted`, or ignored after a resume that recovered nothing); a
+   * refused login is `unauthorized`. The handshake timeout stops at a
+   * `session_ack` with `auth`: frames after it wait for the decision.
    */
-  #login(frame: Frame): Promise<void> {
+  #login(frame: Frame, unresumed: boolean): Promise<void> {
     if (frame.auth !== undefined) this.#liveness.allow(Infinity);
     const deciding = this.#host.logins.admit(frame.auth, this.peer);
     const decided = (identity: Identity | undefined) => {
       if (this.#state !== State.Handshake) return;
-      if (identity !== undefined) return this.#asAccount(identity, frame.id);
-      if (frame.name === undefined) return this.#admit(frame.id);
-      this.#nameRefused(
+      if (identity !== undefined) return this.#asAccount(identity, frame.id, unresumed);
+      if (frame.name === undefined || unresumed) return this.#admit(frame.id, unresumed);
+      return this.#nameRefused(
         new ChatError("not_permitted", "a guest keeps its guest name on this server"),
         frame.id,
+        unresumed,
       );
     };
     const refused = (error: unknown) => {
@@ -574,14 +690,14 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   }
 
   /** An account's session: it takes the account (and its name) from whoever held it, then opens. */
-  async #asAccount(identity: Identity, frameId: FrameId | undefined): Promise<void> {
-    this.identity = identity;
-    if (identity.rooms !== undefined) {
-      this.#roomLimit = new RoomLimit(identity.rooms);
-      this.#directory = this.#roomLimit.view(this.#host.directory);
-    }
+  async #asAccount(
+    identity: Identity,
+    frameId: FrameId | undefined,
+    unresumed: boolean,
+  ): Promise<void> {
+    this.#takeIdentity(identity);
     try {
-      await this.#host.accounts.take(this, identity, () => this.#admit(frameId));
+      await this.#host.accounts.take(this, identity, () => this.#admit(frameId, unresumed));
     } catch (error) {
       if (this.#state !== State.Handshake) return;
       const reason = error instanceof LoginRefused ? error.reason : (error as Error).message;
@@ -594,31 +710,35 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     }
   }
 
-  /** The handshake of a server that knows no identities: the `name` asked, if free. */
-  #named(frame: Frame): void | Promise<void> {
-    if (frame.name === undefined) return this.#admit(frame.id);
+  /**
+   * The handshake of a server that knows no identities: takes the name the
+   * `session_ack` asks for, if any, then completes the handshake;
+   * `unresumed`: it asked for a resume that recovered nothing.
+   */
+  #named(frame: Frame, unresumed: boolean): void | Promise<void> {
+    if (frame.name === undefined) return this.#admit(frame.id, unresumed);
+    const refused = (error: unknown) => this.#nameRefused(error, frame.id, unresumed);
     let claiming: void | Promise<void>;
     try {
       claiming = this.#host.names.rename(this, frame.name as string);
     } catch (error) {
-      return this.#nameRefused(error, frame.id);
+      return refused(error);
     }
-    if (claiming) {
-      return claiming.then(
-        () => this.#admit(frame.id),
-        (error) => this.#nameRefused(error, frame.id),
-      );
-    }
-    this.#admit(frame.id);
+    if (claiming) return claiming.then(() => this.#admit(frame.id, unresumed), refused);
+    return this.#admit(frame.id, unresumed);
   }
 
   /**
    * The `name` of the `session_ack` `frameId` was refused: its error is the
    * one answer (PROTOCOL.md section 4), and the session opens as it is.
    */
-  #nameRefused(error: unknown, frameId: FrameId | undefined): void {
-    this.#handlerFailed(error, frameId);
-    this.#admit(undefined);
+  #nameRefused(
+    error: unknown,
+    frameId: FrameId | undefined,
+    unresumed: boolean,
+  ): void | Promise<void> {
+    this.fail(this.#handlerError(error, frameId));
+    return this.#admit(undefined, unresumed);
   }
 
   /** Gives back its handshake slot (once). */
@@ -630,9 +750,11 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
 
   /**
    * Completes the handshake (unless the session ended while its name was
-   * claimed, or the server has `--max-clients` sessions: `server_full`).
+   * claimed, or the server has `--max-clients` sessions, away ones
+   * included: `server_full`): with history, its record is kept (with
+   * `--store`, committed) before the answer.
    */
-  #admit(frameId: FrameId | undefined): void {
+  #admit(frameId: FrameId | undefined, unresumed: boolean): void | Promise<void> {
     if (this.#state !== State.Handshake) return;
     this.#leaveHandshake();
     if (!this.#host.roster.admits()) {
@@ -647,7 +769,90 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
       name: this.name,
     }));
     this.#host.roster.opened(this);
-    this.ack(frameId, { content: "Session acknowledged", name: this.name });
+    const keeper = this.#host.keeper;
+    const answer = () => {
+      if (keeper && unresumed) {
+        const newest = keeper.store.newest;
+        this.#sendResumed({ recovered: false, replayed: 0, seq: newest });
+      }
+      this.#token = undefined;
+      this.ack(frameId, { content: "Session acknowledged", name: this.name });
+    };
+    const saving = keeper?.opened(this, this.#token!.hash);
+    if (saving) return saving.then(answer);
+    answer();
+  }
+
+  /** `session_ack` asks to resume a session (PROTOCOL.md section 9). */
+  #resume(keeper: HistoryKeeper, frame: Frame): void | Promise<void> {
+    const resume = frame.resume as Record<string, unknown> | null;
+    const token = typeof resume?.token === "string" ? resume.token : undefined;
+    const seq = resume?.seq;
+    const after = Number.isSafeInteger(seq) && (seq as number) >= 0 ? seq as number : 0;
+    // Whatever comes of it, the token of the `resumed` frame is a new one.
+    const next = this.#token = keeper.newToken();
+    if (token === undefined) return this.#opening(frame, true);
+    const found = keeper.resume(token, after, next, (record) => this.#mayTakeOver(keeper, record));
+    if (!(found instanceof Promise)) return this.#resumeWith(found, frame);
+    return found.then((resumption) => this.#resumeWith(resumption, frame), (error) => {
+      log.error("history: a resume failed: {error}", { error });
+      return this.#opening(frame, true);
+    });
+  }
+
+  /**
+   * Whether a resume may take `record`'s session over: it is away within its
+   * window, or live elsewhere; an account's only while the account is
+   * unchanged and its login token (plus the leeway) has not expired
+   * (PROTOCOL.md section 11). A newer login of the account dropped it
+   * already: it is found no more.
+   */
+  #mayTakeOver(keeper: HistoryKeeper, record: SessionRecord): boolean {
+    const holder = this.#host.roster.holder(record.id);
+    if (holder === undefined || holder === this || !keeper.resumable(record)) return false;
+    if (record.account === undefined) return true;
+    return this.#host.logins.resumes(identityOf(record.account));
+  }
+
+  /** Takes over the session found (none: a new session, `recovered: false`). */
+  #resumeWith(found: Resumption | undefined, frame: Frame): void | Promise<void> {
+    if (this.#state !== State.Handshake) return;
+    const holder = found && this.#host.roster.holder(found.session.id);
+    if (!found || !holder) return this.#opening(frame, true);
+    const own = this.#id;
+    this.#id = found.session.id;
+    this.#idBytes = undefined;
+    this.name = holder.name;
+    for (const room of holder.rooms) this.rooms.add(room);
+    this.record = found.session;
+    if (found.session.account) this.#takeIdentity(identityOf(found.session.account));
+    this.resumed = true;
+    this.#leaveHandshake();
+    this.#registered = true;
+    this.#state = State.Ready;
+    this.#liveness.seen();
+    this.#openedAt = this.clock.now();
+    log.info("session {session_id} resumed from {peer} as {name}", () => ({
+      ...this.#logProps(),
+      name: this.name,
+    }));
+    this.#host.roster.resumed(this, holder, own);
+    for (const message of found.messages) this.send(messageFrame(message, true));
+    const replayed = found.messages.length;
+    this.#sendResumed({ recovered: found.complete, replayed, seq: found.newest });
+    this.#token = undefined;
+    this.ack(frame.id, { content: "Session acknowledged", name: this.name });
+  }
+
+  /** The `resumed` frame: the outcome, the session's name and rooms, and its next token. */
+  #sendResumed(content: { recovered: boolean; replayed: number; seq: number }): void {
+    this.send({
+      type: "resumed",
+      content,
+      name: this.name,
+      rooms: [...this.rooms],
+      resume_token: this.#token!.token,
+    });
   }
 }
 
@@ -660,27 +865,48 @@ function withId(frame: Frame, id: FrameId | undefined): Frame {
 class Context implements HandlerContext {
   readonly session: Session;
   readonly directory: Directory;
+  /** Whether its answers wait for a commit of history (and the next frames need not). */
+  pipelined = false;
   #host: SessionHost;
   #frameId: FrameId | undefined;
-  /** Whether a frame carrying the frame's id was sent: its one answer (PROTOCOL.md section 4). */
+  /** Whether a frame carrying the frame's id was sent, or it failed: its one answer (PROTOCOL.md section 4). */
   #answered = false;
+  /** Its answers, held until those of the frames before it are written. */
+  #held: Frame[] | undefined;
 
-  constructor(session: Session, host: SessionHost, frameId: FrameId | undefined) {
+  /** The context of a frame; `hold`: its answers wait for those of earlier frames. */
+  constructor(session: Session, host: SessionHost, frameId: FrameId | undefined, hold: boolean) {
     this.session = session;
     this.directory = session.directory;
     this.#host = host;
     this.#frameId = frameId;
+    if (hold) this.#held = [];
+  }
+
+  /** Whether its answers are held. */
+  get held(): boolean {
+    return this.#held !== undefined;
   }
 
   send(frame: Frame): void {
+    // A reply that carries the frame's id is its one answer: no ack after it.
     if (frame.id !== undefined && frame.id === this.#frameId) this.#answered = true;
-    this.session.send(frame);
+    if (this.#held) this.#held.push(frame);
+    else this.session.send(frame);
   }
 
   ack(fields?: Record<string, unknown>): void {
     if (this.#answered) return;
     this.#answered = true;
-    this.session.ack(this.#frameId, fields);
+    if (this.#frameId === undefined) return;
+    this.send({ type: "ack", content: "ok", ...fields, id: this.#frameId });
+  }
+
+  /** Answers with an error (closing the connection when its code says so): no ack after it. */
+  fail(error: ChatError): void {
+    this.#answered = true;
+    this.send(this.session.errorFrame(error));
+    if (error.closes) void this.session.end(error.code);
   }
 
   /** Whether the frame got its answer already (its id must be on no other frame). */
@@ -690,6 +916,50 @@ class Context implements HandlerContext {
 
   relay(targets: Iterable<SessionInfo> | Audience, frame: Frame): number {
     return this.#host.relay.send(targets, frame, this.session);
+  }
+
+  publish(
+    targets: Iterable<SessionInfo> | Audience,
+    message: OutgoingMessage,
+  ): MessageReceipt | Promise<MessageReceipt> {
+    const { session } = this;
+    const keeper = this.#host.keeper;
+    const ts = Date.now();
+    if (!keeper) {
+      const frame: Frame = { type: "message", content: message.content, from: session.name, ts };
+      if (session.verified) frame.verified = true;
+      if (message.room !== undefined) frame.room = message.room;
+      if (message.to !== undefined) frame.to = message.to;
+      return { recipients: this.relay(targets, frame) };
+    }
+    const draft = {
+      ts,
+      sender: session.id,
+      from: session.name,
+      verified: session.verified,
+      content: message.content,
+      room: message.room,
+      roomKey: message.room === undefined ? undefined : nameKey(message.room),
+      recipient: message.recipient,
+      to: message.to,
+    };
+    const receipt = keeper.publish(
+      draft,
+      this.#frameId,
+      session.resumed,
+      (frame) => this.relay(targets, frame),
+      () => this.#count(targets),
+    );
+    if (receipt instanceof Promise) this.pipelined = true;
+    return receipt;
+  }
+
+  history(request: HistoryRequest): Awaitable<HistoryPage> {
+    const keeper = this.#host.keeper;
+    if (!keeper) throw new ChatError("unknown_type", 'unknown type "history"');
+    const { room, before, limit } = request;
+    const roomKey = room === undefined ? undefined : nameKey(room);
+    return keeper.history({ session: this.session.id, roomKey, before, limit });
   }
 
   rename(name: string): void | Promise<void> {
@@ -702,20 +972,50 @@ class Context implements HandlerContext {
           : "a guest keeps its guest name on this server",
       );
     }
-    return this.#host.names.rename(this.session, name);
+    return this.#kept(this.#host.names.rename(this.session, name));
   }
 
   join(room: string): void | Promise<void> {
     this.session.roomLimit?.check(room);
-    return this.#host.rooms.join(this.session, room);
+    return this.#kept(this.#host.rooms.join(this.session, room));
   }
 
-  leave(room: string): void {
+  leave(room: string): void | Promise<void> {
     this.#host.rooms.leave(this.session, room);
+    return this.#kept(undefined);
   }
 
   /** Sends the plain `ack`, unless the handler answered itself. */
   done(): void {
     this.ack();
+  }
+
+  /** Writes the answers held. */
+  release(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const frame of held) this.session.send(frame);
+  }
+
+  /** After `step`, the session's record is kept anew (where history is on). */
+  #kept(step: void | Promise<void>): void | Promise<void> {
+    const keeper = this.#host.keeper;
+    if (!keeper) return step;
+    const keep = () => keeper.changed(this.session);
+    if (step) return step.then(keep);
+    return keep();
+  }
+
+  /** How many sessions `targets` names now, the sender aside. */
+  #count(targets: Iterable<SessionInfo> | Audience): number {
+    const { directory, session } = this;
+    const sessions = Symbol.iterator in targets
+      ? targets as Iterable<SessionInfo>
+      : "room" in targets
+      ? directory.members(targets.room)
+      : directory.sessions();
+    let n = 0;
+    for (const target of sessions) if (target.id !== session.id) n++;
+    return n;
   }
 }

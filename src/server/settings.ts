@@ -45,6 +45,12 @@ export interface ServerSettings {
   readonly sweepMs: number;
   /** The clock that deadlines, the sweep and the grace period read. */
   readonly clock: Clock;
+  /** Messages kept for history (0: history, resume and `seq` off, as with a handler that keeps none). */
+  readonly history: number;
+  /** The SQLite file of history, if any. */
+  readonly store: string | undefined;
+  /** Milliseconds a session that lost its connection stays resumable. */
+  readonly resumeWindowMs: number;
 }
 
 /** The settings of `options`, with every default filled in. */
@@ -52,9 +58,17 @@ export function serverSettings(options: ServerOptions): ServerSettings {
   const heartbeat = { ...PROTOCOL_DEFAULTS.heartbeat, ...options.heartbeat };
   const handshakeMs = 1000 * (options.handshakeTimeout ?? PROTOCOL_DEFAULTS.handshakeTimeout);
   const silenceMs = 1000 * heartbeat.timeout * heartbeat.retries;
+  const handler = options.handler ?? chatHandler;
+  // History in a cluster needs one order for all its nodes: not in this version.
+  const history = handler.history && options.cluster === undefined
+    ? options.history ?? PROTOCOL_DEFAULTS.history
+    : 0;
+  const resumeWindowMs = 1000 * (options.resumeWindow ?? PROTOCOL_DEFAULTS.resumeWindow);
+  // The sweep also ends the resume windows.
+  const shortest = Math.min(handshakeMs, silenceMs, history > 0 ? resumeWindowMs : Infinity);
   const maxFrame = options.maxFrame ?? PROTOCOL_DEFAULTS.maxFrame;
   return {
-    handler: options.handler ?? chatHandler,
+    handler,
     maxFrame,
     maxQueue: options.maxQueue ?? PROTOCOL_DEFAULTS.maxQueue,
     maxQueueTotal: options.maxQueueTotal ?? PROTOCOL_DEFAULTS.maxQueueTotal,
@@ -68,7 +82,10 @@ export function serverSettings(options: ServerOptions): ServerSettings {
     silenceMs,
     graceMs: 1000 * (options.shutdownGrace ?? PROTOCOL_DEFAULTS.shutdownGrace),
     // A quarter of the shorter deadline, between 5 ms and a second.
-    sweepMs: Math.max(5, Math.min(1000, Math.min(handshakeMs, silenceMs) / 4)),
+    sweepMs: Math.max(5, Math.min(1000, shortest / 4)),
     clock: options.clock ?? systemClock,
+    history,
+    store: options.store,
+    resumeWindowMs,
   };
 }

@@ -290,13 +290,3 @@ Deno.test("chat client file FILE HOST PORT and FILE SOCKET_PATH: the original fr
     ]);
   }
 });
-
-Deno.test("chat client file --reconnect is taken, and says that resuming is not in this version", async () => {
-  await using s = await startServer({ handler: echoHandler });
-  const run = await runMain(["client", "file", "-", "--reconnect", ...tcpFlags(s.tcp.port)], {
-    stdin: "one\n",
-  });
-  assertEquals(run.code, 0, run.stderr);
-  assertEquals(linesOf(run.stdout), ["Server received: one"]);
-  assert(/--reconnect: resuming needs history/.test(run.stderr), run.stderr);
-});

@@ -103,6 +103,7 @@ Deno.test("COMMAND_NAMES and FIRST_ARGUMENT: the commands Tab completes, and wha
     "/leave",
     "/msg",
     "/room",
+    "/history",
     "/help",
     "/quit",
   ]);
@@ -110,6 +111,18 @@ Deno.test("COMMAND_NAMES and FIRST_ARGUMENT: the commands Tab completes, and wha
   assertEquals(FIRST_ARGUMENT.msg, "name");
   assertEquals(FIRST_ARGUMENT.join, "room");
   assertEquals(FIRST_ARGUMENT.nick, undefined);
+  assertEquals(FIRST_ARGUMENT.history, "room");
+});
+
+Deno.test("parseCommand: /history [ROOM] [N], digits alone being N, 20 by default", () => {
+  understands([
+    ["/history", { kind: "history", count: 20 }],
+    ["/history 5", { kind: "history", count: 5 }],
+    ["/history #lobby", { kind: "history", room: "lobby", count: 20 }],
+    ["/history lobby 3", { kind: "history", room: "lobby", count: 3 }],
+    ["/history a b", { kind: "usage", text: "/history [ROOM] [N]" }],
+    ["/history 0", { kind: "usage", text: "/history [ROOM] [N]" }],
+  ]);
 });
 
 Deno.test("parseCommand: a known command with the wrong arguments says how to use it", () => {

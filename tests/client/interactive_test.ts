@@ -574,3 +574,35 @@ Deno.test("interactive: Ctrl+C while the handshake is pending leaves at once, st
   await chat.write(CTRL_C);
   assertEquals((await chat.exited(5000)).code, 0);
 });
+
+Deno.test("interactive resumes its session on a server restarted with its store: what it missed shown as such, a line without ack sent again once, /history", async () => {
+  await using dir = await tempDir();
+  const path = `${dir.path}/chat.sock`;
+  const store = `${dir.path}/h.db`;
+  const first = new ChatServer({ listen: [{ transport: "unix", path }], store });
+  await first.start();
+  await using chat = ChatTerminal.spawn(["--unix", path, "--name", "ann"]);
+  await chat.waitForLastLine(">");
+  await chat.write("/join lobby\r");
+  await chat.waitForText("joined #lobby");
+  await first.stop();
+  await chat.waitForText("connection lost: server shutting down");
+  // A line typed while the server is away waits, and goes once it is back.
+  await chat.write("typed while away\r");
+  const second = new ChatServer({ listen: [{ transport: "unix", path }], store });
+  await using _second = { [Symbol.asyncDispose]: () => second.stop() };
+  await second.start();
+  await using bob = await peer({ transport: "unix", path }, "bob", "lobby");
+  await bob.say({ type: "message", room: "lobby", content: "said meanwhile", id: 1 });
+  await bob.ackOf(1);
+  // Replayed (history) or live, depending on when the client came back: shown once either way.
+  await chat.waitForText("[lobby] bob: said meanwhile");
+  await chat.waitForText("session resumed: ");
+  assertEquals((await bob.next("message")).content, "typed while away");
+  await chat.write("/history lobby 5\r");
+  await chat.waitForText("the last 1 messages of #lobby:");
+  await chat.write("/history\r");
+  await chat.waitForText("(history) ann: typed while away");
+  await chat.write("/quit\r");
+  assertEquals((await chat.exited()).code, 0);
+});

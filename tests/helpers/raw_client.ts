@@ -86,6 +86,8 @@ export class RawClient implements AsyncDisposable {
   readonly dialedAt: number;
   /** The session id from `session_init`, once seen. */
   sessionId = "";
+  /** The `session_init` that {@linkcode RawClient.handshake} answered. */
+  init: Frame | undefined;
   /** `Date.now()` taken before `session_ack` was written by {@linkcode RawClient.handshake}. */
   ackSentAt = 0;
   /** When set, every frame goes here instead of the backlog. */
@@ -380,7 +382,7 @@ export class RawClient implements AsyncDisposable {
    * answer is written.
    */
   async handshake(ack: Partial<Frame> = {}, ms = WAIT_MS): Promise<Frame> {
-    const init = await this.next("session_init", ms);
+    const init = this.init = await this.next("session_init", ms);
     this.sessionId = init.session_id as string;
     this.ackSentAt = Date.now();
     const written = await this.send({

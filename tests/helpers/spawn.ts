@@ -32,6 +32,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** The permission flags of `deno run` (default {@linkcode PERMISSIONS}). */
   permissions?: readonly string[];
+  /** Standard input piped, for {@linkcode ChatProcess.input} (default: none). */
+  stdin?: boolean;
 }
 
 /** Where a server said it listens. */
@@ -74,9 +76,11 @@ export class ChatProcess implements AsyncDisposable {
   readonly #wakeup = new Wakeup();
   readonly #pumps: Promise<void>;
   readonly #status: Promise<Deno.CommandStatus>;
+  readonly #piped: boolean;
 
   private constructor(args: string[], options: SpawnOptions) {
     this.args = args;
+    this.#piped = options.stdin ?? false;
     const env = Object.fromEntries(
       Object.entries(Deno.env.toObject()).filter(([name]) => !name.startsWith("CHAT_")),
     );
@@ -85,7 +89,7 @@ export class ChatProcess implements AsyncDisposable {
       cwd: ROOT,
       clearEnv: true,
       env: { ...env, NO_COLOR: "1", ...options.env },
-      stdin: "null",
+      stdin: options.stdin ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
@@ -95,6 +99,17 @@ export class ChatProcess implements AsyncDisposable {
       this.#wakeup.wake();
       return status;
     });
+  }
+
+  /** Writes `text` to its standard input (spawned with `stdin`); `end`: then closes it. */
+  async input(text: string, end = false): Promise<void> {
+    const writer = this.#child.stdin.getWriter();
+    try {
+      await writer.write(new TextEncoder().encode(text));
+    } finally {
+      writer.releaseLock();
+    }
+    if (end) await this.#child.stdin.close();
   }
 
   /** Starts `main.ts` with `args`. */
@@ -259,6 +274,7 @@ export class ChatProcess implements AsyncDisposable {
     } catch {
       // It ended on its own in the meantime.
     }
+    if (this.#piped) await this.#child.stdin.close().catch(() => {});
     await this.#status;
     await this.#pumps.catch(() => {});
   }

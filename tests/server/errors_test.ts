@@ -85,7 +85,8 @@ Deno.test("ChatServer answers a type it does not handle with unknown_type and st
 });
 
 Deno.test("ChatServer closes a connection that sends a frame over maxFrame, with frame_too_large", async () => {
-  await using s = await startServer({ maxFrame: 1024 });
+  // Without history: a session cut ends for good, and its name is free for the next round.
+  await using s = await startServer({ maxFrame: 1024, history: 0 });
   for (const to of [s.tcp, s.unix]) {
     await using bob = await ready(to === s.tcp ? s.unix : s.tcp, { name: "bob" });
     // A frame of exactly maxFrame bytes is accepted; one byte more is not.
@@ -114,6 +115,7 @@ Deno.test("ChatServer closes a connection that sends a frame over maxFrame, with
 Deno.test("ChatServer closes a session whose frame has a missing or wrong session_id, with bad_session", async () => {
   const reasons = new Map<string, CloseReason>();
   await using s = await startServer({
+    history: 0, // a session cut ends for good: "alice" is free for the next one
     onSessionClose: (session, reason) => reasons.set(session.id, reason),
   });
   await using bob = await ready(s.tcp, { name: "bob" });
@@ -311,6 +313,7 @@ Deno.test("ChatServer cuts a session that does not read with slow_consumer, and 
   const reasons = new Map<string, CloseReason>();
   await using s = await startServer({
     maxQueue: 64 * 1024,
+    history: 0, // a session cut ends for good: the next round's recipients do not count it
     onSessionClose: (session, reason) => reasons.set(session.id, reason),
   });
   for (const to of [s.unix, s.tcp]) {

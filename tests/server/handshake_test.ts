@@ -46,12 +46,15 @@ Deno.test("ChatServer opens with a session_init of protocol 1, the heartbeat and
     strictEqual(line.indexOf("\n"), line.length - 1, "session_init is alone until the ack");
     const init = JSON.parse(line);
     match(init.session_id, UUID_V4);
+    // The resume token of history (on by default): at least 128 random bits, base64url.
+    match(init.resume_token, /^[A-Za-z0-9_-]{22,}$/);
     assertEquals(init, {
       type: "session_init",
       content: "Session established",
       session_id: init.session_id,
       protocol: 1,
       heartbeat: { interval: 5, timeout: 10, retries: 3 },
+      resume_token: init.resume_token,
       max_frame: 1048576,
     });
   }
@@ -115,7 +118,7 @@ Deno.test("ChatServer accepts a session_ack that carries the right token", async
 });
 
 Deno.test("ChatServer names a session that sets no name guest-<first 8 of its id>", async () => {
-  await using s = await startServer();
+  await using s = await startServer({ history: 0 }); // alone in who: the last round's session ended
   for (const to of both(s)) {
     await using client = await RawClient.session(to);
     const ack = await client.ackOf("hs");
@@ -127,7 +130,7 @@ Deno.test("ChatServer names a session that sets no name guest-<first 8 of its id
 });
 
 Deno.test("ChatServer completes the handshake with the guest name when the name is taken", async () => {
-  await using s = await startServer();
+  await using s = await startServer({ history: 0 }); // the last round's session ended for good
   await using alice = await ready(s.tcp, { name: "alice" });
   for (const to of both(s)) {
     await using other = await RawClient.session(to, { name: "alice" });

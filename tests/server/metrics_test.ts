@@ -1,7 +1,8 @@
 /**
  * A server's counters move by exactly what its sessions did: connections
- * and sessions by transport, messages relayed and the copies delivered,
- * error frames by code, and the bytes read and written.
+ * and sessions by transport (away ones not counted), messages relayed and
+ * the live copies delivered, error frames by code, and the bytes read and
+ * written.
  *
  * @module
  */
@@ -9,6 +10,7 @@
 import { deepStrictEqual as assertEquals, strictEqual } from "node:assert/strict";
 import { within } from "../../src/async/deadline.ts";
 import { RawClient } from "../helpers/raw_client.ts";
+import { resumeOn } from "../helpers/resume.ts";
 import { startServer } from "../helpers/server.ts";
 import { expectErrorClosed, expectErrorOpen, ready, sync } from "../helpers/session.ts";
 
@@ -67,4 +69,34 @@ Deno.test("ServerMetrics count connections, sessions, messages, deliveries, erro
   assertEquals(metrics.sessions, { tcp: 0, unix: 0, ws: 0 });
   strictEqual(metrics.bytesReceived, alice.bytesWritten + bob.bytesWritten);
   strictEqual(metrics.bytesSent, alice.bytesRead + bob.bytesRead);
+});
+
+Deno.test("ServerMetrics: an away session is no connected session, and what reaches it is no live copy; a resume counts it again", async () => {
+  const ends = new Map<string, () => void>();
+  await using s = await startServer({
+    onSessionClose: (session) => ends.get(session.id)?.(),
+  });
+  const metrics = s.server.metrics!;
+  await using alice = await ready(s.tcp, { name: "alice" });
+  const bob = await ready(s.unix, { name: "bob" });
+  const token = bob.init!.resume_token as string;
+  assertEquals(metrics.sessions, { tcp: 1, unix: 1, ws: 0 });
+  const gone = new Promise<void>((resolve) => ends.set(bob.sessionId, resolve));
+  await bob.close();
+  await gone;
+  assertEquals(metrics.sessions, { tcp: 1, unix: 0, ws: 0 }, "bob is away: not connected");
+  await alice.say({ type: "message", content: "to everyone", id: 1 });
+  strictEqual((await alice.ackOf(1)).recipients, 1, "the away session is reached");
+  await alice.say({ type: "message", content: "to bob", to: "bob", id: 2 });
+  strictEqual((await alice.ackOf(2)).recipients, 1);
+  strictEqual(metrics.messages, 2);
+  strictEqual(metrics.deliveries, 0, "nothing written live to an away session");
+  await using back = await resumeOn(s.tcp, token, 0);
+  strictEqual(back.replayed.length, 2);
+  assertEquals(metrics.sessions, { tcp: 2, unix: 0, ws: 0 }, "resumed: connected again");
+  strictEqual(metrics.deliveries, 0, "replays are not live copies");
+  await alice.say({ type: "message", content: "live", id: 3 });
+  await alice.ackOf(3);
+  strictEqual((await back.client.next("message")).content, "live");
+  strictEqual(metrics.deliveries, 1);
 });

@@ -7,10 +7,12 @@
  */
 
 import { deepStrictEqual } from "node:assert/strict";
+import { ManualClock } from "../../src/async/clock.ts";
+import type { CloseReason } from "../../src/server/options.ts";
 import type { Frame } from "../../src/protocol/messages.ts";
 import type { RawClient } from "../helpers/raw_client.ts";
 import { startServer } from "../helpers/server.ts";
-import { assertNothing, pending, ready, sync } from "../helpers/session.ts";
+import { assertNothing, pending, ready, signal, sync } from "../helpers/session.ts";
 
 /** Makes `client` join `rooms`, waiting for each ack. */
 async function join(client: RawClient, ...rooms: string[]): Promise<void> {
@@ -66,8 +68,9 @@ Deno.test("join and leave: the room's other members hear them, not the actor, no
   await assertNothing(carol, "notice");
 });
 
-Deno.test("quit: when a session ends (a disconnect, or its connection lost), each of its rooms hears it once", async () => {
-  await using s = await startServer();
+Deno.test("quit: when a session ends for good (a disconnect, or without history its connection lost), each of its rooms hears it once", async () => {
+  // Without history a lost connection ends its session for good (with history it is away: below).
+  await using s = await startServer({ history: 0 });
   await using alice = await ready(s.tcp, { name: "alice" });
   await using dave = await ready(s.unix, { name: "dave" });
   await using carol = await ready(s.tcp, { name: "carol" });
@@ -94,6 +97,49 @@ Deno.test("quit: when a session ends (a disconnect, or its connection lost), eac
     deepStrictEqual(await noticesOnce(dave, 1), [quit("ops")]);
   }
   deepStrictEqual(await notices(carol), [], "in no room: no notices at all");
+});
+
+Deno.test("away: a session whose connection is lost is only away, no notice; its quit comes when its resume window ends, a disconnect's at once", async () => {
+  const clock = new ManualClock(Date.now());
+  const ends = new Map<string, (reason: CloseReason) => void>();
+  await using s = await startServer({
+    clock,
+    resumeWindow: 5,
+    heartbeat: { interval: 50, timeout: 100, retries: 3 },
+    onSessionClose: (session, reason) => ends.get(session.id)?.(reason),
+  });
+  await using alice = await ready(s.tcp, { name: "alice" });
+  await join(alice, "lobby", "ops");
+  const quit = (room: string, name: string) => ({
+    type: "notice",
+    event: "leave",
+    room,
+    name,
+    reason: "quit",
+  });
+  // eve's connection is lost: away, and nobody is told.
+  const eve = await ready(s.unix, { name: "eve" });
+  await join(eve, "lobby", "ops");
+  await notices(alice);
+  const ended = signal<CloseReason>();
+  ends.set(eve.sessionId, ended.resolve);
+  await eve.close();
+  await ended.promise;
+  clock.advance(4_000);
+  deepStrictEqual(await notices(alice), [], "away, not gone: no notice");
+  // bob disconnects meanwhile: ended for good at once.
+  const bob = await ready(s.tcp, { name: "bob" });
+  await join(bob, "lobby");
+  await notices(alice);
+  await bob.say({ type: "disconnect", content: "bye" });
+  await bob.closed();
+  await bob.close();
+  deepStrictEqual(await noticesOnce(alice, 1), [quit("lobby", "bob")]);
+  // eve's window ends: now her rooms hear that she quit, once.
+  clock.advance(1_500);
+  deepStrictEqual(await noticesOnce(alice, 2), [quit("lobby", "eve"), quit("ops", "eve")]);
+  clock.advance(10_000);
+  deepStrictEqual(await notices(alice), [], "once");
 });
 
 Deno.test("nick: once to every other session sharing at least one room, to nobody else", async () => {

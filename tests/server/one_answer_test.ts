@@ -1,7 +1,8 @@
 /**
  * One answer per id (PROTOCOL.md section 4): every client frame that carries
  * an `id` gets exactly one frame back carrying it: its `ack`, its `error`,
- * or its own reply (a `pong`, the `who` reply). Never two.
+ * or its own reply (a `pong`, the `who` reply, the closing `history` frame).
+ * Never two: `resumed` carries no id.
  *
  * @module
  */
@@ -73,4 +74,34 @@ Deno.test("echo: a message with an id gets its echo and one ack", async () => {
   await using client = await ready(s.tcp);
   deepStrictEqual(await answersTo(client, { type: "message", content: "x" }, "m"), ["ack"]);
   deepStrictEqual(await answersTo(client, { type: "who" }, "w"), ["error unknown_type"]);
+});
+
+Deno.test("history: its closing frame is its one answer; resume: its ack, resumed carrying no id, or a refused name's error alone", async () => {
+  await using s = await startServer();
+  await using alice = await ready(s.tcp, { name: "alice" });
+  await alice.say({ type: "join", content: "Lobby", id: "j" });
+  await alice.ackOf("j");
+  await alice.say({ type: "message", content: "kept", room: "lobby", id: "m" });
+  await alice.ackOf("m");
+  const cases: [Frame, string][] = [
+    [{ type: "history" }, "history"],
+    [{ type: "history", room: "LOBBY", limit: 1 }, "history"],
+    [{ type: "history", room: "nowhere" }, "error no_such_room"],
+    [{ type: "history", limit: -1 }, "error invalid_message"],
+  ];
+  for (const [i, [frame, answer]] of cases.entries()) {
+    deepStrictEqual(await answersTo(alice, frame, `h${i}`), [answer], JSON.stringify(frame));
+  }
+  // A resume that recovers nothing: resumed (no id), then the ack; with a refused name, its error alone.
+  for (const [name, answer] of [["carol", "ack"], ["alice", "error"]]) {
+    await using client = await RawClient.connect(s.unix);
+    await client.handshake({ resume: { token: "no-such-token-at-all-00000", seq: 0 }, name });
+    await client.next("resumed");
+    await sync(client);
+    deepStrictEqual(
+      client.backlog.filter((f) => f.id !== undefined).map((f) => f.type),
+      [answer],
+      name,
+    );
+  }
 });

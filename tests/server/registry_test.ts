@@ -159,3 +159,33 @@ Deno.test("Registry.remove() of a session in its handshake frees the name it too
   registry.remove({ ...alice, rooms: new Set(["x"]) });
   strictEqual(registry.get(alice.id), alice);
 });
+
+Deno.test("Registry.replace() puts a session in another's place: its name and rooms in every spelling, rooms shown as created", () => {
+  const registry = new Registry();
+  const [alice, bob] = aliceAndBob(registry);
+  registry.rename(alice, "Alice");
+  registry.join(alice, "Lobby");
+  registry.join(bob, "LOBBY");
+  registry.join(alice, "ops");
+  // The same session on another connection: same id and name, no rooms yet.
+  const next: Entry = { id: alice.id, name: alice.name, transport: "unix", rooms: new Set() };
+  registry.replace(alice, next);
+  strictEqual(registry.get(alice.id), next);
+  strictEqual(registry.find("ALICE"), next, "the name, by its key");
+  ok(!registry.isFree("alice", bob));
+  ok(registry.isFree("alice", next));
+  deepStrictEqual([...next.rooms].sort(), ["Lobby", "ops"], "the rooms' shown names");
+  deepStrictEqual([...registry.members("lobby")], [bob, next]);
+  deepStrictEqual([...registry.members("OPS")], [next]);
+  strictEqual(registry.roomName("LOBBY"), "Lobby");
+  // Removing the old entry takes nothing of the new one.
+  registry.remove(alice);
+  strictEqual(registry.find("alice"), next);
+  deepStrictEqual([...registry.members("ops")], [next]);
+  // The new one leaves a room in any spelling, and goes.
+  strictEqual(registry.leave(next, "LOBBY"), "Lobby");
+  registry.remove(next);
+  strictEqual(registry.find("alice"), undefined);
+  strictEqual(registry.roomName("ops"), undefined);
+  deepStrictEqual([...registry.members("lobby")], [bob]);
+});

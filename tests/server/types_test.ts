@@ -51,7 +51,7 @@ Deno.test("ChatServer relays a message to every other session with from, ts and 
   await using carol = await ready(s.tcp, { name: "carol" });
   const before = Date.now();
   await alice.say({ type: "message", content: "hello, ünïcödé 👋", id: "m1", extra: "ignored" });
-  await assertAck(alice, "m1", { content: "delivered", recipients: 2 });
+  await assertAck(alice, "m1", { content: "delivered", recipients: 2, seq: 1 });
   for (const receiver of [bob, carol]) {
     const got = await receiver.next("message");
     ok(typeof got.ts === "number" && got.ts >= before && got.ts <= Date.now(), `ts ${got.ts}`);
@@ -60,6 +60,7 @@ Deno.test("ChatServer relays a message to every other session with from, ts and 
       content: "hello, ünïcödé 👋",
       from: "alice",
       ts: got.ts,
+      seq: 1,
       session_id: receiver.sessionId,
     });
   }
@@ -132,7 +133,8 @@ Deno.test("ChatServer acks only the frames that carry an id, with the message's 
   await alice.say({ type: "message", content: "string id", id: "x" });
   await alice.say({ type: "message", content: "number id", id: 0 });
   await alice.say({ type: "join", content: "dev", id: 1.5 });
-  await assertAck(alice, "x", { content: "delivered", recipients: 1 });
+  // "no id" was the first message (seq 1), this the second.
+  await assertAck(alice, "x", { content: "delivered", recipients: 1, seq: 2 });
   strictEqual((await alice.ackOf(0)).recipients, 1);
   assertEquals((await alice.ackOf(1.5)).content, "dev");
   await sync(alice);
@@ -241,6 +243,7 @@ Deno.test("ChatServer answers who with every session, or a room's members", asyn
 Deno.test("ChatServer closes a session that sends disconnect once the frames before it are handled", async () => {
   const reasons = new Map<string, CloseReason>();
   await using s = await startServer({
+    history: 0, // a session that left ends for good: its name is free for the next round
     onSessionClose: (session, reason) => reasons.set(session.id, reason),
   });
   for (const to of [s.tcp, s.unix]) {

@@ -3,7 +3,8 @@ import type { Summary } from "../../soak/main.ts";
 import { runTool } from "../helpers/tool.ts";
 
 Deno.test({
-  name: "a short soak: every fault answered, no frame of the pairs lost, resources back",
+  name:
+    "a short soak: every fault answered, no frame of the pairs lost, resuming pairs whole across server restarts, resources back",
   // The soak reads the server's memory and descriptors from /proc.
   ignore: Deno.build.os !== "linux",
   async fn() {
@@ -33,6 +34,14 @@ Deno.test({
       strictEqual(pairs.acked, pairs.sent);
       deepStrictEqual([pairs.lost, pairs.duplicated, pairs.reordered], [0, 0, 0]);
       strictEqual(pairs.perPair.length, 6);
+
+      // The resuming pairs, across their own cuts and SIGKILL and SIGTERM restarts with --store.
+      const { resuming } = summary;
+      ok(resuming.sent > 0 && resuming.restarts.killed > 0, JSON.stringify(resuming.restarts));
+      deepStrictEqual([resuming.received, resuming.acked], [resuming.sent, resuming.sent]);
+      deepStrictEqual([resuming.lost, resuming.duplicated, resuming.reordered], [0, 0, 0]);
+      ok(resuming.recovered > 0);
+      strictEqual(resuming.notRecovered, 0);
 
       // Every fault ran and got its answer.
       for (const [kind, stats] of Object.entries(summary.faults.kinds)) {

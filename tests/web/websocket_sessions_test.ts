@@ -198,6 +198,7 @@ Deno.test("a WebSocket that never reads is cut with slow_consumer past maxQueue,
   await using s = await startWebServer({
     maxQueue: 64 * 1024,
     shutdownGrace: 0.5,
+    history: 0, // the session cut ends for good: recipients stop counting it
     onSessionClose: (session, reason) => closed.get(session.id)?.(reason),
   });
   await using deaf = await ready(s.ws, { name: "deaf" });

@@ -18,6 +18,7 @@
  * @module
  */
 
+import { PROTOCOL_DEFAULTS } from "../../protocol/defaults.ts";
 import type { FrameId } from "../../protocol/messages.ts";
 import type { HistoryPage, HistoryQuery } from "./history_query.ts";
 import type { ReplayFilter, SessionRecord } from "./session_record.ts";
@@ -27,7 +28,7 @@ import type { MessageDraft, StoredMessage } from "./stored_message.ts";
 export type Awaitable<T> = T | Promise<T>;
 
 /** How many messages history keeps by default (`--history`). */
-export const DEFAULT_HISTORY_SIZE = 10_000;
+export const DEFAULT_HISTORY_SIZE: number = PROTOCOL_DEFAULTS.history;
 
 /** How many messages a store keeps: `limit` (a whole number, at least 1; else a `RangeError`), or the default. */
 export function historySize(limit: number = DEFAULT_HISTORY_SIZE): number {

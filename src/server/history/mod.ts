@@ -39,7 +39,12 @@ export { MemoryHistoryStore, SqliteHistoryStore };
 export { hashResumeToken, newResumeToken } from "./resume_token.ts";
 export { RECENT_IDS } from "./recent_ids.ts";
 export type { AccountInfo, ReplayFilter, RoomMembership, SessionRecord } from "./session_record.ts";
-export { type MessageDraft, messageFrame, type StoredMessage } from "./stored_message.ts";
+export {
+  type MessageDraft,
+  messageFrame,
+  type StoredMessage,
+  storedMessage,
+} from "./stored_message.ts";
 
 /** The command line's history options. */
 export interface HistoryOptions {

@@ -31,6 +31,8 @@ export interface RoomMembership {
 export interface AccountInfo {
   /** The account's name. */
   readonly name: string;
+  /** The kind of login that proved it (`password`, `jwt`); absent: an older record's, `jwt` without a stamp. */
+  readonly method?: "password" | "jwt";
   /** The login token's `rooms` claim: the only rooms it may join; absent: any. */
   readonly rooms?: readonly string[];
   /** The login token's `exp`, in milliseconds since the epoch, when it had one. */
@@ -74,6 +76,7 @@ export function encodeSession(session: SessionRecord): string {
     name,
     account: account && {
       name: account.name,
+      method: account.method,
       rooms: account.rooms,
       expires: account.expires,
       stamp: account.stamp,
@@ -128,6 +131,10 @@ function decodeAccount(value: unknown, bad: (what: string) => never): AccountInf
   const account: { -readonly [K in keyof AccountInfo]: AccountInfo[K] } = {
     name: fields.name as string,
   };
+  if (fields.method !== undefined) {
+    if (fields.method !== "password" && fields.method !== "jwt") bad("account method");
+    account.method = fields.method as "password" | "jwt";
+  }
   if (fields.rooms !== undefined) {
     if (!Array.isArray(fields.rooms) || fields.rooms.some((room) => typeof room !== "string")) {
       bad("account rooms");

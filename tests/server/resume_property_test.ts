@@ -1,0 +1,134 @@
+/**
+ * A property on real sockets: a receiver cut at random points, while
+ * random senders write to everyone, to rooms and directly, receives every
+ * message meant for it exactly once and in order, across its resumes, as
+ * a model of the audience says (PROTOCOL.md section 9).
+ */
+
+import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
+import fc from "fast-check";
+import "../helpers/property.ts";
+import type { Frame } from "../../src/protocol/messages.ts";
+import type { RawClient } from "../helpers/raw_client.ts";
+import { resumeOn } from "../helpers/resume.ts";
+import { startServer } from "../helpers/server.ts";
+import { ready } from "../helpers/session.ts";
+
+/** Who a message is for. */
+type Audience = "everyone" | "r1" | "r2" | "dm-receiver" | "dm-sender";
+
+/** One step: a sender writes a message, or the receiver's connection is cut (or, cut, resumes). */
+type Step = { kind: "send"; sender: number; to: Audience } | { kind: "cut" };
+
+/** The rooms of the receiver and of each sender. */
+const RECEIVER_ROOMS = ["r1"];
+const SENDER_ROOMS = [["r1", "r2"], ["r1"], ["r2"]];
+
+const steps = fc.array(
+  fc.oneof(
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        kind: fc.constant("send" as const),
+        sender: fc.integer({ min: 0, max: 2 }),
+        to: fc.constantFrom<Audience>("everyone", "r1", "r2", "dm-receiver", "dm-sender"),
+      }),
+    },
+    { weight: 1, arbitrary: fc.constant({ kind: "cut" as const }) },
+  ),
+  { minLength: 1, maxLength: 60 },
+);
+
+/** Whether the receiver gets a message to `to`. */
+function forReceiver(to: Audience): boolean {
+  return to === "everyone" || to === "dm-receiver" || RECEIVER_ROOMS.includes(to);
+}
+
+Deno.test("a receiver cut at random points and resumed gets every message meant for it once, in order", async () => {
+  await fc.assert(
+    fc.asyncProperty(steps, fc.boolean(), async (plan, unix) => {
+      await using s = await startServer();
+      const senders: RawClient[] = [];
+      let receiver = await ready(unix ? s.unix : s.tcp, { name: "receiver" });
+      try {
+        for (const [i, rooms] of SENDER_ROOMS.entries()) {
+          const sender = await ready(i % 2 === 0 ? s.tcp : s.unix, { name: `sender${i}` });
+          senders.push(sender);
+          for (const room of rooms) {
+            await sender.say({ type: "join", content: room, id: room });
+            await sender.ackOf(room);
+          }
+        }
+        await receiver.say({ type: "join", content: "r1", id: "j" });
+        await receiver.ackOf("j");
+        const token = { current: receiver.init!.resume_token as string };
+        const received: number[] = [];
+        const expected: Promise<number | undefined>[] = [];
+        let connected = true;
+        let sent = 0;
+        const take = (frame: Frame) => {
+          if (frame.type === "message") received.push(frame.seq as number);
+        };
+        receiver.onFrame = take;
+        for (const step of plan) {
+          if (step.kind === "cut") {
+            if (connected) {
+              await receiver.close();
+              connected = false;
+            } else {
+              const after = Math.max(0, ...received);
+              const back = await resumeOn(
+                receiver.transport === "unix" ? s.unix : s.tcp,
+                token.current,
+                after,
+              );
+              strictEqual((back.resumed.content as { recovered: boolean }).recovered, true);
+              for (const frame of back.replayed) take(frame);
+              token.current = back.resumed.resume_token as string;
+              receiver = back.client;
+              receiver.onFrame = take;
+              connected = true;
+            }
+            continue;
+          }
+          const sender = senders[step.sender];
+          const rooms = SENDER_ROOMS[step.sender];
+          let to = step.to;
+          if ((to === "r1" || to === "r2") && !rooms.includes(to)) to = "everyone";
+          const frame: Frame = { type: "message", content: `m${sent}`, id: sent };
+          if (to === "r1" || to === "r2") frame.room = to;
+          if (to === "dm-receiver") frame.to = "receiver";
+          if (to === "dm-sender") frame.to = `sender${(step.sender + 1) % 3}`;
+          await sender.say(frame);
+          const id = sent++;
+          const ack = sender.ackOf(id).then((a) => {
+            ok(typeof a.seq === "number", JSON.stringify(a));
+            return forReceiver(to) ? a.seq as number : undefined;
+          });
+          expected.push(ack);
+        }
+        if (!connected) {
+          const back = await resumeOn(s.tcp, token.current, Math.max(0, ...received));
+          strictEqual((back.resumed.content as { recovered: boolean }).recovered, true);
+          for (const frame of back.replayed) received.push(frame.seq as number);
+          receiver = back.client;
+          receiver.onFrame = take;
+        }
+        // The model: every message for the receiver, in the order of its seq.
+        const want = (await Promise.all(expected)).filter((seq) => seq !== undefined)
+          .sort((a, b) => a - b);
+        // Every message meant for the receiver was relayed before its ack: a round trip brings the last.
+        await receiver.say({ type: "heartbeat", content: "ping", id: "p" });
+        await receiver.until(
+          () => received.length >= want.length || undefined,
+          "the last messages",
+        );
+        deepStrictEqual(received, want);
+      } finally {
+        await receiver.close();
+        await Promise.all(senders.map((sender) => sender.close()));
+      }
+    }),
+    { numRuns: 30 },
+  );
+});
