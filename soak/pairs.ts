@@ -8,6 +8,7 @@
 
 import { PeerError, type RawClient } from "../tests/helpers/raw_client.ts";
 import { dial, type Frame, SoakError, startSession, type Target } from "./client.ts";
+import { SequenceCheck } from "./sequence_check.ts";
 
 /** How many messages a side may have unacknowledged. */
 const WINDOW = 16;
@@ -53,17 +54,13 @@ class Side {
   partner!: Side;
   sent = 0;
   acked = 0;
-  received = 0;
-  /** The next sequence number expected from the partner. */
-  expected = 0;
-  duplicates = 0;
-  reordered = 0;
+  /** The partner's numbered messages as they arrived. */
+  readonly sequence: SequenceCheck = new SequenceCheck();
   badAcks = 0;
   foreign = 0;
   errors: string[] = [];
   byeAcked = false;
   whoReplies = new Map<string, Frame>();
-  #missing = new Set<number>();
   #stopping = false;
   /** While set, the side sends only a heartbeat every `idleBeatMs`. */
   idle = false;
@@ -78,7 +75,7 @@ class Side {
 
   /** Sequence numbers skipped and not (yet) received. */
   get missing(): number {
-    return this.#missing.size;
+    return this.sequence.missing;
   }
 
   onFrame(frame: Frame): void {
@@ -88,20 +85,7 @@ class Side {
           this.foreign++;
           return;
         }
-        const seq = Number.parseInt(frame.content as string, 10);
-        if (seq === this.expected) {
-          this.expected++;
-          this.received++;
-        } else if (seq > this.expected) {
-          for (let s = this.expected; s < seq; s++) this.#missing.add(s);
-          this.expected = seq + 1;
-          this.received++;
-        } else if (this.#missing.delete(seq)) {
-          this.reordered++;
-          this.received++;
-        } else {
-          this.duplicates++;
-        }
+        this.sequence.take(Number.parseInt(frame.content as string, 10));
         return;
       }
       case "ack":
@@ -221,10 +205,10 @@ class Side {
       transport: this.conn.transport,
       sent: this.sent,
       acked: this.acked,
-      received: this.received,
-      duplicates: this.duplicates,
-      reordered: this.reordered,
-      lost: this.partner.sent - this.received,
+      received: this.sequence.received,
+      duplicates: this.sequence.duplicates,
+      reordered: this.sequence.reordered,
+      lost: this.partner.sent - this.sequence.received,
       badAcks: this.badAcks,
       foreign: this.foreign,
       errors: this.errors,
@@ -314,7 +298,9 @@ export class Pairs {
     for (const side of this.#sides.flat()) {
       side.check();
       if (side.errors.length > 0) return `${side.name}: ${side.errors[0]}`;
-      if (side.duplicates > 0 || side.badAcks > 0) return `${side.name}: duplicates or bad acks`;
+      if (side.sequence.duplicates > 0 || side.badAcks > 0) {
+        return `${side.name}: duplicates or bad acks`;
+      }
     }
     return undefined;
   }
@@ -339,7 +325,8 @@ export class Pairs {
     await Promise.all(sides.map(async (side) => {
       try {
         await side.conn.until(
-          () => (side.acked >= side.sent && side.received >= side.partner.sent) || undefined,
+          () =>
+            (side.acked >= side.sent && side.sequence.received >= side.partner.sent) || undefined,
           `${side.name}: the last acks and messages`,
           ms,
         );

@@ -11,6 +11,7 @@
 
 import type { RawClient } from "../tests/helpers/raw_client.ts";
 import { dial, type Frame, type Target } from "./client.ts";
+import { SequenceCheck } from "./sequence_check.ts";
 
 /** How many messages a side may have unacknowledged. */
 const WINDOW = 16;
@@ -44,9 +45,8 @@ class ResumingSide {
   partner!: ResumingSide;
   sent = 0;
   acked = 0;
-  received = 0;
-  duplicates = 0;
-  reordered = 0;
+  /** The partner's numbered messages as they arrived. */
+  readonly sequence: SequenceCheck = new SequenceCheck();
   connections = 0;
   recovered = 0;
   notRecovered = 0;
@@ -54,7 +54,6 @@ class ResumingSide {
   /** Sending stops; the side still connects until everything is acked and received. */
   stopping = false;
   #done = false;
-  #expected = 0;
   #token: string | undefined;
   #sessionId = "";
   #lastSeq = 0;
@@ -73,7 +72,7 @@ class ResumingSide {
   /** Whether everything it sent was acked and everything its partner sent arrived. */
   get settled(): boolean {
     return this.#unacked.size === 0 && this.acked >= this.sent &&
-      this.received >= this.partner.sent;
+      this.sequence.received >= this.partner.sent;
   }
 
   start(rate: number): void {
@@ -180,17 +179,7 @@ class ResumingSide {
 
   #take(frame: Frame): void {
     if (typeof frame.seq === "number" && frame.seq > this.#lastSeq) this.#lastSeq = frame.seq;
-    const n = Number.parseInt(frame.content as string, 10);
-    if (n === this.#expected) {
-      this.#expected++;
-      this.received++;
-    } else if (n > this.#expected) {
-      this.reordered++;
-      this.#expected = n + 1;
-      this.received++;
-    } else {
-      this.duplicates++;
-    }
+    this.sequence.take(Number.parseInt(frame.content as string, 10));
   }
 
   /** Stops sending and waits (at most `ms`) until settled and gone. */
@@ -212,10 +201,10 @@ class ResumingSide {
       name: this.name,
       sent: this.sent,
       acked: this.acked,
-      received: this.received,
-      duplicates: this.duplicates,
-      reordered: this.reordered,
-      lost: this.partner.sent - this.received,
+      received: this.sequence.received,
+      duplicates: this.sequence.duplicates,
+      reordered: this.sequence.reordered,
+      lost: this.partner.sent - this.sequence.received,
       connections: this.connections,
       recovered: this.recovered,
       notRecovered: this.notRecovered,

@@ -1,0 +1,58 @@
+/**
+ * The numbered messages of one sender, checked as they arrive: each number
+ * once and in order. A number past the next one leaves a gap; a gap filled
+ * later is a reordered message; a number seen before is a duplicate.
+ *
+ * @example
+ * ```ts
+ * import { deepStrictEqual } from "node:assert/strict";
+ * import { SequenceCheck } from "./sequence_check.ts";
+ * const check = new SequenceCheck();
+ * for (const n of [0, 2, 1, 2, 3]) check.take(n);
+ * deepStrictEqual(
+ *   [check.received, check.reordered, check.duplicates, check.missing],
+ *   [4, 1, 1, 0],
+ * );
+ * ```
+ *
+ * @module
+ */
+
+/** Counts one sender's numbered messages: received, reordered, duplicated, still missing. */
+export class SequenceCheck {
+  /** Distinct numbers received. */
+  received = 0;
+  /** Numbers that came after a larger one. */
+  reordered = 0;
+  /** Numbers that came again. */
+  duplicates = 0;
+  #expected = 0;
+  #missing = new Set<number>();
+
+  /** The next number expected in order. */
+  get expected(): number {
+    return this.#expected;
+  }
+
+  /** Numbers skipped and not received since. */
+  get missing(): number {
+    return this.#missing.size;
+  }
+
+  /** Takes message number `n`. */
+  take(n: number): void {
+    if (n === this.#expected) {
+      this.#expected++;
+      this.received++;
+    } else if (n > this.#expected) {
+      for (let s = this.#expected; s < n; s++) this.#missing.add(s);
+      this.#expected = n + 1;
+      this.received++;
+    } else if (this.#missing.delete(n)) {
+      this.reordered++;
+      this.received++;
+    } else {
+      this.duplicates++;
+    }
+  }
+}
