@@ -585,8 +585,10 @@ Deno.test("interactive resumes its session on a server restarted with its store:
   await chat.waitForLastLine(">");
   await chat.write("/join lobby\r");
   await chat.waitForText("joined #lobby");
+  // The join shows the room's history: the server has answered everything asked.
+  await chat.waitForText("no messages of #lobby in history");
   await first.stop();
-  await chat.waitForText("connection lost: server shutting down");
+  await chat.waitForText("connection lost: ");
   // A line typed while the server is away waits, and goes once it is back.
   await chat.write("typed while away\r");
   const second = new ChatServer({ listen: [{ transport: "unix", path }], store });
