@@ -8,7 +8,7 @@
 
 import { PeerError, type RawClient } from "../tests/helpers/raw_client.ts";
 import { dial, type Frame, SoakError, startSession, type Target } from "./client.ts";
-import { SequenceCheck } from "./sequence_check.ts";
+import { type DeliveryCounts, SequenceCheck } from "./sequence_check.ts";
 
 /** How many messages a side may have unacknowledged. */
 const WINDOW = 16;
@@ -17,21 +17,9 @@ const BATCH = 8;
 const PAD = "p".repeat(80);
 
 /** What one side of a pair saw. */
-export interface SideReport {
+export interface SideReport extends DeliveryCounts {
   name: string;
   transport: RawClient["transport"];
-  /** Messages sent to the partner. */
-  sent: number;
-  /** Of those, acknowledged with `delivered` and one recipient, in order. */
-  acked: number;
-  /** Messages of the partner received (each sequence number once). */
-  received: number;
-  /** Sequence numbers received twice. */
-  duplicates: number;
-  /** Sequence numbers received after a later one. */
-  reordered: number;
-  /** Sequence numbers of the partner never received. */
-  lost: number;
   /** Acks out of order, or not `delivered` to exactly one recipient. */
   badAcks: number;
   /** Messages from anyone else (none are expected). */

@@ -11,21 +11,15 @@
 
 import type { RawClient } from "../tests/helpers/raw_client.ts";
 import { dial, type Frame, type Target } from "./client.ts";
-import { SequenceCheck } from "./sequence_check.ts";
+import { type DeliveryCounts, SequenceCheck } from "./sequence_check.ts";
 
 /** How many messages a side may have unacknowledged. */
 const WINDOW = 16;
 const PAD = "r".repeat(80);
 
 /** What one resuming side saw. */
-export interface ResumingReport {
+export interface ResumingReport extends DeliveryCounts {
   name: string;
-  sent: number;
-  acked: number;
-  received: number;
-  duplicates: number;
-  reordered: number;
-  lost: number;
   /** Connections it made (the first included). */
   connections: number;
   /** Resumes that took its session back with everything (`recovered: true`). */
