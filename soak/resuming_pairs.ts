@@ -11,7 +11,8 @@
 
 import type { RawClient } from "../tests/helpers/raw_client.ts";
 import { dial, type Frame, type Target } from "./client.ts";
-import { type DeliveryCounts, SequenceCheck } from "./sequence_check.ts";
+import { PairSide } from "./pair_side.ts";
+import type { DeliveryCounts } from "./sequence_check.ts";
 
 /** How many messages a side may have unacknowledged. */
 const WINDOW = 16;
@@ -34,13 +35,7 @@ function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-class ResumingSide {
-  readonly name: string;
-  partner!: ResumingSide;
-  sent = 0;
-  acked = 0;
-  /** The partner's numbered messages as they arrived. */
-  readonly sequence: SequenceCheck = new SequenceCheck();
+class ResumingSide extends PairSide<ResumingSide> {
   connections = 0;
   recovered = 0;
   notRecovered = 0;
@@ -58,7 +53,7 @@ class ResumingSide {
   #running: Promise<void> | undefined;
 
   constructor(name: string, target: Target, random: () => number) {
-    this.name = name;
+    super(name);
     this.#target = target;
     this.#random = random;
   }
@@ -193,12 +188,7 @@ class ResumingSide {
   report(): ResumingReport {
     return {
       name: this.name,
-      sent: this.sent,
-      acked: this.acked,
-      received: this.sequence.received,
-      duplicates: this.sequence.duplicates,
-      reordered: this.sequence.reordered,
-      lost: this.partner.sent - this.sequence.received,
+      ...this.counts(),
       connections: this.connections,
       recovered: this.recovered,
       notRecovered: this.notRecovered,
