@@ -176,7 +176,7 @@ browserTest(
 );
 
 browserTest(
-  "the page reconnects when the server comes back, with its name and its rooms",
+  "the page reconnects when the server comes back, with its name, its rooms and what was typed meanwhile",
   async () => {
     const port = freePort();
     const start = async () => {
@@ -201,10 +201,17 @@ browserTest(
       await joinRoom(page, "ashes");
     }
     await page.locator('#status[data-state="reconnecting"]').waitFor({ timeout: WAIT_MS });
+    // A line typed meanwhile waits, and goes once the page is back (a new session: this server
+    // keeps no history), after the page joined its room again.
+    await say(page, "typed while away");
+    const typed = await entry(page, "typed while away");
+    await typed.locator(".state", { hasText: "waiting for the connection" }).waitFor();
     await using second = await start();
     await page.locator("#status-text", { hasText: "Connected as phoenix" }).waitFor({
       timeout: WAIT_MS,
     });
+    await typed.locator(".state", { hasText: "✓ 0" }).waitFor({ timeout: WAIT_MS });
+    strictEqual(await typed.getAttribute("data-room"), "ashes");
     await using watcher = await ready({
       transport: "ws",
       url: `ws://127.0.0.1:${port}/ws`,
