@@ -98,11 +98,29 @@ export interface Expectation {
   reasons: string[];
 }
 
-/** What every episode shares. */
-export interface FaultContext {
+/**
+ * The deadline server: a second server, the same but for a short handshake
+ * timeout, where the faults that are meant to meet that timeout run. The
+ * main server's handshake timeout is longer than any wait of the soak, so
+ * that a fault about something else (a bad first frame, an oversized
+ * `session_ack`, the handshake slots) is judged on the server's answer and
+ * never on how fast a loaded machine got its bytes across.
+ */
+export interface DeadlineServer {
   tcp: Target;
   unix: Target;
+  /** Its `--handshake-timeout`, in seconds. */
+  handshakeTimeout: number;
+}
+
+/** What every episode shares. */
+export interface FaultContext {
+  /** The main server: the pairs, the resources measured, every fault not about the handshake timeout. */
+  tcp: Target;
+  unix: Target;
+  /** The main server's limits (its handshake timeout is out of the soak's reach). */
   limits: Limits;
+  deadline: DeadlineServer;
   /** No episode starts after this time (`Date.now()`). */
   until: number;
   /** A run that failed elsewhere stops early. */
@@ -177,6 +195,11 @@ class Scope {
   async close(): Promise<void> {
     await Promise.all(this.#conns.map((conn) => conn.close()));
   }
+}
+
+/** The deadline server's listener on the transport of `target`. */
+function onDeadline(ctx: FaultContext, target: Target): Target {
+  return target.transport === "tcp" ? ctx.deadline.tcp : ctx.deadline.unix;
 }
 
 /** A pause that is part of a fault's timing (a dribble interval, a session's lifetime). */
@@ -369,9 +392,12 @@ const halfOpen: Episode = async (ctx, scope, target, tag, round) => {
   return "after-frames";
 };
 
-/** Connect and say nothing more: cut at the handshake or heartbeat timeout. */
+/**
+ * Connect and say nothing more: cut at the heartbeat timeout, or (on the
+ * deadline server) at the handshake timeout.
+ */
 const silent: Episode = async (ctx, scope, target, tag, round) => {
-  const handshakeMs = ctx.limits.handshakeTimeout * 1000;
+  const handshakeMs = ctx.deadline.handshakeTimeout * 1000;
   const silenceMs = ctx.limits.heartbeatTimeout * ctx.limits.heartbeatRetries * 1000;
   switch (round % 3) {
     case 0: {
@@ -382,7 +408,7 @@ const silent: Episode = async (ctx, scope, target, tag, round) => {
       return "after-handshake";
     }
     case 1: {
-      const conn = await scope.dial(target);
+      const conn = await scope.dial(onDeadline(ctx, target));
       await conn.next("session_init", ctx.waitMs);
       expect(ctx, conn, "silent", "in-handshake", ["handshake_timeout"]);
       await timedOut(ctx, conn, "handshake_timeout", conn.dialedAt, handshakeMs);
@@ -390,7 +416,7 @@ const silent: Episode = async (ctx, scope, target, tag, round) => {
     }
     default: {
       // Neither reads nor writes until well past the handshake timeout.
-      const conn = await scope.dial(target, { read: false });
+      const conn = await scope.dial(onDeadline(ctx, target), { read: false });
       await pause(handshakeMs + 500);
       conn.startReading();
       await conn.next("session_init", ctx.waitMs);
@@ -451,12 +477,15 @@ async function dribble(conn: RawClient, bytes: Uint8Array, intervalMs: number): 
   return i;
 }
 
-/** Slowloris: a `session_ack`, or a frame after it, one byte at a time. */
+/**
+ * Slowloris: a `session_ack` (on the deadline server), or a frame after
+ * it, one byte at a time.
+ */
 const slowloris: Episode = async (ctx, scope, target, tag, round) => {
   const interval = 100;
-  const handshakeMs = ctx.limits.handshakeTimeout * 1000;
+  const handshakeMs = ctx.deadline.handshakeTimeout * 1000;
   const silenceMs = ctx.limits.heartbeatTimeout * ctx.limits.heartbeatRetries * 1000;
-  const conn = await scope.dial(target);
+  const conn = await scope.dial(round % 2 === 0 ? onDeadline(ctx, target) : target);
   if (round % 2 === 0) {
     await conn.next("session_init", ctx.waitMs);
     expect(ctx, conn, "slowloris", "handshake", ["handshake_timeout"]);
@@ -732,13 +761,13 @@ const flooder: Episode = async (ctx, scope, target, tag, round) => {
  * Garbage before the handshake: a `session_ack` that never ends within
  * 16 KiB (frame_too_large at 16 KiB, whatever `--max-frame`), bytes
  * without a line feed, or an unfinished `session_ack` under 16 KiB that is
- * held until the handshake timeout.
+ * held until the handshake timeout (on the deadline server).
  */
 const prelogin: Episode = async (ctx, scope, target, tag, round) => {
   const w = ctx.waitMs;
-  const conn = await scope.dial(target);
-  await conn.next("session_init", w);
   const variant = ["endless-ack", "garbage", "unfinished"][round % 3];
+  const conn = await scope.dial(variant === "unfinished" ? onDeadline(ctx, target) : target);
+  await conn.next("session_init", w);
   const head = `{"type":"session_ack","session_id":"${conn.sessionId}","name":"p${tag}","pad":"`;
   if (variant === "unfinished") {
     expect(ctx, conn, "prelogin", variant, ["handshake_timeout"]);
@@ -748,7 +777,7 @@ const prelogin: Episode = async (ctx, scope, target, tag, round) => {
       conn,
       "handshake_timeout",
       conn.dialedAt,
-      ctx.limits.handshakeTimeout * 1000,
+      ctx.deadline.handshakeTimeout * 1000,
     );
     return variant;
   }
@@ -768,58 +797,128 @@ const prelogin: Episode = async (ctx, scope, target, tag, round) => {
   return variant;
 };
 
+/** Opens `n` silent connections from `address`, 50 at a time, each read up to its first frame. */
+async function holdSlots(
+  ctx: FaultContext,
+  port: number,
+  address: string,
+  n: number,
+  held: SourcePeer[],
+): Promise<Frame[]> {
+  const firsts: Frame[] = [];
+  for (let opened = 0; opened < n; opened += 50) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(50, n - opened) }, () => SourcePeer.connect(port, address)),
+    );
+    held.push(...batch);
+    firsts.push(...await Promise.all(batch.map((peer) => peer.first(ctx.waitMs))));
+  }
+  return firsts;
+}
+
 /**
  * Silent connections from an address of their own (127.0.0.N, TCP) until
  * the server refuses one with server_full: an eighth of
  * `--max-handshakes` at most from one address. Meanwhile sessions from
- * other addresses (the pairs, the other faults) are served as usual.
+ * other addresses (the pairs, the other faults) are served as usual. Then
+ * they let go at once; or, on the deadline server, the address fills its
+ * share again and holds it until the handshake timeout cuts every one,
+ * after which the address is served again.
  */
 const slotHolder: Episode = async (ctx, _scope, _target, tag, round) => {
-  const w = ctx.waitMs;
-  const port = (ctx.tcp as { port: number }).port;
   // Its own address: 127.0.0.2 and up, one a worker (the index is in the tag).
   const address = `127.0.0.${2 + Number(tag.split("x")[0]) % 200}`;
   const perAddress = Math.floor(ctx.limits.maxHandshakes / 8);
-  const started = Date.now();
   const held: SourcePeer[] = [];
   try {
-    // More than its share, 50 at a time.
-    const firsts: Frame[] = [];
-    for (let opened = 0; opened < perAddress + 10; opened += 50) {
-      const batch = await Promise.all(
-        Array.from({ length: 50 }, () => SourcePeer.connect(port, address)),
-      );
-      held.push(...batch);
-      firsts.push(...await Promise.all(batch.map((peer) => peer.first(w))));
-    }
+    // More than its share, on the main server.
+    const started = Date.now();
+    const firsts = await holdSlots(
+      ctx,
+      (ctx.tcp as { port: number }).port,
+      address,
+      perAddress + 10,
+      held,
+    );
     const accepted = firsts.filter((f) => f.type === "session_init");
     const refusals = firsts.filter((f) => f.type !== "session_init");
     for (const init of accepted) {
       ctx.expected.set(init.session_id as string, {
         kind: "slot-holder",
-        variant: "held",
-        reasons: [...GONE, "handshake_timeout"],
+        variant: "let-go",
+        reasons: GONE,
       });
     }
     const bad = refusals.find((f) => f.code !== "server_full");
     if (bad) throw new SoakError(`expected server_full, got ${JSON.stringify(bad)}`);
-    // Held slots are cut at the handshake timeout: the count holds only well before it.
-    if (Date.now() - started > (ctx.limits.handshakeTimeout * 1000) / 2) {
-      count(ctx, "slot holders too slow to fill their slots");
-      return "slow";
+    // Every first frame was decided before it was read; no slot is freed by the server before
+    // the handshake timeout after `started`. So far within it, each was decided with all the
+    // accepted slots held. The main server's timeout is beyond any of the waits above.
+    const tookMs = Date.now() - started;
+    if (tookMs >= ctx.limits.handshakeTimeout * 1000) {
+      throw new SoakError(`${tookMs} ms to fill the slots, past the handshake timeout`);
     }
     if (accepted.length > perAddress || refusals.length === 0) {
       throw new SoakError(`${accepted.length} of ${firsts.length} taken from ${address}`);
     }
     count(ctx, "handshake slots held", accepted.length);
     count(ctx, "slot holders refused with server_full", refusals.length);
-    // Let go at once, or hold until the handshake timeout cuts them.
-    if (round % 2 === 1) await pause(ctx.limits.handshakeTimeout * 1000 + 500);
-    return round % 2 === 1 ? "held-to-timeout" : "let-go";
+    await Promise.all(held.splice(0).map((peer) => peer.close()));
+    if (round % 2 === 0) return "let-go";
+    return await heldToTimeout(ctx, address, perAddress, held);
   } finally {
     await Promise.all(held.map((peer) => peer.close()));
   }
 };
+
+/**
+ * On the deadline server: the address's whole share held, each connection
+ * cut with handshake_timeout (waited for, however long a loaded machine
+ * takes), then one more connection from the address is served.
+ */
+async function heldToTimeout(
+  ctx: FaultContext,
+  address: string,
+  perAddress: number,
+  held: SourcePeer[],
+): Promise<string> {
+  const w = ctx.waitMs;
+  const port = (ctx.deadline.tcp as { port: number }).port;
+  // Its earlier episodes waited for the server to free their slots: its share is free.
+  const firsts = await holdSlots(ctx, port, address, perAddress, held);
+  const bad = firsts.find((f) => f.type !== "session_init");
+  if (bad) throw new SoakError(`expected session_init, got ${JSON.stringify(bad)}`);
+  for (const init of firsts) {
+    ctx.expected.set(init.session_id as string, {
+      kind: "slot-holder",
+      variant: "held-to-timeout",
+      reasons: ["handshake_timeout"],
+    });
+  }
+  const limitMs = ctx.deadline.handshakeTimeout * 1000;
+  await Promise.all(held.map(async (peer) => {
+    const error = await peer.frame((f) => f.type === "error", limitMs + ctx.slackMs + w);
+    if (error.code !== "handshake_timeout") {
+      throw new SoakError(`expected handshake_timeout, got ${JSON.stringify(error)}`);
+    }
+    await peer.closed(w);
+  }));
+  count(ctx, "held slots cut at the handshake timeout", held.length);
+  // The server freed each slot before it closed its connection: the address is served again.
+  const again = await SourcePeer.connect(port, address);
+  held.push(again);
+  const first = await again.first(w);
+  if (first.type !== "session_init") {
+    throw new SoakError(`after the timeouts, expected session_init, got ${JSON.stringify(first)}`);
+  }
+  ctx.expected.set(first.session_id as string, {
+    kind: "slot-holder",
+    variant: "served-again",
+    reasons: GONE,
+  });
+  count(ctx, "addresses served again after their slots timed out");
+  return "held-to-timeout";
+}
 
 /**
  * A session that joins rooms past `--max-rooms` (too_many_rooms), with

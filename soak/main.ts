@@ -8,7 +8,11 @@
  *                  [--pair-rate PER_SECOND] [--seed N] [--json FILE] [--quiet]
  *
  * The server runs with its inspector open on a loopback port, through which
- * the soak runs full garbage collections to measure its JavaScript heap.
+ * the soak runs full garbage collections to measure its JavaScript heap. Its
+ * handshake timeout is beyond every wait of the soak: the faults meant to meet
+ * a handshake timeout run on a second server, the deadline server, the same
+ * but for a 2 s one. So a loaded machine, slow to send a first frame, can
+ * only make the soak slower, never turn a fault's answer into a timeout.
  *
  * @module
  */
@@ -57,6 +61,7 @@ export interface Summary {
     seed: number;
     limits: Limits;
     serverArgs: string[];
+    deadlineServerArgs: string[];
   };
   elapsedSeconds: number;
   faults: FaultStats & { dialRetries: typeof dialRetries };
@@ -67,6 +72,16 @@ export interface Summary {
     notRecovered: number;
     restarts: { killed: number; stopped: number };
     perSide: ResumingReport[];
+  };
+  /** The deadline server: the faults meant to meet its short handshake timeout. */
+  deadline: {
+    handshakeTimeout: number;
+    exitCode: number | null;
+    killed: boolean;
+    closeReasons: { registered: Record<string, number>; handshake: Record<string, number> };
+    anomalies: string[];
+    /** Its descriptors: listening, then back after the faults. */
+    fds: { start: number; peak: number; after: number };
   };
   server: {
     pid: number;
@@ -138,11 +153,15 @@ const LIMITS: Limits = {
   maxHandshakes: 1600,
   rateLimit: 1000,
   maxRooms: 20,
-  handshakeTimeout: 2,
+  // Beyond every wait of the soak (the slot holders wait up to 5 waits for their first frames):
+  // no fault meets it, however slow the machine. The deadline server has a short one.
+  handshakeTimeout: 120,
   heartbeatInterval: 0.5,
   heartbeatTimeout: 1,
   heartbeatRetries: 3,
 };
+/** The deadline server's handshake timeout, in seconds: the faults meant to meet one run there. */
+const HANDSHAKE_DEADLINE = 2;
 /** How long to wait for any answer of the server. */
 const WAIT_MS = 10_000;
 /** How late past its limit a timeout may come (the sweep runs every 0.5 s here, plus load). */
@@ -202,12 +221,15 @@ async function run(): Promise<Summary> {
   const check = (name: string, ok: boolean, detail: string) =>
     invariants.push({ name, ok, detail });
   // Away fault sessions end within a second, and history stays small beside the heap measures.
-  const server = await ServerUnderTest.start(dir, LIMITS, [
-    "--history",
-    "1000",
-    "--resume-window",
-    "1",
-  ]);
+  const faultArgs = ["--history", "1000", "--resume-window", "1"];
+  const server = await ServerUnderTest.start(dir, LIMITS, faultArgs);
+  const deadlineDir = `${dir}/deadline`;
+  await Deno.mkdir(deadlineDir);
+  const deadline = await ServerUnderTest.start(
+    deadlineDir,
+    { ...LIMITS, handshakeTimeout: HANDSHAKE_DEADLINE },
+    faultArgs,
+  );
   // The resuming pairs' server: history in a file, restarted (SIGKILL or SIGTERM) all along.
   const storeDir = `${dir}/store`;
   await Deno.mkdir(storeDir);
@@ -220,6 +242,7 @@ async function run(): Promise<Summary> {
     tcp: server.tcp,
     unix: server.unix,
     limits: LIMITS,
+    deadline: { tcp: deadline.tcp, unix: deadline.unix, handshakeTimeout: HANDSHAKE_DEADLINE },
     until: 0,
     aborted: false,
     waitMs: WAIT_MS,
@@ -228,12 +251,18 @@ async function run(): Promise<Summary> {
     stats: newStats(),
     expected: new Map<string, Expectation>(),
   };
-  server.exited.then((status) => {
-    if (crashed === undefined && !stopping) {
-      crashed = `exited with ${status.code}${status.signal ? ` (${status.signal})` : ""}`;
-      ctx.aborted = true;
-    }
-  });
+  for (
+    const [label, watched] of [["the server", server], ["the deadline server", deadline]] as const
+  ) {
+    watched.exited.then((status) => {
+      if (crashed === undefined && !stopping) {
+        crashed = `${label} exited with ${status.code}${
+          status.signal ? ` (${status.signal})` : ""
+        }`;
+        ctx.aborted = true;
+      }
+    });
+  }
   let pairs: Pairs | undefined;
   let inspector: Inspector | undefined;
   let resumingFigures: Summary["resuming"] = {
@@ -252,6 +281,8 @@ async function run(): Promise<Summary> {
       } and ${(server.unix as { path: string }).path}; seed ${seed}`,
     );
     const start = await resources(server);
+    const deadlineFds = { start: await deadline.fds(), peak: 0, after: 0 };
+    deadlineFds.peak = deadlineFds.start;
     pairs = await Pairs.start(pairCount, server.tcp, server.unix, pairRate, WAIT_MS);
     await pairs.warm(pairRate > 0 ? Math.min(50, pairRate) : 200, 30_000);
     // The baseline, measured as the end will be: pairs idle, after a full collection.
@@ -280,6 +311,7 @@ async function run(): Promise<Summary> {
           const now = await resources(server);
           peak.fds = Math.max(peak.fds, now.fds);
           peak.rssBytes = Math.max(peak.rssBytes, now.rssBytes);
+          deadlineFds.peak = Math.max(deadlineFds.peak, await deadline.fds());
           if (Date.now() - lastReport >= 10_000) {
             lastReport = Date.now();
             const episodes = Object.values(ctx.stats.kinds).reduce((n, k) => n + k.episodes, 0);
@@ -368,6 +400,13 @@ async function run(): Promise<Summary> {
       `${who.value.length} sessions listed, ${names.size} pairs sessions`,
     );
     const fdsAfter = await poll(SETTLE_MS, 250, () => server.fds(), (n) => n === baseline.fds);
+    const deadlineAfter = await poll(
+      SETTLE_MS,
+      250,
+      () => deadline.fds(),
+      (n) => n === deadlineFds.start,
+    );
+    deadlineFds.after = deadlineAfter.value;
     const rssLimit = baseline.rssBytes +
       Math.max(
         RSS_TOLERANCE_MIB * MIB,
@@ -382,6 +421,11 @@ async function run(): Promise<Summary> {
       "descriptors back to the baseline (start + the pairs)",
       fdsAfter.ok,
       `start ${start.fds}, baseline ${baseline.fds}, peak ${peak.fds}, after ${after.fds}`,
+    );
+    check(
+      "the deadline server's descriptors back to where they were before the faults",
+      deadlineAfter.ok,
+      `start ${deadlineFds.start}, peak ${deadlineFds.peak}, after ${deadlineFds.after}`,
     );
     check(
       "memory back near the baseline",
@@ -412,22 +456,30 @@ async function run(): Promise<Summary> {
     inspector = undefined;
     stopping = true;
     const stop = await server.stop(15_000);
+    const deadlineStop = await deadline.stop(15_000);
     const aliveThroughout = crashed === undefined;
-    check("server alive throughout", aliveThroughout, crashed ?? "alive until SIGTERM");
-    check(
-      "server exits 0 on SIGTERM",
-      stop.status.code === 0 && !stop.killed,
-      `code ${stop.status.code}, signal ${stop.status.signal}, after ${stop.ms} ms${
-        stop.killed ? ", had to be killed" : ""
-      }`,
-    );
-    check(
-      "no uncaught error, unhandled rejection or error record in the server's stderr",
-      server.anomalies.length === 0,
-      server.anomalies.length === 0
-        ? `${server.lines} log lines, all records`
-        : server.anomalies.slice(0, 3).join(" | "),
-    );
+    check("servers alive throughout", aliveThroughout, crashed ?? "alive until SIGTERM");
+    for (
+      const [label, stopped, watched] of [
+        ["server", stop, server],
+        ["deadline server", deadlineStop, deadline],
+      ] as const
+    ) {
+      check(
+        `${label} exits 0 on SIGTERM`,
+        stopped.status.code === 0 && !stopped.killed,
+        `code ${stopped.status.code}, signal ${stopped.status.signal}, after ${stopped.ms} ms${
+          stopped.killed ? ", had to be killed" : ""
+        }`,
+      );
+      check(
+        `no uncaught error, unhandled rejection or error record in the ${label}'s stderr`,
+        watched.anomalies.length === 0,
+        watched.anomalies.length === 0
+          ? `${watched.lines} log lines, all records`
+          : watched.anomalies.slice(0, 3).join(" | "),
+      );
+    }
 
     // Pairs.
     const pairFigures = { ...deliveryTotals(perPair.flatMap((p) => [p.a, p.b])), perPair };
@@ -457,7 +509,8 @@ async function run(): Promise<Summary> {
     );
     const mismatches: string[] = [];
     for (const [id, want] of ctx.expected) {
-      const got = server.closes.get(id);
+      // Session ids are random UUIDs: each is in one server's log.
+      const got = server.closes.get(id) ?? deadline.closes.get(id);
       if (got === undefined || !want.reasons.includes(got)) {
         mismatches.push(
           `${want.kind}/${want.variant} ${id}: logged ${got ?? "no close"}, expected ${
@@ -493,11 +546,20 @@ async function run(): Promise<Summary> {
         seed,
         limits: LIMITS,
         serverArgs: server.args,
+        deadlineServerArgs: deadline.args,
       },
       elapsedSeconds: (Date.now() - started) / 1000,
       faults: { ...ctx.stats, dialRetries },
       pairs: pairFigures,
       resuming: resumingFigures,
+      deadline: {
+        handshakeTimeout: HANDSHAKE_DEADLINE,
+        exitCode: deadlineStop.status.code,
+        killed: deadlineStop.killed,
+        closeReasons: deadline.reasons,
+        anomalies: deadline.anomalies.slice(0, 20),
+        fds: deadlineFds,
+      },
       server: {
         pid: server.pid,
         exitCode: stop.status.code,
@@ -530,6 +592,7 @@ async function run(): Promise<Summary> {
     await pairs?.abort();
     await inspector?.close();
     if (server.alive) await server.stop(5_000);
+    if (deadline.alive) await deadline.stop(5_000);
     if (storeServer.alive) await storeServer.stop(5_000);
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
@@ -582,6 +645,13 @@ function report(summary: Summary): void {
   );
   lines.push(
     `server: ${server.sessionsOpened} sessions opened, ${server.logLines} log lines, ${server.warnings.length} warnings, exit ${server.exitCode} in ${server.exitMs} ms`,
+  );
+  const d = summary.deadline;
+  lines.push(
+    `deadline server (--handshake-timeout ${d.handshakeTimeout}): close reasons ` +
+      `${JSON.stringify(d.closeReasons.handshake)} in handshake, ` +
+      `${JSON.stringify(d.closeReasons.registered)} after; fds ${d.fds.start} at start, ` +
+      `${d.fds.peak} at the peak, ${d.fds.after} after; exit ${d.exitCode}`,
   );
   lines.push("");
   lines.push(

@@ -70,6 +70,10 @@ Deno.test({
       ok(summary.server.aliveThroughout);
       strictEqual(summary.server.exitCode, 0);
       deepStrictEqual(summary.server.anomalies, []);
+      // The deadline server, where the faults meant to meet its handshake timeout ran.
+      strictEqual(summary.deadline.exitCode, 0);
+      deepStrictEqual(summary.deadline.anomalies, []);
+      strictEqual(summary.deadline.fds.after, summary.deadline.fds.start);
       const { resources } = summary;
       strictEqual(resources.baseline.fds, resources.start.fds + 2 * 6);
       strictEqual(resources.after.fds, resources.baseline.fds);
