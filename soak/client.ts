@@ -37,8 +37,10 @@ export const dialRetries: { count: number; reasons: Record<string, number> } = {
 };
 
 /**
- * Connects, trying up to 3 times with a short backoff when the system
- * briefly refuses (a full accept backlog on a Unix socket answers EAGAIN).
+ * Connects, trying again with a backoff (50 ms more each time, 500 ms at
+ * most: about 10 s in all, as long as any answer is waited for) when the
+ * system refuses (a full accept backlog on a Unix socket answers EAGAIN: a
+ * server slowed by a loaded machine accepts late, which is no fault of it).
  * Every retry is counted in {@linkcode dialRetries}. The reader starts at
  * once unless `read` is false.
  */
@@ -52,8 +54,8 @@ export async function dial(
       readSize: options.readSize ?? 16 * 1024,
       tolerateWriteErrors: true,
       retry: {
-        attempts: 3,
-        delayMs: (n) => 50 * n,
+        attempts: 26,
+        delayMs: (n) => Math.min(50 * n, 500),
         onRetry(error) {
           dialRetries.count++;
           const reason = error instanceof Error ? error.name : String(error);
