@@ -51,6 +51,8 @@ import { type Answer, PREDICTED_CODES, predictSession } from "./oracles.ts";
 export const LIVE_MAX_FRAME = 64 * 1024;
 /** How long a hostile session waits for the server's answer or close. */
 const WAIT_MS = 10_000;
+/** The live server's handshake and heartbeat timeouts, in seconds: beyond every wait of the run. */
+const OUT_OF_REACH_S = 3600;
 /** Hostile sessions at once, per batch. */
 export const BATCH = 16;
 
@@ -447,7 +449,15 @@ export async function runLive(
   let sessions = 0;
   await watchingGlobalErrors(async (globalErrors) => {
     // History off: the oracle predicts unknown_type for a history request, and cut sessions end at once.
-    const server = await startServer({ maxFrame: LIVE_MAX_FRAME, history: 0 });
+    // No session here is meant to meet a timeout (the oracle predicts none, the slot holders count
+    // their slots, the control sessions wait between batches): the handshake and silence deadlines
+    // are out of reach, so that a loaded machine makes the run slower, never a timeout.
+    const server = await startServer({
+      maxFrame: LIVE_MAX_FRAME,
+      history: 0,
+      handshakeTimeout: OUT_OF_REACH_S,
+      heartbeat: { timeout: OUT_OF_REACH_S },
+    });
     let stopped = false;
     try {
       await runBatches(server, options, stats, globalErrors, (n) => sessions += n);
