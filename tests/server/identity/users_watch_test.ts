@@ -1,9 +1,11 @@
 /**
  * The users file read again when it changes, with no restart: accounts
  * added, removed and changed (a password set anew, also removed and added
- * again) reported within 2 s through file system events, or through the
- * `stat` fallback alone; a file that cannot be parsed changes nothing and
- * is reported.
+ * again) reported through file system events with no timer in between, or
+ * through the `stat` fallback alone at its next tick (every second: within
+ * the 2 s of PROTOCOL.md section 11 either way); a file that cannot be
+ * parsed changes nothing and is reported. The clock of the fallback is moved
+ * by hand, so no assertion depends on how fast the machine is.
  *
  * @module
  */
@@ -13,12 +15,14 @@ import { ManualClock } from "../../../src/async/clock.ts";
 import { type AccountChanges, Accounts } from "../../../src/server/identity/accounts.ts";
 import { unmatchableHash } from "../../../src/server/identity/scrypt_hash.ts";
 import { writeUsersFile } from "../../../src/server/identity/users_file.ts";
-import { WatchedUsers } from "../../../src/server/identity/users_watch.ts";
+import { USERS_POLL_MS, WatchedUsers } from "../../../src/server/identity/users_watch.ts";
 import { tempDir } from "../../helpers/spawn.ts";
 import { Wakeup } from "../../helpers/wakeup.ts";
 
 /** How soon a change must be seen (PROTOCOL.md section 11). */
 const WITHIN_MS = 2000;
+/** How long a report is waited for: a change not seen by then is not seen (a loaded machine is slow). */
+const WAIT_MS = 10_000;
 
 /** `accounts` with `name` given a new random hash (a password set anew). */
 function withNew(accounts: Accounts, name: string): Accounts {
@@ -39,11 +43,11 @@ class Reports {
     this.#wakeup.wake();
   };
   /** The next change report, within `ms`. */
-  nextChange(ms = WITHIN_MS): Promise<AccountChanges> {
+  nextChange(ms = WAIT_MS): Promise<AccountChanges> {
     return this.#wakeup.until(() => this.changes.shift(), ms, () => `no change within ${ms} ms`);
   }
   /** The next error report, within `ms`. */
-  nextError(ms = WITHIN_MS): Promise<string> {
+  nextError(ms = WAIT_MS): Promise<string> {
     return this.#wakeup.until(() => this.errors.shift(), ms, () => `no error within ${ms} ms`);
   }
 }
@@ -78,9 +82,10 @@ async function watched(accounts: Accounts, events: boolean): Promise<Watched> {
   };
 }
 
-Deno.test("users watch: added, changed and removed accounts seen within 2 s by file system events", async () => {
+Deno.test("users watch: added, changed and removed accounts seen by file system events, with no timer", async () => {
   let accounts = withNew(Accounts.EMPTY, "alice");
-  // The clock never moves: the stat fallback never runs, events alone tell.
+  // The clock never moves: the stat fallback never runs, events alone tell, at once (no timer
+  // runs between the event and the report, so they take only what the machine takes).
   await using watch = await watched(accounts, true);
   const { path, reports, users } = watch;
   deepStrictEqual(users.accounts.names(), ["alice"]);
@@ -92,17 +97,15 @@ Deno.test("users watch: added, changed and removed accounts seen within 2 s by f
   ];
   for (const [what, change, expected] of steps) {
     accounts = change(accounts);
-    const started = performance.now();
     await writeUsersFile(path, accounts);
     deepStrictEqual(await reports.nextChange(), expected, what);
-    const ms = performance.now() - started;
-    ok(ms < WITHIN_MS, `${what}: seen after ${ms.toFixed(0)} ms`);
     deepStrictEqual(users.accounts.names(), accounts.names(), what);
   }
   strictEqual(reports.errors.length, 0);
 });
 
 Deno.test("users watch: the stat fallback alone sees a change at its next tick; removed and added again is changed", async () => {
+  ok(USERS_POLL_MS < WITHIN_MS, `a tick every ${USERS_POLL_MS} ms: a change seen within 2 s`);
   const accounts = withNew(withNew(Accounts.EMPTY, "alice"), "carol");
   await using watch = await watched(accounts, false);
   const { path, reports, clock, users } = watch;
@@ -113,13 +116,13 @@ Deno.test("users watch: the stat fallback alone sees a change at its next tick; 
     withNew(accounts, "carol").with({ name: "dave", password: unmatchableHash() }),
   );
   strictEqual(reports.changes.length, 0, "nothing seen before the tick");
-  clock.advance(1000);
+  clock.advance(USERS_POLL_MS);
   deepStrictEqual(await reports.nextChange(), { added: ["dave"], removed: [], changed: ["carol"] });
   deepStrictEqual(users.accounts.names(), ["alice", "carol", "dave"]);
   // A tick with nothing changed reports nothing: the next report is the next change.
-  clock.advance(1000);
+  clock.advance(USERS_POLL_MS);
   await writeUsersFile(path, Accounts.EMPTY);
-  clock.advance(1000);
+  clock.advance(USERS_POLL_MS);
   deepStrictEqual(await reports.nextChange(), {
     added: [],
     removed: ["alice", "carol", "dave"],
