@@ -299,14 +299,18 @@ tlsTest("TLS: a peer that never handshakes is closed by the handshake timeout", 
     { cert: certs.cert.pem, key: certs.key.pem },
     { handshakeTimeout: 0.3, shutdownGrace: 0.2 },
   );
-  const silent = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+  // Before the connection: the server's clock starts later, when it accepts.
   const started = Date.now();
-  const ended = readToEnd(silent, WAIT_MS);
+  const silent = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+  let closedAt = 0;
+  const ended = readToEnd(silent, WAIT_MS).finally(() => closedAt = Date.now());
   // Meanwhile the listener accepts and serves others.
   await using other = await new ChatClient({ to: tlsTo(s.port, [certs.ca.pem]) }).connect();
   await other.message("not held up");
+  // Closed (nothing else closes a silent peer before the server stops), and not before the
+  // timeout; how much later depends on the machine's load, not on the server: not asserted.
   assertEquals((await ended).length, 0, "nothing sent to a peer that never handshook");
-  assert(Date.now() - started < 3000, `closed after ${Date.now() - started} ms`);
+  assert(closedAt - started >= 300, `closed after ${closedAt - started} ms`);
 });
 
 tlsTest("TLS: a TLS client against a plain TCP server is refused, saying why", async () => {
