@@ -276,29 +276,28 @@ Deno.test("file mode: a --name the server refuses is said on stderr; the lines g
   assertEquals(summary(run.stderr), { sent: 1, acked: 1 });
 });
 
-Deno.test("file mode on a pipe exits 1 within 2 s of the server's death while it waits for input", async () => {
-  await using server = ChatProcess.spawn(["server", "--port", "0"]);
+Deno.test("file mode on a pipe exits 1 when the server dies while it waits for input: the close noticed, not a timer", async () => {
+  // The dead-link check out of reach (an hour of silence): the client can only exit by
+  // noticing the close itself, however long a loaded machine takes to run it.
+  await using server = ChatProcess.spawn(
+    ["server", "--port", "0", "--heartbeat-interval", "3600", "--heartbeat-timeout", "3600"],
+  );
   const { tcp } = await server.listening();
   await using bob = await RawClient.session(tcp!, { name: "bob" });
   await bob.ackOf("hs");
   const input = new TransformStream<Uint8Array, Uint8Array>();
   const writer = input.writable.getWriter();
-  let exitedAt = 0;
   const running = runMain(["client", "file", "-", "--name", "tail", ...tcpFlags(tcp!.port)], {
     stdin: input.readable,
-  }).finally(() => exitedAt = performance.now());
+  });
   try {
     await writer.write(new TextEncoder().encode("still here\n"));
     assertEquals((await bob.next("message")).content, "still here");
-    // The client now waits for more input, which never comes: the server dies under it.
-    const killedAt = performance.now();
+    // The client now waits for more input, which never comes (its stdin stays open until the
+    // end of the test): the server dies under it.
     server.kill("SIGKILL");
     const run = await running;
     assertEquals(run.code, 1, run.stderr);
-    assert(
-      exitedAt - killedAt < 2000,
-      `exited ${Math.round(exitedAt - killedAt)} ms after the kill`,
-    );
     // Bob had the line; its ack may or may not have reached the client before the kill.
     assert(
       /lost the server \(.*\): [01] of 1 lines? (was|were) delivered/.test(run.stderr),
