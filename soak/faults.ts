@@ -100,17 +100,17 @@ export interface Expectation {
 
 /**
  * The deadline server: a second server, the same but for a short handshake
- * timeout, where the faults that are meant to meet that timeout run. The
- * main server's handshake timeout is longer than any wait of the soak, so
- * that a fault about something else (a bad first frame, an oversized
- * `session_ack`, the handshake slots) is judged on the server's answer and
- * never on how fast a loaded machine got its bytes across.
+ * timeout and heartbeat timeout, where the faults that are meant to meet
+ * them run. The main server's timeouts are longer than any wait of the
+ * soak, so that a fault about something else (a bad first frame, an
+ * oversized frame, the handshake slots, a flood) is judged on the server's
+ * answer and never on how fast a loaded machine got its bytes across.
  */
 export interface DeadlineServer {
   tcp: Target;
   unix: Target;
-  /** Its `--handshake-timeout`, in seconds. */
-  handshakeTimeout: number;
+  /** Its limits: the main server's, with short timeouts. */
+  limits: Limits;
 }
 
 /** What every episode shares. */
@@ -118,7 +118,7 @@ export interface FaultContext {
   /** The main server: the pairs, the resources measured, every fault not about the handshake timeout. */
   tcp: Target;
   unix: Target;
-  /** The main server's limits (its handshake timeout is out of the soak's reach). */
+  /** The main server's limits (its handshake and silence timeouts are out of the soak's reach). */
   limits: Limits;
   deadline: DeadlineServer;
   /** No episode starts after this time (`Date.now()`). */
@@ -392,16 +392,14 @@ const halfOpen: Episode = async (ctx, scope, target, tag, round) => {
   return "after-frames";
 };
 
-/**
- * Connect and say nothing more: cut at the heartbeat timeout, or (on the
- * deadline server) at the handshake timeout.
- */
+/** Connect and say nothing more (on the deadline server): cut at the heartbeat or handshake timeout. */
 const silent: Episode = async (ctx, scope, target, tag, round) => {
-  const handshakeMs = ctx.deadline.handshakeTimeout * 1000;
-  const silenceMs = ctx.limits.heartbeatTimeout * ctx.limits.heartbeatRetries * 1000;
+  const { handshakeTimeout, heartbeatTimeout, heartbeatRetries } = ctx.deadline.limits;
+  const handshakeMs = handshakeTimeout * 1000;
+  const silenceMs = heartbeatTimeout * heartbeatRetries * 1000;
   switch (round % 3) {
     case 0: {
-      const conn = await scope.dial(target);
+      const conn = await scope.dial(onDeadline(ctx, target));
       const since = await startSession(conn, ctx.waitMs, `s${tag}`);
       expect(ctx, conn, "silent", "after-handshake", ["heartbeat_timeout"]);
       await timedOut(ctx, conn, "heartbeat_timeout", since, silenceMs);
@@ -477,15 +475,13 @@ async function dribble(conn: RawClient, bytes: Uint8Array, intervalMs: number): 
   return i;
 }
 
-/**
- * Slowloris: a `session_ack` (on the deadline server), or a frame after
- * it, one byte at a time.
- */
+/** Slowloris (on the deadline server): a `session_ack`, or a frame after it, one byte at a time. */
 const slowloris: Episode = async (ctx, scope, target, tag, round) => {
   const interval = 100;
-  const handshakeMs = ctx.deadline.handshakeTimeout * 1000;
-  const silenceMs = ctx.limits.heartbeatTimeout * ctx.limits.heartbeatRetries * 1000;
-  const conn = await scope.dial(round % 2 === 0 ? onDeadline(ctx, target) : target);
+  const { handshakeTimeout, heartbeatTimeout, heartbeatRetries } = ctx.deadline.limits;
+  const handshakeMs = handshakeTimeout * 1000;
+  const silenceMs = heartbeatTimeout * heartbeatRetries * 1000;
+  const conn = await scope.dial(onDeadline(ctx, target));
   if (round % 2 === 0) {
     await conn.next("session_init", ctx.waitMs);
     expect(ctx, conn, "slowloris", "handshake", ["handshake_timeout"]);
@@ -661,7 +657,7 @@ const slowConsumer: Episode = async (ctx, scope, target, tag) => {
   expect(ctx, consumer, "slow-consumer", "flooded", ["slow_consumer"]);
   let flooding = true;
   const beating = (async () => {
-    const interval = (ctx.limits.heartbeatTimeout * 1000) / 2;
+    const interval = ctx.limits.heartbeatInterval * 1000;
     while (flooding) {
       // Only writes: the pongs pile up on the server like everything else.
       await consumer.say({ type: "heartbeat", content: "ping" });
@@ -779,7 +775,7 @@ const prelogin: Episode = async (ctx, scope, target, tag, round) => {
       conn,
       "handshake_timeout",
       conn.dialedAt,
-      ctx.deadline.handshakeTimeout * 1000,
+      ctx.deadline.limits.handshakeTimeout * 1000,
     );
     return variant;
   }
@@ -897,7 +893,7 @@ async function heldToTimeout(
       reasons: ["handshake_timeout"],
     });
   }
-  const limitMs = ctx.deadline.handshakeTimeout * 1000;
+  const limitMs = ctx.deadline.limits.handshakeTimeout * 1000;
   await Promise.all(held.map(async (peer) => {
     const error = await peer.frame((f) => f.type === "error", limitMs + ctx.slackMs + w);
     if (error.code !== "handshake_timeout") {

@@ -9,10 +9,11 @@
  *
  * The server runs with its inspector open on a loopback port, through which
  * the soak runs full garbage collections to measure its JavaScript heap. Its
- * handshake timeout is beyond every wait of the soak: the faults meant to meet
- * a handshake timeout run on a second server, the deadline server, the same
- * but for a 2 s one. So a loaded machine, slow to send a first frame, can
- * only make the soak slower, never turn a fault's answer into a timeout.
+ * handshake and heartbeat timeouts are beyond every wait of the soak: the
+ * faults meant to meet a timeout run on a second server, the deadline
+ * server, the same but for a 2 s handshake timeout and 3 s of silence. So a
+ * loaded machine, slow to send its bytes, can only make the soak slower,
+ * never turn a fault's answer into a timeout.
  *
  * @module
  */
@@ -73,9 +74,9 @@ export interface Summary {
     restarts: { killed: number; stopped: number };
     perSide: ResumingReport[];
   };
-  /** The deadline server: the faults meant to meet its short handshake timeout. */
+  /** The deadline server: the faults meant to meet its short timeouts. */
   deadline: {
-    handshakeTimeout: number;
+    limits: Limits;
     exitCode: number | null;
     killed: boolean;
     closeReasons: { registered: Record<string, number>; handshake: Record<string, number> };
@@ -153,15 +154,15 @@ const LIMITS: Limits = {
   maxHandshakes: 1600,
   rateLimit: 1000,
   maxRooms: 20,
-  // Beyond every wait of the soak (the slot holders wait up to 5 waits for their first frames):
-  // no fault meets it, however slow the machine. The deadline server has a short one.
+  // These two beyond every wait of the soak (the slot holders wait up to 5 waits for their first
+  // frames): no fault meets them, however slow the machine. The deadline server has short ones.
   handshakeTimeout: 120,
   heartbeatInterval: 0.5,
-  heartbeatTimeout: 1,
+  heartbeatTimeout: 120,
   heartbeatRetries: 3,
 };
-/** The deadline server's handshake timeout, in seconds: the faults meant to meet one run there. */
-const HANDSHAKE_DEADLINE = 2;
+/** The deadline server's limits: where the faults meant to meet a timeout run. */
+const DEADLINE_LIMITS: Limits = { ...LIMITS, handshakeTimeout: 2, heartbeatTimeout: 1 };
 /** How long to wait for any answer of the server. */
 const WAIT_MS = 10_000;
 /** How late past its limit a timeout may come (the sweep runs every 0.5 s here, plus load). */
@@ -227,7 +228,7 @@ async function run(): Promise<Summary> {
   await Deno.mkdir(deadlineDir);
   const deadline = await ServerUnderTest.start(
     deadlineDir,
-    { ...LIMITS, handshakeTimeout: HANDSHAKE_DEADLINE },
+    DEADLINE_LIMITS,
     faultArgs,
   );
   // The resuming pairs' server: history in a file, restarted (SIGKILL or SIGTERM) all along.
@@ -242,7 +243,7 @@ async function run(): Promise<Summary> {
     tcp: server.tcp,
     unix: server.unix,
     limits: LIMITS,
-    deadline: { tcp: deadline.tcp, unix: deadline.unix, handshakeTimeout: HANDSHAKE_DEADLINE },
+    deadline: { tcp: deadline.tcp, unix: deadline.unix, limits: DEADLINE_LIMITS },
     until: 0,
     aborted: false,
     waitMs: WAIT_MS,
@@ -553,7 +554,7 @@ async function run(): Promise<Summary> {
       pairs: pairFigures,
       resuming: resumingFigures,
       deadline: {
-        handshakeTimeout: HANDSHAKE_DEADLINE,
+        limits: DEADLINE_LIMITS,
         exitCode: deadlineStop.status.code,
         killed: deadlineStop.killed,
         closeReasons: deadline.reasons,
@@ -648,7 +649,8 @@ function report(summary: Summary): void {
   );
   const d = summary.deadline;
   lines.push(
-    `deadline server (--handshake-timeout ${d.handshakeTimeout}): close reasons ` +
+    `deadline server (--handshake-timeout ${d.limits.handshakeTimeout}, --heartbeat-timeout ` +
+      `${d.limits.heartbeatTimeout}): close reasons ` +
       `${JSON.stringify(d.closeReasons.handshake)} in handshake, ` +
       `${JSON.stringify(d.closeReasons.registered)} after; fds ${d.fds.start} at start, ` +
       `${d.fds.peak} at the peak, ${d.fds.after} after; exit ${d.exitCode}`,
