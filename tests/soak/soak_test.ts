@@ -60,6 +60,8 @@ Deno.test({
           "flood bursts rate-limited",
           "joins refused with too_many_rooms",
           "handshake slots held",
+          "held slots cut at the handshake timeout",
+          "addresses served again after their slots timed out",
         ]
       ) {
         ok((summary.faults.observed[what] ?? 0) > 0, `observed ${what}`);
