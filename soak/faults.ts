@@ -9,6 +9,7 @@
  * @module
  */
 
+import { Semaphore } from "../src/async/semaphore.ts";
 import type { Limits } from "./server.ts";
 import { PeerError, type RawClient } from "../tests/helpers/raw_client.ts";
 import { SourcePeer } from "../tests/helpers/source_peer.ts";
@@ -814,6 +815,24 @@ async function holdSlots(
   return firsts;
 }
 
+/** The slot holders' turns, one set a run (see {@linkcode slotTurns}). */
+const SLOT_TURNS = new WeakMap<FaultContext, Semaphore>();
+
+/**
+ * How many slot holders hold at once: together no more than half of
+ * `--max-handshakes`, so that the server's total is never what refuses
+ * the other faults (from 127.0.0.1 and Unix, an eighth each at most).
+ */
+function slotTurns(ctx: FaultContext): Semaphore {
+  let turns = SLOT_TURNS.get(ctx);
+  if (!turns) {
+    const perAddress = Math.floor(ctx.limits.maxHandshakes / 8);
+    turns = new Semaphore(Math.max(1, Math.floor(ctx.limits.maxHandshakes / 2 / perAddress)));
+    SLOT_TURNS.set(ctx, turns);
+  }
+  return turns;
+}
+
 /**
  * Silent connections from an address of their own (127.0.0.N, TCP) until
  * the server refuses one with server_full: an eighth of
@@ -821,9 +840,14 @@ async function holdSlots(
  * other addresses (the pairs, the other faults) are served as usual. Then
  * they let go at once; or, on the deadline server, the address fills its
  * share again and holds it until the handshake timeout cuts every one,
- * after which the address is served again.
+ * after which the address is served again. A few holders at a time (see
+ * {@linkcode slotTurns}).
  */
-const slotHolder: Episode = async (ctx, _scope, _target, tag, round) => {
+const slotHolder: Episode = (ctx, scope, target, tag, round) =>
+  slotTurns(ctx).run(() => holdAndJudge(ctx, scope, target, tag, round));
+
+/** One turn of a slot holder (see {@linkcode slotHolder}). */
+const holdAndJudge: Episode = async (ctx, _scope, _target, tag, round) => {
   // Its own address: 127.0.0.2 and up, one a worker (the index is in the tag).
   const address = `127.0.0.${2 + Number(tag.split("x")[0]) % 200}`;
   const perAddress = Math.floor(ctx.limits.maxHandshakes / 8);
