@@ -14,6 +14,14 @@ import { dial, type Frame, type Target } from "./client.ts";
 import { PairSide } from "./pair_side.ts";
 import type { DeliveryCounts } from "./sequence_check.ts";
 
+/**
+ * How long a side waits for the server's answer on a connection that is
+ * still open. A connection is given up when it ends (a restart ends it),
+ * not after a wait that a loaded machine can outlast: given up early, a
+ * resume whose answer (and new token) was on its way would be tried again
+ * with a used token, and counted as not recovered.
+ */
+const ANSWER_MS = 120_000;
 /** How many messages a side may have unacknowledged. */
 const WINDOW = 16;
 const PAD = "r".repeat(80);
@@ -91,14 +99,17 @@ class ResumingSide extends PairSide<ResumingSide> {
   /** One connection: the handshake (a resume after the first), the resends, then sending. */
   async #session(conn: RawClient, rate: number): Promise<void> {
     const resume = this.#token && { token: this.#token, seq: this.#lastSeq };
-    const init = await conn.handshake(resume ? { name: this.name, resume } : { name: this.name });
+    const init = await conn.handshake(
+      resume ? { name: this.name, resume } : { name: this.name },
+      ANSWER_MS,
+    );
     this.connections++;
     if (!resume) {
       this.#token = init.resume_token as string;
       this.#sessionId = init.session_id as string;
     } else {
       for (;;) {
-        const frame = await conn.next();
+        const frame = await conn.next(undefined, ANSWER_MS);
         if (frame.type === "message") {
           this.#take(frame);
           continue;
@@ -121,7 +132,7 @@ class ResumingSide extends PairSide<ResumingSide> {
       }
     }
     conn.sessionId = this.#sessionId;
-    await conn.ackOf("hs");
+    await conn.ackOf("hs", ANSWER_MS);
     while (conn.backlog.length > 0) this.#onFrame(await conn.next());
     conn.onFrame = (frame) => this.#onFrame(frame);
     // What had no ack goes again, under its id: the server delivers it once.
