@@ -12,6 +12,7 @@
  */
 
 import type { SplicedFrame } from "../protocol/encode.ts";
+import type { HistoryStore, StoredMessage } from "./history/mod.ts";
 import type { Directory } from "./handler.ts";
 import type { Member, Members } from "./member.ts";
 
@@ -33,6 +34,11 @@ export interface Inbound {
   deliverRoom(room: string, frame: SplicedFrame): void;
   /** Delivers a relay from another node to sessions of this node by id. */
   deliverTo(sessions: readonly string[], frame: SplicedFrame): void;
+  /**
+   * Delivers a message of the cluster's history (any node's, this one's
+   * too) to this node's sessions it is for, its sender aside.
+   */
+  deliverMessage(message: StoredMessage): void;
 }
 
 /** What a backplane needs of its server. */
@@ -60,6 +66,12 @@ export interface Backplane {
   readonly node: string | undefined;
   /** Whether the other nodes can be reached now (always, for a server alone). */
   readonly reachable: boolean;
+  /**
+   * The history store of a cluster, keeping the last `limit` messages
+   * (PROTOCOL.md section 9: one order for every node), which
+   * {@linkcode Backplane.start} starts; `undefined` for a server alone.
+   */
+  historyStore(limit: number): HistoryStore | undefined;
   /** Joins the cluster; rejects when it cannot. */
   start(host: BackplaneHost): Promise<void>;
   /** Leaves the cluster (after the server closed its sessions). */
@@ -104,6 +116,9 @@ export interface Backplane {
 export class LocalBackplane implements Backplane {
   readonly node: string | undefined = undefined;
   readonly reachable = true;
+  historyStore(): undefined {
+    return undefined;
+  }
   start(): Promise<void> {
     return Promise.resolve();
   }

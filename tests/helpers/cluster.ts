@@ -169,7 +169,7 @@ export function testMember(name?: string): TestMember {
 export function testHost(parts: Partial<Omit<BackplaneHost, "members">> = {}): BackplaneHost {
   return {
     members: new Registry<TestMember>(),
-    inbound: { deliverAll() {}, deliverRoom() {}, deliverTo() {} },
+    inbound: { deliverAll() {}, deliverRoom() {}, deliverTo() {}, deliverMessage() {} },
     loseName() {},
     displace: () => Promise.resolve(),
     ...parts,

@@ -46,6 +46,8 @@ import type { KV, Kvm, KvOptions } from "@nats-io/kv";
 import { type Clock, systemClock } from "../../async/clock.ts";
 import type { SplicedFrame } from "../../protocol/encode.ts";
 import type { Backplane, BackplaneHost, RelayTarget } from "../backplane.ts";
+import { ClusterHistoryStore } from "./cluster_store.ts";
+import { HistoryStream } from "./history_stream.ts";
 import type { Directory } from "../handler.ts";
 import type { Member, Members } from "../member.ts";
 import { Displacement } from "./displacement.ts";
@@ -80,6 +82,7 @@ export class NatsBackplane implements Backplane {
   #names!: NameClaims;
   #relays!: Relays;
   #displacement!: Displacement;
+  #history: ClusterHistoryStore | undefined;
 
   /** A backplane for the NATS at `options.url`; {@linkcode NatsBackplane.start} joins. */
   constructor(options: NatsBackplaneOptions) {
@@ -91,6 +94,10 @@ export class NatsBackplane implements Backplane {
 
   get reachable(): boolean {
     return this.#link.connected;
+  }
+
+  historyStore(limit: number): ClusterHistoryStore {
+    return this.#history ??= new ClusterHistoryStore(limit);
   }
 
   async start(host: BackplaneHost): Promise<void> {
@@ -117,6 +124,7 @@ export class NatsBackplane implements Backplane {
         { cause: error },
       );
     }
+    if (this.#history) await this.#startHistory(this.#history);
     this.#presence.schedule();
     log.info("cluster: node {node} joined {url}: {nodes} other nodes, {sessions} sessions", {
       node: this.node,
@@ -131,6 +139,7 @@ export class NatsBackplane implements Backplane {
     if (!link.halt() || !link.opened) return;
     this.#presence.unschedule();
     this.#presence.leave();
+    await this.#history?.close();
     await link.drain();
     this.#presence.stopWatch();
     await link.close();
@@ -221,6 +230,26 @@ export class NatsBackplane implements Backplane {
       }
       await link.sleep(Math.min(BACKOFF_MAX_MS, 100 * 2 ** attempt));
       if (generation !== link.generation || link.stopping) return;
+    }
+  }
+
+  /** Follows the history stream (failing the start when JetStream refuses it). */
+  async #startHistory(history: ClusterHistoryStore): Promise<void> {
+    const link = this.#link;
+    try {
+      await history.start(
+        new HistoryStream(link.nc),
+        (message) => this.#host.inbound.deliverMessage(message),
+        () => link.connected,
+      );
+    } catch (error) {
+      await this.stop();
+      throw new Error(
+        `NATS at ${link.url} gave no history stream (is JetStream on? nats-server -js): ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
     }
   }
 
