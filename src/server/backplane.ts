@@ -58,6 +58,14 @@ export interface BackplaneHost {
    * session is closed.
    */
   displace(session: string): Promise<void>;
+  /**
+   * A resume on another node took over this node's session with this id
+   * (PROTOCOL.md section 9): it is dropped here without a word (an away
+   * one leaves the registry, a connected one is cut), and the backplane is
+   * told it is no longer here. Returns its name; `undefined` when no
+   * session here has the id.
+   */
+  handOver(session: string): string | undefined;
 }
 
 /** The other nodes of a cluster, as a server sees them. */
@@ -104,6 +112,8 @@ export interface Backplane {
   opened(member: Member): void;
   /** A session that completed its handshake changed its name. */
   renamed(member: Member): void;
+  /** A session lost its connection and is away, waiting to be resumed (PROTOCOL.md section 9). */
+  away(member: Member): void;
   /** A session joined a room; resolves once relays to the room reach this node. */
   joined(member: Member, room: string): void | Promise<void>;
   /** A session left a room. */
@@ -141,6 +151,7 @@ export class LocalBackplane implements Backplane {
   }
   opened(): void {}
   renamed(): void {}
+  away(): void {}
   joined(): void {}
   left(): void {}
   closed(): void {}

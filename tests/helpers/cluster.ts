@@ -94,6 +94,23 @@ export async function startNode(
   }
 }
 
+/** Starts `count` nodes on `nats`, one after the other, listening on TCP. */
+export async function startNodes(
+  nats: NatsServer,
+  count: number,
+  dir: string,
+  extra: string[] = [],
+): Promise<ClusterNode[]> {
+  const nodes: ClusterNode[] = [];
+  try {
+    for (let i = 0; i < count; i++) nodes.push(await startNode(nats, "tcp", dir, extra));
+  } catch (error) {
+    for (const node of nodes) await node[Symbol.asyncDispose]();
+    throw error;
+  }
+  return nodes;
+}
+
 let whoIds = 0;
 
 /** Asks `who` (of a room, when given) and returns the entries. */
@@ -170,6 +187,7 @@ export function testHost(parts: Partial<Omit<BackplaneHost, "members">> = {}): B
   return {
     members: new Registry<TestMember>(),
     inbound: { deliverAll() {}, deliverRoom() {}, deliverTo() {}, deliverMessage() {} },
+    handOver: () => undefined,
     loseName() {},
     displace: () => Promise.resolve(),
     ...parts,

@@ -32,6 +32,8 @@ class ClaimingBackplane implements Backplane {
   left = this.#alone.left;
   closed = this.#alone.closed;
   displace = this.#alone.displace;
+  historyStore = this.#alone.historyStore;
+  away = this.#alone.away;
   claim(_: Member, name: string): Promise<void> {
     this.told.push(`claim ${name}`);
     const claim = Promise.withResolvers<void>();

@@ -14,6 +14,12 @@
  * - `history` and a resume first wait until the mirror holds every message
  *   this node got a seq for (and, for a resume, every message of the stream
  *   at that moment), so that nothing acknowledged is missing from them.
+ * - Sessions are the cluster's, in the sessions bucket
+ *   (`session_bucket.ts`): each change of one is written there before it
+ *   is answered; a resume finds the session by its token's hash, takes its
+ *   record over (compare-and-set), asks the node that held it to let it go
+ *   (`takeover.ts`) and replays what it missed from the mirror. While NATS
+ *   is away, nothing is written there and nothing can be resumed.
  *
  * @module
  */
@@ -35,6 +41,21 @@ import {
 } from "../history/mod.ts";
 import type { HistoryPayload } from "./history_payload.ts";
 import type { HistoryStream } from "./history_stream.ts";
+import type { SessionBucket } from "./session_bucket.ts";
+
+/** What a {@linkcode ClusterHistoryStore} works with, once its node joined the cluster. */
+export interface ClusterParts {
+  /** The history stream. */
+  readonly stream: HistoryStream;
+  /** The sessions bucket (bound). */
+  readonly sessions: SessionBucket;
+  /** Asks `node` to let the session `id` go; resolves once it did, or gave up. */
+  takeover(node: string, id: string): Promise<void>;
+  /** Delivers a message to this node's sessions it is for. */
+  deliver(message: StoredMessage): void;
+  /** Whether NATS can be reached now. */
+  reachable(): boolean;
+}
 
 /** Thrown (rejected) by an append while the cluster's stream cannot be reached. */
 export class Unsequenced extends Error {}
@@ -60,7 +81,10 @@ interface Waiter {
 export class ClusterHistoryStore implements HistoryStore {
   /** It delivers the messages to this node's sessions itself, as they come from the stream. */
   readonly delivers = true;
+  /** Its sessions are the cluster's. */
+  readonly shared = true;
   readonly #mirror: MemoryHistoryStore;
+  #parts: ClusterParts | undefined;
   #stream: HistoryStream | undefined;
   #reachable: () => boolean = () => false;
   #deliver: (message: StoredMessage) => void = () => {};
@@ -85,22 +109,32 @@ export class ClusterHistoryStore implements HistoryStore {
 
   /**
    * Binds the stream and follows it, from its oldest message, handing each
-   * to `deliver` once it is in the mirror; resolves once the mirror holds
-   * every message the stream held at the start. `reachable` tells whether
-   * NATS can be reached now.
+   * to `parts.deliver` once it is in the mirror; resolves once the mirror
+   * holds every message the stream held at the start.
    */
-  async start(
-    stream: HistoryStream,
-    deliver: (message: StoredMessage) => void,
-    reachable: () => boolean,
-  ): Promise<void> {
+  async start(parts: ClusterParts): Promise<void> {
+    const { stream } = parts;
+    this.#parts = parts;
     this.#stream = stream;
-    this.#reachable = reachable;
+    this.#reachable = parts.reachable;
     const first = await stream.bind(this.limit);
     const newest = await stream.newest();
     await stream.follow(first, (seq, payload) => this.#received(seq, payload));
     await this.#caughtUp(newest);
-    this.#deliver = deliver;
+    this.#deliver = parts.deliver;
+  }
+
+  /**
+   * NATS is back after an outage: follows the stream again, with a new
+   * consumer, from the message after the newest in the mirror (what was
+   * published meanwhile comes first).
+   */
+  async refollow(): Promise<void> {
+    const stream = this.#stream;
+    if (stream === undefined) return;
+    await stream.stop();
+    await stream.bind(this.limit);
+    await stream.follow(this.#mirror.newest + 1, (seq, payload) => this.#received(seq, payload));
   }
 
   /** Keeps a message in the cluster's stream; resolves to its seq once the stream has it. */
@@ -135,28 +169,45 @@ export class ClusterHistoryStore implements HistoryStore {
     return this.#mirror.replay(filter, after);
   }
 
-  /** Every resumable session. */
+  /** None to restore at start: the cluster's sessions are taken over one by one, by resumes. */
   sessions(): readonly SessionRecord[] {
-    return this.#mirror.sessions();
+    return [];
   }
 
-  /** Keeps a session. */
-  saveSession(session: SessionRecord): void {
-    this.#mirror.saveSession(session);
+  /** Keeps a session of this node in the sessions bucket (nothing while NATS is away). */
+  saveSession(session: SessionRecord): Promise<void> | void {
+    const bucket = this.#bucket();
+    if (bucket) return bucket.save(session);
   }
 
-  /** Forgets a session. */
-  removeSession(id: string): void {
+  /** Forgets a session that ended for good, and its recent ids. */
+  removeSession(id: string): Promise<void> | void {
     this.#mirror.removeSession(id);
+    const bucket = this.#bucket();
+    if (bucket) return bucket.remove(id);
   }
 
   /**
    * Takes a session over by its token, with what it missed: once the
-   * mirror holds every message the stream holds now.
+   * mirror holds every message the stream holds now, and the node that
+   * held the session let it go.
    */
   async resume(request: ResumeRequest): Promise<Resumption | undefined> {
+    const bucket = this.#bucket();
+    if (!bucket) return undefined;
     await this.#caughtUpWithStream();
-    return this.#mirror.resume(request);
+    const found = await bucket.find(request.tokenHash);
+    if (!found || (request.admit && !request.admit(found.record))) return undefined;
+    const session = await bucket.takeOver(found, request.nextTokenHash);
+    if (!session) return undefined;
+    await this.#parts!.takeover(found.node, session.id);
+    return { session, ...this.#mirror.replay(session, request.after) };
+  }
+
+  /** The sessions bucket, while NATS can be reached. */
+  #bucket(): SessionBucket | undefined {
+    const parts = this.#parts;
+    return parts && parts.reachable() && parts.sessions.bound ? parts.sessions : undefined;
   }
 
   /** Stops following the stream. */

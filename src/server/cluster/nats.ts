@@ -48,6 +48,8 @@ import type { SplicedFrame } from "../../protocol/encode.ts";
 import type { Backplane, BackplaneHost, RelayTarget } from "../backplane.ts";
 import { ClusterHistoryStore } from "./cluster_store.ts";
 import { HistoryStream } from "./history_stream.ts";
+import { SessionBucket, SESSIONS_BUCKET } from "./session_bucket.ts";
+import { Takeover } from "./takeover.ts";
 import type { Directory } from "../handler.ts";
 import type { Member, Members } from "../member.ts";
 import { Displacement } from "./displacement.ts";
@@ -83,6 +85,8 @@ export class NatsBackplane implements Backplane {
   #relays!: Relays;
   #displacement!: Displacement;
   #history: ClusterHistoryStore | undefined;
+  #sessions: SessionBucket = new SessionBucket(this.node);
+  #takeover!: Takeover;
 
   /** A backplane for the NATS at `options.url`; {@linkcode NatsBackplane.start} joins. */
   constructor(options: NatsBackplaneOptions) {
@@ -107,12 +111,14 @@ export class NatsBackplane implements Backplane {
     this.#names = new NameClaims(link, this.node, this.#presence, host);
     this.#relays = new Relays(link, this.node, this.#view, host);
     this.#displacement = new Displacement(link, this.node, this.#names, this.#presence, host);
+    this.#takeover = new Takeover(link, this.node, this.#names, this.#presence, host);
     await link.connect(`chat ${this.node}`, this.#ttl, {
       lost: () => this.#presence.clear(),
       regained: (generation) => this.#regained(generation),
     });
     this.#relays.listen();
     this.#displacement.listen();
+    this.#takeover.listen();
     try {
       await this.#restore(link.generation);
     } catch (error) {
@@ -179,6 +185,10 @@ export class NatsBackplane implements Backplane {
     this.#presence.putSession(member);
   }
 
+  away(member: Member): void {
+    this.#presence.putSession(member);
+  }
+
   joined(member: Member, room: string): void | Promise<void> {
     const confirming = this.#relays.joined(room);
     this.#presence.putSession(member);
@@ -206,8 +216,13 @@ export class NatsBackplane implements Backplane {
     const presence = await bucket(link.kvm, PRESENCE_BUCKET, { history: 1, storage: "memory" });
     // Names outlive a NATS restart (file storage): their holders keep them when it comes back.
     const names = await bucket(link.kvm, NAMES_BUCKET, { history: 1, storage: "file" });
+    // Resumable sessions too: a resume on any node, after any restart of NATS.
+    const sessions = this.#history
+      ? await bucket(link.kvm, SESSIONS_BUCKET, { history: 1, storage: "file" })
+      : undefined;
     link.assertCurrent(generation);
     this.#names.bind(names);
+    if (sessions) this.#sessions.bind(sessions);
     await this.#presence.load(presence, generation);
     link.assertCurrent(generation);
     link.sync();
@@ -237,11 +252,13 @@ export class NatsBackplane implements Backplane {
   async #startHistory(history: ClusterHistoryStore): Promise<void> {
     const link = this.#link;
     try {
-      await history.start(
-        new HistoryStream(link.nc),
-        (message) => this.#host.inbound.deliverMessage(message),
-        () => link.connected,
-      );
+      await history.start({
+        stream: new HistoryStream(link.nc),
+        sessions: this.#sessions,
+        takeover: (node, id) => this.#takeover.ask(node, id),
+        deliver: (message) => this.#host.inbound.deliverMessage(message),
+        reachable: () => link.synced,
+      });
     } catch (error) {
       await this.stop();
       throw new Error(
@@ -253,10 +270,20 @@ export class NatsBackplane implements Backplane {
     }
   }
 
+  /** Follows the history stream again after an outage (logging a failure: the next outage retries). */
+  async #refollow(): Promise<void> {
+    try {
+      await this.#history?.refollow();
+    } catch (error) {
+      log.error("cluster: the history stream is not followed again: {error}", { error });
+    }
+  }
+
   /** NATS is back: restores presence (until it works, or a newer outage supersedes it). */
   #regained(generation: number): void {
     this.#link.task((async () => {
       await this.#restore(generation, true);
+      if (generation === this.#link.generation && this.#link.synced) await this.#refollow();
       if (generation === this.#link.generation && this.#link.synced) {
         log.info(
           "cluster: presence restored: {sessions} sessions, {names} names; {nodes} other nodes",

@@ -89,6 +89,7 @@ export class PresenceBucket {
       transport: session.transport,
       rooms: [...session.rooms],
       ...session.verified && { verified: true },
+      ...session.away && { away: true },
     };
     this.#link.track(
       this.#kv!.put(sessionKey(this.#node, session.id), JSON.stringify(record)),

@@ -85,6 +85,12 @@ export interface HistoryStore {
    */
   readonly delivers?: boolean;
   /**
+   * `true` for a store whose sessions are a cluster's: a resume here may
+   * take over a session that another node holds (no session of this node
+   * has its id).
+   */
+  readonly shared?: boolean;
+  /**
    * Keeps a message, pruning the oldest past {@linkcode HistoryStore.limit};
    * resolves to its seq once it is kept (in a file: committed). With `id`,
    * the sender's frame id is remembered for {@linkcode HistoryStore.resent}.

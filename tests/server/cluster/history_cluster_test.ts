@@ -8,61 +8,17 @@
  */
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import type { Frame } from "../../../src/protocol/messages.ts";
-import {
-  type ClusterNode,
-  natsTest,
-  startNats,
-  startNode,
-  whoShows,
-} from "../../helpers/cluster.ts";
-import type { RawClient } from "../../helpers/raw_client.ts";
+import { natsTest, startNats, startNodes, whoShows } from "../../helpers/cluster.ts";
+import { askHistory as history, send } from "../../helpers/history.ts";
 import { ready } from "../../helpers/session.ts";
 import { tempDir } from "../../helpers/spawn.ts";
-
-/** Sends a message with an id (and `fields`) and returns its ack. */
-async function send(
-  client: RawClient,
-  id: string | number,
-  fields: Record<string, unknown> = {},
-): Promise<Frame> {
-  await client.say({ type: "message", content: `text ${id}`, id, ...fields });
-  return await client.ackOf(id);
-}
-
-/** Asks `history` (of `room`, when given) and returns the messages replayed and the closing frame. */
-async function history(
-  client: RawClient,
-  id: string,
-  fields: Record<string, unknown> = {},
-): Promise<{ messages: Frame[]; end: Frame }> {
-  await client.say({ type: "history", id, ...fields });
-  const messages: Frame[] = [];
-  for (;;) {
-    const frame = await client.next();
-    if (frame.type === "history") {
-      strictEqual(frame.id, id);
-      return { messages, end: frame };
-    }
-    strictEqual(frame.type, "message", JSON.stringify(frame));
-    strictEqual(frame.replay, true);
-    messages.push(frame);
-  }
-}
-
-/** Three nodes on one NATS, and a session on each. */
-async function threeNodes(dir: string, nats: Awaited<ReturnType<typeof startNats>>) {
-  const nodes: ClusterNode[] = [];
-  for (let i = 0; i < 3; i++) nodes.push(await startNode(nats, "tcp", dir));
-  return nodes;
-}
 
 natsTest(
   "a cluster gives each message one seq, the same on every node, growing in the order each session sent",
   async () => {
     await using nats = await startNats();
     await using dir = await tempDir();
-    const [a, b, c] = await threeNodes(dir.path, nats);
+    const [a, b, c] = await startNodes(nats, 3, dir.path);
     await using _a = a, _b = b, _c = c;
     await using ann = await ready(a.addresses.tcp!, { name: "ann" });
     await using ben = await ready(b.addresses.tcp!, { name: "ben" });
@@ -107,7 +63,7 @@ natsTest(
   async () => {
     await using nats = await startNats();
     await using dir = await tempDir();
-    const [a, b, c] = await threeNodes(dir.path, nats);
+    const [a, b, c] = await startNodes(nats, 3, dir.path);
     await using _a = a, _b = b, _c = c;
     await using ann = await ready(a.addresses.tcp!, { name: "ann" });
     await using ben = await ready(b.addresses.tcp!, { name: "ben" });

@@ -77,10 +77,16 @@ natsTest(
           exp: Math.floor(Date.now() / 1000) + 600,
         });
         await using carol = await loggedIn(b.addresses.unix!, { auth: { jwt } });
-        const entries = await whoShows(guest, ["bob", "carol", guestName]);
+        // alice's connection of the step before ended without a disconnect: she is away.
+        const entries = await whoShows(guest, ["alice", "bob", "carol", guestName]);
         deepStrictEqual(
-          entries.map((entry) => [entry.name, entry.verified ?? false]).sort(),
-          [["bob", true], ["carol", true], [guestName, false]],
+          entries.map((entry) => [entry.name, entry.verified ?? false, entry.away ?? false])
+            .sort(),
+          [["alice", true, true], ["bob", true, false], ["carol", true, false], [
+            guestName,
+            false,
+            false,
+          ]],
         );
         await bob.say({ type: "message", content: "from node a", id: 1 });
         await bob.ackOf(1);

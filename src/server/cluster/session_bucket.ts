@@ -1,0 +1,148 @@
+/**
+ * The resumable sessions of a cluster (PROTOCOL.md section 9), in the KV
+ * bucket `chat-sessions` (on file): so that any node can take over a
+ * session, also after the node that held it died.
+ *
+ * | key | value |
+ * | --- | --- |
+ * | `s.<session id>` | the session's record (`encodeSession`) and the node that holds it |
+ * | `t.<token hash>` | the id of the session whose resume token hashes so |
+ *
+ * A node writes the record of each of its sessions whenever it changes
+ * (name, rooms, token, away), before the frame that changed it is
+ * answered. A resume on any node finds the session by its token's hash
+ * and takes it over with a compare-and-set update of its record (new
+ * token, live, this node): of two resumes with one token, one wins.
+ *
+ * @module
+ */
+
+import type { KV } from "@nats-io/kv";
+import { decodeSession, encodeSession, type SessionRecord } from "../history/session_record.ts";
+import { sameTokenHash } from "../history/resume_token.ts";
+
+/** The KV bucket of resumable sessions. */
+export const SESSIONS_BUCKET = "chat-sessions";
+
+/** A session as the bucket keeps it. */
+export interface HeldSession {
+  /** Its record. */
+  readonly record: SessionRecord;
+  /** The node that holds it (live or away there). */
+  readonly node: string;
+}
+
+/** A session found by its token, with the revision a takeover must match. */
+export interface FoundSession extends HeldSession {
+  /** The revision of its record. */
+  readonly revision: number;
+}
+
+function recordKey(id: string): string {
+  return `s.${id}`;
+}
+
+function tokenKey(hash: string): string {
+  return `t.${hash}`;
+}
+
+/** The sessions bucket as one node uses it. */
+export class SessionBucket {
+  readonly #node: string;
+  #kv: KV | undefined;
+  /** The token hash last written for each session of this node (to delete it when it changes). */
+  readonly #tokens = new Map<string, string>();
+
+  /** The bucket for `node` (bind it before use). */
+  constructor(node: string) {
+    this.#node = node;
+  }
+
+  /** Uses `kv` from now on. */
+  bind(kv: KV): void {
+    this.#kv = kv;
+  }
+
+  /** Whether it is bound. */
+  get bound(): boolean {
+    return this.#kv !== undefined;
+  }
+
+  /** Writes a session of this node as it now is (and its token's index). */
+  async save(record: SessionRecord): Promise<void> {
+    const kv = this.#need();
+    const value: HeldSession = { record, node: this.#node };
+    await kv.put(recordKey(record.id), JSON.stringify(toJson(value)));
+    const old = this.#tokens.get(record.id);
+    if (old === record.tokenHash) return;
+    this.#tokens.set(record.id, record.tokenHash);
+    if (record.tokenHash !== "") await kv.put(tokenKey(record.tokenHash), record.id);
+    if (old !== undefined && old !== "") await kv.delete(tokenKey(old));
+  }
+
+  /** Forgets a session that ended for good. */
+  async remove(id: string): Promise<void> {
+    const kv = this.#need();
+    const token = this.#tokens.get(id);
+    this.#tokens.delete(id);
+    await kv.delete(recordKey(id));
+    if (token !== undefined && token !== "") await kv.delete(tokenKey(token));
+  }
+
+  /** The session with this id, as the bucket holds it now. */
+  async get(id: string): Promise<FoundSession | undefined> {
+    const entry = await this.#need().get(recordKey(id));
+    if (!entry || entry.operation !== "PUT") return undefined;
+    const held = fromJson(entry.string());
+    return held && { ...held, revision: entry.revision };
+  }
+
+  /** The session whose token hashes to `tokenHash`; `undefined` when none. */
+  async find(tokenHash: string): Promise<FoundSession | undefined> {
+    const entry = await this.#need().get(tokenKey(tokenHash));
+    if (!entry || entry.operation !== "PUT") return undefined;
+    const found = await this.get(entry.string());
+    if (!found || !sameTokenHash(found.record.tokenHash, tokenHash)) return undefined;
+    return found;
+  }
+
+  /**
+   * Takes a found session over for this node with the token of
+   * `nextTokenHash`, live; `undefined` when its record changed meanwhile
+   * (another resume, or its node, was first).
+   */
+  async takeOver(found: FoundSession, nextTokenHash: string): Promise<SessionRecord | undefined> {
+    const kv = this.#need();
+    const { awaySince: _, ...live } = found.record;
+    const record: SessionRecord = { ...live, tokenHash: nextTokenHash };
+    const value: HeldSession = { record, node: this.#node };
+    try {
+      await kv.update(recordKey(record.id), JSON.stringify(toJson(value)), found.revision);
+    } catch {
+      return undefined;
+    }
+    this.#tokens.set(record.id, nextTokenHash);
+    await kv.put(tokenKey(nextTokenHash), record.id);
+    await kv.delete(tokenKey(found.record.tokenHash));
+    return record;
+  }
+
+  #need(): KV {
+    if (this.#kv === undefined) throw new Error("the sessions bucket is not bound");
+    return this.#kv;
+  }
+}
+
+function toJson(held: HeldSession): { record: unknown; node: string } {
+  return { record: JSON.parse(encodeSession(held.record)), node: held.node };
+}
+
+function fromJson(text: string): HeldSession | undefined {
+  try {
+    const value = JSON.parse(text);
+    if (typeof value?.node !== "string") return undefined;
+    return { record: decodeSession(JSON.stringify(value.record)), node: value.node };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,138 @@
+/**
+ * Resume in a cluster (PROTOCOL.md section 9), on three real `chat server
+ * --cluster` processes and a real nats-server with JetStream: a receiver
+ * cut mid-stream resumes on another node and gets exactly what it missed,
+ * in order; a resent id is acknowledged with its first seq on any node and
+ * not relayed twice; a token unknown or used gives `recovered:false`.
+ *
+ * @module
+ */
+
+import { deepStrictEqual, notStrictEqual, ok, strictEqual } from "node:assert/strict";
+import type { Frame } from "../../../src/protocol/messages.ts";
+import { natsTest, startNats, startNodes, whoShows } from "../../helpers/cluster.ts";
+import { send } from "../../helpers/history.ts";
+import { resumeOn } from "../../helpers/resume.ts";
+import { ready } from "../../helpers/session.ts";
+import { tempDir } from "../../helpers/spawn.ts";
+
+natsTest(
+  "a receiver cut mid-stream resumes on another node: exactly the messages it missed, in order, then live there",
+  async () => {
+    await using nats = await startNats();
+    await using dir = await tempDir();
+    const [a, b, c] = await startNodes(nats, 3, dir.path);
+    await using _a = a, _b = b, _c = c;
+    const ann = await ready(a.addresses.tcp!, { name: "ann" });
+    const annId = ann.sessionId;
+    const token = ann.init!.resume_token as string;
+    await using ben = await ready(b.addresses.tcp!, { name: "ben" });
+    for (const client of [ann, ben]) {
+      await client.say({ type: "join", content: "lobby", id: "j" });
+      await client.ackOf("j");
+    }
+    await whoShows(ben, ["ann", "ben"], "lobby");
+    // ben sends twenty (to everyone, the room, and ann), pipelined.
+    const kinds = [{}, { room: "lobby" }, { to: "ann" }, { to: annId }];
+    for (let i = 0; i < 20; i++) {
+      await ben.say({ type: "message", content: `m${i}`, id: i, ...kinds[i % 4] });
+    }
+    const acks: Frame[] = [];
+    for (let i = 0; i < 20; i++) acks.push(await ben.ackOf(i));
+    // ann reads seven, and her connection is cut there.
+    let seen = 0;
+    for (let i = 0; i < 7; i++) {
+      const message = await ann.next("message");
+      strictEqual(message.content, `m${i}`);
+      seen = message.seq as number;
+    }
+    await ann.close();
+    // More while she is away (or not yet noticed as away): kept for her all the same.
+    const late = await send(ben, "late", { to: "ann" });
+    // She resumes on node c.
+    await using back = await resumeOn(c.addresses.tcp!, token, seen);
+    deepStrictEqual(
+      back.replayed.map((m) => [m.content, m.seq, m.session_id]),
+      [
+        ...acks.slice(7).map((ack, n) => [`m${n + 7}`, ack.seq, annId]),
+        ["text late", late.seq, annId],
+      ],
+    );
+    deepStrictEqual(back.resumed.content, { recovered: true, replayed: 14, seq: late.seq });
+    deepStrictEqual([back.resumed.session_id, back.resumed.name, back.resumed.rooms], [
+      annId,
+      "ann",
+      ["lobby"],
+    ]);
+    // Live on c now: the room's messages reach her there, once.
+    const after = await send(ben, "after", { room: "lobby" });
+    strictEqual(after.recipients, 1);
+    const live = await back.client.next("message");
+    deepStrictEqual([live.content, live.seq, live.replay], ["text after", after.seq, undefined]);
+    // The cluster lists her once, on c, under her name.
+    const entries = await whoShows(ben, ["ann", "ben"]);
+    strictEqual(entries.filter((entry) => entry.session_id === annId).length, 1);
+    // Her name is still hers: nobody else may take it.
+    await ben.say({ type: "nick", content: "ann", id: "n" });
+    strictEqual((await ben.next("error")).code, "name_taken");
+  },
+);
+
+natsTest(
+  "a resent id is acknowledged with its first seq on another node, and not relayed again",
+  async () => {
+    await using nats = await startNats();
+    await using dir = await tempDir();
+    const [a, b, c] = await startNodes(nats, 3, dir.path);
+    await using _a = a, _b = b, _c = c;
+    const ann = await ready(a.addresses.tcp!, { name: "ann" });
+    const token = ann.init!.resume_token as string;
+    await using ben = await ready(b.addresses.tcp!, { name: "ben" });
+    await whoShows(ann, ["ann", "ben"]);
+    const first = await send(ann, "x");
+    strictEqual((await ben.next("message")).seq, first.seq);
+    await ann.close();
+    await using back = await resumeOn(c.addresses.tcp!, token, first.seq as number);
+    strictEqual((back.resumed.content as { recovered: boolean }).recovered, true);
+    // The resend: its first seq, and ben does not get it twice (his next message is the one after).
+    const again = await send(back.client, "x");
+    strictEqual(again.seq, first.seq);
+    const next = await send(back.client, "y");
+    ok((next.seq as number) > (first.seq as number));
+    strictEqual((await ben.next("message")).content, "text y");
+  },
+);
+
+natsTest(
+  "recovered is false, the session a new one, for a token unknown to the cluster, or used already on another node",
+  async () => {
+    await using nats = await startNats();
+    await using dir = await tempDir();
+    const [a, b, c] = await startNodes(nats, 3, dir.path);
+    await using _a = a, _b = b, _c = c;
+    {
+      await using unknown = await resumeOn(b.addresses.tcp!, "no-such-token-in-the-cluster", 0, {
+        name: "carl",
+      });
+      strictEqual(unknown.resumed.session_id, unknown.init.session_id);
+      deepStrictEqual(
+        [unknown.resumed.content, unknown.resumed.name],
+        [{ recovered: false, replayed: 0, seq: 0 }, "carl"],
+      );
+    }
+    const ann = await ready(a.addresses.tcp!, { name: "ann" });
+    const token = ann.init!.resume_token as string;
+    await ann.close();
+    await using first = await resumeOn(b.addresses.tcp!, token, 0);
+    strictEqual(first.resumed.session_id, ann.sessionId);
+    strictEqual((first.resumed.content as { recovered: boolean }).recovered, true);
+    await using used = await resumeOn(c.addresses.tcp!, token, 0);
+    notStrictEqual(used.resumed.session_id, ann.sessionId);
+    strictEqual((used.resumed.content as { recovered: boolean }).recovered, false);
+    // The new token works, on yet another node: the one connection on b is cut.
+    await using second = await resumeOn(a.addresses.tcp!, first.resumed.resume_token as string, 0);
+    strictEqual(second.resumed.session_id, ann.sessionId);
+    strictEqual((second.resumed.content as { recovered: boolean }).recovered, true);
+    await first.client.closed();
+  },
+);
