@@ -12,7 +12,7 @@
  */
 
 import type { SplicedFrame } from "../protocol/encode.ts";
-import type { HistoryStore, StoredMessage } from "./history/mod.ts";
+import type { HistoryStore, SessionRecord, StoredMessage } from "./history/mod.ts";
 import type { Directory } from "./handler.ts";
 import type { Member, Members } from "./member.ts";
 
@@ -66,6 +66,11 @@ export interface BackplaneHost {
    * session here has the id.
    */
   handOver(session: string): string | undefined;
+  /**
+   * A session of a node that died, taken over by this node (PROTOCOL.md
+   * section 9): it is away here, for the resume window from now.
+   */
+  orphaned(record: SessionRecord): void;
 }
 
 /** The other nodes of a cluster, as a server sees them. */
@@ -114,6 +119,8 @@ export interface Backplane {
   renamed(member: Member): void;
   /** A session lost its connection and is away, waiting to be resumed (PROTOCOL.md section 9). */
   away(member: Member): void;
+  /** A session that was away here was resumed here: it is connected again. */
+  back(member: Member): void;
   /** A session joined a room; resolves once relays to the room reach this node. */
   joined(member: Member, room: string): void | Promise<void>;
   /** A session left a room. */
@@ -152,6 +159,7 @@ export class LocalBackplane implements Backplane {
   opened(): void {}
   renamed(): void {}
   away(): void {}
+  back(): void {}
   joined(): void {}
   left(): void {}
   closed(): void {}

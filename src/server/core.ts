@@ -109,6 +109,7 @@ export function serverCore(
       },
       displace: (id) => accounts.displace(id),
       handOver: (id) => roster.handOver(id),
+      orphaned: (record) => roster.orphaned(record),
     },
   };
 }

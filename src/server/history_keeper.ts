@@ -139,6 +139,13 @@ export class HistoryKeeper {
     return away;
   }
 
+  /** A session another node held (it died), away here since its record's `awaySince`. */
+  adopted(record: SessionRecord): AwaySession {
+    const away = new AwaySession(record, "tcp");
+    this.#away.set(away.id, away);
+    return away;
+  }
+
   /** The sessions a store kept at the last stop: away from its opening, for the window. */
   async restore(): Promise<AwaySession[]> {
     const restored: AwaySession[] = [];

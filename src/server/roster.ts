@@ -145,6 +145,7 @@ export class Roster<S extends Connected> {
     if (holder instanceof AwaySession) this.#keeper!.back(holder.id);
     else holder.displace();
     if (holder instanceof AwaySession && this.#adopted.delete(holder)) this.#arrived(session);
+    else if (holder instanceof AwaySession) this.#backplane.back(session);
   }
 
   /**
@@ -158,6 +159,23 @@ export class Roster<S extends Connected> {
     this.#registry.add(away);
     for (const room of record.rooms) this.#registry.join(away, room.name);
     return away;
+  }
+
+  /**
+   * A session of a node of the cluster that died, whose record this node
+   * took over: away here (listed, reached, resumable) for the resume
+   * window; the backplane learns of it, its rooms and name.
+   */
+  orphaned(record: SessionRecord): void {
+    if (this.#keeper === undefined || this.#registry.get(record.id) !== undefined) return;
+    const away = this.#keeper.adopted(record);
+    this.#registry.add(away);
+    for (const room of record.rooms) this.#registry.join(away, room.name);
+    this.#arrived(away);
+    log.info("session {session_id} ({name}) of a node that died is away here", () => ({
+      session_id: away.id,
+      name: away.name,
+    }));
   }
 
   /**
@@ -183,7 +201,7 @@ export class Roster<S extends Connected> {
   }
 
   /** A session that came from another node: the backplane learns of it, its rooms and name. */
-  #arrived(session: S): void {
+  #arrived(session: S | AwaySession): void {
     this.#backplane.opened(session);
     for (const room of session.rooms) void this.#backplane.joined(session, room);
     try {
@@ -196,7 +214,7 @@ export class Roster<S extends Connected> {
     }
   }
 
-  #nameLost(session: S, error: unknown): void {
+  #nameLost(session: S | AwaySession, error: unknown): void {
     log.warn("session {session_id} resumed here, but its name {name} was not claimed: {error}", {
       session_id: session.id,
       name: session.name,

@@ -188,6 +188,7 @@ export function testHost(parts: Partial<Omit<BackplaneHost, "members">> = {}): B
     members: new Registry<TestMember>(),
     inbound: { deliverAll() {}, deliverRoom() {}, deliverTo() {}, deliverMessage() {} },
     handOver: () => undefined,
+    orphaned() {},
     loseName() {},
     displace: () => Promise.resolve(),
     ...parts,

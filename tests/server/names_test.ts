@@ -34,6 +34,7 @@ class ClaimingBackplane implements Backplane {
   displace = this.#alone.displace;
   historyStore = this.#alone.historyStore;
   away = this.#alone.away;
+  back = this.#alone.back;
   claim(_: Member, name: string): Promise<void> {
     this.told.push(`claim ${name}`);
     const claim = Promise.withResolvers<void>();

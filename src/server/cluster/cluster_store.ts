@@ -71,6 +71,9 @@ const NOBODY: MessageDraft = {
   to: "",
 };
 
+/** How many times a resume reads a session's record again when it changed under it. */
+const TAKEOVER_ATTEMPTS = 3;
+
 /** A wait for the mirror to reach a seq. */
 interface Waiter {
   readonly seq: number;
@@ -196,12 +199,24 @@ export class ClusterHistoryStore implements HistoryStore {
     const bucket = this.#bucket();
     if (!bucket) return undefined;
     await this.#caughtUpWithStream();
-    const found = await bucket.find(request.tokenHash);
-    if (!found || (request.admit && !request.admit(found.record))) return undefined;
-    const session = await bucket.takeOver(found, request.nextTokenHash);
-    if (!session) return undefined;
-    await this.#parts!.takeover(found.node, session.id);
-    return { session, ...this.#mirror.replay(session, request.after) };
+    // The node that holds it may write its record meanwhile (it went away): find it again.
+    for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt++) {
+      const found = await bucket.find(request.tokenHash);
+      if (!found || (request.admit && !request.admit(found.record))) return undefined;
+      const session = await bucket.takeOver(found, request.nextTokenHash);
+      if (!session) continue;
+      await this.#parts!.takeover(found.node, session.id);
+      return { session, ...this.#mirror.replay(session, request.after) };
+    }
+    return undefined;
+  }
+
+  /**
+   * Takes over, away from now, the session `id` of the dead node `node`
+   * (this node tidies up after it); `undefined` when another node has it.
+   */
+  async orphan(id: string, node: string, now: number): Promise<SessionRecord | undefined> {
+    return await this.#bucket()?.orphan(id, node, now);
   }
 
   /** The sessions bucket, while NATS can be reached. */

@@ -108,6 +108,9 @@ export class NatsBackplane implements Backplane {
     this.#host = host;
     const link = this.#link;
     this.#presence = new PresenceBucket(link, this.node, this.#ttl, this.#view, host.members);
+    if (this.#history) {
+      this.#presence.onDead = (node, sessions) => this.#orphaned(this.#history!, node, sessions);
+    }
     this.#names = new NameClaims(link, this.node, this.#presence, host);
     this.#relays = new Relays(link, this.node, this.#view, host);
     this.#displacement = new Displacement(link, this.node, this.#names, this.#presence, host);
@@ -186,6 +189,12 @@ export class NatsBackplane implements Backplane {
   }
 
   away(member: Member): void {
+    this.#names.rebind(member);
+    this.#presence.putSession(member);
+  }
+
+  back(member: Member): void {
+    this.#names.rebind(member);
     this.#presence.putSession(member);
   }
 
@@ -266,6 +275,22 @@ export class NatsBackplane implements Backplane {
           (error as Error).message
         }`,
         { cause: error },
+      );
+    }
+  }
+
+  /**
+   * The sessions of a dead node (this node tidies up after it): each one
+   * whose record still names that node is taken over here, away from now,
+   * so that it is listed, reached and resumable for the resume window.
+   */
+  #orphaned(history: ClusterHistoryStore, node: string, sessions: readonly string[]): void {
+    const now = this.#clock.now();
+    for (const id of sessions) {
+      this.#link.track(
+        history.orphan(id, node, now).then((record) => {
+          if (record) this.#host.orphaned(record);
+        }),
       );
     }
   }

@@ -37,6 +37,8 @@ export class PresenceBucket {
   #dropped = new Set<string>();
   #reloading = false;
   #timers: (() => void)[] = [];
+  /** Told, on the node that tidies up, of the sessions of each node found dead. */
+  onDead: ((node: string, sessions: readonly string[]) => void) | undefined;
 
   /**
    * The presence of `node` (TTL `ttl` ms, sessions in `registry`) over
@@ -158,6 +160,7 @@ export class PresenceBucket {
         count: sessions.length,
       });
       if (!this.#cleaner()) continue;
+      this.onDead?.(node, sessions.map((session) => session.id));
       const kv = this.#kv!;
       this.#link.track(kv.purge(nodeKey(node)));
       for (const session of sessions) this.#link.track(kv.purge(sessionKey(node, session.id)));

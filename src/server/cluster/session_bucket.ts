@@ -10,14 +10,17 @@
  *
  * A node writes the record of each of its sessions whenever it changes
  * (name, rooms, token, away), before the frame that changed it is
- * answered. A resume on any node finds the session by its token's hash
- * and takes it over with a compare-and-set update of its record (new
- * token, live, this node): of two resumes with one token, one wins.
+ * answered, each write a compare-and-set on the revision it wrote last: a
+ * node that lost the session to a resume elsewhere writes nothing more.
+ * A resume on any node finds the session by its token's hash and takes it
+ * over with a compare-and-set update of its record (new token, live, this
+ * node): of two resumes with one token, one wins.
  *
  * @module
  */
 
 import type { KV } from "@nats-io/kv";
+import { wrongLastSequence } from "./name_claims.ts";
 import { decodeSession, encodeSession, type SessionRecord } from "../history/session_record.ts";
 import { sameTokenHash } from "../history/resume_token.ts";
 
@@ -52,6 +55,8 @@ export class SessionBucket {
   #kv: KV | undefined;
   /** The token hash last written for each session of this node (to delete it when it changes). */
   readonly #tokens = new Map<string, string>();
+  /** The revision of the record last written for each session of this node. */
+  readonly #revisions = new Map<string, number>();
 
   /** The bucket for `node` (bind it before use). */
   constructor(node: string) {
@@ -68,11 +73,27 @@ export class SessionBucket {
     return this.#kv !== undefined;
   }
 
-  /** Writes a session of this node as it now is (and its token's index). */
+  /**
+   * Writes a session of this node as it now is (and its token's index);
+   * nothing when another node took it over meanwhile.
+   */
   async save(record: SessionRecord): Promise<void> {
     const kv = this.#need();
-    const value: HeldSession = { record, node: this.#node };
-    await kv.put(recordKey(record.id), JSON.stringify(toJson(value)));
+    const value = JSON.stringify(toJson({ record, node: this.#node }));
+    const revision = this.#revisions.get(record.id);
+    try {
+      this.#revisions.set(
+        record.id,
+        revision === undefined
+          ? await kv.create(recordKey(record.id), value)
+          : await kv.update(recordKey(record.id), value, revision),
+      );
+    } catch (error) {
+      if (!wrongLastSequence(error)) throw error;
+      // A resume on another node has it now: it is not this node's to write.
+      this.#forget(record.id);
+      return;
+    }
     const old = this.#tokens.get(record.id);
     if (old === record.tokenHash) return;
     this.#tokens.set(record.id, record.tokenHash);
@@ -80,13 +101,26 @@ export class SessionBucket {
     if (old !== undefined && old !== "") await kv.delete(tokenKey(old));
   }
 
-  /** Forgets a session that ended for good. */
+  /** Forgets a session of this node that ended for good. */
   async remove(id: string): Promise<void> {
     const kv = this.#need();
     const token = this.#tokens.get(id);
-    this.#tokens.delete(id);
-    await kv.delete(recordKey(id));
+    const revision = this.#revisions.get(id);
+    this.#forget(id);
+    if (revision === undefined) return; // never written, or not this node's any more
+    try {
+      await kv.delete(recordKey(id), { previousSeq: revision });
+    } catch (error) {
+      if (!wrongLastSequence(error)) throw error;
+      return;
+    }
     if (token !== undefined && token !== "") await kv.delete(tokenKey(token));
+  }
+
+  /** This node no longer writes the session `id`. */
+  #forget(id: string): void {
+    this.#tokens.delete(id);
+    this.#revisions.delete(id);
   }
 
   /** The session with this id, as the bucket holds it now. */
@@ -117,13 +151,40 @@ export class SessionBucket {
     const record: SessionRecord = { ...live, tokenHash: nextTokenHash };
     const value: HeldSession = { record, node: this.#node };
     try {
-      await kv.update(recordKey(record.id), JSON.stringify(toJson(value)), found.revision);
-    } catch {
+      this.#revisions.set(
+        record.id,
+        await kv.update(recordKey(record.id), JSON.stringify(toJson(value)), found.revision),
+      );
+    } catch (error) {
+      if (!wrongLastSequence(error)) throw error;
       return undefined;
     }
     this.#tokens.set(record.id, nextTokenHash);
     await kv.put(tokenKey(nextTokenHash), record.id);
     await kv.delete(tokenKey(found.record.tokenHash));
+    return record;
+  }
+
+  /**
+   * Takes over for this node, away since `awaySince`, the session `id` that
+   * the dead node `node` held; `undefined` when its record is gone or
+   * another node has it already.
+   */
+  async orphan(id: string, node: string, awaySince: number): Promise<SessionRecord | undefined> {
+    const found = await this.get(id);
+    if (!found || found.node !== node) return undefined;
+    const record: SessionRecord = { ...found.record, awaySince };
+    const value: HeldSession = { record, node: this.#node };
+    try {
+      this.#revisions.set(
+        id,
+        await this.#need().update(recordKey(id), JSON.stringify(toJson(value)), found.revision),
+      );
+    } catch (error) {
+      if (!wrongLastSequence(error)) throw error;
+      return undefined;
+    }
+    this.#tokens.set(id, record.tokenHash);
     return record;
   }
 

@@ -117,8 +117,9 @@ natsTest(
             LOGIN_MS,
           );
           const [holder] = clients.filter((client) => !client.ended);
-          for (const client of clients.filter((client) => client.ended)) {
-            const bye = client.backlog.find((frame) =>
+          for (const { client, answer } of attempts.filter(({ client }) => client.ended)) {
+            // A refused login's answer is its error; an ended session's last word its disconnect.
+            const bye = [answer, ...client.backlog].find((frame) =>
               frame.type === "disconnect" || frame.type === "error"
             );
             ok(

@@ -10,7 +10,14 @@
 
 import { deepStrictEqual, notStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { Frame } from "../../../src/protocol/messages.ts";
-import { natsTest, startNats, startNodes, whoShows } from "../../helpers/cluster.ts";
+import {
+  eventually,
+  natsTest,
+  startNats,
+  startNodes,
+  who,
+  whoShows,
+} from "../../helpers/cluster.ts";
 import { send } from "../../helpers/history.ts";
 import { resumeOn } from "../../helpers/resume.ts";
 import { ready } from "../../helpers/session.ts";
@@ -134,5 +141,59 @@ natsTest(
     strictEqual(second.resumed.session_id, ann.sessionId);
     strictEqual((second.resumed.content as { recovered: boolean }).recovered, true);
     await first.client.closed();
+  },
+);
+
+natsTest(
+  "after a SIGKILL of its node, a session is away on the others (listed, reached) and resumes on any of them with exactly what it missed",
+  async () => {
+    await using nats = await startNats();
+    await using dir = await tempDir();
+    // A short presence TTL: the node's death is noticed within 1.5 s.
+    const args = ["--heartbeat-timeout", "1.5", "--heartbeat-retries", "40"];
+    const [a, b, c] = await startNodes(nats, 3, dir.path, args);
+    await using _a = a, _b = b, _c = c;
+    const ann = await ready(a.addresses.tcp!, { name: "ann" });
+    const annId = ann.sessionId;
+    const token = ann.init!.resume_token as string;
+    await using ben = await ready(b.addresses.tcp!, { name: "ben" });
+    for (const client of [ann, ben]) {
+      await client.say({ type: "join", content: "lobby", id: "j" });
+      await client.ackOf("j");
+    }
+    await whoShows(ben, ["ann", "ben"], "lobby");
+    const seen = await send(ben, 1, { room: "lobby" });
+    strictEqual((await ann.next("message")).seq, seen.seq);
+
+    a.process.kill("SIGKILL");
+    await a.process.status();
+    await ann.closed();
+    await ann.close();
+    // Sent before and after the others noticed: kept for her either way.
+    const missed = [await send(ben, 2, { room: "lobby" })];
+    const listed = await eventually("ann listed away", async () => {
+      const entry = (await who(ben)).find((e) => e.session_id === annId);
+      return entry?.away ? entry : undefined;
+    });
+    deepStrictEqual([listed.name, listed.rooms], ["ann", ["lobby"]]);
+    missed.push(await send(ben, 3, { room: "lobby" }), await send(ben, 4, { to: "ann" }));
+    deepStrictEqual(missed.slice(1).map((ack) => ack.recipients), [1, 1]);
+    // Her name is still hers.
+    await ben.say({ type: "nick", content: "ann", id: "n" });
+    strictEqual((await ben.next("error")).code, "name_taken");
+
+    await using back = await resumeOn(c.addresses.tcp!, token, seen.seq as number);
+    deepStrictEqual(
+      back.replayed.map((m) => [m.content, m.seq]),
+      missed.map((ack, n) => [`text ${n + 2}`, ack.seq]),
+    );
+    deepStrictEqual(back.resumed.content, { recovered: true, replayed: 3, seq: missed[2].seq });
+    deepStrictEqual([back.resumed.session_id, back.resumed.rooms], [annId, ["lobby"]]);
+    const after = await send(ben, 5, { room: "lobby" });
+    strictEqual((await back.client.next("message")).seq, after.seq);
+    await eventually("ann listed connected again", async () => {
+      const entry = (await who(ben)).find((e) => e.session_id === annId);
+      return entry && !entry.away ? entry : undefined;
+    });
   },
 );
