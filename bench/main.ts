@@ -4,12 +4,15 @@
  * and fan-out; the WebSocket floor is `Deno.serve` with
  * `Deno.upgradeWebSocket`).
  *
- *   deno task bench [--quick | --full] [--json FILE] [--svg FILE]
+ *   deno task bench [--quick | --full] [--cluster] [--json FILE] [--svg FILE]
  *
  * Then the cluster scenario: the same fan-out with its subscribers spread
  * over three `chat server --cluster` processes on one nats-server (skipped,
- * saying why, when nats-server is not installed), next to the single-node
- * figure of the same run.
+ * saying why, when nats-server is not installed), with history on (the
+ * default: every message through the JetStream stream) and off
+ * (`--history 0`: core NATS subjects), next to the single-node figure of
+ * the same run. `--cluster` runs that scenario alone (and the single-node
+ * fan-out it is compared with).
  *
  * @module
  */
@@ -44,8 +47,11 @@ const { values: flags } = parseArgs({
     full: { type: "boolean" },
     json: { type: "string" },
     svg: { type: "string" },
+    cluster: { type: "boolean" },
   },
 });
+/** `--cluster`: the cluster scenario alone. */
+const clusterOnly = flags.cluster ?? false;
 const quick = flags.quick ?? false;
 const full = flags.full ?? false;
 /** Echo and fan-out run over every transport; idle sessions over the sockets. */
@@ -140,12 +146,19 @@ async function presenceSpread(probe: Peer, count: number): Promise<void> {
   }
 }
 
-async function clusterFan(subs: number, messages: number, nodes = 3): Promise<Measure> {
+async function clusterFan(
+  subs: number,
+  messages: number,
+  nodes = 3,
+  extra: string[] = [],
+): Promise<Measure> {
   await using nats = await NatsServer.start();
   const servers: ServerProcess[] = [];
   try {
     for (let i = 0; i < nodes; i++) {
-      servers.push(await ServerProcess.start("chat", "relay", "tcp", ["--cluster", nats.url]));
+      servers.push(
+        await ServerProcess.start("chat", "relay", "tcp", ["--cluster", nats.url, ...extra]),
+      );
     }
     const subscribers: Peer[] = [];
     for (let i = 0; i < nodes; i++) {
@@ -275,17 +288,19 @@ const idleSessions = full ? [1000, 5000, 10000] : quick ? [500] : [5000];
 console.log(
   `chat benchmark (${quick ? "quick" : full ? "full" : "standard"}), ratios are chat / floor`,
 );
-for (const transport of transports) {
-  const floor = await echo("floor", transport, 50, echoMs);
-  const chat = await echo("chat", transport, 50, echoMs);
-  report(row("echo", transport, "round trips/s", 50, chat, floor));
-}
-for (const subs of fanSubs) {
-  const messages = quick ? 1000 : Math.max(2000, Math.round(1_000_000 / subs));
+if (!clusterOnly) {
   for (const transport of transports) {
-    const floor = await fan("floor", transport, subs, messages);
-    const chat = await fan("chat", transport, subs, messages);
-    report(row("fan-out", transport, "deliveries/s", subs, chat, floor));
+    const floor = await echo("floor", transport, 50, echoMs);
+    const chat = await echo("chat", transport, 50, echoMs);
+    report(row("echo", transport, "round trips/s", 50, chat, floor));
+  }
+  for (const subs of fanSubs) {
+    const messages = quick ? 1000 : Math.max(2000, Math.round(1_000_000 / subs));
+    for (const transport of transports) {
+      const floor = await fan("floor", transport, subs, messages);
+      const chat = await fan("chat", transport, subs, messages);
+      report(row("fan-out", transport, "deliveries/s", subs, chat, floor));
+    }
   }
 }
 // History: the same loads with history off, in memory (the default) and in a file.
@@ -295,7 +310,7 @@ const HISTORY_MODES: [string, string[]][] = [
   ["store", ["--store", "@DIR@/history.db"]],
 ];
 const historyRows: HistoryRow[] = [];
-{
+if (!clusterOnly) {
   const measures: Record<string, { acked: Measure; fan: Measure }> = {};
   const messages = quick ? 1000 : 10_000;
   for (const [mode, extra] of HISTORY_MODES) {
@@ -339,6 +354,13 @@ const historyRows: HistoryRow[] = [];
 {
   // The cluster scenario: 100 subscribers (the single-node fan-out's load), over three nodes.
   const subs = 100;
+  if (clusterOnly) {
+    const messages = quick ? 1000 : Math.max(2000, Math.round(1_000_000 / subs));
+    const floor = await fan("floor", "tcp", subs, messages);
+    report(
+      row("fan-out", "tcp", "deliveries/s", subs, await fan("chat", "tcp", subs, messages), floor),
+    );
+  }
   const single = rows.find((r) =>
     r.scenario === "fan-out" && r.transport === "tcp" && r.load === subs
   );
@@ -347,7 +369,9 @@ const historyRows: HistoryRow[] = [];
     console.log(`fan-out   cluster: skipped: ${clusterSkipped}`);
   } else if (single) {
     const nodes = 3;
-    const measure = await clusterFan(subs, quick ? 1000 : Math.max(2000, 1_000_000 / subs), nodes);
+    const messages = quick ? 1000 : Math.max(2000, 1_000_000 / subs);
+    const off = await clusterFan(subs, messages, nodes, ["--history", "0"]);
+    const measure = await clusterFan(subs, messages, nodes);
     const r: ClusterRow = {
       scenario: "fan-out",
       transport: "tcp",
@@ -360,6 +384,11 @@ const historyRows: HistoryRow[] = [];
       clusterP50: measure.p50,
       clusterP99: measure.p99,
       clusterCpuUs: measure.cpuUs,
+      historyOff: off.value,
+      historyRatio: measure.value / off.value,
+      historyOffP50: off.p50,
+      historyOffP99: off.p99,
+      historyOffCpuUs: off.cpuUs,
     };
     clusterRows.push(r);
     console.log(
@@ -369,11 +398,15 @@ const historyRows: HistoryRow[] = [];
         }  1 node ${num(r.single).padStart(9)}  ratio ${r.ratio.toFixed(2)}`,
         `| cpu/op chat ${num(r.clusterCpuUs, 1)} µs (${nodes} servers, NATS apart)`,
         `| p50 ${num(r.clusterP50, 2)} p99 ${num(r.clusterP99, 2)} ms (cluster)`,
+        `| history off ${num(r.historyOff).padStart(9)}  on / off ${r.historyRatio.toFixed(2)}`,
+        `| cpu/op ${num(r.historyOffCpuUs, 1)} µs, p50 ${num(r.historyOffP50, 2)} p99 ${
+          num(r.historyOffP99, 2)
+        } ms (off)`,
       ].join("  "),
     );
   }
 }
-for (const sessions of idleSessions) {
+for (const sessions of clusterOnly ? [] : idleSessions) {
   for (const transport of socketTransports) {
     const floor = await idle("floor", transport, sessions);
     const chat = await idle("chat", transport, sessions);

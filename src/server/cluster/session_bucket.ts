@@ -166,14 +166,17 @@ export class SessionBucket {
   }
 
   /**
-   * Takes over for this node, away since `awaySince`, the session `id` that
-   * the dead node `node` held; `undefined` when its record is gone or
-   * another node has it already.
+   * Takes over for this node, away since `awaySince` (or since it went away
+   * already, when it did), the session `id` that the dead node `node` held;
+   * `undefined` when its record is gone or another node has it already.
    */
   async orphan(id: string, node: string, awaySince: number): Promise<SessionRecord | undefined> {
     const found = await this.get(id);
     if (!found || found.node !== node) return undefined;
-    const record: SessionRecord = { ...found.record, awaySince };
+    const record: SessionRecord = {
+      ...found.record,
+      awaySince: found.record.awaySince ?? awaySince,
+    };
     const value: HeldSession = { record, node: this.#node };
     try {
       this.#revisions.set(
