@@ -227,7 +227,7 @@ export class ClusterHistoryStore implements HistoryStore {
 
   /** Stops following the stream. */
   async close(): Promise<void> {
-    await this.#stream?.stop();
+    await this.#stream?.close();
     for (const waiter of this.#waiters) waiter.resolve();
     this.#waiters = [];
   }
