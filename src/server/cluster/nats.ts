@@ -50,6 +50,7 @@ import { ClusterHistoryStore } from "./cluster_store.ts";
 import { HistoryStream } from "./history_stream.ts";
 import { SessionBucket, SESSIONS_BUCKET } from "./session_bucket.ts";
 import { Takeover } from "./takeover.ts";
+import { NodeRequests } from "./node_requests.ts";
 import type { Directory } from "../handler.ts";
 import type { Member, Members } from "../member.ts";
 import { Displacement } from "./displacement.ts";
@@ -113,8 +114,9 @@ export class NatsBackplane implements Backplane {
     }
     this.#names = new NameClaims(link, this.node, this.#presence, host);
     this.#relays = new Relays(link, this.node, this.#view, host);
-    this.#displacement = new Displacement(link, this.node, this.#names, this.#presence, host);
-    this.#takeover = new Takeover(link, this.node, this.#names, this.#presence, host);
+    const requests = new NodeRequests(link, this.node, this.#presence);
+    this.#displacement = new Displacement(requests, this.#names, host);
+    this.#takeover = new Takeover(requests, this.#names, host);
     await link.connect(`chat ${this.node}`, this.#ttl, {
       lost: () => this.#presence.clear(),
       regained: (generation) => this.#regained(generation),

@@ -9,18 +9,14 @@
  * resuming node registers the session and claims its name. A node that is
  * dead is not asked.
  *
- * Whoever can publish on the cluster's NATS can ask this (as they can pose
- * as any account): let only the nodes in.
- *
  * @module
  */
 
 import { getLogger } from "@logtape/logtape";
 import type { BackplaneHost } from "../backplane.ts";
-import type { NatsLink } from "./link.ts";
 import { REQUEST_MS } from "./link.ts";
 import type { NameClaims } from "./name_claims.ts";
-import type { PresenceBucket } from "./presence_bucket.ts";
+import type { NodeRequests } from "./node_requests.ts";
 import { takeoverSubject } from "./subjects.ts";
 
 const log = getLogger(["chat", "cluster"]);
@@ -28,49 +24,25 @@ const log = getLogger(["chat", "cluster"]);
 /** How long a node waits for another to let a session go: its cut and the name's delete. */
 export const TAKEOVER_MS = 3 * REQUEST_MS;
 
-const encoder = new TextEncoder();
-
 /** This node's side of sessions moving between nodes: letting go, and asking to. */
 export class Takeover {
-  #link: NatsLink;
-  #node: string;
+  #requests: NodeRequests;
   #names: NameClaims;
-  #presence: PresenceBucket;
   #host: BackplaneHost;
 
-  /** Takeovers for `node` over `link`, of the names of `names`, of `host`'s sessions. */
-  constructor(
-    link: NatsLink,
-    node: string,
-    names: NameClaims,
-    presence: PresenceBucket,
-    host: BackplaneHost,
-  ) {
-    this.#link = link;
-    this.#node = node;
+  /** Takeovers over `requests`, of the names of `names`, of `host`'s sessions. */
+  constructor(requests: NodeRequests, names: NameClaims, host: BackplaneHost) {
+    this.#requests = requests;
     this.#names = names;
-    this.#presence = presence;
     this.#host = host;
   }
 
   /** Answers the requests of other nodes to let a session of this one go. */
   listen(): void {
-    this.#link.nc.subscribe(takeoverSubject(this.#node), {
-      callback: (error, msg) => {
-        if (error) return;
-        let session: unknown;
-        try {
-          session = msg.json<{ session: unknown }>()?.session;
-        } catch {
-          return;
-        }
-        if (typeof session !== "string") return;
-        this.#link.task((async () => {
-          const name = this.#host.handOver(session);
-          if (name !== undefined) await this.#names.released(name);
-          msg.respond(encoder.encode("{}"));
-        })());
-      },
+    this.#requests.serve(takeoverSubject(this.#requests.node), async ({ session }) => {
+      if (typeof session !== "string") return;
+      const name = this.#host.handOver(session);
+      if (name !== undefined) await this.#names.released(name);
     });
   }
 
@@ -80,18 +52,17 @@ export class Takeover {
    * that does not answer in time is given up on.
    */
   async ask(node: string, session: string): Promise<void> {
-    if (node === this.#node || !await this.#presence.alive(node)) return;
-    try {
-      await this.#link.nc.request(
-        takeoverSubject(node),
-        encoder.encode(JSON.stringify({ session })),
-        { timeout: TAKEOVER_MS },
-      );
-    } catch (error) {
+    const failed = await this.#requests.ask(
+      node,
+      takeoverSubject(node),
+      { session },
+      TAKEOVER_MS,
+    );
+    if (failed) {
       log.warn("cluster: node {node} did not let session {session_id} go: {error}", {
         node,
         session_id: session,
-        error,
+        error: failed,
       });
     }
   }

@@ -8,18 +8,15 @@
  */
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import { natsTest, startNats, startNodes, whoShows } from "../../helpers/cluster.ts";
+import { natsTest, startCluster, whoShows } from "../../helpers/cluster.ts";
 import { askHistory as history, send } from "../../helpers/history.ts";
 import { ready } from "../../helpers/session.ts";
-import { tempDir } from "../../helpers/spawn.ts";
 
 natsTest(
   "a cluster gives each message one seq, the same on every node, growing in the order each session sent",
   async () => {
-    await using nats = await startNats();
-    await using dir = await tempDir();
-    const [a, b, c] = await startNodes(nats, 3, dir.path);
-    await using _a = a, _b = b, _c = c;
+    await using cluster = await startCluster(3);
+    const [a, b, c] = cluster.nodes;
     await using ann = await ready(a.addresses.tcp!, { name: "ann" });
     await using ben = await ready(b.addresses.tcp!, { name: "ben" });
     await using cid = await ready(c.addresses.tcp!, { name: "cid" });
@@ -61,10 +58,8 @@ natsTest(
 natsTest(
   "history on any node of a cluster: the room's messages, and the room-less space's with this session's direct ones",
   async () => {
-    await using nats = await startNats();
-    await using dir = await tempDir();
-    const [a, b, c] = await startNodes(nats, 3, dir.path);
-    await using _a = a, _b = b, _c = c;
+    await using cluster = await startCluster(3);
+    const [a, b, c] = cluster.nodes;
     await using ann = await ready(a.addresses.tcp!, { name: "ann" });
     await using ben = await ready(b.addresses.tcp!, { name: "ben" });
     await whoShows(ann, ["ann", "ben"]);

@@ -11,34 +11,40 @@
 import { deepStrictEqual, notStrictEqual, ok, strictEqual } from "node:assert/strict";
 import type { Frame } from "../../../src/protocol/messages.ts";
 import {
+  type ClusterNode,
   eventually,
   natsTest,
-  startNats,
-  startNodes,
+  startCluster,
   who,
   whoShows,
 } from "../../helpers/cluster.ts";
 import { send } from "../../helpers/history.ts";
 import { resumeOn } from "../../helpers/resume.ts";
 import { ready } from "../../helpers/session.ts";
-import { tempDir } from "../../helpers/spawn.ts";
+
+/**
+ * ann on node `a` (the test cuts her connection, then closes it) with her
+ * id and resume token, and ben on node `b`, both in the room lobby, which
+ * ben's node lists them in.
+ */
+async function inLobby(a: ClusterNode, b: ClusterNode) {
+  const ann = await ready(a.addresses.tcp!, { name: "ann" });
+  const ben = await ready(b.addresses.tcp!, { name: "ben" });
+  for (const client of [ann, ben]) {
+    await client.say({ type: "join", content: "lobby", id: "j" });
+    await client.ackOf("j");
+  }
+  await whoShows(ben, ["ann", "ben"], "lobby");
+  return { ann, annId: ann.sessionId, token: ann.init!.resume_token as string, ben };
+}
 
 natsTest(
   "a receiver cut mid-stream resumes on another node: exactly the messages it missed, in order, then live there",
   async () => {
-    await using nats = await startNats();
-    await using dir = await tempDir();
-    const [a, b, c] = await startNodes(nats, 3, dir.path);
-    await using _a = a, _b = b, _c = c;
-    const ann = await ready(a.addresses.tcp!, { name: "ann" });
-    const annId = ann.sessionId;
-    const token = ann.init!.resume_token as string;
-    await using ben = await ready(b.addresses.tcp!, { name: "ben" });
-    for (const client of [ann, ben]) {
-      await client.say({ type: "join", content: "lobby", id: "j" });
-      await client.ackOf("j");
-    }
-    await whoShows(ben, ["ann", "ben"], "lobby");
+    await using cluster = await startCluster(3);
+    const [a, b, c] = cluster.nodes;
+    const { ann, annId, token, ben } = await inLobby(a, b);
+    await using _ben = ben;
     // ben sends twenty (to everyone, the room, and ann), pipelined.
     const kinds = [{}, { room: "lobby" }, { to: "ann" }, { to: annId }];
     for (let i = 0; i < 20; i++) {
@@ -88,10 +94,8 @@ natsTest(
 natsTest(
   "a resent id is acknowledged with its first seq on another node, and not relayed again",
   async () => {
-    await using nats = await startNats();
-    await using dir = await tempDir();
-    const [a, b, c] = await startNodes(nats, 3, dir.path);
-    await using _a = a, _b = b, _c = c;
+    await using cluster = await startCluster(3);
+    const [a, b, c] = cluster.nodes;
     const ann = await ready(a.addresses.tcp!, { name: "ann" });
     const token = ann.init!.resume_token as string;
     await using ben = await ready(b.addresses.tcp!, { name: "ben" });
@@ -113,10 +117,8 @@ natsTest(
 natsTest(
   "recovered is false, the session a new one, for a token unknown to the cluster, or used already on another node",
   async () => {
-    await using nats = await startNats();
-    await using dir = await tempDir();
-    const [a, b, c] = await startNodes(nats, 3, dir.path);
-    await using _a = a, _b = b, _c = c;
+    await using cluster = await startCluster(3);
+    const [a, b, c] = cluster.nodes;
     {
       await using unknown = await resumeOn(b.addresses.tcp!, "no-such-token-in-the-cluster", 0, {
         name: "carl",
@@ -147,21 +149,12 @@ natsTest(
 natsTest(
   "after a SIGKILL of its node, a session is away on the others (listed, reached) and resumes on any of them with exactly what it missed",
   async () => {
-    await using nats = await startNats();
-    await using dir = await tempDir();
     // A short presence TTL: the node's death is noticed within 1.5 s.
     const args = ["--heartbeat-timeout", "1.5", "--heartbeat-retries", "40"];
-    const [a, b, c] = await startNodes(nats, 3, dir.path, args);
-    await using _a = a, _b = b, _c = c;
-    const ann = await ready(a.addresses.tcp!, { name: "ann" });
-    const annId = ann.sessionId;
-    const token = ann.init!.resume_token as string;
-    await using ben = await ready(b.addresses.tcp!, { name: "ben" });
-    for (const client of [ann, ben]) {
-      await client.say({ type: "join", content: "lobby", id: "j" });
-      await client.ackOf("j");
-    }
-    await whoShows(ben, ["ann", "ben"], "lobby");
+    await using cluster = await startCluster(3, args);
+    const [a, b, c] = cluster.nodes;
+    const { ann, annId, token, ben } = await inLobby(a, b);
+    await using _ben = ben;
     const seen = await send(ben, 1, { room: "lobby" });
     strictEqual((await ann.next("message")).seq, seen.seq);
 
