@@ -18,8 +18,11 @@
  *   (`session_bucket.ts`): each change of one is written there before it
  *   is answered; a resume finds the session by its token's hash, takes its
  *   record over (compare-and-set), asks the node that held it to let it go
- *   (`takeover.ts`) and replays what it missed from the mirror. While NATS
- *   is away, nothing is written there and nothing can be resumed.
+ *   (`takeover.ts`) and replays what it missed from the mirror. The token
+ *   a session's last resume used works once more only when the node that
+ *   took it over is dead (its `resumed` frame may have died with it), as a
+ *   restart with `--store` allows. While NATS is away, nothing is written
+ *   there and nothing can be resumed.
  *
  * @module
  */
@@ -51,6 +54,8 @@ export interface ClusterParts {
   readonly sessions: SessionBucket;
   /** Asks `node` to let the session `id` go; resolves once it did, or gave up. */
   takeover(node: string, id: string): Promise<void>;
+  /** Whether `node` is alive (this one is). */
+  alive(node: string): Promise<boolean>;
   /** Delivers a message to this node's sessions it is for. */
   deliver(message: StoredMessage): void;
   /** Whether NATS can be reached now. */
@@ -203,6 +208,10 @@ export class ClusterHistoryStore implements HistoryStore {
     for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt++) {
       const found = await bucket.find(request.tokenHash);
       if (!found || (request.admit && !request.admit(found.record))) return undefined;
+      // The token of the last resume: only when the node that took the session over died.
+      if (found.previous && !found.orphaned && await this.#parts!.alive(found.node)) {
+        return undefined;
+      }
       const session = await bucket.takeOver(found, request.nextTokenHash);
       if (!session) continue;
       await this.#parts!.takeover(found.node, session.id);

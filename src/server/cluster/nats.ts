@@ -267,6 +267,7 @@ export class NatsBackplane implements Backplane {
         stream: new HistoryStream(link.nc),
         sessions: this.#sessions,
         takeover: (node, id) => this.#takeover.ask(node, id),
+        alive: (node) => node === this.node ? Promise.resolve(true) : this.#presence.alive(node),
         deliver: (message) => this.#host.inbound.deliverMessage(message),
         reachable: () => link.synced,
       });

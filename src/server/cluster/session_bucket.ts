@@ -14,7 +14,11 @@
  * node that lost the session to a resume elsewhere writes nothing more.
  * A resume on any node finds the session by its token's hash and takes it
  * over with a compare-and-set update of its record (new token, live, this
- * node): of two resumes with one token, one wins.
+ * node): of two resumes with one token, one wins. The token that resume
+ * used stays in the index as the record's `previousTokenHash`: when the
+ * node that took the session over dies before its client read the new
+ * token, that one works once more (the store decides, only while that
+ * node is dead).
  *
  * @module
  */
@@ -33,12 +37,16 @@ export interface HeldSession {
   readonly record: SessionRecord;
   /** The node that holds it (live or away there). */
   readonly node: string;
+  /** Taken over from a node that died (the token of its last resume may work once more). */
+  readonly orphaned?: boolean;
 }
 
 /** A session found by its token, with the revision a takeover must match. */
 export interface FoundSession extends HeldSession {
   /** The revision of its record. */
   readonly revision: number;
+  /** Whether it was found by the token of its last resume, not its current one. */
+  readonly previous?: boolean;
 }
 
 function recordKey(id: string): string {
@@ -57,6 +65,8 @@ export class SessionBucket {
   readonly #tokens = new Map<string, string>();
   /** The revision of the record last written for each session of this node. */
   readonly #revisions = new Map<string, number>();
+  /** The token hash of the last resume of each session of this node, still in the index. */
+  readonly #previous = new Map<string, string>();
 
   /** The bucket for `node` (bind it before use). */
   constructor(node: string) {
@@ -104,7 +114,7 @@ export class SessionBucket {
   /** Forgets a session of this node that ended for good. */
   async remove(id: string): Promise<void> {
     const kv = this.#need();
-    const token = this.#tokens.get(id);
+    const tokens = [this.#tokens.get(id), this.#previous.get(id)];
     const revision = this.#revisions.get(id);
     this.#forget(id);
     if (revision === undefined) return; // never written, or not this node's any more
@@ -114,13 +124,14 @@ export class SessionBucket {
       if (!wrongLastSequence(error)) throw error;
       return;
     }
-    if (token !== undefined && token !== "") await kv.delete(tokenKey(token));
+    for (const token of tokens) if (token) await kv.delete(tokenKey(token));
   }
 
   /** This node no longer writes the session `id`. */
   #forget(id: string): void {
     this.#tokens.delete(id);
     this.#revisions.delete(id);
+    this.#previous.delete(id);
   }
 
   /** The session with this id, as the bucket holds it now. */
@@ -131,13 +142,20 @@ export class SessionBucket {
     return held && { ...held, revision: entry.revision };
   }
 
-  /** The session whose token hashes to `tokenHash`; `undefined` when none. */
+  /**
+   * The session whose token, or whose last resume's token (`previous`),
+   * hashes to `tokenHash`; `undefined` when none.
+   */
   async find(tokenHash: string): Promise<FoundSession | undefined> {
     const entry = await this.#need().get(tokenKey(tokenHash));
     if (!entry || entry.operation !== "PUT") return undefined;
     const found = await this.get(entry.string());
-    if (!found || !sameTokenHash(found.record.tokenHash, tokenHash)) return undefined;
-    return found;
+    if (!found) return undefined;
+    if (sameTokenHash(found.record.tokenHash, tokenHash)) return found;
+    const previous = found.record.previousTokenHash;
+    return previous !== undefined && sameTokenHash(previous, tokenHash)
+      ? { ...found, previous: true }
+      : undefined;
   }
 
   /**
@@ -148,7 +166,8 @@ export class SessionBucket {
   async takeOver(found: FoundSession, nextTokenHash: string): Promise<SessionRecord | undefined> {
     const kv = this.#need();
     const { awaySince: _, ...live } = found.record;
-    const record: SessionRecord = { ...live, tokenHash: nextTokenHash };
+    const used = found.previous ? found.record.previousTokenHash! : found.record.tokenHash;
+    const record: SessionRecord = { ...live, tokenHash: nextTokenHash, previousTokenHash: used };
     const value: HeldSession = { record, node: this.#node };
     try {
       this.#revisions.set(
@@ -160,8 +179,12 @@ export class SessionBucket {
       return undefined;
     }
     this.#tokens.set(record.id, nextTokenHash);
+    this.#previous.set(record.id, used);
     await kv.put(tokenKey(nextTokenHash), record.id);
-    await kv.delete(tokenKey(found.record.tokenHash));
+    // The token used stays (as the previous one); the one before it, or the one not used, goes.
+    for (const hash of [found.record.tokenHash, found.record.previousTokenHash]) {
+      if (hash !== undefined && hash !== used) await kv.delete(tokenKey(hash));
+    }
     return record;
   }
 
@@ -177,7 +200,7 @@ export class SessionBucket {
       ...found.record,
       awaySince: found.record.awaySince ?? awaySince,
     };
-    const value: HeldSession = { record, node: this.#node };
+    const value: HeldSession = { record, node: this.#node, orphaned: true };
     try {
       this.#revisions.set(
         id,
@@ -188,6 +211,7 @@ export class SessionBucket {
       return undefined;
     }
     this.#tokens.set(id, record.tokenHash);
+    if (record.previousTokenHash) this.#previous.set(id, record.previousTokenHash);
     return record;
   }
 
@@ -197,15 +221,19 @@ export class SessionBucket {
   }
 }
 
-function toJson(held: HeldSession): { record: unknown; node: string } {
-  return { record: JSON.parse(encodeSession(held.record)), node: held.node };
+function toJson(held: HeldSession): { record: unknown; node: string; orphaned?: true } {
+  const json = { record: JSON.parse(encodeSession(held.record)), node: held.node };
+  return held.orphaned ? { ...json, orphaned: true } : json;
 }
 
 function fromJson(text: string): HeldSession | undefined {
   try {
     const value = JSON.parse(text);
     if (typeof value?.node !== "string") return undefined;
-    return { record: decodeSession(JSON.stringify(value.record)), node: value.node };
+    const record = decodeSession(JSON.stringify(value.record));
+    return value.orphaned === true
+      ? { record, node: value.node, orphaned: true }
+      : { record, node: value.node };
   } catch {
     return undefined;
   }

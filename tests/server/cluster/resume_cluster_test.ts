@@ -9,7 +9,7 @@
  */
 
 import { deepStrictEqual, notStrictEqual, ok, strictEqual } from "node:assert/strict";
-import type { Frame } from "../../../src/protocol/messages.ts";
+import type { Frame, WhoEntry } from "../../../src/protocol/messages.ts";
 import {
   type ClusterNode,
   eventually,
@@ -19,8 +19,15 @@ import {
   whoShows,
 } from "../../helpers/cluster.ts";
 import { send } from "../../helpers/history.ts";
+import type { RawClient } from "../../helpers/raw_client.ts";
 import { resumeOn } from "../../helpers/resume.ts";
 import { ready } from "../../helpers/session.ts";
+
+/**
+ * A short presence TTL, so that a node's death is noticed within 1.5 s
+ * (the sessions here send no heartbeats: a long silence is allowed them).
+ */
+const SHORT_TTL = ["--heartbeat-timeout", "1.5", "--heartbeat-retries", "40"];
 
 /**
  * ann on node `a` (the test cuts her connection, then closes it) with her
@@ -36,6 +43,14 @@ async function inLobby(a: ClusterNode, b: ClusterNode) {
   }
   await whoShows(ben, ["ann", "ben"], "lobby");
   return { ann, annId: ann.sessionId, token: ann.init!.resume_token as string, ben };
+}
+
+/** Waits until `who` through `client` lists the session `id` away; returns its entry. */
+function listedAway(client: RawClient, id: string): Promise<WhoEntry> {
+  return eventually(`${id} listed away`, async () => {
+    const entry = (await who(client)).find((e) => e.session_id === id);
+    return entry?.away ? entry : undefined;
+  });
 }
 
 natsTest(
@@ -149,9 +164,7 @@ natsTest(
 natsTest(
   "after a SIGKILL of its node, a session is away on the others (listed, reached) and resumes on any of them with exactly what it missed",
   async () => {
-    // A short presence TTL: the node's death is noticed within 1.5 s.
-    const args = ["--heartbeat-timeout", "1.5", "--heartbeat-retries", "40"];
-    await using cluster = await startCluster(3, args);
+    await using cluster = await startCluster(3, SHORT_TTL);
     const [a, b, c] = cluster.nodes;
     const { ann, annId, token, ben } = await inLobby(a, b);
     await using _ben = ben;
@@ -164,10 +177,7 @@ natsTest(
     await ann.close();
     // Sent before and after the others noticed: kept for her either way.
     const missed = [await send(ben, 2, { room: "lobby" })];
-    const listed = await eventually("ann listed away", async () => {
-      const entry = (await who(ben)).find((e) => e.session_id === annId);
-      return entry?.away ? entry : undefined;
-    });
+    const listed = await listedAway(ben, annId);
     deepStrictEqual([listed.name, listed.rooms], ["ann", ["lobby"]]);
     missed.push(await send(ben, 3, { room: "lobby" }), await send(ben, 4, { to: "ann" }));
     deepStrictEqual(missed.slice(1).map((ack) => ack.recipients), [1, 1]);
@@ -188,5 +198,40 @@ natsTest(
       const entry = (await who(ben)).find((e) => e.session_id === annId);
       return entry && !entry.away ? entry : undefined;
     });
+  },
+);
+
+natsTest(
+  "the token a resume used works once more when the node that took the session over died (its resumed frame may have died with it), never while it lives",
+  async () => {
+    await using cluster = await startCluster(3, SHORT_TTL);
+    const [a, b, c] = cluster.nodes;
+    const { ann, annId, token, ben } = await inLobby(a, c);
+    await using _ben = ben;
+    await ann.close();
+    // The resume on b: its resumed frame is read here, but say it was lost.
+    const first = await resumeOn(b.addresses.tcp!, token, 0);
+    strictEqual((first.resumed.content as { recovered: boolean }).recovered, true);
+    // While b lives, the token used is used up.
+    {
+      await using used = await resumeOn(c.addresses.tcp!, token, 0);
+      strictEqual((used.resumed.content as { recovered: boolean }).recovered, false);
+    }
+    b.process.kill("SIGKILL");
+    await b.process.status();
+    await first.client.closed();
+    await first.client.close();
+    // Once the others noticed b died (she is away on one of them), the token used works once more.
+    await listedAway(ben, annId);
+    const missed = await send(ben, "m", { room: "lobby" });
+    await using again = await resumeOn(a.addresses.tcp!, token, 0);
+    deepStrictEqual(
+      [again.resumed.session_id, (again.resumed.content as { recovered: boolean }).recovered],
+      [annId, true],
+    );
+    deepStrictEqual(again.replayed.map((m) => m.seq), [missed.seq]);
+    // Once more only.
+    await using twice = await resumeOn(c.addresses.tcp!, token, 0);
+    strictEqual((twice.resumed.content as { recovered: boolean }).recovered, false);
   },
 );
