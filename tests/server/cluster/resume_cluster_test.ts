@@ -235,3 +235,26 @@ natsTest(
     strictEqual((twice.resumed.content as { recovered: boolean }).recovered, false);
   },
 );
+
+natsTest(
+  "a node stopped cleanly leaves its sessions away on the others: listed, reached, and resumed on any node with what they missed",
+  async () => {
+    await using cluster = await startCluster(3);
+    const [a, b, c] = cluster.nodes;
+    const { ann, annId, token, ben } = await inLobby(a, b);
+    await using _ben = ben;
+    const seen = await send(ben, 1, { room: "lobby" });
+    strictEqual((await ann.next("message")).seq, seen.seq);
+    a.process.kill("SIGTERM");
+    strictEqual((await ann.next("disconnect")).content, "server shutting down");
+    await ann.closed();
+    await ann.close();
+    strictEqual((await a.process.status()).code, 0);
+    await listedAway(ben, annId);
+    const missed = await send(ben, 2, { room: "lobby" });
+    strictEqual(missed.recipients, 1);
+    await using back = await resumeOn(c.addresses.tcp!, token, seen.seq as number);
+    deepStrictEqual(back.replayed.map((m) => m.seq), [missed.seq]);
+    deepStrictEqual(back.resumed.content, { recovered: true, replayed: 1, seq: missed.seq });
+  },
+);
