@@ -4,7 +4,11 @@
  * and fan-out; the WebSocket floor is `Deno.serve` with
  * `Deno.upgradeWebSocket`).
  *
- *   deno task bench [--quick | --full] [--json FILE] [--svg FILE]
+ *   deno task bench [--quick | --full] [--only history] [--rounds N] [--json FILE] [--svg FILE]
+ *
+ * `--only history` runs the history rows alone (the same loads with
+ * history off, in memory and in a file); `--rounds N` runs them N times,
+ * interleaved, and prints each round's ratios and their median and spread.
  *
  * Then the cluster scenario: the same fan-out with its subscribers spread
  * over three `chat server --cluster` processes on one nats-server (skipped,
@@ -44,10 +48,21 @@ const { values: flags } = parseArgs({
     full: { type: "boolean" },
     json: { type: "string" },
     svg: { type: "string" },
+    only: { type: "string" },
+    rounds: { type: "string", default: "1" },
   },
 });
 const quick = flags.quick ?? false;
 const full = flags.full ?? false;
+if (flags.only !== undefined && flags.only !== "history") {
+  throw new Error(`--only takes "history", not ${JSON.stringify(flags.only)}`);
+}
+/** Whether to run the history rows alone. */
+const historyOnly = flags.only === "history";
+const rounds = Number(flags.rounds);
+if (!Number.isSafeInteger(rounds) || rounds < 1) {
+  throw new Error(`--rounds takes a whole number from 1, not ${JSON.stringify(flags.rounds)}`);
+}
 /** Echo and fan-out run over every transport; idle sessions over the sockets. */
 const transports: Transport[] = ["tcp", "unix", "ws"];
 const socketTransports: Transport[] = ["tcp", "unix"];
@@ -227,6 +242,8 @@ function row(
 
 /** A history row: a load with history on (in memory or in a file) against the same with it off. */
 interface HistoryRow {
+  /** Which round (from 1) of `--rounds`. */
+  round: number;
   scenario: string;
   metric: string;
   history: string;
@@ -275,17 +292,19 @@ const idleSessions = full ? [1000, 5000, 10000] : quick ? [500] : [5000];
 console.log(
   `chat benchmark (${quick ? "quick" : full ? "full" : "standard"}), ratios are chat / floor`,
 );
-for (const transport of transports) {
-  const floor = await echo("floor", transport, 50, echoMs);
-  const chat = await echo("chat", transport, 50, echoMs);
-  report(row("echo", transport, "round trips/s", 50, chat, floor));
-}
-for (const subs of fanSubs) {
-  const messages = quick ? 1000 : Math.max(2000, Math.round(1_000_000 / subs));
+if (!historyOnly) {
   for (const transport of transports) {
-    const floor = await fan("floor", transport, subs, messages);
-    const chat = await fan("chat", transport, subs, messages);
-    report(row("fan-out", transport, "deliveries/s", subs, chat, floor));
+    const floor = await echo("floor", transport, 50, echoMs);
+    const chat = await echo("chat", transport, 50, echoMs);
+    report(row("echo", transport, "round trips/s", 50, chat, floor));
+  }
+  for (const subs of fanSubs) {
+    const messages = quick ? 1000 : Math.max(2000, Math.round(1_000_000 / subs));
+    for (const transport of transports) {
+      const floor = await fan("floor", transport, subs, messages);
+      const chat = await fan("chat", transport, subs, messages);
+      report(row("fan-out", transport, "deliveries/s", subs, chat, floor));
+    }
   }
 }
 // History: the same loads with history off, in memory (the default) and in a file.
@@ -295,7 +314,7 @@ const HISTORY_MODES: [string, string[]][] = [
   ["store", ["--store", "@DIR@/history.db"]],
 ];
 const historyRows: HistoryRow[] = [];
-{
+for (let round = 1; round <= rounds; round++) {
   const measures: Record<string, { acked: Measure; fan: Measure }> = {};
   const messages = quick ? 1000 : 10_000;
   for (const [mode, extra] of HISTORY_MODES) {
@@ -314,6 +333,7 @@ const historyRows: HistoryRow[] = [];
       const on = pick(measures[mode]);
       const off = pick(measures.off);
       const r: HistoryRow = {
+        round,
         scenario,
         metric,
         history: mode,
@@ -331,68 +351,95 @@ const historyRows: HistoryRow[] = [];
           num(r.value).padStart(9)
         }  off ${num(r.off).padStart(9)}  ratio ${r.ratio.toFixed(2)}  | cpu/op ${
           num(r.cpuUs, 1)
-        } µs (off ${num(r.offCpuUs, 1)})  | p50 ${num(r.p50, 2)} p99 ${num(r.p99, 2)} ms`,
+        } µs (off ${num(r.offCpuUs, 1)})  | p50 ${num(r.p50, 2)} p99 ${num(r.p99, 2)} ms${
+          rounds > 1 ? `  (round ${round})` : ""
+        }`,
       );
     }
   }
 }
-{
-  // The cluster scenario: 100 subscribers (the single-node fan-out's load), over three nodes.
-  const subs = 100;
-  const single = rows.find((r) =>
-    r.scenario === "fan-out" && r.transport === "tcp" && r.load === subs
-  );
-  clusterSkipped = await natsServerMissing();
-  if (clusterSkipped !== undefined) {
-    console.log(`fan-out   cluster: skipped: ${clusterSkipped}`);
-  } else if (single) {
-    const nodes = 3;
-    const measure = await clusterFan(subs, quick ? 1000 : Math.max(2000, 1_000_000 / subs), nodes);
-    const r: ClusterRow = {
-      scenario: "fan-out",
-      transport: "tcp",
-      metric: "deliveries/s",
-      load: subs,
-      nodes,
-      cluster: measure.value,
-      single: single.chat,
-      ratio: measure.value / single.chat,
-      clusterP50: measure.p50,
-      clusterP99: measure.p99,
-      clusterCpuUs: measure.cpuUs,
-    };
-    clusterRows.push(r);
-    console.log(
-      [
-        `fan-out   tcp  ${String(subs).padStart(5)}  deliveries/s   ${nodes} nodes ${
-          num(r.cluster).padStart(9)
-        }  1 node ${num(r.single).padStart(9)}  ratio ${r.ratio.toFixed(2)}`,
-        `| cpu/op chat ${num(r.clusterCpuUs, 1)} µs (${nodes} servers, NATS apart)`,
-        `| p50 ${num(r.clusterP50, 2)} p99 ${num(r.clusterP99, 2)} ms (cluster)`,
-      ].join("  "),
-    );
+if (rounds > 1) {
+  for (const [mode] of HISTORY_MODES.slice(1)) {
+    for (const scenario of ["acked", "fan-out"]) {
+      const ratios = historyRows
+        .filter((r) => r.history === mode && r.scenario === scenario)
+        .map((r) => r.ratio)
+        .sort((a, b) => a - b);
+      const median = ratios.length % 2
+        ? ratios[(ratios.length - 1) / 2]
+        : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+      console.log(
+        `history   ${scenario.padEnd(8)} tcp ${
+          mode.padEnd(7)
+        } ratio over ${rounds} rounds: median ${median.toFixed(2)}, min ${
+          ratios[0].toFixed(2)
+        }, max ${ratios[ratios.length - 1].toFixed(2)}`,
+      );
+    }
   }
 }
-for (const sessions of idleSessions) {
-  for (const transport of socketTransports) {
-    const floor = await idle("floor", transport, sessions);
-    const chat = await idle("chat", transport, sessions);
-    report(row("idle", transport, "handshakes/s", sessions, chat, floor));
-    report(
-      row(
-        "idle",
-        transport,
-        "bytes/session",
-        sessions,
-        chat,
-        floor,
-        (m) => (m as typeof chat).perSession,
-        true,
-      ),
+if (!historyOnly) {
+  {
+    // The cluster scenario: 100 subscribers (the single-node fan-out's load), over three nodes.
+    const subs = 100;
+    const single = rows.find((r) =>
+      r.scenario === "fan-out" && r.transport === "tcp" && r.load === subs
     );
+    clusterSkipped = await natsServerMissing();
+    if (clusterSkipped !== undefined) {
+      console.log(`fan-out   cluster: skipped: ${clusterSkipped}`);
+    } else if (single) {
+      const nodes = 3;
+      const measure = await clusterFan(
+        subs,
+        quick ? 1000 : Math.max(2000, 1_000_000 / subs),
+        nodes,
+      );
+      const r: ClusterRow = {
+        scenario: "fan-out",
+        transport: "tcp",
+        metric: "deliveries/s",
+        load: subs,
+        nodes,
+        cluster: measure.value,
+        single: single.chat,
+        ratio: measure.value / single.chat,
+        clusterP50: measure.p50,
+        clusterP99: measure.p99,
+        clusterCpuUs: measure.cpuUs,
+      };
+      clusterRows.push(r);
+      console.log(
+        [
+          `fan-out   tcp  ${String(subs).padStart(5)}  deliveries/s   ${nodes} nodes ${
+            num(r.cluster).padStart(9)
+          }  1 node ${num(r.single).padStart(9)}  ratio ${r.ratio.toFixed(2)}`,
+          `| cpu/op chat ${num(r.clusterCpuUs, 1)} µs (${nodes} servers, NATS apart)`,
+          `| p50 ${num(r.clusterP50, 2)} p99 ${num(r.clusterP99, 2)} ms (cluster)`,
+        ].join("  "),
+      );
+    }
+  }
+  for (const sessions of idleSessions) {
+    for (const transport of socketTransports) {
+      const floor = await idle("floor", transport, sessions);
+      const chat = await idle("chat", transport, sessions);
+      report(row("idle", transport, "handshakes/s", sessions, chat, floor));
+      report(
+        row(
+          "idle",
+          transport,
+          "bytes/session",
+          sessions,
+          chat,
+          floor,
+          (m) => (m as typeof chat).perSession,
+          true,
+        ),
+      );
+    }
   }
 }
-
 if (flags.json) {
   await Deno.writeTextFile(
     flags.json,
