@@ -6,9 +6,10 @@
  * resolves once that transaction is committed (WAL, `synchronous=NORMAL`:
  * a commit outlives a SIGKILL), and calls resolve in the order they were
  * made. Seqs are given at the call, in that order, and continue after the
- * largest kept across restarts. Sessions, their recent ids and the pruned
- * marks are also held in memory (read there, written through); messages
- * are read from the file.
+ * largest kept across restarts. Sessions and their recent ids are also
+ * held in memory (read there, written through), and so are the pruned
+ * marks (written when pruned messages are deleted, see sqlite_messages.ts);
+ * messages are read from the file.
  *
  * @example
  * ```ts
@@ -178,7 +179,7 @@ export class SqliteHistoryStore implements HistoryStore, AsyncDisposable {
   removeSession(id: string): Promise<void> {
     this.#check();
     this.#sessions.remove(id);
-    this.#messages.marks.forget(id);
+    this.#messages.forgetMark(id);
     return this.#batch.add(() => {
       this.#deleteSession.run(id);
       this.#messages.forget(id);

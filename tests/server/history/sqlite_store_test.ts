@@ -129,6 +129,22 @@ Deno.test("SqliteHistoryStore.open() keeps what was pruned: replay() is as exact
   strictEqual((await store.replay({ ...a, id: "c", rooms: [] }, 2)).complete, true);
 });
 
+Deno.test("SqliteHistoryStore.removeSession() forgets what was pruned of the direct messages to it, also after a restart", async () => {
+  await using dir = await TempDir.create();
+  const a = { id: "a", since: 0, rooms: [] };
+  {
+    // The direct message is pruned, not yet deleted (that waits for 1,024 pruned messages).
+    await using store = SqliteHistoryStore.open(dir.store, { limit: 2 });
+    await store.saveSession(session("a"));
+    await appendAll(store, [toSession("b", "a"), toEveryone("a"), toEveryone("a")]);
+    await store.removeSession("a");
+    await appendAll(store, [toEveryone("a")]); // prunes a's own message
+  }
+  await using store = SqliteHistoryStore.open(dir.store, { limit: 2 });
+  strictEqual((await store.replay(a, 0)).complete, true, "nothing to a is counted as pruned");
+  strictEqual((await store.replay({ ...a, id: "c" }, 0)).complete, false);
+});
+
 Deno.test("SqliteHistoryStore.open() with a smaller limit prunes the file at once", async () => {
   await using dir = await TempDir.create();
   {
