@@ -30,7 +30,6 @@ export const PURGE_EVERY = 1024;
 const COLUMNS = "seq, ts, sender, from_name, verified, content, room_key, room, recipient, to_name";
 
 const SQL = {
-  insert: `INSERT INTO messages (${COLUMNS}, frame_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   lastLeaving: "SELECT seq FROM messages WHERE seq >= ? ORDER BY seq LIMIT 1 OFFSET ?",
   pruned:
     `SELECT seq, sender, room_key, recipient, frame_id FROM messages WHERE seq >= ? AND seq < ?
@@ -55,6 +54,18 @@ const SQL = {
         (room_key IS NULL AND seq > ?4) OR room_key IN (SELECT value FROM json_each(?5)))))
     ORDER BY seq`,
 } as const;
+
+/** The columns an insert writes, one `?` each. */
+const INSERTED = 11;
+
+/** The most rows one insert statement writes. */
+const ROWS_PER_INSERT = 64;
+
+/** The insert of `rows` messages in one statement. */
+function insertSql(rows: number): string {
+  const row = `(${Array(INSERTED).fill("?").join(", ")})`;
+  return `INSERT INTO messages (${COLUMNS}, frame_id) VALUES ${Array(rows).fill(row).join(", ")}`;
+}
 
 /** A row of `SQL.pruned`. */
 type PrunedRow = [
@@ -130,6 +141,10 @@ export class SqliteMessages {
   readonly #db: DatabaseSync;
   readonly #sql: Statements;
   readonly #changed = new Set<PrunedMark>();
+  /** The inserts of `rows` rows at once, made when first needed. */
+  readonly #inserts = new Map<number, StatementSync>();
+  /** The values of the rows inserted since the last write, in the columns' order. */
+  #rows: (string | number | null | Uint8Array)[] = [];
   #marks = new PrunedMarks();
   /** The smallest seq kept: those below are pruned. */
   #floor = 1;
@@ -163,6 +178,7 @@ export class SqliteMessages {
   /** Reads the floor, the counts and the marks from the file (at open, and after a failed commit). */
   load(): void {
     const db = this.#db;
+    this.#rows = [];
     const meta = new Map<string, number>();
     for (const row of db.prepare("SELECT key, value FROM meta").all()) {
       meta.set(row.key as string, row.value as number);
@@ -205,9 +221,13 @@ export class SqliteMessages {
     }
   }
 
-  /** Writes a message with its sender's frame id (as JSON, or null). */
+  /**
+   * Writes a message with its sender's frame id (as JSON, or null), within
+   * the transaction: with the other messages of the transaction, a few
+   * dozen rows a statement, before anything else reads or prunes them.
+   */
   insert(m: StoredMessage, idText: string | null): void {
-    this.#sql.insert.run(
+    this.#rows.push(
       m.seq,
       m.ts,
       m.sender,
@@ -223,11 +243,28 @@ export class SqliteMessages {
     this.#kept++;
   }
 
+  /** Writes the rows of {@linkcode SqliteMessages.insert} that wait. */
+  #write(): void {
+    const values = this.#rows;
+    if (values.length === 0) return;
+    this.#rows = [];
+    const step = ROWS_PER_INSERT * INSERTED;
+    for (let start = 0; start < values.length; start += step) {
+      const chunk = values.slice(start, start + step);
+      const rows = chunk.length / INSERTED;
+      let statement = this.#inserts.get(rows);
+      if (!statement) this.#inserts.set(rows, statement = this.#db.prepare(insertSql(rows)));
+      statement.run(...chunk);
+    }
+  }
+
   /**
-   * Prunes past the limit, within the transaction: raises the floor; every
+   * Prunes past the limit, within the transaction (having written the
+   * messages inserted): raises the floor; every
    * {@linkcode SqliteMessages.purgeEvery} pruned messages, purges them.
    */
   prune(windowStart: (sender: string) => number | undefined): void {
+    this.#write();
     const excess = this.#kept - this.limit;
     if (excess > 0) {
       const [last] = this.#sql.lastLeaving.get(this.#floor, excess - 1) as unknown as [number];
@@ -246,6 +283,7 @@ export class SqliteMessages {
    * `undefined`: none) says are still remembered.
    */
   purge(windowStart: (sender: string) => number | undefined): void {
+    this.#write();
     const moved = new Map<string, { pairs: string[]; last: number }>();
     for (const [seq, sender, , , frameId] of this.#catchUp(1)) {
       if (frameId === null || !(seq >= (windowStart(sender) ?? Infinity))) continue;
