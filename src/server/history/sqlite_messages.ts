@@ -2,16 +2,18 @@
  * The messages of an SQLite history store: written in the store's
  * transactions, pruned past the limit, read for history and replays.
  *
- * Pruning is in two steps, so that a tick's commit writes little: a
- * message leaving the last N is put below the floor (queries never read
- * below it) at once, which writes the floor alone; messages below the
- * floor are deleted a thousand or so at a time, and then they are counted
- * in the pruned marks (which are written then, with the seq up to which
- * they count: `marks_floor`), and the frame ids among them that their
- * senders' last 1,024 still hold move to `recent_ids`, one row per sender.
- * Until then the marks in memory catch up on the rows between the marks'
- * floor and the floor whenever they are read (a replay, a session
- * forgotten, an opening).
+ * Pruning is in two steps, so that a tick's commit writes its messages
+ * alone: a message leaving the last N is put below the floor (queries never
+ * read below it) at once, in memory; messages below the floor are deleted
+ * a thousand or so at a time, and then the floor is written (with the
+ * limit, `meta`), the pruned messages are counted in the pruned marks
+ * (written then, with the seq up to which they count: `marks_floor`), and
+ * the frame ids among them that their senders' last 1,024 still hold move
+ * to `recent_ids`, one row per sender. In between, the file's floor is
+ * behind: an opening finds the true one again as the seq that leaves the
+ * written limit's count of messages above it, and the marks in memory
+ * catch up on the rows between the marks' floor and the floor whenever
+ * they are read (a replay, a session forgotten, an opening).
  *
  * @module
  */
@@ -35,7 +37,7 @@ const SQL = {
     `SELECT seq, sender, room_key, recipient, frame_id FROM messages WHERE seq >= ? AND seq < ?
     ORDER BY seq`,
   purge: "DELETE FROM messages WHERE seq < ?",
-  saveFloor: "INSERT OR REPLACE INTO meta (key, value) VALUES ('floor', ?)",
+  saveFloor: "INSERT OR REPLACE INTO meta (key, value) VALUES ('floor', ?), ('limit', ?)",
   saveMarksFloor: "INSERT OR REPLACE INTO meta (key, value) VALUES ('marks_floor', ?)",
   saveMark: `INSERT INTO pruned (audience, top, top_sender, other) VALUES (?, ?, ?, ?)
     ON CONFLICT (audience) DO UPDATE SET
@@ -184,12 +186,18 @@ export class SqliteMessages {
       meta.set(row.key as string, row.value as number);
     }
     this.#floor = meta.get("floor") ?? 1;
+    // A file of version 1 (sqlite_schema.ts) has its floor and its marks written with every prune.
+    this.#marksFloor = meta.get("marks_floor") ?? this.#floor;
     const counts = db.prepare(
       "SELECT count(*) AS all_rows, count(*) FILTER (WHERE seq >= ?) AS kept, max(seq) AS newest FROM messages",
     ).get(this.#floor)!;
     this.#kept = counts.kept as number;
     this.#stale = (counts.all_rows as number) - this.#kept;
     this.#newest = Math.max((counts.newest as number | null) ?? 0, this.#floor - 1);
+    // The floor in the file is the one of the last purge: since then, the commits kept the last
+    // `limit` (as written then).
+    const written = meta.get("limit");
+    if (written !== undefined) this.#raiseFloor(this.#kept - written);
     const marks = new PrunedMarks();
     for (const row of db.prepare("SELECT audience, top, top_sender, other FROM pruned").all()) {
       const { audience, top, top_sender: topSender, other } = row;
@@ -197,8 +205,6 @@ export class SqliteMessages {
     }
     this.#marks = marks;
     this.#changed.clear();
-    // A file written before marks_floor was kept has its marks written with every prune.
-    this.#marksFloor = meta.get("marks_floor") ?? this.#floor;
   }
 
   /**
@@ -265,15 +271,17 @@ export class SqliteMessages {
    */
   prune(windowStart: (sender: string) => number | undefined): void {
     this.#write();
-    const excess = this.#kept - this.limit;
-    if (excess > 0) {
-      const [last] = this.#sql.lastLeaving.get(this.#floor, excess - 1) as unknown as [number];
-      this.#floor = last + 1;
-      this.#kept -= excess;
-      this.#stale += excess;
-      this.#sql.saveFloor.run(this.#floor);
-    }
+    this.#raiseFloor(this.#kept - this.limit);
     if (this.#stale >= this.purgeEvery) this.purge(windowStart);
+  }
+
+  /** Puts the oldest `excess` messages above the floor below it (none when `excess` is not positive). */
+  #raiseFloor(excess: number): void {
+    if (excess <= 0) return;
+    const [last] = this.#sql.lastLeaving.get(this.#floor, excess - 1) as unknown as [number];
+    this.#floor = last + 1;
+    this.#kept -= excess;
+    this.#stale += excess;
   }
 
   /**
@@ -344,8 +352,12 @@ export class SqliteMessages {
     return rows;
   }
 
-  /** Writes, within the transaction, the marks changed since they were last written, and their floor. */
+  /**
+   * Writes, within the transaction, the floor and the limit, and the marks
+   * changed since they were last written with their floor.
+   */
   #saveMarks(): void {
+    this.#sql.saveFloor.run(this.#floor, this.limit);
     for (const mark of this.#changed) {
       this.#sql.saveMark.run(mark.audience, mark.top, mark.topSender, mark.other);
     }

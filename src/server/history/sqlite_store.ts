@@ -73,6 +73,10 @@ export class SqliteHistoryStore implements HistoryStore, AsyncDisposable {
   readonly #batch: TickBatch;
   readonly #saveSession;
   readonly #deleteSession;
+  /** `BEGIN`, `COMMIT` and `ROLLBACK`, prepared once (`exec` would compile them each time). */
+  readonly #begin;
+  readonly #commit;
+  readonly #rollback;
   #sessions = new SessionTable();
   /** The last seq given. */
   #newest = 0;
@@ -100,6 +104,9 @@ export class SqliteHistoryStore implements HistoryStore, AsyncDisposable {
         "INSERT INTO sessions (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
       );
       this.#deleteSession = db.prepare("DELETE FROM sessions WHERE id = ?");
+      this.#begin = db.prepare("BEGIN");
+      this.#commit = db.prepare("COMMIT");
+      this.#rollback = db.prepare("ROLLBACK");
       this.#batch = new TickBatch((writes) => this.#transaction(writes), () => this.#load());
       this.#load();
       const now = (options.clock ?? systemClock).now();
@@ -225,13 +232,13 @@ export class SqliteHistoryStore implements HistoryStore, AsyncDisposable {
   /** Runs `writes` and prunes past the limit, in one transaction. */
   #transaction(writes: () => void): void {
     const db = this.#db;
-    db.exec("BEGIN");
+    this.#begin.run();
     try {
       writes();
       this.#messages.prune(this.#windowStart);
-      db.exec("COMMIT");
+      this.#commit.run();
     } catch (error) {
-      if (db.isTransaction) db.exec("ROLLBACK");
+      if (db.isTransaction) this.#rollback.run();
       throw error;
     }
   }

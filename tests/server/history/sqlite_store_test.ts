@@ -157,6 +157,44 @@ Deno.test("SqliteHistoryStore.open() with a smaller limit prunes the file at onc
   strictEqual((await store.replay({ id: "b", since: 0, rooms: [] }, 0)).complete, false);
 });
 
+Deno.test("SqliteHistoryStore.open() with a larger limit keeps what was pruned pruned, also before its purge", async () => {
+  await using dir = await TempDir.create();
+  {
+    await using store = SqliteHistoryStore.open(dir.store, { limit: 2 });
+    await appendAll(store, Array.from({ length: 5 }, () => toEveryone("a")));
+  }
+  await using store = SqliteHistoryStore.open(dir.store, { limit: 10 });
+  const page = await store.history({ session: "b" });
+  deepStrictEqual(page.messages.map((m) => m.seq), [4, 5]);
+  strictEqual((await store.replay({ id: "b", since: 0, rooms: [] }, 0)).complete, false);
+  strictEqual((await store.replay({ id: "b", since: 0, rooms: [] }, 3)).complete, true);
+});
+
+Deno.test("SqliteHistoryStore.open() takes a file of version 1 (floor and marks written at every commit)", async () => {
+  await using dir = await TempDir.create();
+  {
+    await using store = SqliteHistoryStore.open(dir.store, { limit: 2 });
+    await appendAll(store, [toSession("b", "c"), toEveryone("a"), toEveryone("a")]);
+  }
+  // What version 1 left: the exact floor and marks, no limit, no marks' floor.
+  const db = new DatabaseSync(dir.store);
+  db.exec(`PRAGMA user_version = 1;
+    DELETE FROM meta WHERE key IN ('limit', 'marks_floor');
+    INSERT OR REPLACE INTO meta (key, value) VALUES ('floor', 2);
+    INSERT OR REPLACE INTO pruned (audience, top, top_sender, other) VALUES ('d:c', 1, 'b', 0)`);
+  db.close();
+  {
+    await using store = SqliteHistoryStore.open(dir.store, { limit: 2 });
+    const page = await store.history({ session: "b" });
+    deepStrictEqual(page.messages.map((m) => m.seq), [2, 3]);
+    strictEqual((await store.replay({ id: "c", since: 0, rooms: [] }, 0)).complete, false);
+    strictEqual((await store.replay({ id: "b", since: 0, rooms: [] }, 0)).complete, true);
+  }
+  const reopened = new DatabaseSync(dir.store);
+  deepStrictEqual({ ...reopened.prepare("PRAGMA user_version").get() }, { user_version: 2 });
+  reopened.close();
+});
+
 Deno.test("SqliteHistoryStore.append() commits the calls of one tick in one transaction", async () => {
   await using store = await openTempStore({ limit: 1_000 });
   const before = store.commits;
