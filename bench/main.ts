@@ -6,9 +6,11 @@
  *
  *   deno task bench [--quick | --full] [--only history] [--rounds N] [--json FILE] [--svg FILE]
  *
- * `--only history` runs the history rows alone (the same loads with
- * history off, in memory and in a file); `--rounds N` runs them N times,
- * interleaved, and prints each round's ratios and their median and spread.
+ * The history rows run the same loads with history off, in memory and in
+ * a file, on three servers at once that take turns in slices (so that a
+ * busy machine weighs on each alike). `--only history` runs them alone;
+ * `--rounds N` runs them N times and prints each round's ratios and their
+ * median and spread.
  *
  * Then the cluster scenario: the same fan-out with its subscribers spread
  * over three `chat server --cluster` processes on one nats-server (skipped,
@@ -27,6 +29,7 @@ import {
   joinMany,
   type Kind,
   type Peer,
+  Samples,
   type Transport,
   whoCount,
 } from "./load.ts";
@@ -94,13 +97,25 @@ async function echo(
   return { value: result.count / result.seconds, ...result.samples.summary(), cpuUs };
 }
 
+/** A load that takes turns with the same load on other servers: `run` measures one slice. */
+interface Turn {
+  server: ServerProcess;
+  run: (ms: number, messages: number) => Promise<{
+    count: number;
+    seconds: number;
+    samples: Samples;
+    complete: boolean;
+  }>;
+  close: () => Promise<void>;
+}
+
 /**
  * Acked messages: `conns` chat sessions, each alone in its own room, each
  * with one message (with an id) in flight; the `ack` is the reply. Every
  * message is kept in history (unless `--history 0`).
  */
-async function acked(extra: string[], conns: number, ms: number): Promise<Measure> {
-  await using server = await ServerProcess.start("chat", "relay", "tcp", extra);
+async function ackedTurn(extra: string[], conns: number): Promise<Turn> {
+  const server = await ServerProcess.start("chat", "relay", "tcp", extra);
   const peers = await joinMany(server.target, "chat", conns);
   for (const [i, peer] of peers.entries()) {
     await peer.say({ type: "join", content: `room${i}`, id: "j" });
@@ -114,14 +129,71 @@ async function acked(extra: string[], conns: number, ms: number): Promise<Measur
       id: 1,
       session_id: peer.sessionId,
     }) + "\n";
-  await echoRoundTrips(peers, Math.min(300, ms / 5), lineOf); // warm-up
-  const { result, cpuUs } = await measured(
+  await echoRoundTrips(peers, 300, lineOf); // warm-up
+  return {
     server,
-    (r) => r.count,
-    () => echoRoundTrips(peers, ms, lineOf),
-  );
-  await closeAll(peers);
-  return { value: result.count / result.seconds, ...result.samples.summary(), cpuUs };
+    run: async (ms) => ({ ...await echoRoundTrips(peers, ms, lineOf), complete: true }),
+    close: async () => {
+      await closeAll(peers);
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Fan-out to `subs` subscribers, as {@linkcode fan} measures it, in turns. */
+async function fanTurn(extra: string[], subs: number): Promise<Turn> {
+  const server = await ServerProcess.start("chat", "relay", "tcp", extra);
+  const subscribers = await joinMany(server.target, "chat", subs, 200, 64 * 1024);
+  const [publisher] = await joinMany(server.target, "chat", 1);
+  const limit = quick ? 20_000 : 60_000;
+  return {
+    server,
+    run: async (_ms, messages) => {
+      const r = await fanOut(publisher, subscribers, messages, 64, limit, true);
+      return { count: r.deliveries, seconds: r.seconds, samples: r.samples, complete: r.complete };
+    },
+    close: async () => {
+      await closeAll([publisher, ...subscribers]);
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/**
+ * Runs the same load on one server per mode at once, in turns of `slices`
+ * slices each (the order rotating), so that a busy machine weighs on every
+ * mode alike; one {@linkcode Measure} per mode.
+ */
+async function inTurns(
+  starts: (() => Promise<Turn>)[],
+  slices: number,
+  ms: number,
+  messages: number,
+): Promise<Measure[]> {
+  const turns: Turn[] = [];
+  try {
+    for (const start of starts) turns.push(await start());
+    const totals = turns.map(() => ({ count: 0, seconds: 0, cpu: 0, samples: new Samples() }));
+    for (let slice = 0; slice < slices; slice++) {
+      for (let k = 0; k < turns.length; k++) {
+        const i = (k + slice) % turns.length;
+        const cpu0 = turns[i].server.cpuSeconds();
+        const r = await turns[i].run(ms / slices, Math.ceil(messages / slices));
+        if (!r.complete) console.error(`  (a history fan-out slice hit its time limit)`);
+        totals[i].cpu += turns[i].server.cpuSeconds() - cpu0;
+        totals[i].count += r.count;
+        totals[i].seconds += r.seconds;
+        totals[i].samples.addAll(r.samples);
+      }
+    }
+    return totals.map((t) => ({
+      value: t.count / t.seconds,
+      ...t.samples.summary(),
+      cpuUs: (t.cpu * 1e6) / Math.max(1, t.count),
+    }));
+  } finally {
+    for (const turn of turns) await turn.close();
+  }
 }
 
 async function fan(
@@ -307,7 +379,8 @@ if (!historyOnly) {
     }
   }
 }
-// History: the same loads with history off, in memory (the default) and in a file.
+// History: the same loads with history off, in memory (the default) and in a file, the three
+// servers running at once and taking turns in slices.
 const HISTORY_MODES: [string, string[]][] = [
   ["off", ["--history", "0"]],
   ["memory", []],
@@ -317,11 +390,21 @@ const historyRows: HistoryRow[] = [];
 for (let round = 1; round <= rounds; round++) {
   const measures: Record<string, { acked: Measure; fan: Measure }> = {};
   const messages = quick ? 1000 : 10_000;
-  for (const [mode, extra] of HISTORY_MODES) {
-    measures[mode] = {
-      acked: await acked(extra, 50, echoMs),
-      fan: await fan("chat", "tcp", 100, messages, extra),
-    };
+  const slices = quick ? 2 : 10;
+  const acks = await inTurns(
+    HISTORY_MODES.map(([, extra]) => () => ackedTurn(extra, 50)),
+    slices,
+    echoMs,
+    0,
+  );
+  const fans = await inTurns(
+    HISTORY_MODES.map(([, extra]) => () => fanTurn(extra, 100)),
+    slices,
+    0,
+    messages,
+  );
+  for (const [k, [mode]] of HISTORY_MODES.entries()) {
+    measures[mode] = { acked: acks[k], fan: fans[k] };
   }
   for (const [mode] of HISTORY_MODES.slice(1)) {
     for (
