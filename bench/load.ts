@@ -114,6 +114,11 @@ export class Samples {
     return this.#length;
   }
 
+  /** Adds every sample of `other`. */
+  addAll(other: Samples): void {
+    for (let i = 0; i < other.#length; i++) this.add(other.#data[i]);
+  }
+
   /** p50 and p99, in milliseconds. */
   summary(): { p50: number; p99: number } {
     const sorted = this.#data.slice(0, this.#length).sort();
@@ -169,7 +174,8 @@ const MARK = /#(\d+)@(\d+\.?\d*)#/g;
 /**
  * Fan-out: the publisher sends `messages` 100-byte messages with at most
  * `window` not yet delivered to every subscriber; each subscriber measures
- * end-to-end latency from the send time in the content.
+ * end-to-end latency from the send time in the content. The subscribers
+ * are closed at the end unless `keepOpen` (for another run).
  */
 export async function fanOut(
   publisher: Peer,
@@ -177,6 +183,7 @@ export async function fanOut(
   messages: number,
   window: number,
   timeLimitMs: number,
+  keepOpen = false,
 ): Promise<{ deliveries: number; seconds: number; samples: Samples; complete: boolean }> {
   const samples = new Samples();
   const received = new Uint32Array(messages);
@@ -243,6 +250,6 @@ export async function fanOut(
   while (completed < sent && performance.now() < deadline) await progress();
   const seconds = (performance.now() - started) / 1000;
   stop = true;
-  await closeAll(subscribers);
+  if (!keepOpen) await closeAll(subscribers);
   return { deliveries, seconds, samples, complete: completed === messages };
 }
