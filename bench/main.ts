@@ -4,15 +4,22 @@
  * and fan-out; the WebSocket floor is `Deno.serve` with
  * `Deno.upgradeWebSocket`).
  *
- *   deno task bench [--quick | --full] [--cluster] [--json FILE] [--svg FILE]
+ *   deno task bench [--quick | --full] [--only history|cluster] [--rounds N] [--json FILE]
+ *                   [--svg FILE]
+ *
+ * The history rows run the same loads with history off, in memory and in
+ * a file, on three servers at once that take turns in slices (so that a
+ * busy machine weighs on each alike). `--only history` runs them alone;
+ * `--rounds N` runs them N times and prints each round's ratios and their
+ * median and spread.
  *
  * Then the cluster scenario: the same fan-out with its subscribers spread
  * over three `chat server --cluster` processes on one nats-server (skipped,
  * saying why, when nats-server is not installed), with history on (the
  * default: every message through the JetStream stream) and off
  * (`--history 0`: core NATS subjects), next to the single-node figure of
- * the same run. `--cluster` runs that scenario alone (and the single-node
- * fan-out it is compared with).
+ * the same run. `--only cluster` runs that scenario alone (and the
+ * single-node fan-out it is compared with).
  *
  * @module
  */
@@ -26,8 +33,9 @@ import {
   joinMany,
   type Kind,
   type Peer,
+  Samples,
+  SETUP_MS,
   type Transport,
-  whoCount,
 } from "./load.ts";
 import { ServerProcess } from "./server_process.ts";
 import type { ClusterRow, Row } from "./rows.ts";
@@ -47,13 +55,23 @@ const { values: flags } = parseArgs({
     full: { type: "boolean" },
     json: { type: "string" },
     svg: { type: "string" },
-    cluster: { type: "boolean" },
+    only: { type: "string" },
+    rounds: { type: "string", default: "1" },
   },
 });
-/** `--cluster`: the cluster scenario alone. */
-const clusterOnly = flags.cluster ?? false;
 const quick = flags.quick ?? false;
 const full = flags.full ?? false;
+if (flags.only !== undefined && flags.only !== "history" && flags.only !== "cluster") {
+  throw new Error(`--only takes "history" or "cluster", not ${JSON.stringify(flags.only)}`);
+}
+/** Whether to run the history rows alone. */
+const historyOnly = flags.only === "history";
+/** Whether to run the cluster scenario alone. */
+const clusterOnly = flags.only === "cluster";
+const rounds = Number(flags.rounds);
+if (!Number.isSafeInteger(rounds) || rounds < 1) {
+  throw new Error(`--rounds takes a whole number from 1, not ${JSON.stringify(flags.rounds)}`);
+}
 /** Echo and fan-out run over every transport; idle sessions over the sockets. */
 const transports: Transport[] = ["tcp", "unix", "ws"];
 const socketTransports: Transport[] = ["tcp", "unix"];
@@ -85,13 +103,25 @@ async function echo(
   return { value: result.count / result.seconds, ...result.samples.summary(), cpuUs };
 }
 
+/** A load that takes turns with the same load on other servers: `run` measures one slice. */
+interface Turn {
+  server: ServerProcess;
+  run: (ms: number, messages: number) => Promise<{
+    count: number;
+    seconds: number;
+    samples: Samples;
+    complete: boolean;
+  }>;
+  close: () => Promise<void>;
+}
+
 /**
  * Acked messages: `conns` chat sessions, each alone in its own room, each
  * with one message (with an id) in flight; the `ack` is the reply. Every
  * message is kept in history (unless `--history 0`).
  */
-async function acked(extra: string[], conns: number, ms: number): Promise<Measure> {
-  await using server = await ServerProcess.start("chat", "relay", "tcp", extra);
+async function ackedTurn(extra: string[], conns: number): Promise<Turn> {
+  const server = await ServerProcess.start("chat", "relay", "tcp", extra);
   const peers = await joinMany(server.target, "chat", conns);
   for (const [i, peer] of peers.entries()) {
     await peer.say({ type: "join", content: `room${i}`, id: "j" });
@@ -105,14 +135,71 @@ async function acked(extra: string[], conns: number, ms: number): Promise<Measur
       id: 1,
       session_id: peer.sessionId,
     }) + "\n";
-  await echoRoundTrips(peers, Math.min(300, ms / 5), lineOf); // warm-up
-  const { result, cpuUs } = await measured(
+  await echoRoundTrips(peers, 300, lineOf); // warm-up
+  return {
     server,
-    (r) => r.count,
-    () => echoRoundTrips(peers, ms, lineOf),
-  );
-  await closeAll(peers);
-  return { value: result.count / result.seconds, ...result.samples.summary(), cpuUs };
+    run: async (ms) => ({ ...await echoRoundTrips(peers, ms, lineOf), complete: true }),
+    close: async () => {
+      await closeAll(peers);
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Fan-out to `subs` subscribers, as {@linkcode fan} measures it, in turns. */
+async function fanTurn(extra: string[], subs: number): Promise<Turn> {
+  const server = await ServerProcess.start("chat", "relay", "tcp", extra);
+  const subscribers = await joinMany(server.target, "chat", subs, 200, 64 * 1024);
+  const [publisher] = await joinMany(server.target, "chat", 1);
+  const limit = quick ? 20_000 : 60_000;
+  return {
+    server,
+    run: async (_ms, messages) => {
+      const r = await fanOut(publisher, subscribers, messages, 64, limit, true);
+      return { count: r.deliveries, seconds: r.seconds, samples: r.samples, complete: r.complete };
+    },
+    close: async () => {
+      await closeAll([publisher, ...subscribers]);
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/**
+ * Runs the same load on one server per mode at once, in turns of `slices`
+ * slices each (the order rotating), so that a busy machine weighs on every
+ * mode alike; one {@linkcode Measure} per mode.
+ */
+async function inTurns(
+  starts: (() => Promise<Turn>)[],
+  slices: number,
+  ms: number,
+  messages: number,
+): Promise<Measure[]> {
+  const turns: Turn[] = [];
+  try {
+    for (const start of starts) turns.push(await start());
+    const totals = turns.map(() => ({ count: 0, seconds: 0, cpu: 0, samples: new Samples() }));
+    for (let slice = 0; slice < slices; slice++) {
+      for (let k = 0; k < turns.length; k++) {
+        const i = (k + slice) % turns.length;
+        const cpu0 = turns[i].server.cpuSeconds();
+        const r = await turns[i].run(ms / slices, Math.ceil(messages / slices));
+        if (!r.complete) console.error(`  (a history fan-out slice hit its time limit)`);
+        totals[i].cpu += turns[i].server.cpuSeconds() - cpu0;
+        totals[i].count += r.count;
+        totals[i].seconds += r.seconds;
+        totals[i].samples.addAll(r.samples);
+      }
+    }
+    return totals.map((t) => ({
+      value: t.count / t.seconds,
+      ...t.samples.summary(),
+      cpuUs: (t.cpu * 1e6) / Math.max(1, t.count),
+    }));
+  } finally {
+    for (const turn of turns) await turn.close();
+  }
 }
 
 async function fan(
@@ -137,13 +224,15 @@ async function fan(
   return { value: result.deliveries / result.seconds, ...result.samples.summary(), cpuUs };
 }
 
-/** Waits until `who` through `probe` lists `count` sessions: presence has spread. */
-async function presenceSpread(probe: Peer, count: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (let pause = 5; (await whoCount(probe)) !== count; pause = Math.min(100, pause * 2)) {
-    if (Date.now() > deadline) throw new Error(`who never listed ${count} sessions`);
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
+/**
+ * Waits until a message from `publisher` to everyone has reached every
+ * subscriber, on whichever node: every node hears the relays the fan-out
+ * will measure (a frame received, not a poll of `who`).
+ */
+async function relaysSpread(publisher: Peer, subscribers: Peer[]): Promise<void> {
+  await publisher.say({ type: "message", content: "spread", id: "spread" });
+  await publisher.ackOf("spread", SETUP_MS);
+  await Promise.all(subscribers.map((peer) => peer.next("message", SETUP_MS)));
 }
 
 async function clusterFan(
@@ -165,9 +254,8 @@ async function clusterFan(
       const share = Math.floor(subs / nodes) + (i < subs % nodes ? 1 : 0);
       subscribers.push(...await joinMany(servers[i].target, "chat", share, 200, 64 * 1024));
     }
-    const [publisher, probe] = await joinMany(servers[0].target, "chat", 2);
-    await presenceSpread(probe, subs + 2);
-    await closeAll([probe]);
+    const [publisher] = await joinMany(servers[0].target, "chat", 1);
+    await relaysSpread(publisher, subscribers);
     const { result, cpuUs } = await measured(
       servers,
       (r) => r.deliveries,
@@ -240,6 +328,8 @@ function row(
 
 /** A history row: a load with history on (in memory or in a file) against the same with it off. */
 interface HistoryRow {
+  /** Which round (from 1) of `--rounds`. */
+  round: number;
   scenario: string;
   metric: string;
   history: string;
@@ -288,7 +378,7 @@ const idleSessions = full ? [1000, 5000, 10000] : quick ? [500] : [5000];
 console.log(
   `chat benchmark (${quick ? "quick" : full ? "full" : "standard"}), ratios are chat / floor`,
 );
-if (!clusterOnly) {
+if (!historyOnly && !clusterOnly) {
   for (const transport of transports) {
     const floor = await echo("floor", transport, 50, echoMs);
     const chat = await echo("chat", transport, 50, echoMs);
@@ -303,21 +393,32 @@ if (!clusterOnly) {
     }
   }
 }
-// History: the same loads with history off, in memory (the default) and in a file.
+// History: the same loads with history off, in memory (the default) and in a file, the three
+// servers running at once and taking turns in slices.
 const HISTORY_MODES: [string, string[]][] = [
   ["off", ["--history", "0"]],
   ["memory", []],
   ["store", ["--store", "@DIR@/history.db"]],
 ];
 const historyRows: HistoryRow[] = [];
-if (!clusterOnly) {
+for (let round = 1; round <= (clusterOnly ? 0 : rounds); round++) {
   const measures: Record<string, { acked: Measure; fan: Measure }> = {};
   const messages = quick ? 1000 : 10_000;
-  for (const [mode, extra] of HISTORY_MODES) {
-    measures[mode] = {
-      acked: await acked(extra, 50, echoMs),
-      fan: await fan("chat", "tcp", 100, messages, extra),
-    };
+  const slices = quick ? 2 : 10;
+  const acks = await inTurns(
+    HISTORY_MODES.map(([, extra]) => () => ackedTurn(extra, 50)),
+    slices,
+    echoMs,
+    0,
+  );
+  const fans = await inTurns(
+    HISTORY_MODES.map(([, extra]) => () => fanTurn(extra, 100)),
+    slices,
+    0,
+    messages,
+  );
+  for (const [k, [mode]] of HISTORY_MODES.entries()) {
+    measures[mode] = { acked: acks[k], fan: fans[k] };
   }
   for (const [mode] of HISTORY_MODES.slice(1)) {
     for (
@@ -329,6 +430,7 @@ if (!clusterOnly) {
       const on = pick(measures[mode]);
       const off = pick(measures.off);
       const r: HistoryRow = {
+        round,
         scenario,
         metric,
         history: mode,
@@ -346,86 +448,108 @@ if (!clusterOnly) {
           num(r.value).padStart(9)
         }  off ${num(r.off).padStart(9)}  ratio ${r.ratio.toFixed(2)}  | cpu/op ${
           num(r.cpuUs, 1)
-        } µs (off ${num(r.offCpuUs, 1)})  | p50 ${num(r.p50, 2)} p99 ${num(r.p99, 2)} ms`,
+        } µs (off ${num(r.offCpuUs, 1)})  | p50 ${num(r.p50, 2)} p99 ${num(r.p99, 2)} ms${
+          rounds > 1 ? `  (round ${round})` : ""
+        }`,
       );
     }
   }
 }
-{
-  // The cluster scenario: 100 subscribers (the single-node fan-out's load), over three nodes.
-  const subs = 100;
-  if (clusterOnly) {
-    const messages = quick ? 1000 : Math.max(2000, Math.round(1_000_000 / subs));
-    const floor = await fan("floor", "tcp", subs, messages);
-    report(
-      row("fan-out", "tcp", "deliveries/s", subs, await fan("chat", "tcp", subs, messages), floor),
-    );
-  }
-  const single = rows.find((r) =>
-    r.scenario === "fan-out" && r.transport === "tcp" && r.load === subs
-  );
-  clusterSkipped = await natsServerMissing();
-  if (clusterSkipped !== undefined) {
-    console.log(`fan-out   cluster: skipped: ${clusterSkipped}`);
-  } else if (single) {
-    const nodes = 3;
-    const messages = quick ? 1000 : Math.max(2000, 1_000_000 / subs);
-    const off = await clusterFan(subs, messages, nodes, ["--history", "0"]);
-    const measure = await clusterFan(subs, messages, nodes);
-    const r: ClusterRow = {
-      scenario: "fan-out",
-      transport: "tcp",
-      metric: "deliveries/s",
-      load: subs,
-      nodes,
-      cluster: measure.value,
-      single: single.chat,
-      ratio: measure.value / single.chat,
-      clusterP50: measure.p50,
-      clusterP99: measure.p99,
-      clusterCpuUs: measure.cpuUs,
-      historyOff: off.value,
-      historyRatio: measure.value / off.value,
-      historyOffP50: off.p50,
-      historyOffP99: off.p99,
-      historyOffCpuUs: off.cpuUs,
-    };
-    clusterRows.push(r);
-    console.log(
-      [
-        `fan-out   tcp  ${String(subs).padStart(5)}  deliveries/s   ${nodes} nodes ${
-          num(r.cluster).padStart(9)
-        }  1 node ${num(r.single).padStart(9)}  ratio ${r.ratio.toFixed(2)}`,
-        `| cpu/op chat ${num(r.clusterCpuUs, 1)} µs (${nodes} servers, NATS apart)`,
-        `| p50 ${num(r.clusterP50, 2)} p99 ${num(r.clusterP99, 2)} ms (cluster)`,
-        `| history off ${num(r.historyOff).padStart(9)}  on / off ${r.historyRatio.toFixed(2)}`,
-        `| cpu/op ${num(r.historyOffCpuUs, 1)} µs, p50 ${num(r.historyOffP50, 2)} p99 ${
-          num(r.historyOffP99, 2)
-        } ms (off)`,
-      ].join("  "),
-    );
+if (rounds > 1 && !clusterOnly) {
+  for (const [mode] of HISTORY_MODES.slice(1)) {
+    for (const scenario of ["acked", "fan-out"]) {
+      const ratios = historyRows
+        .filter((r) => r.history === mode && r.scenario === scenario)
+        .map((r) => r.ratio)
+        .sort((a, b) => a - b);
+      const median = ratios.length % 2
+        ? ratios[(ratios.length - 1) / 2]
+        : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+      console.log(
+        `history   ${scenario.padEnd(8)} tcp ${
+          mode.padEnd(7)
+        } ratio over ${rounds} rounds: median ${median.toFixed(2)}, min ${
+          ratios[0].toFixed(2)
+        }, max ${ratios[ratios.length - 1].toFixed(2)}`,
+      );
+    }
   }
 }
-for (const sessions of clusterOnly ? [] : idleSessions) {
-  for (const transport of socketTransports) {
-    const floor = await idle("floor", transport, sessions);
-    const chat = await idle("chat", transport, sessions);
-    report(row("idle", transport, "handshakes/s", sessions, chat, floor));
-    report(
-      row(
-        "idle",
-        transport,
-        "bytes/session",
-        sessions,
-        chat,
-        floor,
-        (m) => (m as typeof chat).perSession,
-        true,
-      ),
+if (!historyOnly) {
+  {
+    // The cluster scenario: 100 subscribers (the single-node fan-out's load), over three nodes.
+    const subs = 100;
+    if (clusterOnly) {
+      const messages = quick ? 1000 : Math.max(2000, Math.round(1_000_000 / subs));
+      const floor = await fan("floor", "tcp", subs, messages);
+      const chat = await fan("chat", "tcp", subs, messages);
+      report(row("fan-out", "tcp", "deliveries/s", subs, chat, floor));
+    }
+    const single = rows.find((r) =>
+      r.scenario === "fan-out" && r.transport === "tcp" && r.load === subs
     );
+    clusterSkipped = await natsServerMissing();
+    if (clusterSkipped !== undefined) {
+      console.log(`fan-out   cluster: skipped: ${clusterSkipped}`);
+    } else if (single) {
+      const nodes = 3;
+      const messages = quick ? 1000 : Math.max(2000, 1_000_000 / subs);
+      const off = await clusterFan(subs, messages, nodes, ["--history", "0"]);
+      const measure = await clusterFan(subs, messages, nodes);
+      const r: ClusterRow = {
+        scenario: "fan-out",
+        transport: "tcp",
+        metric: "deliveries/s",
+        load: subs,
+        nodes,
+        cluster: measure.value,
+        single: single.chat,
+        ratio: measure.value / single.chat,
+        clusterP50: measure.p50,
+        clusterP99: measure.p99,
+        clusterCpuUs: measure.cpuUs,
+        historyOff: off.value,
+        historyRatio: measure.value / off.value,
+        historyOffP50: off.p50,
+        historyOffP99: off.p99,
+        historyOffCpuUs: off.cpuUs,
+      };
+      clusterRows.push(r);
+      console.log(
+        [
+          `fan-out   tcp  ${String(subs).padStart(5)}  deliveries/s   ${nodes} nodes ${
+            num(r.cluster).padStart(9)
+          }  1 node ${num(r.single).padStart(9)}  ratio ${r.ratio.toFixed(2)}`,
+          `| cpu/op chat ${num(r.clusterCpuUs, 1)} µs (${nodes} servers, NATS apart)`,
+          `| p50 ${num(r.clusterP50, 2)} p99 ${num(r.clusterP99, 2)} ms (cluster)`,
+          `| history off ${num(r.historyOff).padStart(9)}  on / off ${r.historyRatio.toFixed(2)}`,
+          `| cpu/op ${num(r.historyOffCpuUs, 1)} µs, p50 ${num(r.historyOffP50, 2)} p99 ${
+            num(r.historyOffP99, 2)
+          } ms (off)`,
+        ].join("  "),
+      );
+    }
+  }
+  for (const sessions of clusterOnly ? [] : idleSessions) {
+    for (const transport of socketTransports) {
+      const floor = await idle("floor", transport, sessions);
+      const chat = await idle("chat", transport, sessions);
+      report(row("idle", transport, "handshakes/s", sessions, chat, floor));
+      report(
+        row(
+          "idle",
+          transport,
+          "bytes/session",
+          sessions,
+          chat,
+          floor,
+          (m) => (m as typeof chat).perSession,
+          true,
+        ),
+      );
+    }
   }
 }
-
 if (flags.json) {
   await Deno.writeTextFile(
     flags.json,
