@@ -27,6 +27,7 @@
  * @module
  */
 
+import { settleWithin } from "../../async/deadline.ts";
 import type { FrameId } from "../../protocol/messages.ts";
 import {
   type HistoryPage,
@@ -75,6 +76,9 @@ const NOBODY: MessageDraft = {
   recipient: "",
   to: "",
 };
+
+/** How long `history` and a resume wait for the mirror to catch up with the stream. */
+export const CATCH_UP_MS = 5000;
 
 /** How many times a resume reads a session's record again when it changed under it. */
 const TAKEOVER_ATTEMPTS = 3;
@@ -166,7 +170,10 @@ export class ClusterHistoryStore implements HistoryStore {
     return this.#mirror.resent(session, id);
   }
 
-  /** A page of history, once the mirror holds what this node got seqs for. */
+  /**
+   * A page of history, once the mirror holds what this node got seqs for
+   * (or, when it cannot catch up within {@linkcode CATCH_UP_MS}, what it has).
+   */
   history(query: HistoryQuery): HistoryPage | Promise<HistoryPage> {
     if (this.#mirror.newest >= this.#acked) return this.#mirror.history(query);
     return this.#caughtUp(this.#acked).then(() => this.#mirror.history(query));
@@ -203,7 +210,8 @@ export class ClusterHistoryStore implements HistoryStore {
   async resume(request: ResumeRequest): Promise<Resumption | undefined> {
     const bucket = this.#bucket();
     if (!bucket) return undefined;
-    await this.#caughtUpWithStream();
+    // A mirror that could not catch up in time replays what it has, and says it is not all.
+    const whole = await this.#caughtUpWithStream();
     // The node that holds it may write its record meanwhile (it went away): find it again.
     for (let attempt = 0; attempt < TAKEOVER_ATTEMPTS; attempt++) {
       const found = await bucket.find(request.tokenHash);
@@ -215,7 +223,8 @@ export class ClusterHistoryStore implements HistoryStore {
       const session = await bucket.takeOver(found, request.nextTokenHash);
       if (!session) continue;
       await this.#parts!.takeover(found.node, session.id);
-      return { session, ...this.#mirror.replay(session, request.after) };
+      const replay = this.#mirror.replay(session, request.after);
+      return { session, ...replay, complete: replay.complete && whole };
     }
     return undefined;
   }
@@ -241,24 +250,31 @@ export class ClusterHistoryStore implements HistoryStore {
     this.#waiters = [];
   }
 
-  /** Resolves once the mirror holds seq `seq`. */
-  #caughtUp(seq: number): Promise<void> {
-    if (this.#mirror.newest >= seq) return Promise.resolve();
+  /**
+   * Resolves to `true` once the mirror holds seq `seq`, or to `false` after
+   * {@linkcode CATCH_UP_MS} (the stream's consumer is stuck: NATS went away).
+   */
+  async #caughtUp(seq: number): Promise<boolean> {
+    if (this.#mirror.newest >= seq) return true;
     const { promise, resolve } = Promise.withResolvers<void>();
     this.#waiters.push({ seq, resolve });
-    return promise;
+    await settleWithin(promise, CATCH_UP_MS);
+    return this.#mirror.newest >= seq;
   }
 
-  /** Resolves once the mirror holds the stream's newest message (at once when NATS is away). */
-  async #caughtUpWithStream(): Promise<void> {
-    if (this.#stream === undefined || !this.#reachable()) return;
+  /**
+   * Resolves to whether the mirror holds the stream's newest message (at
+   * once, `false`, when NATS is away: the mirror is what there is).
+   */
+  async #caughtUpWithStream(): Promise<boolean> {
+    if (this.#stream === undefined || !this.#reachable()) return false;
     let newest: number;
     try {
       newest = await this.#stream.newest();
     } catch {
-      return; // NATS went away: the mirror is what there is.
+      return false;
     }
-    await this.#caughtUp(Math.max(newest, this.#acked));
+    return await this.#caughtUp(Math.max(newest, this.#acked));
   }
 
   /** A message of the stream, in seq order: kept, then delivered. */
