@@ -1,15 +1,19 @@
 /**
- * `deno task bench`: the chat server against a naive floor written with the
- * same runtime, in one run, over TCP and Unix sockets and WebSocket (echo
- * and fan-out; the WebSocket floor is `Deno.serve` with
- * `Deno.upgradeWebSocket`).
+ * `deno task bench`: the chat server beside the real peers, in one run and
+ * with one load generator: redis-server (PUBLISH/SUBSCRIBE, PING) and
+ * nats-server (PUB/SUB, PING) where installed (skipped, saying why,
+ * otherwise), and a naive floor: Node's `net` over TCP and Unix sockets
+ * (`node_floor.mjs`), `Deno.serve` over WebSocket. Echo and fan-out run over
+ * TCP, Unix sockets and WebSocket; idle sessions over the sockets. It
+ * prints each system's figure (the median of the rounds, and their spread)
+ * with server CPU per operation, and chat's ratio to each other system.
  *
- *   deno task bench [--quick | --full] [--json FILE] [--svg FILE]
+ *   deno task bench [--quick | --full] [--rounds N] [--json FILE] [--svg FILE]
  *
- * Then the cluster scenario: the same fan-out with its subscribers spread
- * over three `chat server --cluster` processes on one nats-server (skipped,
- * saying why, when nats-server is not installed), next to the single-node
- * figure of the same run.
+ * Then history (the same loads with history off, in memory and in a
+ * `--store` file) and the cluster scenario: the same fan-out with its
+ * subscribers spread over three `chat server --cluster` processes on one
+ * nats-server, next to the single-node figure of the same run.
  *
  * @module
  */
@@ -26,8 +30,9 @@ import {
   type Transport,
   whoCount,
 } from "./load.ts";
-import { ServerProcess } from "./server_process.ts";
-import type { ClusterRow, Row } from "./rows.ts";
+import { cpuSecondsOf, labelOf, missing, ServerProcess, TRANSPORTS_OF } from "./server_process.ts";
+import { echoLine, messageLine, publishLine, subscribe } from "./systems.ts";
+import { aggregate, type ClusterRow, placeKey, ratios, type Row, type Sample } from "./rows.ts";
 import { renderSweepSvg } from "./svg.ts";
 
 interface Measure {
@@ -35,6 +40,8 @@ interface Measure {
   p50?: number;
   p99?: number;
   cpuUs: number;
+  generatorCpuUs: number;
+  generatorBusy: number;
 }
 
 const { values: flags } = parseArgs({
@@ -42,15 +49,18 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean" },
     full: { type: "boolean" },
+    rounds: { type: "string" },
     json: { type: "string" },
     svg: { type: "string" },
   },
 });
 const quick = flags.quick ?? false;
 const full = flags.full ?? false;
+const rounds = Number(flags.rounds ?? (full ? 3 : 1));
 /** Echo and fan-out run over every transport; idle sessions over the sockets. */
 const transports: Transport[] = ["tcp", "unix", "ws"];
 const socketTransports: Transport[] = ["tcp", "unix"];
+const SETUP_MS = 60_000;
 
 async function measured<T>(
   server: ServerProcess | ServerProcess[],
@@ -60,9 +70,19 @@ async function measured<T>(
   const servers = Array.isArray(server) ? server : [server];
   const cpuSeconds = () => servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
   const cpu0 = cpuSeconds();
+  const generator0 = cpuSecondsOf(Deno.pid);
+  const started = performance.now();
   const result = await run();
+  const seconds = (performance.now() - started) / 1000;
+  const generator = cpuSecondsOf(Deno.pid) - generator0;
   const cpu = cpuSeconds() - cpu0;
-  return { result, cpuUs: (cpu * 1e6) / Math.max(1, ops(result)) };
+  const perOp = (s: number) => (s * 1e6) / Math.max(1, ops(result));
+  return {
+    result,
+    cpuUs: perOp(cpu),
+    generatorCpuUs: perOp(generator),
+    generatorBusy: generator / seconds,
+  };
 }
 
 async function echo(
@@ -73,10 +93,15 @@ async function echo(
 ): Promise<Measure> {
   await using server = await ServerProcess.start(kind, "echo", transport);
   const peers = await joinMany(server.target, kind, conns);
-  await echoRoundTrips(peers, Math.min(300, ms / 5)); // warm-up
-  const { result, cpuUs } = await measured(server, (r) => r.count, () => echoRoundTrips(peers, ms));
+  const lineOf = (peer: Peer) => echoLine(peer, kind);
+  await echoRoundTrips(peers, Math.min(300, ms / 5), lineOf); // warm-up
+  const { result, ...cpu } = await measured(
+    server,
+    (r) => r.count,
+    () => echoRoundTrips(peers, ms, lineOf),
+  );
   await closeAll(peers);
-  return { value: result.count / result.seconds, ...result.samples.summary(), cpuUs };
+  return { value: result.count / result.seconds, ...result.samples.summary(), ...cpu };
 }
 
 /**
@@ -100,13 +125,13 @@ async function acked(extra: string[], conns: number, ms: number): Promise<Measur
       session_id: peer.sessionId,
     }) + "\n";
   await echoRoundTrips(peers, Math.min(300, ms / 5), lineOf); // warm-up
-  const { result, cpuUs } = await measured(
+  const { result, ...cpu } = await measured(
     server,
     (r) => r.count,
     () => echoRoundTrips(peers, ms, lineOf),
   );
   await closeAll(peers);
-  return { value: result.count / result.seconds, ...result.samples.summary(), cpuUs };
+  return { value: result.count / result.seconds, ...result.samples.summary(), ...cpu };
 }
 
 async function fan(
@@ -118,17 +143,26 @@ async function fan(
 ): Promise<Measure> {
   await using server = await ServerProcess.start(kind, "relay", transport, extra);
   const subscribers = await joinMany(server.target, kind, subs, 200, 64 * 1024);
+  await Promise.all(subscribers.map((peer) => subscribe(peer, kind, SETUP_MS)));
   const [publisher] = await joinMany(server.target, kind, 1);
-  const { result, cpuUs } = await measured(
+  const { result, ...cpu } = await measured(
     server,
     (r) => r.deliveries,
-    () => fanOut(publisher, subscribers, messages, 64, quick ? 20_000 : 60_000),
+    () =>
+      fanOut(
+        publisher,
+        (content) => publishLine(publisher, kind, content),
+        subscribers,
+        messages,
+        64,
+        quick ? 20_000 : 60_000,
+      ),
   );
   await closeAll([publisher]);
   if (!result.complete) {
     console.error(`  (${kind} fan-out to ${subs} over ${transport} hit its time limit)`);
   }
-  return { value: result.deliveries / result.seconds, ...result.samples.summary(), cpuUs };
+  return { value: result.deliveries / result.seconds, ...result.samples.summary(), ...cpu };
 }
 
 /** Waits until `who` through `probe` lists `count` sessions: presence has spread. */
@@ -155,16 +189,24 @@ async function clusterFan(subs: number, messages: number, nodes = 3): Promise<Me
     const [publisher, probe] = await joinMany(servers[0].target, "chat", 2);
     await presenceSpread(probe, subs + 2);
     await closeAll([probe]);
-    const { result, cpuUs } = await measured(
+    const { result, ...cpu } = await measured(
       servers,
       (r) => r.deliveries,
-      () => fanOut(publisher, subscribers, messages, 64, quick ? 20_000 : 60_000),
+      () =>
+        fanOut(
+          publisher,
+          (content) => messageLine(publisher, content),
+          subscribers,
+          messages,
+          64,
+          quick ? 20_000 : 60_000,
+        ),
     );
     await closeAll([publisher]);
     if (!result.complete) {
       console.error(`  (cluster fan-out to ${subs} over ${nodes} nodes hit its time limit)`);
     }
-    return { value: result.deliveries / result.seconds, ...result.samples.summary(), cpuUs };
+    return { value: result.deliveries / result.seconds, ...result.samples.summary(), ...cpu };
   } finally {
     for (const server of servers) await server[Symbol.asyncDispose]();
   }
@@ -184,7 +226,7 @@ async function idle(
   const first = await joinMany(server.target, kind, 1);
   const rss0 = server.rssBytes();
   const started = performance.now();
-  const { result: peers, cpuUs } = await measured(
+  const { result: peers, ...cpu } = await measured(
     server,
     (p) => p.length,
     () => joinMany(server.target, kind, sessions, 200, 1024),
@@ -193,36 +235,7 @@ async function idle(
   const perSession = (server.rssBytes() - rss0) / sessions;
   await closeAll(peers);
   await closeAll(first);
-  return { value: sessions / seconds, perSession, cpuUs };
-}
-
-function row(
-  scenario: string,
-  transport: Transport,
-  metric: string,
-  load: number,
-  chat: Measure,
-  floor: Measure,
-  value = (m: Measure) => m.value,
-  lowerIsBetter = false,
-): Row {
-  const c = value(chat);
-  const f = value(floor);
-  return {
-    scenario,
-    transport,
-    metric,
-    load,
-    chat: c,
-    floor: f,
-    ratio: lowerIsBetter ? f / c : c / f,
-    chatP50: chat.p50,
-    chatP99: chat.p99,
-    floorP50: floor.p50,
-    floorP99: floor.p99,
-    chatCpuUs: chat.cpuUs,
-    floorCpuUs: floor.cpuUs,
-  };
+  return { value: sessions / seconds, perSession, ...cpu };
 }
 
 /** A history row: a load with history on (in memory or in a file) against the same with it off. */
@@ -239,30 +252,60 @@ interface HistoryRow {
   offCpuUs: number;
 }
 
-const rows: Row[] = [];
-function report(r: Row): void {
-  rows.push(r);
-  console.log(formatRow(r));
-}
-
 const num = (n: number | undefined, digits = 0) =>
   n === undefined || Number.isNaN(n)
     ? "-"
     : n.toLocaleString("en-US", { maximumFractionDigits: digits });
 
-function formatRow(r: Row): string {
-  const lat = (p50?: number, p99?: number) =>
-    p50 === undefined ? "" : ` p50 ${num(p50, 2)} p99 ${num(p99, 2)} ms`;
-  return [
-    `${r.scenario.padEnd(9)} ${r.transport.padEnd(4)} ${String(r.load).padStart(5)}`,
-    `${r.metric.padEnd(14)} chat ${num(r.chat).padStart(9)}  floor ${
-      num(r.floor).padStart(9)
-    }  ratio ${r.ratio.toFixed(2)}`,
-    `| cpu/op chat ${num(r.chatCpuUs, 1)} µs floor ${num(r.floorCpuUs, 1)} µs`,
-    `|${lat(r.chatP50, r.chatP99) || " -"} (chat)${
-      lat(r.floorP50, r.floorP99) ? ";" + lat(r.floorP50, r.floorP99) + " (floor)" : ""
-    }`,
-  ].join("  ");
+/** Significant figures for small per-operation costs. */
+const us = (n: number) => n >= 10 ? num(n, 1) : num(n, 2);
+
+const samples: Sample[] = [];
+function record(place: Omit<Sample, keyof Measure | "system">, system: Kind, m: Measure): void {
+  const sample: Sample = {
+    ...place,
+    system,
+    value: m.value,
+    p50: m.p50,
+    p99: m.p99,
+    cpuUs: m.cpuUs,
+    generatorCpuUs: m.generatorCpuUs,
+    generatorBusy: m.generatorBusy,
+  };
+  samples.push(sample);
+  console.log(
+    `  ${place.scenario} ${place.transport} ${place.load} ${labelOf(system, place.transport)}: ${
+      num(m.value)
+    } ${place.metric}, server ${us(m.cpuUs)} µs/op, generator ${us(m.generatorCpuUs)} µs/op (${
+      Math.round(m.generatorBusy * 100)
+    }% of a core)`,
+  );
+}
+
+/** The final table: each place, each system's median, spread and costs, and chat's ratios. */
+function printTable(rows: Row[]): void {
+  const places = new Map<string, Row[]>();
+  for (const r of rows) places.set(placeKey(r), [...(places.get(placeKey(r)) ?? []), r]);
+  for (const group of places.values()) {
+    const chat = group.find((r) => r.system === "chat");
+    const { scenario, transport, load, metric } = group[0];
+    console.log(`${scenario} ${transport} ${load}: ${metric}`);
+    for (const r of group) {
+      const ratio = chat && r !== chat
+        ? `  chat/${r.label} ${(chat.value / r.value).toFixed(2)} (cpu ${
+          (chat.cpuUs / r.cpuUs).toFixed(2)
+        })`
+        : "";
+      const lat = r.p50 === undefined ? "" : `  p50 ${num(r.p50, 2)} p99 ${num(r.p99, 2)} ms`;
+      console.log(
+        `  ${r.label.padEnd(13)} ${num(r.value).padStart(10)} [${num(r.min)}–${
+          num(r.max)
+        }]  server ${us(r.cpuUs)} µs/op  generator ${us(r.generatorCpuUs)} µs/op ${
+          Math.round(r.generatorBusy * 100)
+        }%${lat}${ratio}`,
+      );
+    }
+  }
 }
 
 const clusterRows: ClusterRow[] = [];
@@ -270,24 +313,59 @@ let clusterSkipped: string | undefined;
 
 const echoMs = quick ? 1000 : 5000;
 const fanSubs = full ? [10, 100, 1000] : [100];
-const idleSessions = full ? [1000, 5000, 10000] : quick ? [500] : [5000];
+// 19,000 at most: the hard limit of open files is 20,000 a process here (server and generator).
+const idleSessions = full ? [1000, 5000, 10000, 19000] : quick ? [500] : [5000];
 
 console.log(
-  `chat benchmark (${quick ? "quick" : full ? "full" : "standard"}), ratios are chat / floor`,
+  `chat benchmark (${quick ? "quick" : full ? "full" : "standard"}, ${rounds} round${
+    rounds === 1 ? "" : "s"
+  }): chat beside the other systems, one load generator for all`,
 );
-for (const transport of transports) {
-  const floor = await echo("floor", transport, 50, echoMs);
-  const chat = await echo("chat", transport, 50, echoMs);
-  report(row("echo", transport, "round trips/s", 50, chat, floor));
+const available: Kind[] = [];
+for (const kind of ["chat", "floor", "redis", "nats"] as const) {
+  const why = await missing(kind);
+  if (why === undefined) available.push(kind);
+  else console.log(`${kind}: skipped: ${why}`);
 }
-for (const subs of fanSubs) {
-  const messages = quick ? 1000 : Math.max(2000, Math.round(1_000_000 / subs));
+const systemsOn = (transport: Transport) =>
+  available.filter((kind) => TRANSPORTS_OF[kind].includes(transport));
+
+for (let round = 1; round <= rounds; round++) {
+  console.log(`round ${round} of ${rounds}`);
   for (const transport of transports) {
-    const floor = await fan("floor", transport, subs, messages);
-    const chat = await fan("chat", transport, subs, messages);
-    report(row("fan-out", transport, "deliveries/s", subs, chat, floor));
+    for (const kind of systemsOn(transport)) {
+      const place = { scenario: "echo", transport, metric: "round trips/s", load: 50 };
+      record(place, kind, await echo(kind, transport, 50, echoMs));
+    }
+  }
+  for (const subs of fanSubs) {
+    const messages = quick ? 1000 : Math.max(2000, Math.round(1_000_000 / subs));
+    for (const transport of transports) {
+      for (const kind of systemsOn(transport)) {
+        const place = { scenario: "fan-out", transport, metric: "deliveries/s", load: subs };
+        record(place, kind, await fan(kind, transport, subs, messages));
+      }
+    }
+  }
+  for (const sessions of idleSessions) {
+    for (const transport of socketTransports) {
+      for (const kind of systemsOn(transport)) {
+        const m = await idle(kind, transport, sessions);
+        const place = { scenario: "idle", transport, load: sessions };
+        record({ ...place, metric: "handshakes/s" }, kind, m);
+        record({ ...place, metric: "bytes/session" }, kind, { ...m, value: m.perSession });
+      }
+    }
   }
 }
+const rows = aggregate(samples, (s) => labelOf(s.system, s.transport));
+console.log(
+  `medians of ${rounds} round${
+    rounds === 1 ? "" : "s"
+  } [lowest–highest], server and load generator CPU per operation (and the generator's share of a core), chat / each system`,
+);
+printTable(rows);
+
 // History: the same loads with history off, in memory (the default) and in a file.
 const HISTORY_MODES: [string, string[]][] = [
   ["off", ["--history", "0"]],
@@ -340,7 +418,7 @@ const historyRows: HistoryRow[] = [];
   // The cluster scenario: 100 subscribers (the single-node fan-out's load), over three nodes.
   const subs = 100;
   const single = rows.find((r) =>
-    r.scenario === "fan-out" && r.transport === "tcp" && r.load === subs
+    r.scenario === "fan-out" && r.transport === "tcp" && r.load === subs && r.system === "chat"
   );
   clusterSkipped = await natsServerMissing();
   if (clusterSkipped !== undefined) {
@@ -355,8 +433,8 @@ const historyRows: HistoryRow[] = [];
       load: subs,
       nodes,
       cluster: measure.value,
-      single: single.chat,
-      ratio: measure.value / single.chat,
+      single: single.value,
+      ratio: measure.value / single.value,
       clusterP50: measure.p50,
       clusterP99: measure.p99,
       clusterCpuUs: measure.cpuUs,
@@ -373,33 +451,22 @@ const historyRows: HistoryRow[] = [];
     );
   }
 }
-for (const sessions of idleSessions) {
-  for (const transport of socketTransports) {
-    const floor = await idle("floor", transport, sessions);
-    const chat = await idle("chat", transport, sessions);
-    report(row("idle", transport, "handshakes/s", sessions, chat, floor));
-    report(
-      row(
-        "idle",
-        transport,
-        "bytes/session",
-        sessions,
-        chat,
-        floor,
-        (m) => (m as typeof chat).perSession,
-        true,
-      ),
-    );
-  }
-}
-
 if (flags.json) {
   await Deno.writeTextFile(
     flags.json,
     JSON.stringify(
       {
         mode: quick ? "quick" : full ? "full" : "standard",
+        rounds,
+        skipped: Object.fromEntries(
+          await Promise.all(
+            (["redis", "nats", "floor"] as const).filter((k) => !available.includes(k)).map(
+              async (k) => [k, await missing(k)],
+            ),
+          ),
+        ),
         rows,
+        ratios: ratios(rows),
         history: historyRows,
         cluster: clusterSkipped === undefined ? clusterRows : { skipped: clusterSkipped },
       },
