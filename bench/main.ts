@@ -8,7 +8,8 @@
  * prints each system's figure (the median of the rounds, and their spread)
  * with server CPU per operation, and chat's ratio to each other system.
  *
- *   deno task bench [--quick | --full] [--rounds N] [--json FILE] [--svg FILE]
+ *   deno task bench [--quick | --full] [--rounds N] [--only echo,fan-out,idle,history,cluster]
+ *                   [--json FILE] [--svg FILE] [--markdown FILE]
  *
  * Then history (the same loads with history off, in memory and in a
  * `--store` file) and the cluster scenario: the same fan-out with its
@@ -34,6 +35,7 @@ import { cpuSecondsOf, labelOf, missing, ServerProcess, TRANSPORTS_OF } from "./
 import { echoLine, messageLine, publishLine, subscribe } from "./systems.ts";
 import { aggregate, type ClusterRow, placeKey, ratios, type Row, type Sample } from "./rows.ts";
 import { renderSweepSvg } from "./svg.ts";
+import { renderMarkdown } from "./markdown.ts";
 
 interface Measure {
   value: number;
@@ -50,13 +52,19 @@ const { values: flags } = parseArgs({
     quick: { type: "boolean" },
     full: { type: "boolean" },
     rounds: { type: "string" },
+    only: { type: "string" },
     json: { type: "string" },
     svg: { type: "string" },
+    markdown: { type: "string" },
   },
 });
 const quick = flags.quick ?? false;
 const full = flags.full ?? false;
 const rounds = Number(flags.rounds ?? (full ? 3 : 1));
+/** The scenarios run (all by default). */
+const only = new Set(
+  (flags.only ?? "echo,fan-out,idle,history,cluster").split(",").map((s) => s.trim()),
+);
 /** Echo and fan-out run over every transport; idle sessions over the sockets. */
 const transports: Transport[] = ["tcp", "unix", "ws"];
 const socketTransports: Transport[] = ["tcp", "unix"];
@@ -332,13 +340,13 @@ const systemsOn = (transport: Transport) =>
 
 for (let round = 1; round <= rounds; round++) {
   console.log(`round ${round} of ${rounds}`);
-  for (const transport of transports) {
+  for (const transport of only.has("echo") ? transports : []) {
     for (const kind of systemsOn(transport)) {
       const place = { scenario: "echo", transport, metric: "round trips/s", load: 50 };
       record(place, kind, await echo(kind, transport, 50, echoMs));
     }
   }
-  for (const subs of fanSubs) {
+  for (const subs of only.has("fan-out") ? fanSubs : []) {
     const messages = quick ? 1000 : Math.max(2000, Math.round(1_000_000 / subs));
     for (const transport of transports) {
       for (const kind of systemsOn(transport)) {
@@ -347,7 +355,7 @@ for (let round = 1; round <= rounds; round++) {
       }
     }
   }
-  for (const sessions of idleSessions) {
+  for (const sessions of only.has("idle") ? idleSessions : []) {
     for (const transport of socketTransports) {
       for (const kind of systemsOn(transport)) {
         const m = await idle(kind, transport, sessions);
@@ -373,7 +381,7 @@ const HISTORY_MODES: [string, string[]][] = [
   ["store", ["--store", "@DIR@/history.db"]],
 ];
 const historyRows: HistoryRow[] = [];
-{
+if (only.has("history")) {
   const measures: Record<string, { acked: Measure; fan: Measure }> = {};
   const messages = quick ? 1000 : 10_000;
   for (const [mode, extra] of HISTORY_MODES) {
@@ -414,7 +422,7 @@ const historyRows: HistoryRow[] = [];
     }
   }
 }
-{
+if (only.has("cluster")) {
   // The cluster scenario: 100 subscribers (the single-node fan-out's load), over three nodes.
   const subs = 100;
   const single = rows.find((r) =>
@@ -475,6 +483,10 @@ if (flags.json) {
     ) + "\n",
   );
   console.log(`wrote ${flags.json}`);
+}
+if (flags.markdown) {
+  await Deno.writeTextFile(flags.markdown, renderMarkdown(rows));
+  console.log(`wrote ${flags.markdown}`);
 }
 if (flags.svg) {
   await Deno.writeTextFile(flags.svg, renderSweepSvg(rows));

@@ -1,9 +1,9 @@
 /**
  * The floor of the benchmark over TCP and Unix sockets: a naive relay and
  * echo written for Node's `net`, the strongest plain runtime floor. It
- * splits the input into lines and writes each line with its own
- * `socket.write` (echo: back to its sender; relay: to every other socket).
- * No protocol, no validation, no batching.
+ * writes the whole lines of each chunk it reads with one `socket.write`
+ * (echo: back to its sender; relay: to every other socket), keeping a line
+ * cut by the chunk's end for the next. No protocol, no validation.
  *
  *   node bench/node_floor.mjs echo|relay tcp|unix [PATH]
  *
@@ -32,17 +32,15 @@ const server = net.createServer((socket) => {
   let pending;
   socket.on("data", (chunk) => {
     const data = pending ? Buffer.concat([pending, chunk]) : chunk;
-    let start = 0;
-    for (let i = data.indexOf(10); i >= 0; i = data.indexOf(10, start)) {
-      const line = data.subarray(start, i + 1);
-      start = i + 1;
-      if (mode === "echo") {
-        socket.write(line);
-      } else {
-        for (const other of sockets) if (other !== socket) other.write(line);
-      }
+    const end = data.lastIndexOf(10) + 1;
+    pending = end < data.length ? Buffer.from(data.subarray(end)) : undefined;
+    if (end === 0) return;
+    const lines = data.subarray(0, end);
+    if (mode === "echo") {
+      socket.write(lines);
+    } else {
+      for (const other of sockets) if (other !== socket) other.write(lines);
     }
-    pending = start < data.length ? Buffer.from(data.subarray(start)) : undefined;
   });
   socket.on("error", () => {});
   socket.on("close", () => sockets.delete(socket));
