@@ -23,8 +23,8 @@ export type Transport = Target["transport"];
 
 const encoder = new TextEncoder();
 
-/** How long the setup (a handshake, a `who`) may take before the run fails. */
-const SETUP_MS = 60_000;
+/** How long the setup (a handshake, a first relay) may take before the run fails. */
+export const SETUP_MS = 60_000;
 
 /**
  * Connects to the target, reading `readSize` bytes at most at once. A Unix
@@ -86,13 +86,6 @@ export async function closeAll(peers: Peer[]): Promise<void> {
   await Promise.all(peers.map((peer) => peer.close()));
 }
 
-/** How many sessions `who` lists, asked through a chat peer (that has nothing else in flight). */
-export async function whoCount(peer: Peer): Promise<number> {
-  await peer.say({ type: "who", content: "", id: "who" });
-  const reply = await peer.next("who", SETUP_MS);
-  return (reply.content as unknown[]).length;
-}
-
 /** Percentile of sorted samples. */
 export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
@@ -115,6 +108,11 @@ export class Samples {
 
   get length(): number {
     return this.#length;
+  }
+
+  /** Adds every sample of `other`. */
+  addAll(other: Samples): void {
+    for (let i = 0; i < other.#length; i++) this.add(other.#data[i]);
   }
 
   /** p50 and p99, in milliseconds. */
@@ -195,7 +193,8 @@ function markTime(bytes: Uint8Array, at: number): number {
  * Fan-out: the publisher sends `messages` 100-byte messages (`lineOf`
  * makes the bytes that publish one) with at most `window` not yet delivered
  * to every subscriber; each subscriber measures end-to-end latency from the
- * send time in the content.
+ * send time in the content. The subscribers are closed at the end unless
+ * `keepOpen` (for another run).
  */
 export async function fanOut(
   publisher: Peer,
@@ -204,6 +203,7 @@ export async function fanOut(
   messages: number,
   window: number,
   timeLimitMs: number,
+  keepOpen = false,
 ): Promise<{ deliveries: number; seconds: number; samples: Samples; complete: boolean }> {
   const samples = new Samples();
   const received = new Uint32Array(messages);
@@ -267,6 +267,6 @@ export async function fanOut(
   while (completed < sent && performance.now() < deadline) await progress();
   const seconds = (performance.now() - started) / 1000;
   stop = true;
-  await closeAll(subscribers);
+  if (!keepOpen) await closeAll(subscribers);
   return { deliveries, seconds, samples, complete: completed === messages };
 }

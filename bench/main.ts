@@ -11,10 +11,13 @@
  *   deno task bench [--quick | --full] [--rounds N] [--only echo,fan-out,idle,history,cluster]
  *                   [--json FILE] [--svg FILE] [--markdown FILE]
  *
- * Then history (the same loads with history off, in memory and in a
- * `--store` file) and the cluster scenario: the same fan-out with its
- * subscribers spread over three `chat server --cluster` processes on one
- * nats-server, next to the single-node figure of the same run.
+ * Then history: the same loads with history off, in memory and in a
+ * `--store` file, on three servers at once that take turns in slices (so
+ * that a busy machine weighs on each alike), each round's ratios and their
+ * median and spread (`--only history` runs them alone); and the cluster
+ * scenario: the same fan-out with its subscribers spread over three
+ * `chat server --cluster` processes on one nats-server, next to the
+ * single-node figure of the same run.
  *
  * @module
  */
@@ -28,8 +31,9 @@ import {
   joinMany,
   type Kind,
   type Peer,
+  Samples,
+  SETUP_MS,
   type Transport,
-  whoCount,
 } from "./load.ts";
 import { cpuSecondsOf, labelOf, missing, ServerProcess, TRANSPORTS_OF } from "./server_process.ts";
 import { echoLine, messageLine, publishLine, subscribe } from "./systems.ts";
@@ -61,14 +65,20 @@ const { values: flags } = parseArgs({
 const quick = flags.quick ?? false;
 const full = flags.full ?? false;
 const rounds = Number(flags.rounds ?? (full ? 3 : 1));
+if (!Number.isSafeInteger(rounds) || rounds < 1) {
+  throw new Error(`--rounds takes a whole number from 1, not ${JSON.stringify(flags.rounds)}`);
+}
 /** The scenarios run (all by default). */
-const only = new Set(
-  (flags.only ?? "echo,fan-out,idle,history,cluster").split(",").map((s) => s.trim()),
-);
+const SCENARIOS = ["echo", "fan-out", "idle", "history", "cluster"];
+const only = new Set((flags.only ?? SCENARIOS.join(",")).split(",").map((s) => s.trim()));
+for (const name of only) {
+  if (!SCENARIOS.includes(name)) {
+    throw new Error(`--only takes some of ${SCENARIOS.join(",")}, not ${JSON.stringify(name)}`);
+  }
+}
 /** Echo and fan-out run over every transport; idle sessions over the sockets. */
 const transports: Transport[] = ["tcp", "unix", "ws"];
 const socketTransports: Transport[] = ["tcp", "unix"];
-const SETUP_MS = 60_000;
 
 async function measured<T>(
   server: ServerProcess | ServerProcess[],
@@ -112,13 +122,25 @@ async function echo(
   return { value: result.count / result.seconds, ...result.samples.summary(), ...cpu };
 }
 
+/** A load that takes turns with the same load on other servers: `run` measures one slice. */
+interface Turn {
+  server: ServerProcess;
+  run: (ms: number, messages: number) => Promise<{
+    count: number;
+    seconds: number;
+    samples: Samples;
+    complete: boolean;
+  }>;
+  close: () => Promise<void>;
+}
+
 /**
  * Acked messages: `conns` chat sessions, each alone in its own room, each
  * with one message (with an id) in flight; the `ack` is the reply. Every
  * message is kept in history (unless `--history 0`).
  */
-async function acked(extra: string[], conns: number, ms: number): Promise<Measure> {
-  await using server = await ServerProcess.start("chat", "relay", "tcp", extra);
+async function ackedTurn(extra: string[], conns: number): Promise<Turn> {
+  const server = await ServerProcess.start("chat", "relay", "tcp", extra);
   const peers = await joinMany(server.target, "chat", conns);
   for (const [i, peer] of peers.entries()) {
     await peer.say({ type: "join", content: `room${i}`, id: "j" });
@@ -132,14 +154,81 @@ async function acked(extra: string[], conns: number, ms: number): Promise<Measur
       id: 1,
       session_id: peer.sessionId,
     }) + "\n";
-  await echoRoundTrips(peers, Math.min(300, ms / 5), lineOf); // warm-up
-  const { result, ...cpu } = await measured(
+  await echoRoundTrips(peers, 300, lineOf); // warm-up
+  return {
     server,
-    (r) => r.count,
-    () => echoRoundTrips(peers, ms, lineOf),
-  );
-  await closeAll(peers);
-  return { value: result.count / result.seconds, ...result.samples.summary(), ...cpu };
+    run: async (ms) => ({ ...await echoRoundTrips(peers, ms, lineOf), complete: true }),
+    close: async () => {
+      await closeAll(peers);
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** Fan-out to `subs` subscribers, as {@linkcode fan} measures it, in turns. */
+async function fanTurn(extra: string[], subs: number): Promise<Turn> {
+  const server = await ServerProcess.start("chat", "relay", "tcp", extra);
+  const subscribers = await joinMany(server.target, "chat", subs, 200, 64 * 1024);
+  const [publisher] = await joinMany(server.target, "chat", 1);
+  const limit = quick ? 20_000 : 60_000;
+  return {
+    server,
+    run: async (_ms, messages) => {
+      const r = await fanOut(
+        publisher,
+        (content) => messageLine(publisher, content),
+        subscribers,
+        messages,
+        64,
+        limit,
+        true,
+      );
+      return { count: r.deliveries, seconds: r.seconds, samples: r.samples, complete: r.complete };
+    },
+    close: async () => {
+      await closeAll([publisher, ...subscribers]);
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/**
+ * Runs the same load on one server per mode at once, in turns of `slices`
+ * slices each (the order rotating), so that a busy machine weighs on every
+ * mode alike; one {@linkcode Measure} per mode.
+ */
+async function inTurns(
+  starts: (() => Promise<Turn>)[],
+  slices: number,
+  ms: number,
+  messages: number,
+): Promise<Measure[]> {
+  const turns: Turn[] = [];
+  try {
+    for (const start of starts) turns.push(await start());
+    const totals = turns.map(() => ({ count: 0, seconds: 0, cpu: 0, samples: new Samples() }));
+    for (let slice = 0; slice < slices; slice++) {
+      for (let k = 0; k < turns.length; k++) {
+        const i = (k + slice) % turns.length;
+        const cpu0 = turns[i].server.cpuSeconds();
+        const r = await turns[i].run(ms / slices, Math.ceil(messages / slices));
+        if (!r.complete) console.error(`  (a history fan-out slice hit its time limit)`);
+        totals[i].cpu += turns[i].server.cpuSeconds() - cpu0;
+        totals[i].count += r.count;
+        totals[i].seconds += r.seconds;
+        totals[i].samples.addAll(r.samples);
+      }
+    }
+    return totals.map((t) => ({
+      value: t.count / t.seconds,
+      ...t.samples.summary(),
+      cpuUs: (t.cpu * 1e6) / Math.max(1, t.count),
+      generatorCpuUs: NaN,
+      generatorBusy: NaN,
+    }));
+  } finally {
+    for (const turn of turns) await turn.close();
+  }
 }
 
 async function fan(
@@ -173,13 +262,15 @@ async function fan(
   return { value: result.deliveries / result.seconds, ...result.samples.summary(), ...cpu };
 }
 
-/** Waits until `who` through `probe` lists `count` sessions: presence has spread. */
-async function presenceSpread(probe: Peer, count: number): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  for (let pause = 5; (await whoCount(probe)) !== count; pause = Math.min(100, pause * 2)) {
-    if (Date.now() > deadline) throw new Error(`who never listed ${count} sessions`);
-    await new Promise((resolve) => setTimeout(resolve, pause));
-  }
+/**
+ * Waits until a message from `publisher` to everyone has reached every
+ * subscriber, on whichever node: every node hears the relays the fan-out
+ * will measure (a frame received, not a poll of `who`).
+ */
+async function relaysSpread(publisher: Peer, subscribers: Peer[]): Promise<void> {
+  await publisher.say({ type: "message", content: "spread", id: "spread" });
+  await publisher.ackOf("spread", SETUP_MS);
+  await Promise.all(subscribers.map((peer) => peer.next("message", SETUP_MS)));
 }
 
 async function clusterFan(subs: number, messages: number, nodes = 3): Promise<Measure> {
@@ -194,9 +285,8 @@ async function clusterFan(subs: number, messages: number, nodes = 3): Promise<Me
       const share = Math.floor(subs / nodes) + (i < subs % nodes ? 1 : 0);
       subscribers.push(...await joinMany(servers[i].target, "chat", share, 200, 64 * 1024));
     }
-    const [publisher, probe] = await joinMany(servers[0].target, "chat", 2);
-    await presenceSpread(probe, subs + 2);
-    await closeAll([probe]);
+    const [publisher] = await joinMany(servers[0].target, "chat", 1);
+    await relaysSpread(publisher, subscribers);
     const { result, ...cpu } = await measured(
       servers,
       (r) => r.deliveries,
@@ -248,6 +338,8 @@ async function idle(
 
 /** A history row: a load with history on (in memory or in a file) against the same with it off. */
 interface HistoryRow {
+  /** Which round (from 1) of `--rounds`. */
+  round: number;
   scenario: string;
   metric: string;
   history: string;
@@ -374,21 +466,32 @@ console.log(
 );
 printTable(rows);
 
-// History: the same loads with history off, in memory (the default) and in a file.
+// History: the same loads with history off, in memory (the default) and in a file, the three
+// servers running at once and taking turns in slices.
 const HISTORY_MODES: [string, string[]][] = [
   ["off", ["--history", "0"]],
   ["memory", []],
   ["store", ["--store", "@DIR@/history.db"]],
 ];
 const historyRows: HistoryRow[] = [];
-if (only.has("history")) {
+for (let round = 1; round <= (only.has("history") ? rounds : 0); round++) {
   const measures: Record<string, { acked: Measure; fan: Measure }> = {};
   const messages = quick ? 1000 : 10_000;
-  for (const [mode, extra] of HISTORY_MODES) {
-    measures[mode] = {
-      acked: await acked(extra, 50, echoMs),
-      fan: await fan("chat", "tcp", 100, messages, extra),
-    };
+  const slices = quick ? 2 : 10;
+  const acks = await inTurns(
+    HISTORY_MODES.map(([, extra]) => () => ackedTurn(extra, 50)),
+    slices,
+    echoMs,
+    0,
+  );
+  const fans = await inTurns(
+    HISTORY_MODES.map(([, extra]) => () => fanTurn(extra, 100)),
+    slices,
+    0,
+    messages,
+  );
+  for (const [k, [mode]] of HISTORY_MODES.entries()) {
+    measures[mode] = { acked: acks[k], fan: fans[k] };
   }
   for (const [mode] of HISTORY_MODES.slice(1)) {
     for (
@@ -400,6 +503,7 @@ if (only.has("history")) {
       const on = pick(measures[mode]);
       const off = pick(measures.off);
       const r: HistoryRow = {
+        round,
         scenario,
         metric,
         history: mode,
@@ -417,7 +521,29 @@ if (only.has("history")) {
           num(r.value).padStart(9)
         }  off ${num(r.off).padStart(9)}  ratio ${r.ratio.toFixed(2)}  | cpu/op ${
           num(r.cpuUs, 1)
-        } µs (off ${num(r.offCpuUs, 1)})  | p50 ${num(r.p50, 2)} p99 ${num(r.p99, 2)} ms`,
+        } µs (off ${num(r.offCpuUs, 1)})  | p50 ${num(r.p50, 2)} p99 ${num(r.p99, 2)} ms${
+          rounds > 1 ? `  (round ${round})` : ""
+        }`,
+      );
+    }
+  }
+}
+if (rounds > 1 && only.has("history")) {
+  for (const [mode] of HISTORY_MODES.slice(1)) {
+    for (const scenario of ["acked", "fan-out"]) {
+      const ratios = historyRows
+        .filter((r) => r.history === mode && r.scenario === scenario)
+        .map((r) => r.ratio)
+        .sort((a, b) => a - b);
+      const median = ratios.length % 2
+        ? ratios[(ratios.length - 1) / 2]
+        : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+      console.log(
+        `history   ${scenario.padEnd(8)} tcp ${
+          mode.padEnd(7)
+        } ratio over ${rounds} rounds: median ${median.toFixed(2)}, min ${
+          ratios[0].toFixed(2)
+        }, max ${ratios[ratios.length - 1].toFixed(2)}`,
       );
     }
   }
