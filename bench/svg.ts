@@ -80,7 +80,7 @@ const COLORS: Record<string, string> = {
   chat: "#0b3d91",
   redis: "#c0392b",
   nats: "#27ae60",
-  "node floor": "#b34700",
+  "node floor": "#8e44ad",
 };
 
 /** One series per system over TCP: the median and spread of `value` (the figure or its CPU). */
