@@ -242,6 +242,28 @@ async function fan(
   const subscribers = await joinMany(server.target, kind, subs, 200, 64 * 1024);
   await Promise.all(subscribers.map((peer) => subscribe(peer, kind, SETUP_MS)));
   const [publisher] = await joinMany(server.target, kind, 1);
+  return await measuredFan(
+    server,
+    kind,
+    publisher,
+    subscribers,
+    messages,
+    `${kind} fan-out to ${subs} over ${transport}`,
+  );
+}
+
+/**
+ * Measures a fan-out from `publisher` to `subscribers` (64 in flight) on
+ * `server` (or the servers of a cluster); `what` names it if it runs out of time.
+ */
+async function measuredFan(
+  server: ServerProcess | ServerProcess[],
+  kind: Kind,
+  publisher: Peer,
+  subscribers: Peer[],
+  messages: number,
+  what: string,
+): Promise<Measure> {
   const { result, ...cpu } = await measured(
     server,
     (r) => r.deliveries,
@@ -256,9 +278,7 @@ async function fan(
       ),
   );
   await closeAll([publisher]);
-  if (!result.complete) {
-    console.error(`  (${kind} fan-out to ${subs} over ${transport} hit its time limit)`);
-  }
+  if (!result.complete) console.error(`  (${what} hit its time limit)`);
   return { value: result.deliveries / result.seconds, ...result.samples.summary(), ...cpu };
 }
 
@@ -287,24 +307,14 @@ async function clusterFan(subs: number, messages: number, nodes = 3): Promise<Me
     }
     const [publisher] = await joinMany(servers[0].target, "chat", 1);
     await relaysSpread(publisher, subscribers);
-    const { result, ...cpu } = await measured(
+    return await measuredFan(
       servers,
-      (r) => r.deliveries,
-      () =>
-        fanOut(
-          publisher,
-          (content) => messageLine(publisher, content),
-          subscribers,
-          messages,
-          64,
-          quick ? 20_000 : 60_000,
-        ),
+      "chat",
+      publisher,
+      subscribers,
+      messages,
+      `cluster fan-out to ${subs} over ${nodes} nodes`,
     );
-    await closeAll([publisher]);
-    if (!result.complete) {
-      console.error(`  (cluster fan-out to ${subs} over ${nodes} nodes hit its time limit)`);
-    }
-    return { value: result.deliveries / result.seconds, ...result.samples.summary(), ...cpu };
   } finally {
     for (const server of servers) await server[Symbol.asyncDispose]();
   }
