@@ -77,7 +77,8 @@ History and resume:
   --history N                   messages kept for history and resume; 0 turns history,
                                 resume and seq off (default ${PROTOCOL_DEFAULTS.history})
   --store FILE                  keep history and resumable sessions in this SQLite file,
-                                so they survive a restart, a SIGKILL too (default: in memory)
+                                so they survive a restart, a SIGKILL too; a new file is
+                                made mode 600 (default: in memory)
   --resume-window SECONDS       how long a session that lost its connection can be resumed
                                 (default ${PROTOCOL_DEFAULTS.resumeWindow})
 
