@@ -70,10 +70,15 @@ Deno.test("bad usage exits 2 with one line saying what is wrong and how to get h
     [["server", "--max-clients", "0"], /--max-clients.*'0'/],
     [["server", "--unix-mode", "600"], /--unix-mode needs --unix/],
     [["server", "--token", "a", "--token-file", "/dev/null"], /--token or --token-file/],
+    [
+      ["server", "--history", "0", "--store", "/tmp/chat-never.db"],
+      /--store keeps history: not with --history 0, which turns it off/,
+    ],
   ];
   for (const [args, what, help] of cases) {
     await t.step(`chat ${args.join(" ")}`, () => assertUsageError(args, what, help));
   }
+  await assertGone("/tmp/chat-never.db"); // --history 0 --store: no file made
 });
 
 Deno.test("--help and --version exit 0 and print to stdout", async (t) => {
