@@ -203,6 +203,27 @@ Deno.test("the original framework's positional forms: chat server HOST PORT, cha
       assert(tcp && tcp.port > 0);
     },
   );
+  await t.step(
+    "chat server chat.sock (no /: a host) and a client of it: exit 1 with a hint",
+    async () => {
+      await using dir = await tempDir();
+      const lines = `${dir.path}/lines.txt`;
+      await Deno.writeTextFile(lines, "hi\n");
+      const hint =
+        "cannot resolve chat.sock (for a Unix socket in this directory, write ./chat.sock)";
+      for (
+        const [args, what] of [
+          [["server", "chat.sock"], "cannot listen on tcp://chat.sock:9999"],
+          [["client", "file", lines, "chat.sock"], "cannot connect to tcp://chat.sock:9999"],
+        ]
+      ) {
+        const run = await ChatProcess.run(args as string[], { cwd: dir.path });
+        assertEquals(run.code, 1, run.stderr);
+        assertEquals(run.stderr.trimEnd(), `chat: ${what}: ${hint}`);
+      }
+      await assertGone(`${dir.path}/chat.sock`);
+    },
+  );
 });
 
 Deno.test("a TCP port in use: exit 1 with 'address in use'", async () => {
