@@ -138,7 +138,7 @@ Deno.test("a refused login's log line gives its reason whole, also when the pass
     auth: { user: "alice", password: "wrong" },
   });
   assertEquals(summary(answer), ["error", "unauthorized", "invalid credentials"]);
-  const line = await server.process.waitForLine(/a login as "alice"/);
+  const line = (await server.process.waitForLine(/a login as "alice"/)).input!;
   assert(line.includes("wrong password") && !line.includes("redacted"), line);
 });
 
