@@ -102,7 +102,8 @@ Logs (standard error):
 
 Seconds may be fractional (0.5); --heartbeat-interval must be below --heartbeat-timeout x
 --heartbeat-retries. SIGINT, SIGTERM or SIGHUP: clean shutdown, exit 0.
-A --token-file, --tls-cert or --tls-key that cannot be read is a usage error (exit 2).`;
+A --token-file, --tls-cert or --tls-key that cannot be read: exit 1 naming it; one that
+holds no PEM of the right kind is a usage error (exit 2).`;
 
 const CONNECT_FLAGS = `Where to connect:
   --host HOST            TCP host (default ${PROTOCOL_DEFAULTS.host}; every address it resolves to is tried)
