@@ -802,7 +802,7 @@
     if (state.phase === "online" && document.visibilityState === "visible") refreshWho();
   };
   document.addEventListener("visibilitychange", refreshIfOnline);
-  window.addEventListener("focus", refreshIfOnline);
+  globalThis.addEventListener("focus", refreshIfOnline);
   ui.reconnect.addEventListener("click", () => {
     state.retryDelay = 500;
     connect();

@@ -54,6 +54,6 @@ Deno.test("openHistoryStore() creates a new --store file and its -wal readable b
   const shared = `${dir.path}/shared.db`;
   await Deno.writeFile(shared, new Uint8Array());
   await Deno.chmod(shared, 0o640);
-  await using store = openHistoryStore({ history: 5, store: shared }) as SqliteHistoryStore;
+  await using _store = openHistoryStore({ history: 5, store: shared }) as SqliteHistoryStore;
   strictEqual((await Deno.stat(shared)).mode! & 0o777, 0o640);
 });
