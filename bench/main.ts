@@ -1,21 +1,23 @@
 /**
- * `deno task bench`: the chat server against a naive floor written with the
- * same runtime, in one run, over TCP and Unix sockets and WebSocket (echo
- * and fan-out; the WebSocket floor is `Deno.serve` with
- * `Deno.upgradeWebSocket`).
+ * `deno task bench`: the chat server beside the real peers, in one run and
+ * with one load generator: redis-server (PUBLISH/SUBSCRIBE, PING) and
+ * nats-server (PUB/SUB, PING) where installed (skipped, saying why,
+ * otherwise), and a naive floor: Node's `net` over TCP and Unix sockets
+ * (`node_floor.mjs`), `Deno.serve` over WebSocket. Echo and fan-out run over
+ * TCP, Unix sockets and WebSocket; idle sessions over the sockets. It
+ * prints each system's figure (the median of the rounds, and their spread)
+ * with server CPU per operation, and chat's ratio to each other system.
  *
- *   deno task bench [--quick | --full] [--only history] [--rounds N] [--json FILE] [--svg FILE]
+ *   deno task bench [--quick | --full] [--rounds N] [--only echo,fan-out,idle,history,cluster]
+ *                   [--json FILE] [--svg FILE] [--markdown FILE]
  *
- * The history rows run the same loads with history off, in memory and in
- * a file, on three servers at once that take turns in slices (so that a
- * busy machine weighs on each alike). `--only history` runs them alone;
- * `--rounds N` runs them N times and prints each round's ratios and their
- * median and spread.
- *
- * Then the cluster scenario: the same fan-out with its subscribers spread
- * over three `chat server --cluster` processes on one nats-server (skipped,
- * saying why, when nats-server is not installed), next to the single-node
- * figure of the same run.
+ * Then history: the same loads with history off, in memory and in a
+ * `--store` file, on three servers at once that take turns in slices (so
+ * that a busy machine weighs on each alike), each round's ratios and their
+ * median and spread (`--only history` runs them alone); and the cluster
+ * scenario: the same fan-out with its subscribers spread over three
+ * `chat server --cluster` processes on one nats-server, next to the
+ * single-node figure of the same run.
  *
  * @module
  */
@@ -33,15 +35,19 @@ import {
   SETUP_MS,
   type Transport,
 } from "./load.ts";
-import { ServerProcess } from "./server_process.ts";
-import type { ClusterRow, Row } from "./rows.ts";
+import { cpuSecondsOf, labelOf, missing, ServerProcess, TRANSPORTS_OF } from "./server_process.ts";
+import { echoLine, messageLine, publishLine, subscribe } from "./systems.ts";
+import { aggregate, type ClusterRow, placeKey, ratios, type Row, type Sample } from "./rows.ts";
 import { renderSweepSvg } from "./svg.ts";
+import { renderMarkdown } from "./markdown.ts";
 
 interface Measure {
   value: number;
   p50?: number;
   p99?: number;
   cpuUs: number;
+  generatorCpuUs: number;
+  generatorBusy: number;
 }
 
 const { values: flags } = parseArgs({
@@ -49,22 +55,26 @@ const { values: flags } = parseArgs({
   options: {
     quick: { type: "boolean" },
     full: { type: "boolean" },
+    rounds: { type: "string" },
+    only: { type: "string" },
     json: { type: "string" },
     svg: { type: "string" },
-    only: { type: "string" },
-    rounds: { type: "string", default: "1" },
+    markdown: { type: "string" },
   },
 });
 const quick = flags.quick ?? false;
 const full = flags.full ?? false;
-if (flags.only !== undefined && flags.only !== "history") {
-  throw new Error(`--only takes "history", not ${JSON.stringify(flags.only)}`);
-}
-/** Whether to run the history rows alone. */
-const historyOnly = flags.only === "history";
-const rounds = Number(flags.rounds);
+const rounds = Number(flags.rounds ?? (full ? 3 : 1));
 if (!Number.isSafeInteger(rounds) || rounds < 1) {
   throw new Error(`--rounds takes a whole number from 1, not ${JSON.stringify(flags.rounds)}`);
+}
+/** The scenarios run (all by default). */
+const SCENARIOS = ["echo", "fan-out", "idle", "history", "cluster"];
+const only = new Set((flags.only ?? SCENARIOS.join(",")).split(",").map((s) => s.trim()));
+for (const name of only) {
+  if (!SCENARIOS.includes(name)) {
+    throw new Error(`--only takes some of ${SCENARIOS.join(",")}, not ${JSON.stringify(name)}`);
+  }
 }
 /** Echo and fan-out run over every transport; idle sessions over the sockets. */
 const transports: Transport[] = ["tcp", "unix", "ws"];
@@ -78,9 +88,19 @@ async function measured<T>(
   const servers = Array.isArray(server) ? server : [server];
   const cpuSeconds = () => servers.reduce((sum, s) => sum + s.cpuSeconds(), 0);
   const cpu0 = cpuSeconds();
+  const generator0 = cpuSecondsOf(Deno.pid);
+  const started = performance.now();
   const result = await run();
+  const seconds = (performance.now() - started) / 1000;
+  const generator = cpuSecondsOf(Deno.pid) - generator0;
   const cpu = cpuSeconds() - cpu0;
-  return { result, cpuUs: (cpu * 1e6) / Math.max(1, ops(result)) };
+  const perOp = (s: number) => (s * 1e6) / Math.max(1, ops(result));
+  return {
+    result,
+    cpuUs: perOp(cpu),
+    generatorCpuUs: perOp(generator),
+    generatorBusy: generator / seconds,
+  };
 }
 
 async function echo(
@@ -91,10 +111,15 @@ async function echo(
 ): Promise<Measure> {
   await using server = await ServerProcess.start(kind, "echo", transport);
   const peers = await joinMany(server.target, kind, conns);
-  await echoRoundTrips(peers, Math.min(300, ms / 5)); // warm-up
-  const { result, cpuUs } = await measured(server, (r) => r.count, () => echoRoundTrips(peers, ms));
+  const lineOf = (peer: Peer) => echoLine(peer, kind);
+  await echoRoundTrips(peers, Math.min(300, ms / 5), lineOf); // warm-up
+  const { result, ...cpu } = await measured(
+    server,
+    (r) => r.count,
+    () => echoRoundTrips(peers, ms, lineOf),
+  );
   await closeAll(peers);
-  return { value: result.count / result.seconds, ...result.samples.summary(), cpuUs };
+  return { value: result.count / result.seconds, ...result.samples.summary(), ...cpu };
 }
 
 /** A load that takes turns with the same load on other servers: `run` measures one slice. */
@@ -149,7 +174,15 @@ async function fanTurn(extra: string[], subs: number): Promise<Turn> {
   return {
     server,
     run: async (_ms, messages) => {
-      const r = await fanOut(publisher, subscribers, messages, 64, limit, true);
+      const r = await fanOut(
+        publisher,
+        (content) => messageLine(publisher, content),
+        subscribers,
+        messages,
+        64,
+        limit,
+        true,
+      );
       return { count: r.deliveries, seconds: r.seconds, samples: r.samples, complete: r.complete };
     },
     close: async () => {
@@ -190,6 +223,8 @@ async function inTurns(
       value: t.count / t.seconds,
       ...t.samples.summary(),
       cpuUs: (t.cpu * 1e6) / Math.max(1, t.count),
+      generatorCpuUs: NaN,
+      generatorBusy: NaN,
     }));
   } finally {
     for (const turn of turns) await turn.close();
@@ -205,17 +240,46 @@ async function fan(
 ): Promise<Measure> {
   await using server = await ServerProcess.start(kind, "relay", transport, extra);
   const subscribers = await joinMany(server.target, kind, subs, 200, 64 * 1024);
+  await Promise.all(subscribers.map((peer) => subscribe(peer, kind, SETUP_MS)));
   const [publisher] = await joinMany(server.target, kind, 1);
-  const { result, cpuUs } = await measured(
+  return await measuredFan(
+    server,
+    kind,
+    publisher,
+    subscribers,
+    messages,
+    `${kind} fan-out to ${subs} over ${transport}`,
+  );
+}
+
+/**
+ * Measures a fan-out from `publisher` to `subscribers` (64 in flight) on
+ * `server` (or the servers of a cluster); `what` names it if it runs out of time.
+ */
+async function measuredFan(
+  server: ServerProcess | ServerProcess[],
+  kind: Kind,
+  publisher: Peer,
+  subscribers: Peer[],
+  messages: number,
+  what: string,
+): Promise<Measure> {
+  const { result, ...cpu } = await measured(
     server,
     (r) => r.deliveries,
-    () => fanOut(publisher, subscribers, messages, 64, quick ? 20_000 : 60_000),
+    () =>
+      fanOut(
+        publisher,
+        (content) => publishLine(publisher, kind, content),
+        subscribers,
+        messages,
+        64,
+        quick ? 20_000 : 60_000,
+      ),
   );
   await closeAll([publisher]);
-  if (!result.complete) {
-    console.error(`  (${kind} fan-out to ${subs} over ${transport} hit its time limit)`);
-  }
-  return { value: result.deliveries / result.seconds, ...result.samples.summary(), cpuUs };
+  if (!result.complete) console.error(`  (${what} hit its time limit)`);
+  return { value: result.deliveries / result.seconds, ...result.samples.summary(), ...cpu };
 }
 
 /**
@@ -243,16 +307,14 @@ async function clusterFan(subs: number, messages: number, nodes = 3): Promise<Me
     }
     const [publisher] = await joinMany(servers[0].target, "chat", 1);
     await relaysSpread(publisher, subscribers);
-    const { result, cpuUs } = await measured(
+    return await measuredFan(
       servers,
-      (r) => r.deliveries,
-      () => fanOut(publisher, subscribers, messages, 64, quick ? 20_000 : 60_000),
+      "chat",
+      publisher,
+      subscribers,
+      messages,
+      `cluster fan-out to ${subs} over ${nodes} nodes`,
     );
-    await closeAll([publisher]);
-    if (!result.complete) {
-      console.error(`  (cluster fan-out to ${subs} over ${nodes} nodes hit its time limit)`);
-    }
-    return { value: result.deliveries / result.seconds, ...result.samples.summary(), cpuUs };
   } finally {
     for (const server of servers) await server[Symbol.asyncDispose]();
   }
@@ -272,7 +334,7 @@ async function idle(
   const first = await joinMany(server.target, kind, 1);
   const rss0 = server.rssBytes();
   const started = performance.now();
-  const { result: peers, cpuUs } = await measured(
+  const { result: peers, ...cpu } = await measured(
     server,
     (p) => p.length,
     () => joinMany(server.target, kind, sessions, 200, 1024),
@@ -281,36 +343,7 @@ async function idle(
   const perSession = (server.rssBytes() - rss0) / sessions;
   await closeAll(peers);
   await closeAll(first);
-  return { value: sessions / seconds, perSession, cpuUs };
-}
-
-function row(
-  scenario: string,
-  transport: Transport,
-  metric: string,
-  load: number,
-  chat: Measure,
-  floor: Measure,
-  value = (m: Measure) => m.value,
-  lowerIsBetter = false,
-): Row {
-  const c = value(chat);
-  const f = value(floor);
-  return {
-    scenario,
-    transport,
-    metric,
-    load,
-    chat: c,
-    floor: f,
-    ratio: lowerIsBetter ? f / c : c / f,
-    chatP50: chat.p50,
-    chatP99: chat.p99,
-    floorP50: floor.p50,
-    floorP99: floor.p99,
-    chatCpuUs: chat.cpuUs,
-    floorCpuUs: floor.cpuUs,
-  };
+  return { value: sessions / seconds, perSession, ...cpu };
 }
 
 /** A history row: a load with history on (in memory or in a file) against the same with it off. */
@@ -329,30 +362,60 @@ interface HistoryRow {
   offCpuUs: number;
 }
 
-const rows: Row[] = [];
-function report(r: Row): void {
-  rows.push(r);
-  console.log(formatRow(r));
-}
-
 const num = (n: number | undefined, digits = 0) =>
   n === undefined || Number.isNaN(n)
     ? "-"
     : n.toLocaleString("en-US", { maximumFractionDigits: digits });
 
-function formatRow(r: Row): string {
-  const lat = (p50?: number, p99?: number) =>
-    p50 === undefined ? "" : ` p50 ${num(p50, 2)} p99 ${num(p99, 2)} ms`;
-  return [
-    `${r.scenario.padEnd(9)} ${r.transport.padEnd(4)} ${String(r.load).padStart(5)}`,
-    `${r.metric.padEnd(14)} chat ${num(r.chat).padStart(9)}  floor ${
-      num(r.floor).padStart(9)
-    }  ratio ${r.ratio.toFixed(2)}`,
-    `| cpu/op chat ${num(r.chatCpuUs, 1)} µs floor ${num(r.floorCpuUs, 1)} µs`,
-    `|${lat(r.chatP50, r.chatP99) || " -"} (chat)${
-      lat(r.floorP50, r.floorP99) ? ";" + lat(r.floorP50, r.floorP99) + " (floor)" : ""
-    }`,
-  ].join("  ");
+/** Significant figures for small per-operation costs. */
+const us = (n: number) => n >= 10 ? num(n, 1) : num(n, 2);
+
+const samples: Sample[] = [];
+function record(place: Omit<Sample, keyof Measure | "system">, system: Kind, m: Measure): void {
+  const sample: Sample = {
+    ...place,
+    system,
+    value: m.value,
+    p50: m.p50,
+    p99: m.p99,
+    cpuUs: m.cpuUs,
+    generatorCpuUs: m.generatorCpuUs,
+    generatorBusy: m.generatorBusy,
+  };
+  samples.push(sample);
+  console.log(
+    `  ${place.scenario} ${place.transport} ${place.load} ${labelOf(system, place.transport)}: ${
+      num(m.value)
+    } ${place.metric}, server ${us(m.cpuUs)} µs/op, generator ${us(m.generatorCpuUs)} µs/op (${
+      Math.round(m.generatorBusy * 100)
+    }% of a core)`,
+  );
+}
+
+/** The final table: each place, each system's median, spread and costs, and chat's ratios. */
+function printTable(rows: Row[]): void {
+  const places = new Map<string, Row[]>();
+  for (const r of rows) places.set(placeKey(r), [...(places.get(placeKey(r)) ?? []), r]);
+  for (const group of places.values()) {
+    const chat = group.find((r) => r.system === "chat");
+    const { scenario, transport, load, metric } = group[0];
+    console.log(`${scenario} ${transport} ${load}: ${metric}`);
+    for (const r of group) {
+      const ratio = chat && r !== chat
+        ? `  chat/${r.label} ${(chat.value / r.value).toFixed(2)} (cpu ${
+          (chat.cpuUs / r.cpuUs).toFixed(2)
+        })`
+        : "";
+      const lat = r.p50 === undefined ? "" : `  p50 ${num(r.p50, 2)} p99 ${num(r.p99, 2)} ms`;
+      console.log(
+        `  ${r.label.padEnd(13)} ${num(r.value).padStart(10)} [${num(r.min)}–${
+          num(r.max)
+        }]  server ${us(r.cpuUs)} µs/op  generator ${us(r.generatorCpuUs)} µs/op ${
+          Math.round(r.generatorBusy * 100)
+        }%${lat}${ratio}`,
+      );
+    }
+  }
 }
 
 const clusterRows: ClusterRow[] = [];
@@ -360,26 +423,59 @@ let clusterSkipped: string | undefined;
 
 const echoMs = quick ? 1000 : 5000;
 const fanSubs = full ? [10, 100, 1000] : [100];
-const idleSessions = full ? [1000, 5000, 10000] : quick ? [500] : [5000];
+// 19,000 at most: the hard limit of open files is 20,000 a process here (server and generator).
+const idleSessions = full ? [1000, 5000, 10000, 19000] : quick ? [500] : [5000];
 
 console.log(
-  `chat benchmark (${quick ? "quick" : full ? "full" : "standard"}), ratios are chat / floor`,
+  `chat benchmark (${quick ? "quick" : full ? "full" : "standard"}, ${rounds} round${
+    rounds === 1 ? "" : "s"
+  }): chat beside the other systems, one load generator for all`,
 );
-if (!historyOnly) {
-  for (const transport of transports) {
-    const floor = await echo("floor", transport, 50, echoMs);
-    const chat = await echo("chat", transport, 50, echoMs);
-    report(row("echo", transport, "round trips/s", 50, chat, floor));
+const available: Kind[] = [];
+for (const kind of ["chat", "floor", "redis", "nats"] as const) {
+  const why = await missing(kind);
+  if (why === undefined) available.push(kind);
+  else console.log(`${kind}: skipped: ${why}`);
+}
+const systemsOn = (transport: Transport) =>
+  available.filter((kind) => TRANSPORTS_OF[kind].includes(transport));
+
+for (let round = 1; round <= rounds; round++) {
+  console.log(`round ${round} of ${rounds}`);
+  for (const transport of only.has("echo") ? transports : []) {
+    for (const kind of systemsOn(transport)) {
+      const place = { scenario: "echo", transport, metric: "round trips/s", load: 50 };
+      record(place, kind, await echo(kind, transport, 50, echoMs));
+    }
   }
-  for (const subs of fanSubs) {
+  for (const subs of only.has("fan-out") ? fanSubs : []) {
     const messages = quick ? 1000 : Math.max(2000, Math.round(1_000_000 / subs));
     for (const transport of transports) {
-      const floor = await fan("floor", transport, subs, messages);
-      const chat = await fan("chat", transport, subs, messages);
-      report(row("fan-out", transport, "deliveries/s", subs, chat, floor));
+      for (const kind of systemsOn(transport)) {
+        const place = { scenario: "fan-out", transport, metric: "deliveries/s", load: subs };
+        record(place, kind, await fan(kind, transport, subs, messages));
+      }
+    }
+  }
+  for (const sessions of only.has("idle") ? idleSessions : []) {
+    for (const transport of socketTransports) {
+      for (const kind of systemsOn(transport)) {
+        const m = await idle(kind, transport, sessions);
+        const place = { scenario: "idle", transport, load: sessions };
+        record({ ...place, metric: "handshakes/s" }, kind, m);
+        record({ ...place, metric: "bytes/session" }, kind, { ...m, value: m.perSession });
+      }
     }
   }
 }
+const rows = aggregate(samples, (s) => labelOf(s.system, s.transport));
+console.log(
+  `medians of ${rounds} round${
+    rounds === 1 ? "" : "s"
+  } [lowest–highest], server and load generator CPU per operation (and the generator's share of a core), chat / each system`,
+);
+printTable(rows);
+
 // History: the same loads with history off, in memory (the default) and in a file, the three
 // servers running at once and taking turns in slices.
 const HISTORY_MODES: [string, string[]][] = [
@@ -388,7 +484,7 @@ const HISTORY_MODES: [string, string[]][] = [
   ["store", ["--store", "@DIR@/history.db"]],
 ];
 const historyRows: HistoryRow[] = [];
-for (let round = 1; round <= rounds; round++) {
+for (let round = 1; round <= (only.has("history") ? rounds : 0); round++) {
   const measures: Record<string, { acked: Measure; fan: Measure }> = {};
   const messages = quick ? 1000 : 10_000;
   const slices = quick ? 2 : 10;
@@ -442,7 +538,7 @@ for (let round = 1; round <= rounds; round++) {
     }
   }
 }
-if (rounds > 1) {
+if (rounds > 1 && only.has("history")) {
   for (const [mode] of HISTORY_MODES.slice(1)) {
     for (const scenario of ["acked", "fan-out"]) {
       const ratios = historyRows
@@ -462,66 +558,41 @@ if (rounds > 1) {
     }
   }
 }
-if (!historyOnly) {
-  {
-    // The cluster scenario: 100 subscribers (the single-node fan-out's load), over three nodes.
-    const subs = 100;
-    const single = rows.find((r) =>
-      r.scenario === "fan-out" && r.transport === "tcp" && r.load === subs
+if (only.has("cluster")) {
+  // The cluster scenario: 100 subscribers (the single-node fan-out's load), over three nodes.
+  const subs = 100;
+  const single = rows.find((r) =>
+    r.scenario === "fan-out" && r.transport === "tcp" && r.load === subs && r.system === "chat"
+  );
+  clusterSkipped = await natsServerMissing();
+  if (clusterSkipped !== undefined) {
+    console.log(`fan-out   cluster: skipped: ${clusterSkipped}`);
+  } else if (single) {
+    const nodes = 3;
+    const measure = await clusterFan(subs, quick ? 1000 : Math.max(2000, 1_000_000 / subs), nodes);
+    const r: ClusterRow = {
+      scenario: "fan-out",
+      transport: "tcp",
+      metric: "deliveries/s",
+      load: subs,
+      nodes,
+      cluster: measure.value,
+      single: single.value,
+      ratio: measure.value / single.value,
+      clusterP50: measure.p50,
+      clusterP99: measure.p99,
+      clusterCpuUs: measure.cpuUs,
+    };
+    clusterRows.push(r);
+    console.log(
+      [
+        `fan-out   tcp  ${String(subs).padStart(5)}  deliveries/s   ${nodes} nodes ${
+          num(r.cluster).padStart(9)
+        }  1 node ${num(r.single).padStart(9)}  ratio ${r.ratio.toFixed(2)}`,
+        `| cpu/op chat ${num(r.clusterCpuUs, 1)} µs (${nodes} servers, NATS apart)`,
+        `| p50 ${num(r.clusterP50, 2)} p99 ${num(r.clusterP99, 2)} ms (cluster)`,
+      ].join("  "),
     );
-    clusterSkipped = await natsServerMissing();
-    if (clusterSkipped !== undefined) {
-      console.log(`fan-out   cluster: skipped: ${clusterSkipped}`);
-    } else if (single) {
-      const nodes = 3;
-      const measure = await clusterFan(
-        subs,
-        quick ? 1000 : Math.max(2000, 1_000_000 / subs),
-        nodes,
-      );
-      const r: ClusterRow = {
-        scenario: "fan-out",
-        transport: "tcp",
-        metric: "deliveries/s",
-        load: subs,
-        nodes,
-        cluster: measure.value,
-        single: single.chat,
-        ratio: measure.value / single.chat,
-        clusterP50: measure.p50,
-        clusterP99: measure.p99,
-        clusterCpuUs: measure.cpuUs,
-      };
-      clusterRows.push(r);
-      console.log(
-        [
-          `fan-out   tcp  ${String(subs).padStart(5)}  deliveries/s   ${nodes} nodes ${
-            num(r.cluster).padStart(9)
-          }  1 node ${num(r.single).padStart(9)}  ratio ${r.ratio.toFixed(2)}`,
-          `| cpu/op chat ${num(r.clusterCpuUs, 1)} µs (${nodes} servers, NATS apart)`,
-          `| p50 ${num(r.clusterP50, 2)} p99 ${num(r.clusterP99, 2)} ms (cluster)`,
-        ].join("  "),
-      );
-    }
-  }
-  for (const sessions of idleSessions) {
-    for (const transport of socketTransports) {
-      const floor = await idle("floor", transport, sessions);
-      const chat = await idle("chat", transport, sessions);
-      report(row("idle", transport, "handshakes/s", sessions, chat, floor));
-      report(
-        row(
-          "idle",
-          transport,
-          "bytes/session",
-          sessions,
-          chat,
-          floor,
-          (m) => (m as typeof chat).perSession,
-          true,
-        ),
-      );
-    }
   }
 }
 if (flags.json) {
@@ -530,7 +601,16 @@ if (flags.json) {
     JSON.stringify(
       {
         mode: quick ? "quick" : full ? "full" : "standard",
+        rounds,
+        skipped: Object.fromEntries(
+          await Promise.all(
+            (["redis", "nats", "floor"] as const).filter((k) => !available.includes(k)).map(
+              async (k) => [k, await missing(k)],
+            ),
+          ),
+        ),
         rows,
+        ratios: ratios(rows),
         history: historyRows,
         cluster: clusterSkipped === undefined ? clusterRows : { skipped: clusterSkipped },
       },
@@ -539,6 +619,10 @@ if (flags.json) {
     ) + "\n",
   );
   console.log(`wrote ${flags.json}`);
+}
+if (flags.markdown) {
+  await Deno.writeTextFile(flags.markdown, renderMarkdown(rows));
+  console.log(`wrote ${flags.markdown}`);
 }
 if (flags.svg) {
   await Deno.writeTextFile(flags.svg, renderSweepSvg(rows));
