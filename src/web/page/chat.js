@@ -50,6 +50,8 @@
     /** connecting | online | reconnecting | offline */
     phase: "connecting",
     sessionId: "",
+    /** The session id of this connection's session_init (a failed resume goes on with it). */
+    initId: "",
     name: "",
     wantedName: localStorage.getItem("chat.name") || "",
     maxFrame: 1048576,
@@ -350,6 +352,7 @@
 
   function opened(init) {
     state.sessionId = String(init.session_id);
+    state.initId = state.sessionId;
     if (typeof init.max_frame === "number") state.maxFrame = init.max_frame;
     if (init.heartbeat && init.heartbeat.interval > 0) state.heartbeat = init.heartbeat;
     state.history = typeof init.resume_token === "string";
@@ -471,7 +474,9 @@
     const content = frame.content || {};
     // The resume failed: a new session, on a server that may number messages anew
     // (restarted without its history). What is on screen stays, ordered before what comes.
-    if (String(frame.session_id) === state.sessionId) forgetNumbering();
+    // (Compared with session_init's id: the replayed messages before `resumed` already
+    // carry the resumed session's id.)
+    if (String(frame.session_id) === state.initId) forgetNumbering();
     state.sessionId = String(frame.session_id);
     adoptToken(frame.resume_token);
     if (typeof frame.name === "string") {
