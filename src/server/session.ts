@@ -159,8 +159,15 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   #waiting = 0;
   /** Its rate limit (none when `--rate-limit 0`). */
   #bucket: TokenBucket | undefined;
-  /** Resolves once the session starts to end (a login it waits for is then no longer awaited). */
-  #leaving = Promise.withResolvers<void>();
+  /**
+   * Resolves once the session starts to end (a login it waits for is then
+   * no longer awaited); made by the first login that waits.
+   */
+  #leaving: PromiseWithResolvers<void> | undefined;
+  /** The buffer of its next read. */
+  #buffer = new Uint8Array(READ_MIN);
+  /** The turn of its last read (see {@linkcode Turns}). */
+  #turn = -1;
   /** The sessions it sees: through its login's `rooms` claim, when it has one. */
   #directory: Directory;
   /** Its login's `rooms` claim: the only rooms it may join or ask `who` about. */
@@ -293,20 +300,14 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
 
   /**
    * Sends `session_init`, then reads and handles frames until the connection
-   * ends. Never rejects: a fault in one session closes that session alone.
+   * ends; then its end is awaited and the roster told. A fault in one session
+   * closes that session alone.
+   *
+   * While idle, a session waits for one read with one callback: no async
+   * function is suspended, so an idle session holds no generator, no chain
+   * of promises and no closure of its own but {@linkcode Session.#onRead}.
    */
-  async run(): Promise<void> {
-    try {
-      await this.#readLoop();
-    } catch (error) {
-      log.error("session {session_id} failed: {error}", { ...this.#logProps(), error });
-      this.#destroy("internal_error");
-    }
-    await this.#ending;
-    this.#host.roster.finished(this);
-  }
-
-  async #readLoop(): Promise<void> {
+  run(): void {
     log.debug("connection {session_id} from {peer}", () => this.#logProps());
     const init: Frame = {
       type: "session_init",
@@ -319,44 +320,99 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     const keeper = this.#host.keeper;
     if (keeper) init.resume_token = (this.#token = keeper.newToken()).token;
     this.send(init);
-    let buffer = new Uint8Array(READ_MIN);
-    const turns = this.#host.turns;
-    let turn = -1;
-    while (this.#state < State.Closing) {
-      let n: number | null;
-      try {
-        n = await this.#conn.read(buffer);
-      } catch {
-        n = null;
-      }
-      if (n === null) {
-        await this.end("peer_closed");
-        break;
-      }
-      this.#host.metrics.bytesReceived += n;
-      // One read's worth of frames per turn: wait while the others take theirs.
-      if (turns.current === turn) await turns.next();
-      turn = turns.take();
-      const frames = this.#decoder.push(buffer.subarray(0, n));
-      const bucket = this.#bucket;
-      bucket?.refill(this.clock.now());
-      for (let i = 0; i < frames.length; i++) {
-        if (this.#state >= State.Closing) break;
-        // A frame is handled only with a token; meanwhile nothing more is read.
-        if (bucket && !bucket.take()) {
-          await this.#throttle(bucket, frames.length - i);
-          if (this.#state >= State.Closing) break;
-        }
-        const pending = this.#onFrame(frames[i]);
-        if (pending) await pending;
-      }
-      if (this.#decoder.tooLarge && this.#state < State.Closing) {
-        const why = `frame over ${this.#decoder.limit} bytes`;
-        if (this.#state === State.Handshake) this.#refuse("frame_too_large", why);
-        else this.fail(new ChatError("frame_too_large", why));
-      }
-      buffer = this.#nextBuffer(buffer, n);
+    this.#read();
+  }
+
+  /** Reads once more, unless the session is closing: then waits for its end. */
+  #read(): void {
+    if (this.#state >= State.Closing) {
+      void this.#finish();
+      return;
     }
+    this.#conn.read(this.#buffer).then(this.#onRead, this.#onRead);
+  }
+
+  /**
+   * What a read brought: how many bytes, `null` at the end of the stream,
+   * or the error it failed with (the end too). One function for both
+   * outcomes, made once per session.
+   */
+  readonly #onRead = (result: unknown): void => {
+    let handling: void | Promise<void>;
+    try {
+      handling = this.#took(typeof result === "number" ? result : null);
+    } catch (error) {
+      return this.#failed(error);
+    }
+    if (handling) handling.then(() => this.#read(), (error) => this.#failed(error));
+    else this.#read();
+  };
+
+  /** Handling what it read threw: the session is closed (alone), and its end awaited. */
+  #failed(error: unknown): void {
+    log.error("session {session_id} failed: {error}", { ...this.#logProps(), error });
+    this.#destroy("internal_error");
+    void this.#finish();
+  }
+
+  /** Waits for the end under way, then tells the roster the session is finished. */
+  async #finish(): Promise<void> {
+    await this.#ending;
+    this.#host.roster.finished(this);
+  }
+
+  /**
+   * Handles what one read brought: `n` bytes in the read buffer, or `null`
+   * at the end of the stream. A promise only when it must wait (its turn,
+   * its rate, a frame that holds up the next ones).
+   */
+  #took(n: number | null): void | Promise<void> {
+    if (n === null) return this.end("peer_closed");
+    this.#host.metrics.bytesReceived += n;
+    // One read's worth of frames per turn: wait while the others take theirs.
+    const turns = this.#host.turns;
+    if (turns.current === this.#turn) return turns.next().then(() => this.#handleRead(n));
+    return this.#handleRead(n);
+  }
+
+  /** Handles the frames of a read of `n` bytes, in its turn. */
+  #handleRead(n: number): void | Promise<void> {
+    this.#turn = this.#host.turns.take();
+    const frames = this.#decoder.push(this.#buffer.subarray(0, n));
+    this.#bucket?.refill(this.clock.now());
+    const handling = this.#frames(frames, 0);
+    if (handling) return handling.then(() => this.#afterRead(n));
+    this.#afterRead(n);
+  }
+
+  /**
+   * Handles `frames` from the `i`th on (`taken`: its token is taken
+   * already); a promise when one must be waited for.
+   */
+  #frames(frames: (Uint8Array | ChatError)[], i: number, taken = false): void | Promise<void> {
+    const bucket = this.#bucket;
+    for (; i < frames.length && this.#state < State.Closing; i++, taken = false) {
+      // A frame is handled only with a token; meanwhile nothing more is read.
+      if (bucket && !taken && !bucket.take()) {
+        const at = i;
+        return this.#throttle(bucket, frames.length - i).then(() => this.#frames(frames, at, true));
+      }
+      const pending = this.#onFrame(frames[i]);
+      if (pending) {
+        const at = i + 1;
+        return pending.then(() => this.#frames(frames, at));
+      }
+    }
+  }
+
+  /** After the frames of a read of `n` bytes: a frame over the limit, and the next buffer. */
+  #afterRead(n: number): void {
+    if (this.#decoder.tooLarge && this.#state < State.Closing) {
+      const why = `frame over ${this.#decoder.limit} bytes`;
+      if (this.#state === State.Handshake) this.#refuse("frame_too_large", why);
+      else this.fail(new ChatError("frame_too_large", why));
+    }
+    this.#buffer = this.#nextBuffer(this.#buffer, n);
   }
 
   /** The buffer of the next read, after one of `n` bytes into `buffer`. */
@@ -425,7 +481,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
 
   async #endAfterFlush(reason: CloseReason): Promise<void> {
     this.#state = State.Closing;
-    this.#leaving.resolve();
+    this.#leaving?.resolve();
     this.#queue.retire();
     const { graceMs, clock } = this.#host.settings;
     await settleWithin(this.#queue.drained(), graceMs, clock);
@@ -455,7 +511,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   #destroy(reason: CloseReason): void {
     if (this.#state === State.Closed) return;
     this.#state = State.Closed;
-    this.#leaving.resolve();
+    this.#leaving?.resolve();
     this.#leaveHandshake();
     this.#queue.close();
     try {
@@ -686,7 +742,16 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
       this.#refuse("unauthorized", (error as Error).message, frame.id, log);
     };
     // A session that ends meanwhile (a shutdown, say) no longer waits for its login.
-    return Promise.race([deciding.then(decided, refused), this.#leaving.promise]);
+    return Promise.race([deciding.then(decided, refused), this.#left()]);
+  }
+
+  /** Resolves once the session starts to end (at once if it has). */
+  #left(): Promise<void> {
+    if (this.#leaving === undefined) {
+      this.#leaving = Promise.withResolvers();
+      if (this.#state >= State.Closing) this.#leaving.resolve();
+    }
+    return this.#leaving.promise;
   }
 
   /** An account's session: it takes the account (and its name) from whoever held it, then opens. */

@@ -1,0 +1,138 @@
+/**
+ * Where an idle session's bytes go: the chat server runs in this process
+ * (the bench's flags), a child process opens the sessions, and this prints
+ * `Deno.memoryUsage()` and V8's heap statistics at 1 and at N sessions,
+ * and, with --snapshot DIR, heap snapshots summarised by constructor.
+ *
+ *   deno run -A --v8-flags=--max-semi-space-size=4,--expose-gc bench/idle_profile.ts tcp 10000 [--snapshot DIR]
+ *
+ * @module
+ */
+
+import v8 from "node:v8";
+import { runServer } from "../src/cli/server_command.ts";
+import { closeAll, joinMany, type Target, type Transport } from "./load.ts";
+
+const [role, transportArg, countArg, ...rest] = Deno.args;
+
+if (role === "load") {
+  // The child: open the sessions, say so, hold them until stdin ends.
+  const target = JSON.parse(transportArg) as Target;
+  const first = await joinMany(target, "chat", 1);
+  console.log("first");
+  await readLine();
+  const peers = await joinMany(target, "chat", Number(countArg), 200, 1024);
+  console.log("ready");
+  await readLine();
+  await closeAll([...peers, ...first]);
+  Deno.exit(0);
+}
+
+async function readLine(): Promise<void> {
+  const buf = new Uint8Array(16);
+  await Deno.stdin.read(buf);
+}
+
+const transport = role as Transport;
+const count = Number(transportArg);
+const snapshotDir = rest[0] === "--snapshot"
+  ? rest[1]
+  : countArg === "--snapshot"
+  ? rest[0]
+  : undefined;
+const dir = await Deno.makeTempDir();
+let target: Target;
+let args: string[];
+if (transport === "tcp") {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  target = { transport: "tcp", port };
+  args = ["--host", "127.0.0.1", "--port", String(port)];
+} else if (transport === "unix") {
+  target = { transport: "unix", path: `${dir}/s.sock` };
+  args = ["--unix", `${dir}/s.sock`];
+} else {
+  const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (probe.addr as Deno.NetAddr).port;
+  probe.close();
+  target = { transport: "ws", url: `http://127.0.0.1:${port}` };
+  args = ["--unix", `${dir}/s.sock`, "--http", `127.0.0.1:${port}`];
+}
+void runServer([
+  "--handler",
+  "chat",
+  "--log-level",
+  "warn",
+  "--max-clients",
+  "25000",
+  "--max-handshakes",
+  "4000",
+  "--rate-limit",
+  "10000000",
+  "--handshake-timeout",
+  "600",
+  "--heartbeat-timeout",
+  "600",
+  ...args,
+]);
+await new Promise((r) => setTimeout(r, 500));
+
+const child = new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "-A",
+    new URL(import.meta.url).pathname,
+    "load",
+    JSON.stringify(target),
+    String(count),
+  ],
+  stdin: "piped",
+  stdout: "piped",
+}).spawn();
+const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+const writer = child.stdin.getWriter();
+const waitFor = async (word: string) => {
+  let seen = "";
+  while (!seen.includes(word)) seen += (await lines.read()).value ?? "";
+};
+function rss(): number {
+  const status = Deno.readTextFileSync("/proc/self/status");
+  return Number(status.match(/VmRSS:\s+(\d+) kB/)![1]) * 1024;
+}
+function measure(label: string) {
+  const mu = Deno.memoryUsage();
+  const hs = v8.getHeapStatistics();
+  return {
+    label,
+    rss: rss(),
+    heapTotal: mu.heapTotal,
+    heapUsed: mu.heapUsed,
+    external: mu.external,
+    malloced: hs.malloced_memory,
+  };
+}
+await waitFor("first");
+const before = measure("1 session");
+const gc = (globalThis as { gc?: () => void }).gc;
+gc?.();
+const beforeGc = measure("1 session, after gc");
+if (snapshotDir) v8.writeHeapSnapshot(`${snapshotDir}/before.heapsnapshot`);
+await writer.write(new TextEncoder().encode("go\n"));
+await waitFor("ready");
+const after = measure(`${count} more`);
+gc?.();
+const afterGc = measure(`${count} more, after gc`);
+if (snapshotDir) v8.writeHeapSnapshot(`${snapshotDir}/after.heapsnapshot`);
+for (const m of [before, beforeGc, after, afterGc]) console.log(JSON.stringify(m));
+const per = (a: typeof before, b: typeof before) =>
+  Object.fromEntries(
+    Object.entries(b).filter(([k]) => k !== "label").map((
+      [k, v],
+    ) => [k, Math.round(((v as number) - (a[k as keyof typeof a] as number)) / count)]),
+  );
+console.log("per session (no gc):", JSON.stringify(per(before, after)));
+console.log("per session (gc):   ", JSON.stringify(per(beforeGc, afterGc)));
+await writer.write(new TextEncoder().encode("end\n"));
+await child.status;
+Deno.exit(0);
