@@ -113,6 +113,10 @@ function measure(label: string) {
   };
 }
 await waitFor("first");
+const spaces = () =>
+  v8.getHeapSpaceStatistics().map((s) => `${s.space_name} ${Math.round(s.physical_space_size / 1024)}`)
+    .join(", ");
+console.log("heap spaces at 1 session (physical KiB):", spaces());
 const before = measure("1 session");
 const gc = (globalThis as { gc?: () => void }).gc;
 gc?.();
@@ -121,10 +125,12 @@ if (snapshotDir) v8.writeHeapSnapshot(`${snapshotDir}/before.heapsnapshot`);
 await writer.write(new TextEncoder().encode("go\n"));
 await waitFor("ready");
 const after = measure(`${count} more`);
+console.log("heap spaces at N sessions (physical KiB):", spaces());
 gc?.();
 const afterGc = measure(`${count} more, after gc`);
 if (snapshotDir) v8.writeHeapSnapshot(`${snapshotDir}/after.heapsnapshot`);
 for (const m of [before, beforeGc, after, afterGc]) console.log(JSON.stringify(m));
+console.log("heap spaces at the end (physical KiB):", spaces());
 const per = (a: typeof before, b: typeof before) =>
   Object.fromEntries(
     Object.entries(b).filter(([k]) => k !== "label").map((

@@ -11,6 +11,7 @@ import { settleWithin, sleep } from "../async/deadline.ts";
 import { Liveness, type LivenessOptions } from "../async/liveness.ts";
 import { ChatError, type ErrorCode } from "../protocol/errors.ts";
 import { encodeSessionId, type SplicedFrame } from "../protocol/encode.ts";
+import { SmallBuffers } from "../io/small_buffers.ts";
 import { FrameDecoder } from "../protocol/frame_decoder.ts";
 import {
   type Frame,
@@ -61,6 +62,7 @@ import { TokenBucket } from "./token_bucket.ts";
 import type { Turns } from "./turns.ts";
 
 const log = getLogger(["chat", "session"]);
+const EMPTY = new Uint8Array(0);
 
 /**
  * The smallest and largest read buffer: small while idle, grown (four times
@@ -70,6 +72,8 @@ const log = getLogger(["chat", "session"]);
  * logged in holds little (PROTOCOL.md section 1).
  */
 const READ_MIN = 256;
+/** The smallest read buffers: views of shared slabs, 256 to a slab, given back when not in use. */
+const smallBuffers = new SmallBuffers(READ_MIN, 256);
 const READ_MAX = 64 * 1024;
 const READ_MAX_HANDSHAKE = 4 * 1024;
 /** Most frames of one session whose answers wait for a commit of history while it goes on reading. */
@@ -164,8 +168,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
    * no longer awaited); made by the first login that waits.
    */
   #leaving: PromiseWithResolvers<void> | undefined;
-  /** The buffer of its next read. */
-  #buffer = new Uint8Array(READ_MIN);
+  /** The buffer of its next read (a small one from `smallBuffers` until it runs). */
+  #buffer: Uint8Array<ArrayBuffer> = EMPTY;
   /** The turn of its last read (see {@linkcode Turns}). */
   #turn = -1;
   /** The sessions it sees: through its login's `rooms` claim, when it has one. */
@@ -320,6 +324,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     const keeper = this.#host.keeper;
     if (keeper) init.resume_token = (this.#token = keeper.newToken()).token;
     this.send(init);
+    this.#buffer = smallBuffers.take();
     this.#read();
   }
 
@@ -357,6 +362,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
 
   /** Waits for the end under way, then tells the roster the session is finished. */
   async #finish(): Promise<void> {
+    // No read is in flight any more: the buffer is free.
+    this.#buffer = this.#nextBuffer(this.#buffer, -1);
     await this.#ending;
     this.#host.roster.finished(this);
   }
@@ -415,13 +422,20 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     this.#buffer = this.#nextBuffer(this.#buffer, n);
   }
 
-  /** The buffer of the next read, after one of `n` bytes into `buffer`. */
+  /**
+   * The buffer of the next read, after one of `n` bytes into `buffer` (-1:
+   * there is none, the session is finished). A small buffer no longer used
+   * goes back to `smallBuffers`.
+   */
   #nextBuffer(buffer: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
-    if (n === buffer.length) {
+    let next = buffer;
+    if (n < 0) next = EMPTY;
+    else if (n === buffer.length) {
       const max = this.#state === State.Handshake ? READ_MAX_HANDSHAKE : READ_MAX;
-      return buffer.length < max ? new Uint8Array(buffer.length * 4) : buffer;
-    }
-    return n * 8 <= buffer.length && buffer.length > READ_MIN ? new Uint8Array(READ_MIN) : buffer;
+      if (buffer.length < max) next = new Uint8Array(buffer.length * 4);
+    } else if (n * 8 <= buffer.length && buffer.length > READ_MIN) next = smallBuffers.take();
+    if (next !== buffer && buffer.length === READ_MIN) smallBuffers.give(buffer);
+    return next;
   }
 
   /**
