@@ -112,7 +112,25 @@ function measure(label: string) {
     malloced: hs.malloced_memory,
   };
 }
+/** Resident KiB of this process's mappings by kind: `[heap]`, `arena` (64 MiB regions of malloc), `anon` (the rest, V8's pages among them), files. */
+function mappings(): Map<string, number> {
+  const kinds = new Map<string, number>();
+  let kind = "";
+  for (const line of Deno.readTextFileSync("/proc/self/smaps").split("\n")) {
+    const head = line.match(/^([0-9a-f]+)-([0-9a-f]+) \S+ \S+ \S+ \S+\s*(.*)$/);
+    if (head) {
+      const size = (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1024;
+      const name = head[3];
+      kind = name.startsWith("/") ? "file" : name !== "" ? name : size >= 60 * 1024 ? "arena" : "anon";
+      continue;
+    }
+    const rss = line.match(/^Rss:\s+(\d+) kB/);
+    if (rss) kinds.set(kind, (kinds.get(kind) ?? 0) + Number(rss[1]));
+  }
+  return kinds;
+}
 await waitFor("first");
+const maps0 = mappings();
 const spaces = () =>
   v8.getHeapSpaceStatistics().map((s) => `${s.space_name} ${Math.round(s.physical_space_size / 1024)}`)
     .join(", ");
@@ -125,6 +143,11 @@ if (snapshotDir) v8.writeHeapSnapshot(`${snapshotDir}/before.heapsnapshot`);
 await writer.write(new TextEncoder().encode("go\n"));
 await waitFor("ready");
 const after = measure(`${count} more`);
+const maps1 = mappings();
+console.log(
+  "resident KiB grown by mapping kind:",
+  [...maps1].map(([k, v]) => `${k} ${v - (maps0.get(k) ?? 0)}`).join(", "),
+);
 console.log("heap spaces at N sessions (physical KiB):", spaces());
 gc?.();
 const afterGc = measure(`${count} more, after gc`);
