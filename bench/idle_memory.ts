@@ -29,13 +29,23 @@ export interface IdleMemoryRow {
   median: number;
 }
 
-/** RSS delta per session of one round: `sessions` idle sessions on a fresh server. */
-export async function idleRound(transport: Transport, sessions: number): Promise<number> {
+/**
+ * RSS delta per session of one round: `sessions` idle sessions on a fresh
+ * server (run with `v8Flags` in place of the shipped ones, when given).
+ */
+export async function idleRound(
+  transport: Transport,
+  sessions: number,
+  v8Flags?: readonly string[],
+): Promise<number> {
   // --max-clients of the bench (20,000) leaves no room for more: raise it to the load.
-  await using server = await ServerProcess.start("chat", "relay", transport, [
-    "--max-clients",
-    String(Math.max(20_000, sessions + 10)),
-  ]);
+  await using server = await ServerProcess.start(
+    "chat",
+    "relay",
+    transport,
+    ["--max-clients", String(Math.max(20_000, sessions + 10))],
+    v8Flags,
+  );
   const first = await joinMany(server.target, "chat", 1);
   const rss0 = server.rssBytes();
   const peers = await joinMany(server.target, "chat", sessions, 200, 1024);

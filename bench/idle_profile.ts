@@ -121,7 +121,13 @@ function mappings(): Map<string, number> {
     if (head) {
       const size = (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1024;
       const name = head[3];
-      kind = name.startsWith("/") ? "file" : name !== "" ? name : size >= 60 * 1024 ? "arena" : "anon";
+      kind = name.startsWith("/")
+        ? "file"
+        : name !== ""
+        ? name
+        : size >= 60 * 1024
+        ? "arena"
+        : "anon";
       continue;
     }
     const rss = line.match(/^Rss:\s+(\d+) kB/);
@@ -132,7 +138,9 @@ function mappings(): Map<string, number> {
 await waitFor("first");
 const maps0 = mappings();
 const spaces = () =>
-  v8.getHeapSpaceStatistics().map((s) => `${s.space_name} ${Math.round(s.physical_space_size / 1024)}`)
+  v8.getHeapSpaceStatistics().map((s) =>
+    `${s.space_name} ${Math.round(s.physical_space_size / 1024)}`
+  )
     .join(", ");
 console.log("heap spaces at 1 session (physical KiB):", spaces());
 const before = measure("1 session");
@@ -143,6 +151,13 @@ if (snapshotDir) v8.writeHeapSnapshot(`${snapshotDir}/before.heapsnapshot`);
 await writer.write(new TextEncoder().encode("go\n"));
 await waitFor("ready");
 const after = measure(`${count} more`);
+if (Deno.env.get("SETTLE")) {
+  for (const wait of [1, 2, 4, 8, 16]) {
+    await new Promise((r) => setTimeout(r, wait * 1000));
+    const m = measure(`${count} more, idle`);
+    console.log(`after ${wait} s more idle: rss/session ${Math.round((m.rss - before.rss) / count)}, heapTotal/session ${Math.round((m.heapTotal - before.heapTotal) / count)}`);
+  }
+}
 const maps1 = mappings();
 console.log(
   "resident KiB grown by mapping kind:",

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { RUN_FLAGS, V8_FLAGS } from "../src/cli/permissions.ts";
+import { PERMISSIONS, V8_FLAGS } from "../src/cli/permissions.ts";
 import type { Kind, Target, Transport } from "./load.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -48,13 +48,15 @@ export class ServerProcess implements AsyncDisposable {
 
   /**
    * Starts a chat server or a floor server and waits for its `listening on`
-   * line; `extra` goes to a chat server's command line (`--cluster URL`).
+   * line; `extra` goes to a chat server's command line (`--cluster URL`),
+   * `v8Flags` in place of the shipped `--v8-flags` (to compare settings).
    */
   static async start(
     kind: Kind,
     role: Role,
     transport: Transport,
     extra: string[] = [],
+    v8Flags: readonly string[] = V8_FLAGS,
   ): Promise<ServerProcess> {
     const dir = await Deno.makeTempDir({ prefix: "chat-bench-" });
     const path = `${dir}/s.sock`;
@@ -62,7 +64,8 @@ export class ServerProcess implements AsyncDisposable {
       ? [
         "run",
         // The server runs as shipped: `deno task server`'s flags.
-        ...RUN_FLAGS,
+        ...PERMISSIONS,
+        ...v8Flags,
         `${ROOT}main.ts`,
         "server",
         "--handler",
@@ -96,7 +99,7 @@ export class ServerProcess implements AsyncDisposable {
         "--allow-read",
         "--allow-write",
         // The same runtime settings as the chat server, so memory compares like for like.
-        ...V8_FLAGS,
+        ...v8Flags,
         `${ROOT}bench/floor_server.ts`,
         role,
         transport,

@@ -63,6 +63,8 @@ import type { Turns } from "./turns.ts";
 
 const log = getLogger(["chat", "session"]);
 const EMPTY = new Uint8Array(0);
+/** The rooms of a session in none. */
+const NO_ROOMS: ReadonlySet<string> = new Set();
 
 /**
  * The smallest and largest read buffer: small while idle, grown (four times
@@ -130,8 +132,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   name: string;
   /** The transport it arrived on. */
   readonly transport: TransportKind;
-  /** The rooms it is in. */
-  readonly rooms: Set<string> = new Set();
+  /** The rooms it is in (none: no set of its own, see {@linkcode Session.enter}). */
+  #rooms: Set<string> | undefined;
   /** Its record as history last kept it (none without history). */
   record: SessionRecord | undefined;
   /** Whether it was resumed: a message id it sent before may come again (PROTOCOL.md section 9). */
@@ -201,6 +203,25 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   /** The session's UUID (a resume makes it the resumed session's). */
   get id(): string {
     return this.#id;
+  }
+
+  /** The rooms it is in, by the names they are shown by. */
+  get rooms(): ReadonlySet<string> {
+    return this.#rooms ?? NO_ROOMS;
+  }
+
+  /**
+   * It is in `room` now (the registry's to call). Its set of rooms is made
+   * by the first, and dropped when it leaves the last: most sessions of a
+   * big server sit in no room, and an empty set costs more than its object.
+   */
+  enter(room: string): void {
+    (this.#rooms ??= new Set()).add(room);
+  }
+
+  /** It is in `room` no more (the registry's to call). */
+  exit(room: string): void {
+    if (this.#rooms?.delete(room) && this.#rooms.size === 0) this.#rooms = undefined;
   }
 
   /** Whether it logged in to an account. */
@@ -902,7 +923,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     this.#id = found.session.id;
     this.#idBytes = undefined;
     this.name = holder.name;
-    for (const room of holder.rooms) this.rooms.add(room);
+    for (const room of holder.rooms) this.enter(room);
     this.record = found.session;
     if (found.session.account) this.#takeIdentity(identityOf(found.session.account));
     this.resumed = true;
