@@ -138,10 +138,11 @@ function mappings(): Map<string, number> {
 await waitFor("first");
 const maps0 = mappings();
 const spaces = () =>
-  v8.getHeapSpaceStatistics().map((s) =>
-    `${s.space_name} ${Math.round(s.physical_space_size / 1024)}`
-  )
-    .join(", ");
+  v8.getHeapSpaceStatistics().filter((s) => s.physical_space_size > 0).map((s) =>
+    `${s.space_name} ${Math.round(s.physical_space_size / 1024)} (used ${
+      Math.round(s.space_used_size / 1024)
+    })`
+  ).join(", ");
 console.log("heap spaces at 1 session (physical KiB):", spaces());
 const before = measure("1 session");
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -155,7 +156,11 @@ if (Deno.env.get("SETTLE")) {
   for (const wait of [1, 2, 4, 8, 16]) {
     await new Promise((r) => setTimeout(r, wait * 1000));
     const m = measure(`${count} more, idle`);
-    console.log(`after ${wait} s more idle: rss/session ${Math.round((m.rss - before.rss) / count)}, heapTotal/session ${Math.round((m.heapTotal - before.heapTotal) / count)}`);
+    console.log(
+      `after ${wait} s more idle: rss/session ${
+        Math.round((m.rss - before.rss) / count)
+      }, heapTotal/session ${Math.round((m.heapTotal - before.heapTotal) / count)}`,
+    );
   }
 }
 const maps1 = mappings();

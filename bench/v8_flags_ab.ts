@@ -57,7 +57,7 @@ async function round(v8: string[]): Promise<Figures> {
     fan = r.deliveries / r.seconds;
     await closeAll([publisher]);
   }
-  const idle = await idleRound("tcp", Number(flags.idle), v8);
+  const idle = (await idleRound("tcp", Number(flags.idle), v8)).now;
   return { echo, echoCpuUs, fan, fanCpuUs, idle };
 }
 
