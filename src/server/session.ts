@@ -8,7 +8,6 @@
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../async/clock.ts";
 import { settleWithin, sleep } from "../async/deadline.ts";
-import { Liveness, type LivenessOptions } from "../async/liveness.ts";
 import { ChatError, type ErrorCode } from "../protocol/errors.ts";
 import { encodeSessionId, type SplicedFrame } from "../protocol/encode.ts";
 import { SmallBuffers } from "../io/small_buffers.ts";
@@ -124,10 +123,13 @@ const enum State {
 }
 
 /**
- * One client connection and the session it holds. It is its own
- * {@linkcode LivenessOptions}: its {@linkcode Liveness} needs no other object.
+ * One client connection and the session it holds. Its liveness
+ * (PROTOCOL.md section 5) is one number, the deadline of its handshake and
+ * then of its silence, which the server's sweep checks: no timer and no
+ * object of its own (a client's `Liveness` keeps the same rule with a
+ * timer).
  */
-export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions, Holder {
+export class Session implements SessionInfo, OutputQueueEvents, Holder {
   /** Its display name. */
   name: string;
   /** The transport it arrived on. */
@@ -145,7 +147,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
 
   #id: string;
   #host: SessionHost;
-  #liveness: Liveness;
+  /** When (by its clock) its handshake, then its silence, has lasted too long; `Infinity`: never. */
+  #deadline: number;
   #conn: Incoming;
   #queue: OutputQueue;
   #decoder: Framer;
@@ -193,8 +196,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     this.#decoder = conn.framer?.(maxFrame, handshakeMaxFrame) ??
       new FrameDecoder(maxFrame, handshakeMaxFrame);
     this.#queue = new OutputQueue(conn, host.settings.maxQueue, this, host.budget);
-    this.#liveness = new Liveness(this);
-    this.#liveness.allow(host.settings.handshakeMs);
+    this.#deadline = host.settings.clock.now() + host.settings.handshakeMs;
     const { rateLimit, clock } = host.settings;
     if (rateLimit > 0) this.#bucket = new TokenBucket(rateLimit, clock.now());
     this.#directory = host.directory;
@@ -257,12 +259,12 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     this.#directory = this.#roomLimit.view(this.#host.directory);
   }
 
-  /** The heartbeat settings it is held to (its {@linkcode Liveness} reads them). */
+  /** The heartbeat settings it is held to (its `session_init` announces them). */
   get heartbeat(): HeartbeatSettings {
     return this.#host.settings.heartbeat;
   }
 
-  /** The clock of its deadlines (its {@linkcode Liveness} reads it). */
+  /** The clock of its deadlines. */
   get clock(): Clock {
     return this.#host.settings.clock;
   }
@@ -529,11 +531,9 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
    * sweep calls it for every connection.
    */
   check(now: number): void {
-    this.#liveness.check(now);
-  }
-
-  /** Its deadline passed (called once, by its {@linkcode Liveness}): it is cut. */
-  onDead(): void {
+    if (now <= this.#deadline) return;
+    // Once: a session cut is past deadlines.
+    this.#deadline = Infinity;
     // A closing session is already on its way out: no second error frame.
     if (this.#state >= State.Closing) return;
     const { handshakeMs, silenceMs } = this.#host.settings;
@@ -541,6 +541,11 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
       return this.#refuse("handshake_timeout", `no session_ack within ${handshakeMs / 1000} s`);
     }
     this.fail(new ChatError("heartbeat_timeout", `no frame within ${silenceMs / 1000} s`));
+  }
+
+  /** A frame arrived (or the handshake completed): its silence may last its limit from now. */
+  #seen(): void {
+    this.#deadline = this.clock.now() + this.#host.settings.silenceMs;
   }
 
   #destroy(reason: CloseReason): void {
@@ -618,7 +623,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
       const why = frame.session_id === undefined ? "missing session_id" : "wrong session_id";
       return this.fail(new ChatError("bad_session", why, { frameId: frame.id }));
     }
-    this.#liveness.seen();
+    this.#seen();
     switch (frame.type) {
       case "heartbeat":
         this.send(withId({ type: "heartbeat", content: "pong" }, frame.id));
@@ -759,7 +764,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
    * `session_ack` with `auth`: frames after it wait for the decision.
    */
   #login(frame: Frame, unresumed: boolean): Promise<void> {
-    if (frame.auth !== undefined) this.#liveness.allow(Infinity);
+    if (frame.auth !== undefined) this.#deadline = Infinity;
     const deciding = this.#host.logins.admit(frame.auth, this.peer);
     const decided = (identity: Identity | undefined) => {
       if (this.#state !== State.Handshake) return;
@@ -862,7 +867,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     }
     this.#registered = true;
     this.#state = State.Ready;
-    this.#liveness.seen();
+    this.#seen();
     this.#openedAt = this.clock.now();
     log.info("session {session_id} opened from {peer} as {name}", () => ({
       ...this.#logProps(),
@@ -930,7 +935,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     this.#leaveHandshake();
     this.#registered = true;
     this.#state = State.Ready;
-    this.#liveness.seen();
+    this.#seen();
     this.#openedAt = this.clock.now();
     log.info("session {session_id} resumed from {peer} as {name}", () => ({
       ...this.#logProps(),
