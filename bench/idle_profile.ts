@@ -122,7 +122,7 @@ function mappings(): Map<string, number> {
       const size = (parseInt(head[2], 16) - parseInt(head[1], 16)) / 1024;
       const name = head[3];
       kind = name.startsWith("/")
-        ? "file"
+        ? `file ${name.split("/").pop()}`
         : name !== ""
         ? name
         : size >= 60 * 1024

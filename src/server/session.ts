@@ -62,6 +62,28 @@ import type { Turns } from "./turns.ts";
 
 const log = getLogger(["chat", "session"]);
 const EMPTY = new Uint8Array(0);
+/**
+ * A stream decoder with no partial frame, by frame limit, for the next
+ * read of any session: a session between frames holds no decoder. One is
+ * enough: a read's frames are split at once, and the decoder given back.
+ */
+const spareDecoders = new Map<number, FrameDecoder>();
+
+/** A spare decoder of frames up to `maxFrame` bytes (a new one when there is none). */
+function spareDecoder(maxFrame: number): FrameDecoder {
+  const decoder = spareDecoders.get(maxFrame);
+  if (decoder === undefined) return new FrameDecoder(maxFrame);
+  spareDecoders.delete(maxFrame);
+  return decoder;
+}
+
+/** The framer a session keeps after a read: none when it is a stream decoder holding nothing. */
+function keepDecoder(decoder: Framer): Framer | undefined {
+  if (!(decoder instanceof FrameDecoder) || !decoder.spare) return decoder;
+  spareDecoders.set(decoder.maxFrame, decoder);
+  return undefined;
+}
+
 /** The rooms of a session in none. */
 const NO_ROOMS: ReadonlySet<string> = new Set();
 
@@ -151,7 +173,11 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
   #deadline: number;
   #conn: Incoming;
   #queue: OutputQueue;
-  #decoder: Framer;
+  /**
+   * Its framer: a WebSocket's own, or a stream decoder; none between two
+   * reads while it holds no partial frame (see `spareDecoders`).
+   */
+  #decoder: Framer | undefined;
   #state = State.Handshake;
   #registered = false;
   /** Whether it holds a handshake slot (from its accept until it is admitted or refused). */
@@ -408,7 +434,9 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
   /** Handles the frames of a read of `n` bytes, in its turn. */
   #handleRead(n: number): void | Promise<void> {
     this.#turn = this.#host.turns.take();
-    const frames = this.#decoder.push(this.#buffer.subarray(0, n));
+    const decoder = this.#decoder ?? spareDecoder(this.#host.settings.maxFrame);
+    const frames = decoder.push(this.#buffer.subarray(0, n));
+    this.#decoder = keepDecoder(decoder);
     this.#bucket?.refill(this.clock.now());
     const handling = this.#frames(frames, 0);
     if (handling) return handling.then(() => this.#afterRead(n));
@@ -437,8 +465,9 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
 
   /** After the frames of a read of `n` bytes: a frame over the limit, and the next buffer. */
   #afterRead(n: number): void {
-    if (this.#decoder.tooLarge && this.#state < State.Closing) {
-      const why = `frame over ${this.#decoder.limit} bytes`;
+    const decoder = this.#decoder;
+    if (decoder?.tooLarge && this.#state < State.Closing) {
+      const why = `frame over ${decoder.limit} bytes`;
       if (this.#state === State.Handshake) this.#refuse("frame_too_large", why);
       else this.fail(new ChatError("frame_too_large", why));
     }
