@@ -114,6 +114,11 @@ class ResumingSide {
           this.#take(frame);
           continue;
         }
+        if (frame.type === "error") {
+          // A resume that fails opens a new session, whose name may be refused: said, then resumed.
+          this.errors.push(`before resumed: ${JSON.stringify(frame).slice(0, 200)}`);
+          continue;
+        }
         if (frame.type !== "resumed") throw new Error(`before resumed: ${frame.type}`);
         const content = frame.content as { recovered: boolean };
         if (content.recovered && frame.session_id === this.#sessionId) this.recovered++;

@@ -119,6 +119,13 @@ export interface HandlerContext {
     message: OutgoingMessage,
   ): MessageReceipt | Promise<MessageReceipt>;
   /**
+   * The seq this frame's `id` got when this session sent it before (a
+   * resumed session resending what had no `ack`, PROTOCOL.md section 9);
+   * `undefined` when it is new, or where no history is kept. Such a frame
+   * gets its first `ack` again even where its target is gone meanwhile.
+   */
+  resent(): Awaitable<number | undefined>;
+  /**
    * A page of history for this session (PROTOCOL.md section 9): the
    * messages of `room` (the caller checks that the session is in it), or
    * without a room those to everyone and the session's direct ones. Throws

@@ -1088,6 +1088,13 @@ class Context implements HandlerContext {
     return receipt;
   }
 
+  resent(): Awaitable<number | undefined> {
+    const keeper = this.#host.keeper;
+    const id = this.#frameId;
+    if (!keeper || !this.session.resumed || id === undefined) return undefined;
+    return keeper.store.resent(this.session.id, id);
+  }
+
   history(request: HistoryRequest): Awaitable<HistoryPage> {
     const keeper = this.#host.keeper;
     if (!keeper) throw new ChatError("unknown_type", 'unknown type "history"');

@@ -7,6 +7,9 @@
  * @module
  */
 
+import { scryptSync } from "node:crypto";
+import { SCRYPT_DEFAULTS } from "../../src/server/identity/scrypt_hash.ts";
+
 /** One login of a storm: where from, its `auth`, and whether it should be let in. */
 export interface StormLogin {
   /** The address (or the peer address, as logs write it) it comes from. */
@@ -38,4 +41,21 @@ export function stormLogins(
 export function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+/**
+ * How long one password check would stall an event loop that ran it
+ * itself: the median of three synchronous scrypt hashes with the server's
+ * parameters, in this process, now (so it scales with the machine's load
+ * as the storm's figures do). A storm whose pauses stay well under it was
+ * not hashed on the loop that measured them.
+ */
+export function blockingHashMs(): number {
+  const { N, r, p } = SCRYPT_DEFAULTS;
+  const times = [0, 1, 2].map(() => {
+    const started = performance.now();
+    scryptSync("s3cret", "a salt of sixteen", 32, { N, r, p, maxmem: 256 * N * r });
+    return performance.now() - started;
+  });
+  return quantile(times, 0.5);
 }

@@ -199,6 +199,31 @@ Deno.test("a resumed session that sends again a message id it sent gets the same
   await assertNothing(bob, "message");
 });
 
+Deno.test("a resent message id gets its first ack even when its recipient or room is gone meanwhile", async () => {
+  await using t = await serverWithEnds();
+  const { s, cut } = t;
+  const bob = await ready(s.tcp, { name: "bob" });
+  const ann = await ready(s.tcp, { name: "ann" });
+  await ann.say({ type: "join", content: "den", id: "j" });
+  await ann.ackOf("j");
+  const dm = await send(ann, "d1", { to: "bob" });
+  const said = await send(ann, "r1", { room: "den" });
+  strictEqual((await bob.next("message")).content, "text d1");
+  await cut(ann);
+  // Bob leaves for good: the name is nobody's now.
+  await bob.say({ type: "disconnect", content: "bye" });
+  await bob.closed();
+  await using back = await resumeOn(s.tcp, ann.init!.resume_token as string, 0);
+  const again = await send(back.client, "d1", { to: "bob" });
+  deepStrictEqual([again.seq, again.recipients], [dm.seq, 0]);
+  await back.client.say({ type: "leave", content: "den", id: "l" });
+  await back.client.ackOf("l");
+  deepStrictEqual((await send(back.client, "r1", { room: "den" })).seq, said.seq);
+  // A new id to nobody is refused as ever.
+  await back.client.say({ type: "message", content: "x", to: "bob", id: "d2" });
+  await expectError(back.client, "no_such_recipient", "d2");
+});
+
 Deno.test("a resume takes over a session whose old connection the server still holds: that one is closed", async () => {
   await using t = await serverWithEnds();
   const { s } = t;

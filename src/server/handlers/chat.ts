@@ -27,13 +27,18 @@ function message(frame: Frame, ctx: HandlerContext): void | Promise<void> {
   // The room in any spelling; relayed under the name it is shown by.
   const room = asked === undefined ? undefined : directory.roomName(asked);
   if (asked !== undefined && (room === undefined || !session.rooms.has(room))) {
-    throw new ChatError("no_such_room", `not in room ${asked}`);
+    return refusedUnlessResent(ctx, new ChatError("no_such_room", `not in room ${asked}`));
   }
   let targets: Iterable<SessionInfo> | Audience;
   let recipient: string | undefined;
   if (to !== undefined) {
     const target = directory.find(to);
-    if (!target) throw new ChatError("no_such_recipient", `nobody is called ${to}`);
+    if (!target) {
+      return refusedUnlessResent(
+        ctx,
+        new ChatError("no_such_recipient", `nobody is called ${to}`),
+      );
+    }
     targets = [target];
     recipient = target.id;
   } else {
@@ -43,6 +48,21 @@ function message(frame: Frame, ctx: HandlerContext): void | Promise<void> {
   const ack = (fields: MessageReceipt) => ctx.ack({ content: "delivered", ...fields });
   if (receipt instanceof Promise) return receipt.then(ack);
   ack(receipt);
+}
+
+/**
+ * Throws `error`, unless the frame is a resumed session's resend of a
+ * message relayed before (its target gone since): then its first ack,
+ * reaching nobody now.
+ */
+function refusedUnlessResent(ctx: HandlerContext, error: ChatError): void | Promise<void> {
+  const ack = (seq: number | undefined): void => {
+    if (seq === undefined) throw error;
+    ctx.ack({ content: "delivered", recipients: 0, seq });
+  };
+  const seq = ctx.resent();
+  if (seq instanceof Promise) return seq.then(ack);
+  ack(seq);
 }
 
 /** Answers `who`: one answer, in as many frames under 64 KiB as the list needs. */

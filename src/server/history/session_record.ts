@@ -59,6 +59,13 @@ export interface SessionRecord extends ReplayFilter {
   readonly account?: AccountInfo;
   /** SHA-256 of its current resume token, base64url (see `resume_token.ts`). */
   readonly tokenHash: string;
+  /**
+   * SHA-256 of the token its last resume used. A store read back after a
+   * restart lets it resume once more, in case the `resumed` frame that
+   * carried the new token was lost with the server (killed before the
+   * client read it); a live server never takes it.
+   */
+  readonly previousTokenHash?: string;
   /** When it went away, in milliseconds since the epoch; absent while it is live. */
   readonly awaySince?: number;
 }
@@ -99,7 +106,7 @@ function copyAccount(account: AccountInfo): AccountInfo {
 
 /** A session as JSON text (what an SQLite store keeps). */
 export function encodeSession(session: SessionRecord): string {
-  const { id, name, account, rooms, since, tokenHash, awaySince } = session;
+  const { id, name, account, rooms, since, tokenHash, previousTokenHash, awaySince } = session;
   return JSON.stringify({
     id,
     name,
@@ -113,6 +120,7 @@ export function encodeSession(session: SessionRecord): string {
     rooms: rooms.map(({ key, name, joined }) => ({ key, name, joined })),
     since,
     tokenHash,
+    previousTokenHash,
     awaySince,
   });
 }
@@ -130,6 +138,9 @@ export function decodeSession(text: string): SessionRecord {
     bad("since, tokenHash");
   }
   if (fields.awaySince !== undefined && typeof fields.awaySince !== "number") bad("awaySince");
+  if (fields.previousTokenHash !== undefined && typeof fields.previousTokenHash !== "string") {
+    bad("previousTokenHash");
+  }
   if (!Array.isArray(fields.rooms)) bad("rooms");
   const rooms = (fields.rooms as Record<string, unknown>[]).map((room) => {
     if (
@@ -149,6 +160,9 @@ export function decodeSession(text: string): SessionRecord {
   };
   if (fields.account !== undefined) session.account = decodeAccount(fields.account, bad);
   if (fields.awaySince !== undefined) session.awaySince = fields.awaySince as number;
+  if (fields.previousTokenHash !== undefined) {
+    session.previousTokenHash = fields.previousTokenHash as string;
+  }
   return session;
 }
 

@@ -14,6 +14,11 @@
  * table.save({ id: "s1", name: "ann", rooms: [], since: 0, tokenHash: first, awaySince: 5 });
  * strictEqual(table.takeOver(first, next)?.awaySince, undefined); // live again
  * strictEqual(table.takeOver(first, next), undefined); // a token resumes once
+ * // Read back after a restart, the token of the last resume works once more.
+ * const restarted = new SessionTable();
+ * restarted.load(table.get("s1")!);
+ * strictEqual(restarted.takeOver(first, hashResumeToken("third"))?.id, "s1");
+ * strictEqual(restarted.takeOver(next, hashResumeToken("fourth")), undefined);
  * ```
  *
  * @module
@@ -43,10 +48,20 @@ export class SessionTable {
   /** Keeps a copy of `session` (replacing the one with its id); returns the copy. */
   save(session: SessionRecord): SessionRecord {
     const copy = copySession(session);
-    const old = this.#byId.get(copy.id);
-    if (old && this.#byToken.get(old.tokenHash) === old.id) this.#byToken.delete(old.tokenHash);
+    this.#unindex(copy.id);
     this.#byId.set(copy.id, copy);
     this.#byToken.set(copy.tokenHash, copy.id);
+    return copy;
+  }
+
+  /**
+   * Keeps a session read back from a store after a restart: its current
+   * token resumes it, and so does the one its last resume used (the client
+   * may never have read the `resumed` frame that replaced it).
+   */
+  load(session: SessionRecord): SessionRecord {
+    const copy = this.save(session);
+    if (copy.previousTokenHash) this.#byToken.set(copy.previousTokenHash, copy.id);
     return copy;
   }
 
@@ -55,15 +70,25 @@ export class SessionTable {
     const old = this.#byId.get(id);
     this.#ids.delete(id);
     if (!old) return false;
+    this.#unindex(id);
     this.#byId.delete(id);
-    if (this.#byToken.get(old.tokenHash) === id) this.#byToken.delete(old.tokenHash);
     return true;
+  }
+
+  /** Drops the token lookups of the session with `id`. */
+  #unindex(id: string): void {
+    const old = this.#byId.get(id);
+    if (!old) return;
+    for (const hash of [old.tokenHash, old.previousTokenHash]) {
+      if (hash !== undefined && this.#byToken.get(hash) === id) this.#byToken.delete(hash);
+    }
   }
 
   /**
    * Takes the session whose token hashes to `tokenHash` over, at once: its
-   * token becomes `nextTokenHash` (the old one never works again) and it is
-   * live. `undefined`, and nothing changes, when no session has that token
+   * token becomes `nextTokenHash` (the old one never works again on this
+   * table; it is kept as `previousTokenHash` for a {@linkcode load} after a
+   * restart) and it is live. `undefined`, and nothing changes, when no session has that token
    * or `admit` refuses it (as it was: away since when, its account).
    */
   takeOver(
@@ -73,10 +98,13 @@ export class SessionTable {
   ): SessionRecord | undefined {
     const id = this.#byToken.get(tokenHash);
     const session = id === undefined ? undefined : this.#byId.get(id);
-    if (!session || !sameTokenHash(session.tokenHash, tokenHash)) return undefined;
-    if (admit && !admit(session)) return undefined;
+    if (!session) return undefined;
+    const { previousTokenHash: previous } = session;
+    const known = sameTokenHash(session.tokenHash, tokenHash) ||
+      (previous !== undefined && sameTokenHash(previous, tokenHash));
+    if (!known || (admit && !admit(session))) return undefined;
     const { awaySince: _, ...live } = session;
-    return this.save({ ...live, tokenHash: nextTokenHash });
+    return this.save({ ...live, tokenHash: nextTokenHash, previousTokenHash: tokenHash });
   }
 
   /** Remembers that `session` sent a message with `id` that got `seq`. */

@@ -239,7 +239,7 @@ export class SqliteHistoryStore implements HistoryStore, AsyncDisposable {
   #load(): void {
     const sessions = new SessionTable();
     for (const row of this.#db.prepare("SELECT data FROM sessions").all()) {
-      sessions.save(decodeSession(row.data as string));
+      sessions.load(decodeSession(row.data as string));
     }
     for (const [sender, seq, id] of this.#messages.frameIds()) {
       if (sessions.get(sender)) sessions.remember(sender, id, seq);

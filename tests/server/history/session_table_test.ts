@@ -19,7 +19,8 @@ Deno.test("SessionTable.takeOver() asks `admit` about the session as it was, and
   const no = table.takeOver(hashResumeToken("token-a"), "x", (s) => (seen.push(s), false));
   deepStrictEqual([no, seen, table.get("a")], [undefined, [away], away]);
   const yes = table.takeOver(hashResumeToken("token-a"), "x", () => true);
-  deepStrictEqual(yes, { ...session("a"), tokenHash: "x" });
+  const previousTokenHash = hashResumeToken("token-a");
+  deepStrictEqual(yes, { ...session("a"), tokenHash: "x", previousTokenHash });
 });
 
 Deno.test("SessionTable.remove() forgets the session, its token and its ids", () => {

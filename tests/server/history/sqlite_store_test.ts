@@ -100,18 +100,28 @@ Deno.test("SqliteHistoryStore.open() knows a session's last 1,024 ids again, als
   }
 });
 
-Deno.test("SqliteHistoryStore.resume() rotates the token for good: the old one fails after a restart", async () => {
+Deno.test("SqliteHistoryStore.resume() rotates the token; after a restart the one it replaced works once more (its resumed frame may have died with the server)", async () => {
   await using dir = await TempDir.create();
   const first = { tokenHash: hashResumeToken("token-a"), nextTokenHash: hashResumeToken("b") };
   {
     await using store = SqliteHistoryStore.open(dir.store);
     await store.saveSession(session("a"));
     ok(await store.resume({ ...first, after: 0 }));
+    strictEqual(await store.resume({ ...first, after: 0 }), undefined, "not on a live store");
   }
+  {
+    // The client never read the frame with token b: it comes back with token-a.
+    await using store = SqliteHistoryStore.open(dir.store);
+    const again = { ...first, nextTokenHash: hashResumeToken("c") };
+    strictEqual((await store.resume({ ...again, after: 0 }))?.session.id, "a");
+    strictEqual(await store.resume({ ...again, after: 0 }), undefined, "once");
+    const second = { tokenHash: hashResumeToken("b"), nextTokenHash: "d", after: 0 };
+    strictEqual(await store.resume(second), undefined, "b was replaced by c");
+  }
+  // Restarted again: c, the newest, works.
   await using store = SqliteHistoryStore.open(dir.store);
-  strictEqual(await store.resume({ ...first, after: 0 }), undefined);
-  const second = { tokenHash: hashResumeToken("b"), nextTokenHash: "c", after: 0 };
-  strictEqual((await store.resume(second))?.session.id, "a");
+  const third = { tokenHash: hashResumeToken("c"), nextTokenHash: "f", after: 0 };
+  strictEqual((await store.resume(third))?.session.id, "a");
 });
 
 Deno.test("SqliteHistoryStore.open() keeps what was pruned: replay() is as exact after a restart", async () => {

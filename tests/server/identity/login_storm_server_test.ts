@@ -4,7 +4,8 @@
  * four each: the right password, a wrong one, an unknown user, the right
  * one again), while a control session beside them measures its heartbeat
  * round trips. Hashing runs in the thread pool, two at a time, so the
- * control session's p99 stays under 50 ms.
+ * control session's p99 stays under half the time one hash would
+ * stall it (measured in the same run).
  *
  * @module
  */
@@ -15,10 +16,10 @@ import { hashPassword } from "../../../src/server/identity/scrypt_hash.ts";
 import { writeUsersFile } from "../../../src/server/identity/users_file.ts";
 import { loginFrom } from "../../helpers/bound_login.ts";
 import { loggedIn } from "../../helpers/identity.ts";
-import { quantile, stormLogins } from "../../helpers/login_storm.ts";
+import { blockingHashMs, quantile, stormLogins } from "../../helpers/login_storm.ts";
 import { ChatProcess, tcpFlags, tempDir } from "../../helpers/spawn.ts";
 
-Deno.test("login storm: 200 logins from 50 addresses leave a control session's round trip p99 under 50 ms", async () => {
+Deno.test("login storm: 200 logins from 50 addresses leave a control session's round trip p99 under half a blocking hash", async () => {
   await using dir = await tempDir();
   const users = `${dir.path}/users.json`;
   const names = Array.from({ length: 50 }, (_, i) => `user${i}`);
@@ -51,12 +52,16 @@ Deno.test("login storm: 200 logins from 50 addresses leave a control session's r
     }
   })();
   const started = performance.now();
-  const answers = await Promise.all(
-    logins.map(({ from, auth }) => loginFrom(from, port, { auth }, 120_000)),
-  );
+  let answers;
+  try {
+    answers = await Promise.all(
+      logins.map(({ from, auth }) => loginFrom(from, port, { auth }, 120_000)),
+    );
+  } finally {
+    stormOver = true;
+    await pinging;
+  }
   const stormMs = performance.now() - started;
-  stormOver = true;
-  await pinging;
 
   answers.forEach(({ answer }, i) => {
     deepStrictEqual(answer.type === "ack", logins[i].ok, JSON.stringify([logins[i], answer]));
@@ -74,5 +79,10 @@ Deno.test("login storm: 200 logins from 50 addresses leave a control session's r
       `p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
   );
   ok(rtts.length > 100, `the control session pinged (${rtts.length} round trips)`);
-  ok(p99 < 50, `round trip p99 ${p99.toFixed(1)} ms`);
+  // One hash on the loop would hold it for a whole hash: the pauses stay far under one.
+  const hashMs = blockingHashMs();
+  ok(
+    p99 < hashMs / 2,
+    `round trip p99 ${p99.toFixed(1)} ms, one blocking hash ${hashMs.toFixed(0)} ms`,
+  );
 });

@@ -2,7 +2,8 @@
  * A storm of 200 password logins from 50 addresses, through the gate and
  * its throttle, while a control loop measures how late its timers fire:
  * hashing runs in the thread pool, two at a time, so the event loop stays
- * on time (p99 lag under 50 ms).
+ * on time (p99 lag under half the time one hash would stall it,
+ * measured in the same run).
  *
  * @module
  */
@@ -12,9 +13,9 @@ import { Accounts } from "../../../src/server/identity/accounts.ts";
 import { LoginGate } from "../../../src/server/identity/gate.ts";
 import { passwordAuthenticator } from "../../../src/server/identity/password_authenticator.ts";
 import { hashPassword } from "../../../src/server/identity/scrypt_hash.ts";
-import { quantile, stormLogins } from "../../helpers/login_storm.ts";
+import { blockingHashMs, quantile, stormLogins } from "../../helpers/login_storm.ts";
 
-Deno.test("login storm: 200 logins from 50 addresses keeps the event loop's timer lag p99 under 50 ms", async () => {
+Deno.test("login storm: 200 logins from 50 addresses keeps the event loop's timer lag p99 under half a blocking hash", async () => {
   const names = Array.from({ length: 50 }, (_, i) => `user${i}`);
   const s3cret = await hashPassword("s3cret");
   const accounts = names.reduce((a, name) => a.with({ name, password: s3cret }), Accounts.EMPTY);
@@ -60,5 +61,10 @@ Deno.test("login storm: 200 logins from 50 addresses keeps the event loop's time
       `p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms`,
   );
   ok(lags.length > 100, `the control loop ran (${lags.length} ticks)`);
-  ok(p99 < 50, `timer lag p99 ${p99.toFixed(1)} ms`);
+  // One hash on the loop would hold it for a whole hash: the pauses stay far under one.
+  const hashMs = blockingHashMs();
+  ok(
+    p99 < hashMs / 2,
+    `timer lag p99 ${p99.toFixed(1)} ms, one blocking hash ${hashMs.toFixed(0)} ms`,
+  );
 });
