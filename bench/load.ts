@@ -25,8 +25,8 @@ export type Peer = RawClient;
 
 const encoder = new TextEncoder();
 
-/** How long the setup (a handshake, a `who`) may take before the run fails. */
-const SETUP_MS = 60_000;
+/** How long the setup (a handshake, a first relay) may take before the run fails. */
+export const SETUP_MS = 60_000;
 
 /**
  * Connects to the target, reading `readSize` bytes at most at once. A Unix
@@ -81,13 +81,6 @@ export async function joinMany(
 /** Closes every peer. */
 export async function closeAll(peers: Peer[]): Promise<void> {
   await Promise.all(peers.map((peer) => peer.close()));
-}
-
-/** How many sessions `who` lists, asked through a chat peer (that has nothing else in flight). */
-export async function whoCount(peer: Peer): Promise<number> {
-  await peer.say({ type: "who", content: "", id: "who" });
-  const reply = await peer.next("who", SETUP_MS);
-  return (reply.content as unknown[]).length;
 }
 
 /** A chat `message` frame for this peer, or the same JSON line for the floor. */

@@ -28,6 +28,7 @@ import {
 import { type HeapFigures, Inspector } from "./inspector.ts";
 import { type PairReport, Pairs } from "./pairs.ts";
 import { ResumingPairs, type ResumingReport } from "./resuming_pairs.ts";
+import { type DeliveryTotals, deliveryTotals, describeTotals } from "./sequence_check.ts";
 import { type Limits, ServerUnderTest } from "./server.ts";
 
 const MIB = 1024 * 1024;
@@ -59,23 +60,9 @@ export interface Summary {
   };
   elapsedSeconds: number;
   faults: FaultStats & { dialRetries: typeof dialRetries };
-  pairs: {
-    sent: number;
-    received: number;
-    acked: number;
-    lost: number;
-    duplicated: number;
-    reordered: number;
-    perPair: PairReport[];
-  };
+  pairs: DeliveryTotals & { perPair: PairReport[] };
   /** The reconnecting pairs that resume, on a server with --store restarted all along. */
-  resuming: {
-    sent: number;
-    received: number;
-    acked: number;
-    lost: number;
-    duplicated: number;
-    reordered: number;
+  resuming: DeliveryTotals & {
     recovered: number;
     notRecovered: number;
     restarts: { killed: number; stopped: number };
@@ -250,12 +237,7 @@ async function run(): Promise<Summary> {
   let pairs: Pairs | undefined;
   let inspector: Inspector | undefined;
   let resumingFigures: Summary["resuming"] = {
-    sent: 0,
-    received: 0,
-    acked: 0,
-    lost: 0,
-    duplicated: 0,
-    reordered: 0,
+    ...deliveryTotals([]),
     recovered: 0,
     notRecovered: 0,
     restarts,
@@ -348,12 +330,7 @@ async function run(): Promise<Summary> {
     const sum = (pick: (side: ResumingReport) => number) =>
       perSide.reduce((n, side) => n + pick(side), 0);
     resumingFigures = {
-      sent: sum((s) => s.sent),
-      received: sum((s) => s.received),
-      acked: sum((s) => s.acked),
-      lost: sum((s) => s.lost),
-      duplicated: sum((s) => s.duplicates),
-      reordered: sum((s) => s.reordered),
+      ...deliveryTotals(perSide),
       recovered: sum((s) => s.recovered),
       notRecovered: sum((s) => s.notRecovered),
       restarts,
@@ -367,9 +344,7 @@ async function run(): Promise<Summary> {
       "resuming pairs: every message once, in order, acked, across cuts and server restarts",
       failing.length === 0 && resumingFigures.sent > 0 && restarts.killed > 0 &&
         resumingFigures.notRecovered === 0,
-      `${resumingFigures.sent} sent, ${resumingFigures.received} received, ` +
-        `${resumingFigures.acked} acked, ${resumingFigures.lost} lost, ` +
-        `${resumingFigures.duplicated} duplicated, ${resumingFigures.reordered} reordered; ` +
+      `${describeTotals(resumingFigures)}; ` +
         `${resumingFigures.recovered} resumes recovered, ${resumingFigures.notRecovered} not; ` +
         `server restarts: ${restarts.killed} SIGKILL, ${restarts.stopped} SIGTERM${
           failing.length ? `; failing: ${JSON.stringify(failing[0]).slice(0, 600)}` : ""
@@ -455,27 +430,14 @@ async function run(): Promise<Summary> {
     );
 
     // Pairs.
-    const sides = perPair.flatMap((p) => [p.a, p.b]);
-    const total = (pick: (side: (typeof sides)[number]) => number) =>
-      sides.reduce((sum, side) => sum + pick(side), 0);
-    const pairFigures = {
-      sent: total((s) => s.sent),
-      received: total((s) => s.received),
-      acked: total((s) => s.acked),
-      lost: total((s) => s.lost),
-      duplicated: total((s) => s.duplicates),
-      reordered: total((s) => s.reordered),
-      perPair,
-    };
+    const pairFigures = { ...deliveryTotals(perPair.flatMap((p) => [p.a, p.b])), perPair };
     const badPairs = perPair.filter((p) => !p.ok);
     check(
       "pairs: every frame received exactly once, in order, and acked",
       badPairs.length === 0 && pairFigures.sent > 0,
-      `${pairFigures.sent} sent, ${pairFigures.received} received, ${pairFigures.acked} acked, ` +
-        `${pairFigures.lost} lost, ${pairFigures.duplicated} duplicated, ${pairFigures.reordered} ` +
-        `reordered${
-          badPairs.length ? `; failing: ${JSON.stringify(badPairs[0]).slice(0, 600)}` : ""
-        }`,
+      `${describeTotals(pairFigures)}${
+        badPairs.length ? `; failing: ${JSON.stringify(badPairs[0]).slice(0, 600)}` : ""
+      }`,
     );
 
     // Faults.

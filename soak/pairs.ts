@@ -8,7 +8,8 @@
 
 import { PeerError, type RawClient } from "../tests/helpers/raw_client.ts";
 import { dial, type Frame, SoakError, startSession, type Target } from "./client.ts";
-import { SequenceCheck } from "./sequence_check.ts";
+import { PairSide } from "./pair_side.ts";
+import type { DeliveryCounts } from "./sequence_check.ts";
 
 /** How many messages a side may have unacknowledged. */
 const WINDOW = 16;
@@ -17,21 +18,9 @@ const BATCH = 8;
 const PAD = "p".repeat(80);
 
 /** What one side of a pair saw. */
-export interface SideReport {
+export interface SideReport extends DeliveryCounts {
   name: string;
   transport: RawClient["transport"];
-  /** Messages sent to the partner. */
-  sent: number;
-  /** Of those, acknowledged with `delivered` and one recipient, in order. */
-  acked: number;
-  /** Messages of the partner received (each sequence number once). */
-  received: number;
-  /** Sequence numbers received twice. */
-  duplicates: number;
-  /** Sequence numbers received after a later one. */
-  reordered: number;
-  /** Sequence numbers of the partner never received. */
-  lost: number;
   /** Acks out of order, or not `delivered` to exactly one recipient. */
   badAcks: number;
   /** Messages from anyone else (none are expected). */
@@ -48,14 +37,8 @@ export interface PairReport {
   ok: boolean;
 }
 
-class Side {
-  readonly name: string;
+class Side extends PairSide<Side> {
   readonly conn: RawClient;
-  partner!: Side;
-  sent = 0;
-  acked = 0;
-  /** The partner's numbered messages as they arrived. */
-  readonly sequence: SequenceCheck = new SequenceCheck();
   badAcks = 0;
   foreign = 0;
   errors: string[] = [];
@@ -69,7 +52,7 @@ class Side {
   #closing = false;
 
   constructor(name: string, conn: RawClient) {
-    this.name = name;
+    super(name);
     this.conn = conn;
   }
 
@@ -203,12 +186,7 @@ class Side {
     return {
       name: this.name,
       transport: this.conn.transport,
-      sent: this.sent,
-      acked: this.acked,
-      received: this.sequence.received,
-      duplicates: this.sequence.duplicates,
-      reordered: this.sequence.reordered,
-      lost: this.partner.sent - this.sequence.received,
+      ...this.counts(),
       badAcks: this.badAcks,
       foreign: this.foreign,
       errors: this.errors,

@@ -56,3 +56,49 @@ export class SequenceCheck {
     }
   }
 }
+
+/** What one side of a pair counts of the numbered messages it exchanged with its partner. */
+export interface DeliveryCounts {
+  /** Messages sent to the partner. */
+  sent: number;
+  /** Of those, acknowledged (as the kind of pair expects), in order. */
+  acked: number;
+  /** Messages of the partner received (each sequence number once). */
+  received: number;
+  /** Sequence numbers received twice. */
+  duplicates: number;
+  /** Sequence numbers received after a later one. */
+  reordered: number;
+  /** Sequence numbers of the partner never received. */
+  lost: number;
+}
+
+/** The counts of many sides added up, as the soak's summary names them. */
+export interface DeliveryTotals {
+  sent: number;
+  received: number;
+  acked: number;
+  lost: number;
+  duplicated: number;
+  reordered: number;
+}
+
+/** Adds up the counts of `sides`. */
+export function deliveryTotals(sides: readonly DeliveryCounts[]): DeliveryTotals {
+  const total = (pick: (side: DeliveryCounts) => number) =>
+    sides.reduce((sum, side) => sum + pick(side), 0);
+  return {
+    sent: total((s) => s.sent),
+    received: total((s) => s.received),
+    acked: total((s) => s.acked),
+    lost: total((s) => s.lost),
+    duplicated: total((s) => s.duplicates),
+    reordered: total((s) => s.reordered),
+  };
+}
+
+/** `totals` in words: `3 sent, 3 received, 3 acked, 0 lost, 0 duplicated, 0 reordered`. */
+export function describeTotals(totals: DeliveryTotals): string {
+  return `${totals.sent} sent, ${totals.received} received, ${totals.acked} acked, ` +
+    `${totals.lost} lost, ${totals.duplicated} duplicated, ${totals.reordered} reordered`;
+}

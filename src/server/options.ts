@@ -115,6 +115,11 @@ export interface ServerOptions {
   /** Called when a session that completed its handshake ends. */
   onSessionClose?: (session: SessionInfo, reason: CloseReason) => void;
   /**
+   * Called when a connection, handshake done or not, is over: nothing of it
+   * runs any more, and {@linkcode ChatServer.connectionCount} no longer counts it.
+   */
+  onConnectionEnd?: () => void;
+  /**
    * The clock of the handshake and silence deadlines, of the sweep that
    * enforces them, of the grace period and of cluster presence. Default:
    * the wall clock; a test gives a `ManualClock` to move time by hand.

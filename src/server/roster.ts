@@ -38,7 +38,10 @@ const FOR_GOOD: ReadonlySet<CloseReason> = new Set<CloseReason>([
 ]);
 
 /** The hooks a roster calls. */
-export type RosterHooks = Pick<ServerOptions, "onSessionOpen" | "onSessionClose">;
+export type RosterHooks = Pick<
+  ServerOptions,
+  "onSessionOpen" | "onSessionClose" | "onConnectionEnd"
+>;
 
 /** A connection's session as the roster sees it. */
 export type Connected = Entry & Member & Chronicled & {
@@ -250,6 +253,7 @@ export class Roster<S extends Connected> {
   finished(session: S): void {
     if (this.#live.get(session.id) === session) this.#live.delete(session.id);
     if (this.#live.size === 0) this.#allGone?.resolve();
+    this.#hooks.onConnectionEnd?.();
   }
 
   /** Resolves once every connection's read loop has returned. */

@@ -37,9 +37,16 @@ async function tlsServer(
   tls: TlsServerOptions,
   options: Omit<ServerOptions, "listen"> = {},
   unix?: string,
-): Promise<{ server: ChatServer; port: number } & AsyncDisposable> {
+): Promise<
+  { server: ChatServer; port: number; connections(count: number): Promise<void> } & AsyncDisposable
+> {
+  const ended = new Wakeup();
   const server = new ChatServer({
     ...options,
+    onConnectionEnd: () => {
+      options.onConnectionEnd?.();
+      ended.wake();
+    },
     listen: [
       { transport: "tcp", hostname: "127.0.0.1", port: 0, tls },
       ...(unix === undefined ? [] : [{ transport: "unix" as const, path: unix }]),
@@ -50,6 +57,13 @@ async function tlsServer(
   return {
     server,
     port: Number(url.slice(url.lastIndexOf(":") + 1)),
+    /** Waits until `count` connections are open, re-checked as each one ends. */
+    connections: (count) =>
+      ended.until(
+        () => server.connectionCount === count || undefined,
+        WAIT_MS,
+        () => `${server.connectionCount} connections open, not ${count}`,
+      ).then(() => {}),
     [Symbol.asyncDispose]: () => server.stop(),
   };
 }
@@ -76,15 +90,6 @@ class Collector extends ChatClient {
       ms,
       () => `timed out waiting for ${what}; got ${JSON.stringify(this.frames)}`,
     );
-  }
-}
-
-/** Waits (with a deadline) until `ready()` holds, re-checking every few milliseconds. */
-async function eventually(ready: () => boolean, what: string, ms = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!ready()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
@@ -134,7 +139,7 @@ tlsTest("TLS: ChatClients exchange messages over a TLS listener", async () => {
     await alice.disconnect();
     await bob.disconnect();
   }
-  await eventually(() => s.server.connectionCount === 0, "every session to close");
+  await s.connections(0);
 });
 
 tlsTest("TLS: a large frame and a pipelined burst arrive whole and in order", async () => {
@@ -255,7 +260,7 @@ tlsTest("TLS: a certificate the client cannot trust is refused, saying why", asy
   // Refusals leave the server well: a trusted client still gets in.
   await using ok = await new ChatClient({ to: tlsTo(s.port, [certs.ca.pem]) }).connect();
   assert(ok.connected);
-  await eventually(() => s.server.connectionCount === 1, "only the trusted session to remain");
+  await s.connections(1); // only the trusted session remains
 });
 
 tlsTest("TLS: a plain TCP peer on the TLS port fails cleanly and hurts no one", async (t) => {
@@ -281,7 +286,7 @@ tlsTest("TLS: a plain TCP peer on the TLS port fails cleanly and hurts no one", 
     assertMatch(error.message, /no handshake within 0\.3 s.*does it expect TLS/);
   });
 
-  await eventually(() => s.server.connectionCount === 1, "the plain peers' connections to close");
+  await s.connections(1); // the plain peers' connections closed
   assert(watcher.connected);
   await watcher.message("still here");
   await using late = await new ChatClient({ to: tlsTo(s.port, [certs.ca.pem]) }).connect();

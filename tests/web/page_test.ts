@@ -9,43 +9,12 @@
  */
 
 import { deepStrictEqual as assertEquals, ok, strictEqual } from "node:assert/strict";
-import type { Page } from "playwright-core";
 import { ChatServer } from "../../src/server/server.ts";
 import { WebServer } from "../../src/web/web_server.ts";
 import { browserTest, launchBrowser, newPage, WAIT_MS } from "../helpers/browser.ts";
+import { entry, freePort, joinRoom, openChat, say } from "../helpers/chat_page.ts";
 import { startWebServer } from "../helpers/server.ts";
 import { assertNothing, ready, sync } from "../helpers/session.ts";
-
-/** Opens the page at `url`, waits until it is connected, and sets its name. */
-async function openChat(page: Page, url: string, name: string): Promise<void> {
-  await page.goto(url);
-  await page.locator('#status[data-state="online"]').waitFor({ timeout: WAIT_MS });
-  await page.fill("#name", name);
-  await page.click("#name-form button");
-  await page.locator("#status-text", { hasText: `Connected as ${name}` }).waitFor({
-    timeout: WAIT_MS,
-  });
-}
-
-/** Joins `room` through the join form, and waits until the page lists it. */
-async function joinRoom(page: Page, room: string): Promise<void> {
-  await page.fill("#room", room);
-  await page.press("#room", "Enter");
-  await page.locator("#rooms li", { hasText: `#${room}` }).waitFor({ timeout: WAIT_MS });
-}
-
-/** Types `text` in the message box and sends it with Enter. */
-async function say(page: Page, text: string): Promise<void> {
-  await page.fill("#message", text);
-  await page.press("#message", "Enter");
-}
-
-/** The log entry of the message whose text is `text`, once it shows. */
-async function entry(page: Page, text: string) {
-  const found = page.locator("#log li.message", { has: page.locator(".text", { hasText: text }) });
-  await found.first().waitFor({ timeout: WAIT_MS });
-  return found.first();
-}
 
 browserTest("two pages and a TCP client chat with each other in a room and directly", async () => {
   await using s = await startWebServer();
@@ -207,14 +176,9 @@ browserTest(
 );
 
 browserTest(
-  "the page reconnects when the server comes back, with its name and its rooms",
+  "the page reconnects when the server comes back, with its name, its rooms and what was typed meanwhile",
   async () => {
-    const port = (() => {
-      const probe = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-      const { port } = probe.addr;
-      probe.close();
-      return port;
-    })();
+    const port = freePort();
     const start = async () => {
       const web = await WebServer.bind({ hostname: "127.0.0.1", port });
       const chat = new ChatServer({ listen: [], listeners: [web.websockets] });
@@ -237,10 +201,17 @@ browserTest(
       await joinRoom(page, "ashes");
     }
     await page.locator('#status[data-state="reconnecting"]').waitFor({ timeout: WAIT_MS });
+    // A line typed meanwhile waits, and goes once the page is back (a new session: this server
+    // keeps no history), after the page joined its room again.
+    await say(page, "typed while away");
+    const typed = await entry(page, "typed while away");
+    await typed.locator(".state", { hasText: "waiting for the connection" }).waitFor();
     await using second = await start();
     await page.locator("#status-text", { hasText: "Connected as phoenix" }).waitFor({
       timeout: WAIT_MS,
     });
+    await typed.locator(".state", { hasText: "✓ 0" }).waitFor({ timeout: WAIT_MS });
+    strictEqual(await typed.getAttribute("data-room"), "ashes");
     await using watcher = await ready({
       transport: "ws",
       url: `ws://127.0.0.1:${port}/ws`,

@@ -38,6 +38,8 @@
   const NAME_ERRORS = ["name_taken", "invalid_name", "not_permitted"];
   const HANDSHAKE_ID = "hs";
   const HISTORY_LIMIT = 50;
+  /** What a line typed while the chat is away shows until it is sent. */
+  const WAITING = "waiting for the connection…";
   const store = sessionStorage;
   const encoder = new TextEncoder();
 
@@ -287,10 +289,16 @@
     return true;
   }
 
+  /** A request id not used before in this tab (kept across reloads, for resends after a resume). */
+  function newId() {
+    const id = state.nextId++;
+    store.setItem("chat.id", String(state.nextId));
+    return id;
+  }
+
   /** Sends a request with a fresh id; `then` gets its answer (ack, reply or error). */
   function request(frame, then, lost) {
-    frame.id = state.nextId++;
-    store.setItem("chat.id", String(state.nextId));
+    frame.id = newId();
     if (!write(frame)) return false;
     state.requests.set(frame.id, { then, lost });
     return true;
@@ -411,11 +419,19 @@
     const rooms = [...state.rooms];
     state.rooms.clear();
     renderRooms();
+    const queued = [];
     for (const [id, pending] of state.unacked) {
-      markFailed(pending.entry, "not delivered (connection lost)");
-      state.unacked.delete(id);
+      if (pending.sent) {
+        // The lost session may have relayed it or not: it is not sent twice.
+        markFailed(pending.entry, "not delivered (connection lost)");
+        state.unacked.delete(id);
+      } else {
+        queued.push(pending);
+      }
     }
     for (const room of rooms) join(room);
+    // Lines typed while away were never sent: they go now, after the joins they may need.
+    for (const pending of queued) transmit(pending);
     if (state.history && state.shown.size === 0) loadHistory(undefined);
     refreshWho();
   }
@@ -433,13 +449,8 @@
     if (content.recovered) {
       state.rooms = new Set(Array.isArray(frame.rooms) ? frame.rooms : []);
       renderRooms();
-      // Every message with no ack is sent again: the server delivers each once.
-      for (const [, pending] of state.unacked) {
-        write(pending.frame);
-        state.requests.set(pending.frame.id, {
-          then: (answer) => acked(pending, answer),
-        });
-      }
+      // Every message with no ack is sent (again): the server delivers each once.
+      for (const [, pending] of state.unacked) transmit(pending);
       if (content.replayed > 0) info("Back: " + content.replayed + " missed messages above.");
       refreshWho();
       return;
@@ -511,18 +522,28 @@
         " bytes.";
       return false;
     }
-    if (state.phase !== "online") {
-      ui.sendError.textContent = "Not connected: wait until the chat is back.";
+    if (state.phase === "offline") {
+      ui.sendError.textContent = "Not connected: connect again first.";
       return false;
     }
     const entry = messageEntry(frame, true);
     entry.classList.add("pending");
-    entry.querySelector(".body").append(element("span", "state", "sending…"));
+    entry.querySelector(".body").append(element("span", "state", WAITING));
     addEntry(entry);
-    const pending = { frame, entry };
-    const sent = request(frame, (answer) => acked(pending, answer));
+    // Its id now: a line typed while the chat is away keeps it until it is sent, once.
+    frame.id = newId();
+    const pending = { frame, entry, sent: false };
     state.unacked.set(frame.id, pending);
-    if (!sent) markFailed(entry, "not sent");
+    if (state.phase === "online") transmit(pending);
+    return true;
+  }
+
+  /** Sends a message of {@link sendMessage} on this connection, its ack awaited; false when closed. */
+  function transmit(pending) {
+    if (!write(pending.frame)) return false;
+    pending.sent = true;
+    pending.entry.querySelector(".state").textContent = "sending…";
+    state.requests.set(pending.frame.id, { then: (answer) => acked(pending, answer) });
     return true;
   }
 
