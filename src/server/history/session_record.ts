@@ -80,7 +80,7 @@ export const NO_ROOMS: readonly RoomMembership[] = Object.freeze([]);
  * keeps no second copy of each id, name and token hash).
  */
 export function copySession(session: SessionRecord): SessionRecord {
-  const { id, name, account, rooms, since, tokenHash, awaySince } = session;
+  const { id, name, account, rooms, since, tokenHash, previousTokenHash, awaySince } = session;
   const copy: { -readonly [K in keyof SessionRecord]: SessionRecord[K] } = {
     id,
     name,
@@ -92,6 +92,7 @@ export function copySession(session: SessionRecord): SessionRecord {
   };
   if (account !== undefined) copy.account = copyAccount(account);
   if (awaySince !== undefined) copy.awaySince = awaySince;
+  if (previousTokenHash !== undefined) copy.previousTokenHash = previousTokenHash;
   return copy;
 }
 
