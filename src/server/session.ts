@@ -192,7 +192,11 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
   #behind: Promise<void> | undefined;
   /** How many frames wait for a commit before their answers. */
   #waiting = 0;
-  /** Its rate limit (none when `--rate-limit 0`). */
+  /**
+   * Its rate limit's bucket (none when `--rate-limit 0`), made full when a
+   * read needs it and dropped by the sweep once full again: a full bucket
+   * is a new one, and an idle session holds none.
+   */
   #bucket: TokenBucket | undefined;
   /**
    * Resolves once the session starts to end (a login it waits for is then
@@ -223,8 +227,6 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
       new FrameDecoder(maxFrame, handshakeMaxFrame);
     this.#queue = new OutputQueue(conn, host.settings.maxQueue, this, host.budget);
     this.#deadline = host.settings.clock.now() + host.settings.handshakeMs;
-    const { rateLimit, clock } = host.settings;
-    if (rateLimit > 0) this.#bucket = new TokenBucket(rateLimit, clock.now());
     this.#directory = host.directory;
   }
 
@@ -437,7 +439,7 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
     const decoder = this.#decoder ?? spareDecoder(this.#host.settings.maxFrame);
     const frames = decoder.push(this.#buffer.subarray(0, n));
     this.#decoder = keepDecoder(decoder);
-    this.#bucket?.refill(this.clock.now());
+    this.#rate()?.refill(this.clock.now());
     const handling = this.#frames(frames, 0);
     if (handling) return handling.then(() => this.#afterRead(n));
     this.#afterRead(n);
@@ -448,12 +450,12 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
    * already); a promise when one must be waited for.
    */
   #frames(frames: (Uint8Array | ChatError)[], i: number, taken = false): void | Promise<void> {
-    const bucket = this.#bucket;
     for (; i < frames.length && this.#state < State.Closing; i++, taken = false) {
       // A frame is handled only with a token; meanwhile nothing more is read.
-      if (bucket && !taken && !bucket.take()) {
+      const bucket = taken ? undefined : this.#rate();
+      if (bucket && !bucket.take()) {
         const at = i;
-        return this.#throttle(bucket, frames.length - i).then(() => this.#frames(frames, at, true));
+        return this.#throttle(frames.length - i).then(() => this.#frames(frames, at, true));
       }
       const pending = this.#onFrame(frames[i]);
       if (pending) {
@@ -495,13 +497,23 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
    * `left` frames read and not yet handled: a timer only while the session
    * is over its rate, for the tokens of up to 20 ms of frames at once.
    */
-  async #throttle(bucket: TokenBucket, left: number): Promise<void> {
+  async #throttle(left: number): Promise<void> {
     const clock = this.clock;
-    const batch = Math.min(left, Math.ceil(bucket.rate / 50));
-    do {
-      await sleep(Math.max(1, bucket.msUntil(batch)), clock);
+    const batch = Math.min(left, Math.ceil(this.#host.settings.rateLimit / 50));
+    for (;;) {
+      await sleep(Math.max(1, this.#rate()!.msUntil(batch)), clock);
+      // The bucket of now: the sweep may have dropped a full one meanwhile.
+      const bucket = this.#rate()!;
       bucket.refill(clock.now());
-    } while (!bucket.take());
+      if (bucket.take()) return;
+    }
+  }
+
+  /** Its rate limit's bucket, a full one made when it has none; none with `--rate-limit 0`. */
+  #rate(): TokenBucket | undefined {
+    const { rateLimit, clock } = this.#host.settings;
+    if (rateLimit <= 0) return undefined;
+    return this.#bucket ??= new TokenBucket(rateLimit, clock.now());
   }
 
   /** Queues a frame for this session, with its `session_id`. */
@@ -560,6 +572,8 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
    * sweep calls it for every connection.
    */
   check(now: number): void {
+    // A bucket full again is as good as none (a new one is full): an idle session drops it.
+    if (this.#bucket?.fullAt(now)) this.#bucket = undefined;
     if (now <= this.#deadline) return;
     // Once: a session cut is past deadlines.
     this.#deadline = Infinity;
