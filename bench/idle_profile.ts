@@ -1,10 +1,15 @@
 /**
  * Where an idle session's bytes go: the chat server runs in this process
  * (the bench's flags), a child process opens the sessions, and this prints
- * `Deno.memoryUsage()` and V8's heap statistics at 1 and at N sessions,
- * and, with --snapshot DIR, heap snapshots summarised by constructor.
+ * `Deno.memoryUsage()`, V8's heap spaces and the process's resident memory
+ * by kind of mapping (V8's pages and other anonymous memory, malloc's heap,
+ * the `deno` binary's own pages) at 1 and at N sessions, per session; with
+ * `--snapshot DIR`, heap snapshots `before.heapsnapshot` and
+ * `after.heapsnapshot` in DIR (compare them in the DevTools' Comparison
+ * view); with the variable `SETTLE` set, the memory again after 1 to 16 s
+ * more idle.
  *
- *   deno run -A --v8-flags=--max-semi-space-size=4,--expose-gc bench/idle_profile.ts tcp 10000 [--snapshot DIR]
+ *   deno run -A --v8-flags=--max-semi-space-size=4,--expose-gc bench/idle_profile.ts tcp|unix|ws 10000 [--snapshot DIR]
  *
  * @module
  */
@@ -76,7 +81,27 @@ void runServer([
   "600",
   ...args,
 ]);
-await new Promise((r) => setTimeout(r, 500));
+await listening(target);
+
+/** Resolves once the server accepts a connection at `target` (tried again until it does, 10 s at most). */
+async function listening(to: Target): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (let pause = 5;; pause = Math.min(100, pause * 2)) {
+    try {
+      const conn = to.transport === "unix"
+        ? await Deno.connect({ transport: "unix", path: to.path })
+        : await Deno.connect({
+          hostname: "127.0.0.1",
+          port: to.transport === "tcp" ? to.port : Number(new URL(to.url).port),
+        });
+      conn.close();
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
 
 const child = new Deno.Command(Deno.execPath(), {
   args: [
