@@ -1,15 +1,16 @@
 /**
  * The benchmark's load generator: real sockets against a server process,
- * bounded in time and count. Chat sessions do the whole handshake; floor
- * sessions just connect. Over WebSocket, each line is a message of its own.
+ * bounded in time and count; the same for every system (what each speaks is
+ * in `systems.ts`). Chat sessions do the whole handshake; floor sessions
+ * just connect. Over WebSocket, each line is a message of its own.
  *
  * @module
  */
 
 import { RawClient } from "../tests/helpers/raw_client.ts";
+import { greet, type Kind, type Peer, readsRaw } from "./systems.ts";
 
-/** A chat session (with the handshake), or a bare connection to the floor server. */
-export type Kind = "chat" | "floor";
+export type { Kind, Peer };
 
 /** Where the server under test listens (`ws`: its HTTP URL, whose `/ws` takes the upgrades). */
 export type Target =
@@ -19,9 +20,6 @@ export type Target =
 
 /** The transports a target can use. */
 export type Transport = Target["transport"];
-
-/** A connected session of the load generator: the project's raw peer. */
-export type Peer = RawClient;
 
 const encoder = new TextEncoder();
 
@@ -33,28 +31,33 @@ export const SETUP_MS = 60_000;
  * socket whose accept backlog is full refuses at once with EAGAIN (TCP
  * queues instead): try again shortly.
  */
-function dial(target: Target, readSize = 16 * 1024): Promise<Peer> {
+async function dial(target: Target, raw: boolean, readSize = 16 * 1024): Promise<Peer> {
   const to = target.transport === "tcp"
     ? { transport: "tcp" as const, hostname: "127.0.0.1", port: target.port }
     : target.transport === "ws"
     ? { transport: "ws" as const, url: `${target.url.replace(/^http/, "ws")}/ws` }
     : target;
-  return RawClient.connect(to, {
+  const peer = await RawClient.connect(to, {
     readSize,
+    // Redis and NATS peers are read raw from their first byte (NATS greets with INFO).
+    read: !raw,
     retry: {
       attempts: 200,
       delayMs: (n) => Math.min(n, 20),
       retries: (error) => error instanceof Deno.errors.WouldBlock,
     },
   });
+  if (raw) {
+    peer.onData = () => {};
+    peer.startReading();
+  }
+  return peer;
 }
 
-/** Connects and, for chat, completes the handshake (with an id, waiting for its ack). */
+/** Connects and greets: chat's handshake, NATS's CONNECT, a Redis PING (see `systems.ts`). */
 export async function join(target: Target, kind: Kind, readSize?: number): Promise<Peer> {
-  const peer = await dial(target, readSize);
-  if (kind === "floor") return peer;
-  await peer.handshake({ content: "ok", id: 0 }, SETUP_MS);
-  await peer.ackOf(0, SETUP_MS);
+  const peer = await dial(target, readsRaw(kind), readSize);
+  await greet(peer, kind, SETUP_MS);
   return peer;
 }
 
@@ -83,13 +86,6 @@ export async function closeAll(peers: Peer[]): Promise<void> {
   await Promise.all(peers.map((peer) => peer.close()));
 }
 
-/** A chat `message` frame for this peer, or the same JSON line for the floor. */
-export function messageLine(peer: Peer, content: string): string {
-  const frame: Record<string, unknown> = { type: "message", content };
-  if (peer.sessionId) frame.session_id = peer.sessionId;
-  return JSON.stringify(frame) + "\n";
-}
-
 /** Percentile of sorted samples. */
 export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
@@ -114,6 +110,11 @@ export class Samples {
     return this.#length;
   }
 
+  /** Adds every sample of `other`. */
+  addAll(other: Samples): void {
+    for (let i = 0; i < other.#length; i++) this.add(other.#data[i]);
+  }
+
   /** p50 and p99, in milliseconds. */
   summary(): { p50: number; p99: number } {
     const sorted = this.#data.slice(0, this.#length).sort();
@@ -129,8 +130,7 @@ export class Samples {
 export async function echoRoundTrips(
   peers: Peer[],
   durationMs: number,
-  lineOf: (peer: Peer) => string = (peer) =>
-    messageLine(peer, "hello from the benchmark 0123456789"),
+  lineOf: (peer: Peer) => string,
 ): Promise<{ count: number; seconds: number; samples: Samples }> {
   const samples = new Samples();
   const started = performance.now();
@@ -164,19 +164,46 @@ export async function echoRoundTrips(
   return { count, seconds: (performance.now() - started) / 1000, samples };
 }
 
-const MARK = /#(\d+)@(\d+\.?\d*)#/g;
+/** Starts a fan-out mark in the content: `~<send time>#` (no system escapes `~`). */
+const TILDE = 0x7e;
+const HASH = 0x23;
+const DOT = 0x2e;
 
 /**
- * Fan-out: the publisher sends `messages` 100-byte messages with at most
- * `window` not yet delivered to every subscriber; each subscriber measures
- * end-to-end latency from the send time in the content.
+ * The send time in a mark whose time starts at `at`, or -1 when the read
+ * ends before the mark does (the sample is skipped; the delivery counts).
+ */
+function markTime(bytes: Uint8Array, at: number): number {
+  let whole = 0;
+  let fraction = 0;
+  let scale = 0;
+  for (let i = at; i < bytes.length; i++) {
+    const byte = bytes[i];
+    if (byte === HASH) return whole + (scale > 0 ? fraction / scale : 0);
+    if (byte === DOT) scale = 1;
+    else if (scale > 0) {
+      fraction = fraction * 10 + byte - 48;
+      scale *= 10;
+    } else whole = whole * 10 + byte - 48;
+  }
+  return -1;
+}
+
+/**
+ * Fan-out: the publisher sends `messages` 100-byte messages (`lineOf`
+ * makes the bytes that publish one) with at most `window` not yet delivered
+ * to every subscriber; each subscriber measures end-to-end latency from the
+ * send time in the content. The subscribers are closed at the end unless
+ * `keepOpen` (for another run).
  */
 export async function fanOut(
   publisher: Peer,
+  lineOf: (content: string) => string,
   subscribers: Peer[],
   messages: number,
   window: number,
   timeLimitMs: number,
+  keepOpen = false,
 ): Promise<{ deliveries: number; seconds: number; samples: Samples; complete: boolean }> {
   const samples = new Samples();
   const received = new Uint32Array(messages);
@@ -187,22 +214,19 @@ export async function fanOut(
   const deadline = started + timeLimitMs;
   let stop = false;
 
-  // Each subscriber scans the raw text as it arrives for the marks: no promise or parse per frame.
+  // Each subscriber counts the marks in the raw bytes as they arrive (every system delivers in
+  // order, so its n-th mark is message n): no decode, promise or parse per frame, so the one
+  // load generator stays cheap next to the servers it drives.
   for (const peer of subscribers) {
-    const text = new TextDecoder();
-    let carry = "";
+    let seq = 0;
     peer.onData = (bytes) => {
       if (bytes === null || stop) return;
       const now = performance.now();
-      const scan = carry + text.decode(bytes, { stream: true });
-      const cut = scan.lastIndexOf("\n");
-      const whole = scan.slice(0, cut + 1);
-      carry = scan.slice(cut + 1);
-      for (const match of whole.matchAll(MARK)) {
-        const seq = Number(match[1]);
-        samples.add(now - Number(match[2]));
+      for (let i = bytes.indexOf(TILDE); i >= 0; i = bytes.indexOf(TILDE, i + 1)) {
+        const sentAt = markTime(bytes, i + 1);
+        if (sentAt >= 0) samples.add(now - sentAt);
         deliveries++;
-        if (++received[seq] === subscribers.length) {
+        if (++received[seq++] === subscribers.length) {
           completed++;
           wake?.();
         }
@@ -234,8 +258,8 @@ export async function fanOut(
       sent + batch.length < messages && sent - completed + batch.length < window &&
       batch.length < 64
     ) {
-      const mark = `#${sent + batch.length}@${t}#`;
-      batch.push(messageLine(publisher, (mark + pad).slice(0, 100)));
+      const mark = `~${t}#`;
+      batch.push(lineOf((mark + pad).slice(0, 100)));
     }
     sent += batch.length;
     await publisher.write(batch.join(""));
@@ -243,6 +267,6 @@ export async function fanOut(
   while (completed < sent && performance.now() < deadline) await progress();
   const seconds = (performance.now() - started) / 1000;
   stop = true;
-  await closeAll(subscribers);
+  if (!keepOpen) await closeAll(subscribers);
   return { deliveries, seconds, samples, complete: completed === messages };
 }

@@ -1,5 +1,7 @@
 /**
- * The benchmark's chart: how cost grows with load, chat against the floor.
+ * The benchmark's chart: how throughput and cost grow with load, chat
+ * beside the other systems over TCP, each point the median of the rounds
+ * with a bar from the lowest to the highest round.
  *
  * @module
  */
@@ -10,7 +12,8 @@ interface Series {
   label: string;
   color: string;
   dashed: boolean;
-  points: [number, number][];
+  /** x, the median y, and the lowest and highest round's y. */
+  points: [number, number, number, number][];
 }
 
 function panel(
@@ -23,7 +26,9 @@ function panel(
 ): string {
   const pad = { left: 70, right: 30, top: 30, bottom: 40 };
   const xs = [...new Set(series.flatMap((s) => s.points.map(([x]) => x)))].sort((a, b) => a - b);
-  const maxY = Math.max(1, ...series.flatMap((s) => s.points.map(([, y]) => y))) * 1.1;
+  const maxY =
+    Math.max(1, ...series.flatMap((s) => s.points.map(([, y, , high]) => Math.max(y, high)))) *
+    1.1;
   const px = (x: number) =>
     x0 + pad.left + (xs.indexOf(x) / Math.max(1, xs.length - 1)) * (width - pad.left - pad.right);
   const py = (y: number) => pad.top + (1 - y / maxY) * (height - pad.top - pad.bottom);
@@ -37,7 +42,7 @@ function panel(
         py(y)
       }" stroke="#ddd"/>`,
       `<text x="${x0 + pad.left - 6}" y="${py(y) + 4}" text-anchor="end" font-size="11">${
-        Math.round(y).toLocaleString("en-US")
+        y.toLocaleString("en-US", { maximumSignificantDigits: 3 })
       }</text>`,
     );
   }
@@ -59,7 +64,10 @@ function panel(
       `<path d="${d}" fill="none" stroke="${s.color}" stroke-width="2"${
         s.dashed ? ' stroke-dasharray="5,4"' : ""
       }/>`,
-      ...s.points.map(([x, y]) => `<circle cx="${px(x)}" cy="${py(y)}" r="3" fill="${s.color}"/>`),
+      ...s.points.map(([x, y, low, high]) =>
+        `<circle cx="${px(x)}" cy="${py(y)}" r="3" fill="${s.color}"/>` +
+        `<line x1="${px(x)}" x2="${px(x)}" y1="${py(low)}" y2="${py(high)}" stroke="${s.color}"/>`
+      ),
       `<text x="${x0 + pad.left + 8}" y="${
         pad.top + 14 + 14 * i
       }" font-size="11" fill="${s.color}">${s.label}</text>`,
@@ -68,39 +76,39 @@ function panel(
   return parts.join("\n");
 }
 
-function seriesOf(rows: Row[], scenario: string, metric: string): Series[] {
-  const out: Series[] = [];
-  for (const transport of ["tcp", "unix"] as const) {
-    const picked = rows.filter((r) =>
-      r.scenario === scenario && r.metric === metric && r.transport === transport
-    );
-    if (picked.length === 0) continue;
-    const dashed = transport === "unix";
-    out.push(
-      {
-        label: `chat ${transport}`,
-        color: dashed ? "#1f77b4" : "#0b3d91",
-        dashed,
-        points: picked.map((r) => [r.load, r.chat]),
-      },
-      {
-        label: `floor ${transport}`,
-        color: dashed ? "#ff7f0e" : "#b34700",
-        dashed,
-        points: picked.map((r) => [r.load, r.floor]),
-      },
-    );
-  }
-  return out;
+const COLORS: Record<string, string> = {
+  chat: "#0b3d91",
+  redis: "#c0392b",
+  nats: "#27ae60",
+  "node floor": "#8e44ad",
+};
+
+/** One series per system over TCP: the median and spread of `value` (the figure or its CPU). */
+function seriesOf(rows: Row[], scenario: string, metric: string, cpu = false): Series[] {
+  const picked = rows.filter((r) =>
+    r.scenario === scenario && r.metric === metric && r.transport === "tcp"
+  );
+  const labels = [...new Set(picked.map((r) => r.label))];
+  return labels.map((label) => ({
+    label,
+    color: COLORS[label] ?? "#555",
+    dashed: label !== "chat",
+    points: picked.filter((r) => r.label === label).map((r) =>
+      cpu ? [r.load, r.cpuUs, r.cpuMin, r.cpuMax] : [r.load, r.value, r.min, r.max]
+    ),
+  }));
 }
 
-/** An SVG with three panels: fan-out deliveries/s by subscribers, handshakes/s and bytes per idle session by sessions. */
+/**
+ * An SVG with three panels over TCP: fan-out deliveries/s and server CPU µs
+ * per delivery by subscribers, and server bytes per idle session by sessions.
+ */
 export function renderSweepSvg(rows: Row[]): string {
   const width = 340;
   const height = 260;
   const panels = [
     panel(
-      "fan-out deliveries/s",
+      "fan-out deliveries/s (TCP)",
       "subscribers",
       seriesOf(rows, "fan-out", "deliveries/s"),
       0,
@@ -108,9 +116,9 @@ export function renderSweepSvg(rows: Row[]): string {
       height,
     ),
     panel(
-      "handshakes/s",
-      "idle sessions",
-      seriesOf(rows, "idle", "handshakes/s"),
+      "server CPU µs per delivery",
+      "subscribers",
+      seriesOf(rows, "fan-out", "deliveries/s", true),
       width,
       width,
       height,

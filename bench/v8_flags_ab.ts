@@ -13,7 +13,8 @@
 
 import { parseArgs } from "node:util";
 import { idleRound } from "./idle_memory.ts";
-import { closeAll, echoRoundTrips, fanOut, joinMany } from "./load.ts";
+import { closeAll, echoRoundTrips, fanOut, joinMany, type Peer } from "./load.ts";
+import { echoLine, messageLine } from "./systems.ts";
 import { ServerProcess } from "./server_process.ts";
 
 const { values: flags } = parseArgs({
@@ -40,9 +41,10 @@ async function round(v8: string[]): Promise<Figures> {
   {
     await using server = await ServerProcess.start("chat", "echo", "tcp", [], v8);
     const peers = await joinMany(server.target, "chat", 50);
-    await echoRoundTrips(peers, 300);
+    const lineOf = (peer: Peer) => echoLine(peer, "chat");
+    await echoRoundTrips(peers, 300, lineOf);
     const cpu0 = server.cpuSeconds();
-    const r = await echoRoundTrips(peers, 3000);
+    const r = await echoRoundTrips(peers, 3000, lineOf);
     echoCpuUs = ((server.cpuSeconds() - cpu0) * 1e6) / r.count;
     echo = r.count / r.seconds;
     await closeAll(peers);
@@ -52,7 +54,8 @@ async function round(v8: string[]): Promise<Figures> {
     const subscribers = await joinMany(server.target, "chat", 100, 200, 64 * 1024);
     const [publisher] = await joinMany(server.target, "chat", 1);
     const cpu0 = server.cpuSeconds();
-    const r = await fanOut(publisher, subscribers, 10_000, 64, 60_000);
+    const line = (content: string) => messageLine(publisher, content);
+    const r = await fanOut(publisher, line, subscribers, 10_000, 64, 60_000);
     fanCpuUs = ((server.cpuSeconds() - cpu0) * 1e6) / r.deliveries;
     fan = r.deliveries / r.seconds;
     await closeAll([publisher]);

@@ -523,8 +523,15 @@ export class ClientCore {
         this.rooms.add(String(room));
       }
     }
-    // Whatever it missed up to the newest seq is replayed above, or lost.
-    if (typeof content.seq === "number" && content.seq > this.#lastSeq) this.#lastSeq = content.seq;
+    const newest = typeof content.seq === "number" ? content.seq : 0;
+    if (!this.#resumed.resumed) {
+      // A new session, maybe on a server that numbers anew (restarted without its history):
+      // the seqs of the lost one say nothing here; it has seen up to the newest.
+      this.#lastSeq = newest;
+    } else if (newest > this.#lastSeq) {
+      // Whatever it missed up to the newest seq is replayed above, or lost.
+      this.#lastSeq = newest;
+    }
   }
 
   /** A request succeeded: the session's name and rooms follow it, then its caller hears. */

@@ -707,3 +707,29 @@ Deno.test("a session split at every byte, or fed byte by byte, gives the same ev
   const single = Array.from(bytes, (_, i) => bytes.subarray(i, i + 1));
   assertEquals(play(single), whole);
 });
+
+Deno.test("resume: a failed one starts the new session's seqs at the chat's newest, a taken-over one keeps the largest", () => {
+  const OLD = "5d1c0a8e-2b3f-4e6a-8c9d-0e1f2a3b4c5d";
+  const resumedFrame = (sessionId: string, recovered: boolean, seq: number): Frame => ({
+    type: "resumed",
+    content: { recovered, replayed: 0, seq },
+    name: "ada",
+    rooms: [],
+    resume_token: "next",
+    session_id: sessionId,
+  });
+  // Restarted without its history, the server numbers from 1 again: 42 means nothing there.
+  const fresh = new Driver({ name: "ada", resume: { token: "old", seq: 42 } });
+  fresh.feed({ ...INIT, resume_token: "t" }, resumedFrame(SID, false, 3), HS_ACK);
+  assertEquals([fresh.core.state, fresh.core.lastSeq], [ClientState.Ready, 3]);
+  assertEquals(fresh.core.resumePoint?.seq, 3);
+  // Its own session back: the largest of what it saw and the newest.
+  for (const [newest, expected] of [[50, 50], [10, 42]]) {
+    const back = new Driver({ name: "ada", resume: { token: "old", seq: 42 } });
+    back.feed({ ...INIT, resume_token: "t" }, resumedFrame(OLD, true, newest), {
+      ...HS_ACK,
+      session_id: OLD,
+    });
+    assertEquals([back.core.state, back.core.lastSeq], [ClientState.Ready, expected]);
+  }
+});

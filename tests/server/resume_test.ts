@@ -202,7 +202,7 @@ Deno.test("a resumed session that sends again a message id it sent gets the same
 Deno.test("a resent message id gets its first ack even when its recipient or room is gone meanwhile", async () => {
   await using t = await serverWithEnds();
   const { s, cut } = t;
-  const bob = await ready(s.tcp, { name: "bob" });
+  await using bob = await ready(s.tcp, { name: "bob" });
   const ann = await ready(s.tcp, { name: "ann" });
   await ann.say({ type: "join", content: "den", id: "j" });
   await ann.ackOf("j");

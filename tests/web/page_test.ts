@@ -175,24 +175,27 @@ browserTest(
   },
 );
 
+/** A chat server (history in memory) with its web server on `port`, stopped on dispose. */
+async function chatOnPort(port: number) {
+  const web = await WebServer.bind({ hostname: "127.0.0.1", port });
+  const chat = new ChatServer({ listen: [], listeners: [web.websockets] });
+  await chat.start();
+  web.serve(chat);
+  return {
+    web,
+    chat,
+    async [Symbol.asyncDispose]() {
+      await chat.stop();
+      await web.close();
+    },
+  };
+}
+
 browserTest(
   "the page reconnects when the server comes back, with its name, its rooms and what was typed meanwhile",
   async () => {
     const port = freePort();
-    const start = async () => {
-      const web = await WebServer.bind({ hostname: "127.0.0.1", port });
-      const chat = new ChatServer({ listen: [], listeners: [web.websockets] });
-      await chat.start();
-      web.serve(chat);
-      return {
-        web,
-        chat,
-        async [Symbol.asyncDispose]() {
-          await chat.stop();
-          await web.close();
-        },
-      };
-    };
+    const start = () => chatOnPort(port);
     await using browser = await launchBrowser();
     await using page = await newPage(browser);
     {
@@ -221,5 +224,41 @@ browserTest(
     const members = (await watcher.next("who")).content as { name: string }[];
     assertEquals(members.map((m) => m.name), ["phoenix"]);
     strictEqual(second.chat.sessions.length, 2);
+  },
+);
+
+browserTest(
+  "after a restart that lost history, the page shows the new server's messages, though their seqs repeat",
+  async () => {
+    const port = freePort();
+    const ws = { transport: "ws" as const, url: `ws://127.0.0.1:${port}/ws` };
+    await using browser = await launchBrowser();
+    await using page = await newPage(browser);
+    const talk = async (name: string, lines: string[]) => {
+      await using peer = await ready(ws, { name });
+      await peer.say({ type: "join", content: "ashes", id: "j" });
+      await peer.ackOf("j");
+      for (const [i, content] of lines.entries()) {
+        await peer.say({ type: "message", room: "ashes", content, id: i });
+        strictEqual((await peer.ackOf(i)).seq, i + 1, "a server in memory numbers from 1");
+      }
+    };
+    {
+      await using _first = await chatOnPort(port);
+      await openChat(page, `http://127.0.0.1:${port}`, "phoenix");
+      await joinRoom(page, "ashes");
+      await talk("ember", ["before 1", "before 2"]);
+      await entry(page, "before 2");
+    }
+    await page.locator('#status[data-state="reconnecting"]').waitFor({ timeout: WAIT_MS });
+    await using _second = await chatOnPort(port);
+    await page.locator("#status-text", { hasText: "Connected as phoenix" }).waitFor({
+      timeout: WAIT_MS,
+    });
+    await talk("cinder", ["after 1", "after 2"]);
+    await entry(page, "after 2");
+    // Each once, and in the order they were said.
+    const texts = await page.locator("#log li.message .text").allTextContents();
+    assertEquals(texts, ["before 1", "before 2", "after 1", "after 2"]);
   },
 );

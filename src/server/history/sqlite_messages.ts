@@ -2,12 +2,18 @@
  * The messages of an SQLite history store: written in the store's
  * transactions, pruned past the limit, read for history and replays.
  *
- * Pruning is in two steps, so that a tick's commit writes little: a
- * message leaving the last N is counted in the pruned marks and put below
- * the floor (queries never read below it) at once; messages below the
- * floor are deleted a thousand or so at a time, and the frame ids among
- * them that their senders' last 1,024 still hold move to `recent_ids`, one
- * row per sender.
+ * Pruning is in two steps, so that a tick's commit writes its messages
+ * alone: a message leaving the last N is put below the floor (queries never
+ * read below it) at once, in memory; messages below the floor are deleted
+ * a thousand or so at a time, and then the floor is written (with the
+ * limit, `meta`), the pruned messages are counted in the pruned marks
+ * (written then, with the seq up to which they count: `marks_floor`), and
+ * the frame ids among them that their senders' last 1,024 still hold move
+ * to `recent_ids`, one row per sender. In between, the file's floor is
+ * behind: an opening finds the true one again as the seq that leaves the
+ * written limit's count of messages above it, and the marks in memory
+ * catch up on the rows between the marks' floor and the floor whenever
+ * they are read (a replay, a session forgotten, an opening).
  *
  * @module
  */
@@ -26,13 +32,13 @@ export const PURGE_EVERY = 1024;
 const COLUMNS = "seq, ts, sender, from_name, verified, content, room_key, room, recipient, to_name";
 
 const SQL = {
-  insert: `INSERT INTO messages (${COLUMNS}, frame_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  leaving: `SELECT seq, sender, room_key, recipient FROM messages WHERE seq >= ?
-    ORDER BY seq LIMIT ?`,
-  belowFloor: `SELECT sender, seq, frame_id FROM messages WHERE seq < ? AND frame_id IS NOT NULL
+  lastLeaving: "SELECT seq FROM messages WHERE seq >= ? ORDER BY seq LIMIT 1 OFFSET ?",
+  pruned:
+    `SELECT seq, sender, room_key, recipient, frame_id FROM messages WHERE seq >= ? AND seq < ?
     ORDER BY seq`,
   purge: "DELETE FROM messages WHERE seq < ?",
-  saveFloor: "INSERT OR REPLACE INTO meta (key, value) VALUES ('floor', ?)",
+  saveFloor: "INSERT OR REPLACE INTO meta (key, value) VALUES ('floor', ?), ('limit', ?)",
+  saveMarksFloor: "INSERT OR REPLACE INTO meta (key, value) VALUES ('marks_floor', ?)",
   saveMark: `INSERT INTO pruned (audience, top, top_sender, other) VALUES (?, ?, ?, ?)
     ON CONFLICT (audience) DO UPDATE SET
       top = excluded.top, top_sender = excluded.top_sender, other = excluded.other`,
@@ -50,6 +56,27 @@ const SQL = {
         (room_key IS NULL AND seq > ?4) OR room_key IN (SELECT value FROM json_each(?5)))))
     ORDER BY seq`,
 } as const;
+
+/** The columns an insert writes, one `?` each. */
+const INSERTED = 11;
+
+/** The most rows one insert statement writes. */
+const ROWS_PER_INSERT = 64;
+
+/** The insert of `rows` messages in one statement. */
+function insertSql(rows: number): string {
+  const row = `(${Array(INSERTED).fill("?").join(", ")})`;
+  return `INSERT INTO messages (${COLUMNS}, frame_id) VALUES ${Array(rows).fill(row).join(", ")}`;
+}
+
+/** A row of `SQL.pruned`. */
+type PrunedRow = [
+  seq: number,
+  sender: string,
+  roomKey: string | null,
+  recipient: string | null,
+  frameId: string | null,
+];
 
 /** The prepared statements of {@linkcode SQL}. */
 type Statements = { [K in keyof typeof SQL]: StatementSync };
@@ -116,9 +143,15 @@ export class SqliteMessages {
   readonly #db: DatabaseSync;
   readonly #sql: Statements;
   readonly #changed = new Set<PrunedMark>();
+  /** The inserts of `rows` rows at once, made when first needed. */
+  readonly #inserts = new Map<number, StatementSync>();
+  /** The values of the rows inserted since the last write, in the columns' order. */
+  #rows: (string | number | null | Uint8Array)[] = [];
   #marks = new PrunedMarks();
   /** The smallest seq kept: those below are pruned. */
   #floor = 1;
+  /** The marks in memory count the pruned messages below this seq (those in the file, below `marks_floor`). */
+  #marksFloor = 1;
   /** Rows at or above the floor. */
   #kept = 0;
   /** Rows below the floor, not deleted yet. */
@@ -134,7 +167,7 @@ export class SqliteMessages {
     this.#sql = Object.fromEntries(
       Object.entries(SQL).map(([name, sql]) => [name, db.prepare(sql)]),
     ) as Statements;
-    for (const name of ["leaving", "roomHistory", "mainHistory", "replay"] as const) {
+    for (const name of ["lastLeaving", "pruned", "roomHistory", "mainHistory", "replay"] as const) {
       returnArrays(this.#sql[name]);
     }
   }
@@ -144,22 +177,27 @@ export class SqliteMessages {
     return this.#newest;
   }
 
-  /** What was pruned, per audience. */
-  get marks(): PrunedMarks {
-    return this.#marks;
-  }
-
   /** Reads the floor, the counts and the marks from the file (at open, and after a failed commit). */
   load(): void {
     const db = this.#db;
-    const floor = db.prepare("SELECT value FROM meta WHERE key = 'floor'").get();
-    this.#floor = (floor?.value as number | undefined) ?? 1;
+    this.#rows = [];
+    const meta = new Map<string, number>();
+    for (const row of db.prepare("SELECT key, value FROM meta").all()) {
+      meta.set(row.key as string, row.value as number);
+    }
+    this.#floor = meta.get("floor") ?? 1;
+    // A file of version 1 (sqlite_schema.ts) has its floor and its marks written with every prune.
+    this.#marksFloor = meta.get("marks_floor") ?? this.#floor;
     const counts = db.prepare(
       "SELECT count(*) AS all_rows, count(*) FILTER (WHERE seq >= ?) AS kept, max(seq) AS newest FROM messages",
     ).get(this.#floor)!;
     this.#kept = counts.kept as number;
     this.#stale = (counts.all_rows as number) - this.#kept;
     this.#newest = Math.max((counts.newest as number | null) ?? 0, this.#floor - 1);
+    // The floor in the file is the one of the last purge: since then, the commits kept the last
+    // `limit` (as written then).
+    const written = meta.get("limit");
+    if (written !== undefined) this.#raiseFloor(this.#kept - written);
     const marks = new PrunedMarks();
     for (const row of db.prepare("SELECT audience, top, top_sender, other FROM pruned").all()) {
       const { audience, top, top_sender: topSender, other } = row;
@@ -189,9 +227,13 @@ export class SqliteMessages {
     }
   }
 
-  /** Writes a message with its sender's frame id (as JSON, or null). */
+  /**
+   * Writes a message with its sender's frame id (as JSON, or null), within
+   * the transaction: with the other messages of the transaction, a few
+   * dozen rows a statement, before anything else reads or prunes them.
+   */
   insert(m: StoredMessage, idText: string | null): void {
-    this.#sql.insert.run(
+    this.#rows.push(
       m.seq,
       m.ts,
       m.sender,
@@ -207,53 +249,60 @@ export class SqliteMessages {
     this.#kept++;
   }
 
+  /** Writes the rows of {@linkcode SqliteMessages.insert} that wait. */
+  #write(): void {
+    const values = this.#rows;
+    if (values.length === 0) return;
+    this.#rows = [];
+    const step = ROWS_PER_INSERT * INSERTED;
+    for (let start = 0; start < values.length; start += step) {
+      const chunk = values.slice(start, start + step);
+      const rows = chunk.length / INSERTED;
+      let statement = this.#inserts.get(rows);
+      if (!statement) this.#inserts.set(rows, statement = this.#db.prepare(insertSql(rows)));
+      statement.run(...chunk);
+    }
+  }
+
   /**
-   * Prunes past the limit, within the transaction: counts the messages
-   * leaving in the marks and raises the floor; every
-   * {@linkcode SqliteMessages.purgeEvery} of them, deletes those below the floor, moving
-   * the frame ids that `windowStart(sender)` (the seq of the sender's
-   * oldest remembered id, `undefined`: none) says are still remembered.
+   * Prunes past the limit, within the transaction (having written the
+   * messages inserted): raises the floor; every
+   * {@linkcode SqliteMessages.purgeEvery} pruned messages, purges them.
    */
   prune(windowStart: (sender: string) => number | undefined): void {
-    const excess = this.#kept - this.limit;
-    if (excess > 0) {
-      const rows = this.#sql.leaving.all(this.#floor, excess) as unknown as [
-        number,
-        string,
-        string | null,
-        string | null,
-      ][];
-      for (const [seq, sender, roomKey, recipient] of rows) {
-        this.#changed.add(
-          this.#marks.prune(seq, sender, roomKey ?? undefined, recipient ?? undefined),
-        );
-      }
-      this.#floor = rows[rows.length - 1][0] + 1;
-      this.#kept -= rows.length;
-      this.#stale += rows.length;
-      this.#sql.saveFloor.run(this.#floor);
-      for (const mark of this.#changed) {
-        this.#sql.saveMark.run(mark.audience, mark.top, mark.topSender, mark.other);
-      }
-      this.#changed.clear();
-    }
+    this.#write();
+    this.#raiseFloor(this.#kept - this.limit);
     if (this.#stale >= this.purgeEvery) this.purge(windowStart);
   }
 
-  /** Deletes the messages below the floor, moving their frame ids that are still remembered. */
+  /** Puts the oldest `excess` messages above the floor below it (none when `excess` is not positive). */
+  #raiseFloor(excess: number): void {
+    if (excess <= 0) return;
+    const [last] = this.#sql.lastLeaving.get(this.#floor, excess - 1) as unknown as [number];
+    this.#floor = last + 1;
+    this.#kept -= excess;
+    this.#stale += excess;
+  }
+
+  /**
+   * Deletes the messages below the floor, within the transaction: counts
+   * them in the marks, writes the marks, and moves their frame ids that
+   * `windowStart(sender)` (the seq of the sender's oldest remembered id,
+   * `undefined`: none) says are still remembered.
+   */
   purge(windowStart: (sender: string) => number | undefined): void {
+    this.#write();
     const moved = new Map<string, { pairs: string[]; last: number }>();
-    for (const row of this.#sql.belowFloor.all(this.#floor)) {
-      const sender = row.sender as string;
-      const seq = row.seq as number;
-      if (!(seq >= (windowStart(sender) ?? Infinity))) continue;
-      const pair = `[${seq},${row.frame_id}]`;
+    for (const [seq, sender, , , frameId] of this.#catchUp(1)) {
+      if (frameId === null || !(seq >= (windowStart(sender) ?? Infinity))) continue;
+      const pair = `[${seq},${frameId}]`;
       const ids = moved.get(sender);
       if (ids) {
         ids.pairs.push(pair);
         ids.last = seq;
       } else moved.set(sender, { pairs: [pair], last: seq });
     }
+    this.#saveMarks();
     this.#sql.purge.run(this.#floor);
     this.#stale = 0;
     for (const [sender, { pairs, last }] of moved) {
@@ -262,10 +311,58 @@ export class SqliteMessages {
     }
   }
 
-  /** Forgets, within the transaction, the ids of a session that ended and the mark of direct messages to it. */
+  /**
+   * Drops the mark of direct messages to a session that ended for good,
+   * having counted every message pruned so far; {@linkcode SqliteMessages.forget}
+   * writes it within the transaction.
+   */
+  forgetMark(sessionId: string): void {
+    this.#catchUp();
+    const mark = this.#marks.forget(sessionId);
+    if (mark) this.#changed.delete(mark);
+  }
+
+  /**
+   * Forgets, within the transaction, the ids of a session that ended and
+   * the mark of direct messages to it (dropped by {@linkcode SqliteMessages.forgetMark});
+   * writes the marks as they are, so that a later opening does not count
+   * its messages pruned before again.
+   */
   forget(sessionId: string): void {
     this.#sql.deleteIds.run(sessionId);
+    this.#saveMarks();
     this.#sql.deleteMark.run(directAudience(sessionId));
+  }
+
+  /**
+   * Counts in the marks the pruned messages they do not count yet (from
+   * `from`, their floor when lower: 1 reads every row below the floor, to
+   * purge them); returns the rows read.
+   */
+  #catchUp(from: number = this.#marksFloor): PrunedRow[] {
+    const floor = this.#floor;
+    if (from >= floor) return [];
+    const rows = this.#sql.pruned.all(from, floor) as unknown as PrunedRow[];
+    const marks = this.#marks;
+    for (const [seq, sender, roomKey, recipient] of rows) {
+      if (seq < this.#marksFloor) continue;
+      this.#changed.add(marks.prune(seq, sender, roomKey ?? undefined, recipient ?? undefined));
+    }
+    this.#marksFloor = floor;
+    return rows;
+  }
+
+  /**
+   * Writes, within the transaction, the floor and the limit, and the marks
+   * changed since they were last written with their floor.
+   */
+  #saveMarks(): void {
+    this.#sql.saveFloor.run(this.#floor, this.limit);
+    for (const mark of this.#changed) {
+      this.#sql.saveMark.run(mark.audience, mark.top, mark.topSender, mark.other);
+    }
+    this.#changed.clear();
+    this.#sql.saveMarksFloor.run(this.#marksFloor);
   }
 
   /** A page of history among the messages up to `bound`. */
@@ -304,6 +401,7 @@ export class SqliteMessages {
       if (recipient === null && roomKey !== null && !(seq > joined.get(roomKey)!)) continue;
       messages.push(message(row));
     }
+    this.#catchUp();
     return { messages, complete: this.#marks.complete(filter, after), newest: bound };
   }
 }

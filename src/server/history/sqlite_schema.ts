@@ -9,13 +9,13 @@
 
 import { DatabaseSync } from "node:sqlite";
 
-/** The version of the tables below, kept in `-- floor: the smallest seq still kept.
-CREATE TABLE meta (
-  key TEXT PRIMARY KEY,
-  value INTEGER NOT NULL
-) STRICT, WITHOUT ROWID;
-PRAGMA user_version`. */
-export const SCHEMA_VERSION = 1;
+/**
+ * The version of the tables below, kept in `PRAGMA user_version`. Version 2
+ * keeps in `meta` the floor, the limit and the marks' floor as of the last
+ * purge (sqlite_messages.ts); a file of version 1, which kept the floor and
+ * the marks exact at every commit, is taken as it is and marked version 2.
+ */
+export const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
 -- Messages by seq. Those below meta's floor are pruned already (counted in
@@ -54,7 +54,8 @@ CREATE TABLE recent_ids (
   ids TEXT NOT NULL,
   PRIMARY KEY (session, last_seq)
 ) STRICT, WITHOUT ROWID;
--- floor: the smallest seq still kept.
+-- floor (the smallest seq kept, as of the last purge), limit (the history size then),
+-- marks_floor (the pruned marks count the messages below it).
 CREATE TABLE meta (
   key TEXT PRIMARY KEY,
   value INTEGER NOT NULL
@@ -79,6 +80,7 @@ export function openDatabase(path: string): DatabaseSync {
       user_version: number;
     };
     if (version === 0) db.exec(SCHEMA);
+    else if (version === 1) db.exec(`PRAGMA user_version = ${SCHEMA_VERSION}`);
     else if (version !== SCHEMA_VERSION) {
       throw new Error(`its tables are of version ${version}, not ${SCHEMA_VERSION}`);
     }

@@ -6,9 +6,10 @@
  * resolves once that transaction is committed (WAL, `synchronous=NORMAL`:
  * a commit outlives a SIGKILL), and calls resolve in the order they were
  * made. Seqs are given at the call, in that order, and continue after the
- * largest kept across restarts. Sessions, their recent ids and the pruned
- * marks are also held in memory (read there, written through); messages
- * are read from the file.
+ * largest kept across restarts. Sessions and their recent ids are also
+ * held in memory (read there, written through), and so are the pruned
+ * marks (written when pruned messages are deleted, see sqlite_messages.ts);
+ * messages are read from the file.
  *
  * @example
  * ```ts
@@ -72,6 +73,10 @@ export class SqliteHistoryStore implements HistoryStore, AsyncDisposable {
   readonly #batch: TickBatch;
   readonly #saveSession;
   readonly #deleteSession;
+  /** `BEGIN`, `COMMIT` and `ROLLBACK`, prepared once (`exec` would compile them each time). */
+  readonly #begin;
+  readonly #commit;
+  readonly #rollback;
   #sessions = new SessionTable();
   /** The last seq given. */
   #newest = 0;
@@ -99,6 +104,9 @@ export class SqliteHistoryStore implements HistoryStore, AsyncDisposable {
         "INSERT INTO sessions (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data",
       );
       this.#deleteSession = db.prepare("DELETE FROM sessions WHERE id = ?");
+      this.#begin = db.prepare("BEGIN");
+      this.#commit = db.prepare("COMMIT");
+      this.#rollback = db.prepare("ROLLBACK");
       this.#batch = new TickBatch((writes) => this.#transaction(writes), () => this.#load());
       this.#load();
       const now = (options.clock ?? systemClock).now();
@@ -178,7 +186,7 @@ export class SqliteHistoryStore implements HistoryStore, AsyncDisposable {
   removeSession(id: string): Promise<void> {
     this.#check();
     this.#sessions.remove(id);
-    this.#messages.marks.forget(id);
+    this.#messages.forgetMark(id);
     return this.#batch.add(() => {
       this.#deleteSession.run(id);
       this.#messages.forget(id);
@@ -224,13 +232,13 @@ export class SqliteHistoryStore implements HistoryStore, AsyncDisposable {
   /** Runs `writes` and prunes past the limit, in one transaction. */
   #transaction(writes: () => void): void {
     const db = this.#db;
-    db.exec("BEGIN");
+    this.#begin.run();
     try {
       writes();
       this.#messages.prune(this.#windowStart);
-      db.exec("COMMIT");
+      this.#commit.run();
     } catch (error) {
-      if (db.isTransaction) db.exec("ROLLBACK");
+      if (db.isTransaction) this.#rollback.run();
       throw error;
     }
   }

@@ -216,6 +216,14 @@
     if (!frame.replay && !state.who.some((person) => person.name === frame.from)) refreshWho();
   }
 
+  /** Forgets the seqs seen: the next ones may repeat them for other messages. */
+  function forgetNumbering() {
+    for (const entry of ui.log.querySelectorAll("[data-seq]")) delete entry.dataset.seq;
+    state.shown.clear();
+    state.seq = 0;
+    store.setItem("chat.seq", "0");
+  }
+
   function noteSeq(seq) {
     if (seq > state.seq) {
       state.seq = seq;
@@ -438,6 +446,9 @@
 
   function resumed(frame) {
     const content = frame.content || {};
+    // The resume failed: a new session, on a server that may number messages anew
+    // (restarted without its history). What is on screen stays, ordered before what comes.
+    if (String(frame.session_id) === state.sessionId) forgetNumbering();
     state.sessionId = String(frame.session_id);
     adoptToken(frame.resume_token);
     if (typeof frame.name === "string") {

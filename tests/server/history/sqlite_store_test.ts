@@ -139,6 +139,22 @@ Deno.test("SqliteHistoryStore.open() keeps what was pruned: replay() is as exact
   strictEqual((await store.replay({ ...a, id: "c", rooms: [] }, 2)).complete, true);
 });
 
+Deno.test("SqliteHistoryStore.removeSession() forgets what was pruned of the direct messages to it, also after a restart", async () => {
+  await using dir = await TempDir.create();
+  const a = { id: "a", since: 0, rooms: [] };
+  {
+    // The direct message is pruned, not yet deleted (that waits for 1,024 pruned messages).
+    await using store = SqliteHistoryStore.open(dir.store, { limit: 2 });
+    await store.saveSession(session("a"));
+    await appendAll(store, [toSession("b", "a"), toEveryone("a"), toEveryone("a")]);
+    await store.removeSession("a");
+    await appendAll(store, [toEveryone("a")]); // prunes a's own message
+  }
+  await using store = SqliteHistoryStore.open(dir.store, { limit: 2 });
+  strictEqual((await store.replay(a, 0)).complete, true, "nothing to a is counted as pruned");
+  strictEqual((await store.replay({ ...a, id: "c" }, 0)).complete, false);
+});
+
 Deno.test("SqliteHistoryStore.open() with a smaller limit prunes the file at once", async () => {
   await using dir = await TempDir.create();
   {
@@ -149,6 +165,44 @@ Deno.test("SqliteHistoryStore.open() with a smaller limit prunes the file at onc
   const page = await store.history({ session: "b" });
   deepStrictEqual(page.messages.map((m) => m.seq), [7, 8, 9, 10]);
   strictEqual((await store.replay({ id: "b", since: 0, rooms: [] }, 0)).complete, false);
+});
+
+Deno.test("SqliteHistoryStore.open() with a larger limit keeps what was pruned pruned, also before its purge", async () => {
+  await using dir = await TempDir.create();
+  {
+    await using store = SqliteHistoryStore.open(dir.store, { limit: 2 });
+    await appendAll(store, Array.from({ length: 5 }, () => toEveryone("a")));
+  }
+  await using store = SqliteHistoryStore.open(dir.store, { limit: 10 });
+  const page = await store.history({ session: "b" });
+  deepStrictEqual(page.messages.map((m) => m.seq), [4, 5]);
+  strictEqual((await store.replay({ id: "b", since: 0, rooms: [] }, 0)).complete, false);
+  strictEqual((await store.replay({ id: "b", since: 0, rooms: [] }, 3)).complete, true);
+});
+
+Deno.test("SqliteHistoryStore.open() takes a file of version 1 (floor and marks written at every commit)", async () => {
+  await using dir = await TempDir.create();
+  {
+    await using store = SqliteHistoryStore.open(dir.store, { limit: 2 });
+    await appendAll(store, [toSession("b", "c"), toEveryone("a"), toEveryone("a")]);
+  }
+  // What version 1 left: the exact floor and marks, no limit, no marks' floor.
+  const db = new DatabaseSync(dir.store);
+  db.exec(`PRAGMA user_version = 1;
+    DELETE FROM meta WHERE key IN ('limit', 'marks_floor');
+    INSERT OR REPLACE INTO meta (key, value) VALUES ('floor', 2);
+    INSERT OR REPLACE INTO pruned (audience, top, top_sender, other) VALUES ('d:c', 1, 'b', 0)`);
+  db.close();
+  {
+    await using store = SqliteHistoryStore.open(dir.store, { limit: 2 });
+    const page = await store.history({ session: "b" });
+    deepStrictEqual(page.messages.map((m) => m.seq), [2, 3]);
+    strictEqual((await store.replay({ id: "c", since: 0, rooms: [] }, 0)).complete, false);
+    strictEqual((await store.replay({ id: "b", since: 0, rooms: [] }, 0)).complete, true);
+  }
+  const reopened = new DatabaseSync(dir.store);
+  deepStrictEqual({ ...reopened.prepare("PRAGMA user_version").get() }, { user_version: 2 });
+  reopened.close();
 });
 
 Deno.test("SqliteHistoryStore.append() commits the calls of one tick in one transaction", async () => {
