@@ -16,8 +16,10 @@
  * that a busy machine weighs on each alike), each round's ratios and their
  * median and spread (`--only history` runs them alone); and the cluster
  * scenario: the same fan-out with its subscribers spread over three
- * `chat server --cluster` processes on one nats-server, next to the
- * single-node figure of the same run.
+ * `chat server --cluster` processes on one nats-server, with history on
+ * (the default: every message through the JetStream stream) and off
+ * (`--history 0`: core NATS subjects), next to the single-node figure of
+ * the same run (when the fan-out ran too).
  *
  * @module
  */
@@ -293,12 +295,19 @@ async function relaysSpread(publisher: Peer, subscribers: Peer[]): Promise<void>
   await Promise.all(subscribers.map((peer) => peer.next("message", SETUP_MS)));
 }
 
-async function clusterFan(subs: number, messages: number, nodes = 3): Promise<Measure> {
+async function clusterFan(
+  subs: number,
+  messages: number,
+  nodes = 3,
+  extra: string[] = [],
+): Promise<Measure> {
   await using nats = await NatsServer.start();
   const servers: ServerProcess[] = [];
   try {
     for (let i = 0; i < nodes; i++) {
-      servers.push(await ServerProcess.start("chat", "relay", "tcp", ["--cluster", nats.url]));
+      servers.push(
+        await ServerProcess.start("chat", "relay", "tcp", ["--cluster", nats.url, ...extra]),
+      );
     }
     const subscribers: Peer[] = [];
     for (let i = 0; i < nodes; i++) {
@@ -567,9 +576,13 @@ if (only.has("cluster")) {
   clusterSkipped = await natsServerMissing();
   if (clusterSkipped !== undefined) {
     console.log(`fan-out   cluster: skipped: ${clusterSkipped}`);
-  } else if (single) {
+  } else {
     const nodes = 3;
-    const measure = await clusterFan(subs, quick ? 1000 : Math.max(2000, 1_000_000 / subs), nodes);
+    const messages = quick ? 1000 : Math.max(2000, 1_000_000 / subs);
+    const off = await clusterFan(subs, messages, nodes, ["--history", "0"]);
+    const measure = await clusterFan(subs, messages, nodes);
+    // Without the single-node fan-out in this run (--only cluster), that ratio is not known.
+    const singleValue = single?.value ?? NaN;
     const r: ClusterRow = {
       scenario: "fan-out",
       transport: "tcp",
@@ -577,20 +590,29 @@ if (only.has("cluster")) {
       load: subs,
       nodes,
       cluster: measure.value,
-      single: single.value,
-      ratio: measure.value / single.value,
+      single: singleValue,
+      ratio: measure.value / singleValue,
       clusterP50: measure.p50,
       clusterP99: measure.p99,
       clusterCpuUs: measure.cpuUs,
+      historyOff: off.value,
+      historyRatio: measure.value / off.value,
+      historyOffP50: off.p50,
+      historyOffP99: off.p99,
+      historyOffCpuUs: off.cpuUs,
     };
     clusterRows.push(r);
     console.log(
       [
         `fan-out   tcp  ${String(subs).padStart(5)}  deliveries/s   ${nodes} nodes ${
           num(r.cluster).padStart(9)
-        }  1 node ${num(r.single).padStart(9)}  ratio ${r.ratio.toFixed(2)}`,
+        }  1 node ${num(r.single).padStart(9)}  ratio ${num(r.ratio, 2)}`,
         `| cpu/op chat ${num(r.clusterCpuUs, 1)} µs (${nodes} servers, NATS apart)`,
         `| p50 ${num(r.clusterP50, 2)} p99 ${num(r.clusterP99, 2)} ms (cluster)`,
+        `| history off ${num(r.historyOff).padStart(9)}  on / off ${r.historyRatio.toFixed(2)}`,
+        `| cpu/op ${num(r.historyOffCpuUs, 1)} µs, p50 ${num(r.historyOffP50, 2)} p99 ${
+          num(r.historyOffP99, 2)
+        } ms (off)`,
       ].join("  "),
     );
   }

@@ -88,6 +88,16 @@ export interface ClusterRow {
   clusterP99?: number;
   /** CPU microseconds per delivery, summed over the chat servers (NATS not counted). */
   clusterCpuUs: number;
+  /** Deliveries per second on the same cluster with `--history 0` (core NATS subjects alone). */
+  historyOff: number;
+  /** cluster (history on) / historyOff. */
+  historyRatio: number;
+  /** The p50 latency in ms with history off. */
+  historyOffP50?: number;
+  /** The p99 latency in ms with history off. */
+  historyOffP99?: number;
+  /** CPU microseconds per delivery with history off, summed over the chat servers. */
+  historyOffCpuUs: number;
 }
 
 /** The key of a place. */

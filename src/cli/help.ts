@@ -77,7 +77,8 @@ History and resume:
   --history N                   messages kept for history and resume; 0 turns history,
                                 resume and seq off (default ${PROTOCOL_DEFAULTS.history})
   --store FILE                  keep history and resumable sessions in this SQLite file,
-                                so they survive a restart, a SIGKILL too (default: in memory)
+                                so they survive a restart, a SIGKILL too; not with --cluster,
+                                whose history is in NATS JetStream (default: in memory)
   --resume-window SECONDS       how long a session that lost its connection can be resumed
                                 (default ${PROTOCOL_DEFAULTS.resumeWindow})
 
@@ -92,8 +93,11 @@ Identity (who is who; without --users and --jwt-key, anyone chooses any free nam
 
 Cluster:
   --cluster nats://HOST:PORT    join the other servers on that NATS as one chat (also
-                                CHAT_CLUSTER); needs JetStream (nats-server -js). A server
-                                gone for --heartbeat-timeout leaves who and frees its names
+                                CHAT_CLUSTER); needs JetStream (nats-server -js), which keeps
+                                the cluster's history: one seq order, history and resume on
+                                any node. A server gone for --heartbeat-timeout leaves its
+                                sessions away on the others (with --history 0: gone from who,
+                                their names free)
 
 Logs (standard error):
   --log-level debug|info|warn|error   least severe level written (default info)

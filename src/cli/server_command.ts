@@ -167,6 +167,9 @@ function parseFlags(
     retries: integer("heartbeat-retries", 1, 1000),
   };
   checkHeartbeat(heartbeat, HELP);
+  if (cluster !== undefined && str("store") !== undefined) {
+    usage("--store is for a server alone: a cluster keeps its history in NATS JetStream");
+  }
   if (http === undefined && v["http-origin"] !== undefined) usage("--http-origin needs --http");
   const identity: IdentityFlags = {
     users: str("users"),
@@ -301,10 +304,14 @@ export async function runServer(args: string[]): Promise<number> {
     maxClients: command.options.maxClients ?? PROTOCOL_DEFAULTS.maxClients,
   });
   const history = command.options.history ?? PROTOCOL_DEFAULTS.history;
-  if (command.options.handler?.history && history > 0 && command.options.cluster === undefined) {
+  if (command.options.handler?.history && history > 0) {
     log.info("history: the last {history} messages {where}, resume window {window} s", {
       history,
-      where: command.options.store === undefined ? "in memory" : `in ${command.options.store}`,
+      where: command.options.cluster !== undefined
+        ? "in the cluster's JetStream stream"
+        : command.options.store === undefined
+        ? "in memory"
+        : `in ${command.options.store}`,
       window: command.options.resumeWindow ?? PROTOCOL_DEFAULTS.resumeWindow,
     });
   }

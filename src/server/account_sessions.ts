@@ -38,6 +38,12 @@ export interface AccountHolder extends Entry {
   send(frame: Frame): boolean;
   /** Ends it after its output is flushed; resolves once it is closed. */
   end(reason: CloseReason): Promise<void>;
+  /**
+   * Resolves once its handshake's answer is written, when it completed its
+   * login and waits for its record to be kept (at once otherwise): its
+   * `session_ack` gets its one answer before any `disconnect`.
+   */
+  readonly answering?: Promise<void>;
 }
 
 /** The reason of the log and the hooks for each ending of an account's session. */
@@ -84,13 +90,14 @@ export class AccountSessions<S extends AccountHolder> {
    * Ends `holder` for good with `disconnect` `why` (once); resolves once it
    * is closed. An away one is dropped: nobody to tell, its token dead.
    */
-  #endFor(holder: S | AwaySession, why: LoginEnding): Promise<void> {
+  async #endFor(holder: S | AwaySession, why: LoginEnding): Promise<void> {
     if (holder instanceof AwaySession) {
       this.#parts.connections.drop(holder, CLOSE_REASONS[why]);
-      return Promise.resolve();
+      return;
     }
+    await holder.answering;
     if (!holder.gone) holder.send({ type: "disconnect", content: why });
-    return holder.end(CLOSE_REASONS[why]);
+    await holder.end(CLOSE_REASONS[why]);
   }
 
   /**
@@ -145,10 +152,13 @@ export class AccountSessions<S extends AccountHolder> {
 
   /**
    * Another node's login of an account ends this node's session `id`
-   * (`logged in elsewhere`); resolves once it is closed (its name free).
+   * (`logged in elsewhere`; an away one is dropped); resolves once it is
+   * closed (its name free).
    */
   async displace(id: string): Promise<void> {
-    const holder = this.#parts.connections.get(id);
+    const { connections } = this.#parts;
+    const holder = connections.get(id) ??
+      [...connections.awaySessions()].find((away) => away.id === id);
     if (holder !== undefined) await this.#endFor(holder, LOGGED_IN_ELSEWHERE);
   }
 

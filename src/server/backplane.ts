@@ -12,6 +12,7 @@
  */
 
 import type { SplicedFrame } from "../protocol/encode.ts";
+import type { HistoryStore, SessionRecord, StoredMessage } from "./history/mod.ts";
 import type { Directory } from "./handler.ts";
 import type { Member, Members } from "./member.ts";
 
@@ -33,6 +34,11 @@ export interface Inbound {
   deliverRoom(room: string, frame: SplicedFrame): void;
   /** Delivers a relay from another node to sessions of this node by id. */
   deliverTo(sessions: readonly string[], frame: SplicedFrame): void;
+  /**
+   * Delivers a message of the cluster's history (any node's, this one's
+   * too) to this node's sessions it is for, its sender aside.
+   */
+  deliverMessage(message: StoredMessage): void;
 }
 
 /** What a backplane needs of its server. */
@@ -52,6 +58,19 @@ export interface BackplaneHost {
    * session is closed.
    */
   displace(session: string): Promise<void>;
+  /**
+   * A resume on another node took over this node's session with this id
+   * (PROTOCOL.md section 9): it is dropped here without a word (an away
+   * one leaves the registry, a connected one is cut), and the backplane is
+   * told it is no longer here. Returns its name; `undefined` when no
+   * session here has the id.
+   */
+  handOver(session: string): string | undefined;
+  /**
+   * A session of a node that died, taken over by this node (PROTOCOL.md
+   * section 9): it is away here, for the resume window from now.
+   */
+  orphaned(record: SessionRecord): void;
 }
 
 /** The other nodes of a cluster, as a server sees them. */
@@ -60,6 +79,12 @@ export interface Backplane {
   readonly node: string | undefined;
   /** Whether the other nodes can be reached now (always, for a server alone). */
   readonly reachable: boolean;
+  /**
+   * The history store of a cluster, keeping the last `limit` messages
+   * (PROTOCOL.md section 9: one order for every node), which
+   * {@linkcode Backplane.start} starts; `undefined` for a server alone.
+   */
+  historyStore(limit: number): HistoryStore | undefined;
   /** Joins the cluster; rejects when it cannot. */
   start(host: BackplaneHost): Promise<void>;
   /** Leaves the cluster (after the server closed its sessions). */
@@ -92,6 +117,10 @@ export interface Backplane {
   opened(member: Member): void;
   /** A session that completed its handshake changed its name. */
   renamed(member: Member): void;
+  /** A session lost its connection and is away, waiting to be resumed (PROTOCOL.md section 9). */
+  away(member: Member): void;
+  /** A session that was away here was resumed here: it is connected again. */
+  back(member: Member): void;
   /** A session joined a room; resolves once relays to the room reach this node. */
   joined(member: Member, room: string): void | Promise<void>;
   /** A session left a room. */
@@ -104,6 +133,9 @@ export interface Backplane {
 export class LocalBackplane implements Backplane {
   readonly node: string | undefined = undefined;
   readonly reachable = true;
+  historyStore(): undefined {
+    return undefined;
+  }
   start(): Promise<void> {
     return Promise.resolve();
   }
@@ -126,6 +158,8 @@ export class LocalBackplane implements Backplane {
   }
   opened(): void {}
   renamed(): void {}
+  away(): void {}
+  back(): void {}
   joined(): void {}
   left(): void {}
   closed(): void {}

@@ -108,6 +108,8 @@ export function serverCore(
         if (session !== undefined && !accounts.lostName(session)) names.loseName(session);
       },
       displace: (id) => accounts.displace(id),
+      handOver: (id) => roster.handOver(id),
+      orphaned: (record) => roster.orphaned(record),
     },
   };
 }

@@ -140,6 +140,13 @@ export class HistoryKeeper {
     return away;
   }
 
+  /** A session another node held (it died), away here since its record's `awaySince`. */
+  adopted(record: SessionRecord): AwaySession {
+    const away = new AwaySession(record, "tcp");
+    this.#away.set(away.id, away);
+    return away;
+  }
+
   /** The sessions a store kept at the last stop: away from its opening, for the window. */
   async restore(): Promise<AwaySession[]> {
     const restored: AwaySession[] = [];
@@ -230,10 +237,33 @@ export class HistoryKeeper {
       );
     }
     if (before !== undefined) return { recipients: count(), seq: before };
+    if (this.store.delivers) return this.#published(draft, id, relay, count);
     return then(this.store.append(draft, id), (seq) => {
       const recipients = relay(messageFrame(storedMessage(seq, draft), false));
       return { recipients, seq };
     });
+  }
+
+  /**
+   * {@linkcode HistoryKeeper.publish} to a store that delivers itself:
+   * once kept, the ack counts the sessions `targets` names; a message the
+   * store could not keep (NATS away) is relayed by this node alone, without
+   * a seq (PROTOCOL.md section 9).
+   */
+  async #published(
+    draft: MessageDraft,
+    id: FrameId | undefined,
+    relay: (frame: Frame) => number,
+    count: () => number,
+  ): Promise<Receipt> {
+    try {
+      const seq = await this.store.append(draft, id);
+      return { recipients: count(), seq };
+    } catch (error) {
+      log.warn("history: a message is relayed without a seq: {error}", { error });
+      const { seq: _, ...frame } = messageFrame(storedMessage(0, draft), false);
+      return { recipients: relay(frame as Frame) };
+    }
   }
 
   /** A page of history for a session (see {@linkcode HistoryStore.history}). */

@@ -10,6 +10,7 @@
 import type { Frame } from "../protocol/messages.ts";
 import { SplicedFrame } from "../protocol/encode.ts";
 import type { Backplane, Inbound } from "./backplane.ts";
+import { messageFrame, type StoredMessage } from "./history/mod.ts";
 import type { Audience, SessionInfo } from "./handler.ts";
 import type { ServerMetrics } from "./metrics.ts";
 
@@ -132,10 +133,33 @@ export class Relay<R extends Recipient> implements Inbound {
     this.#deliverEach(local, frame);
   }
 
-  /** Delivers to each of `sessions`, counting the live copies (none to an away session). */
-  #deliverEach(sessions: Iterable<R>, frame: SplicedFrame): void {
+  /**
+   * Delivers a message of the cluster's history to the sessions of this
+   * node it is for (to one session, a room's members, or everyone), its
+   * sender aside; counts it as relayed here when its sender is here.
+   */
+  deliverMessage(message: StoredMessage): void {
+    const frame = new SplicedFrame(messageFrame(message, false));
+    const { sender, recipient, room } = message;
+    if (this.#local.get(sender) !== undefined) this.#metrics.messages++;
+    if (recipient !== undefined) {
+      const session = this.#local.get(recipient);
+      if (session !== undefined && session.id !== sender) this.#deliverEach([session], frame);
+      return;
+    }
+    const sessions = room === undefined ? this.#local.sessions() : this.#local.members(room);
+    this.#deliverEach(sessions, frame, sender);
+  }
+
+  /**
+   * Delivers to each of `sessions` (the one with id `except` aside),
+   * counting the live copies (none to an away session).
+   */
+  #deliverEach(sessions: Iterable<R>, frame: SplicedFrame, except?: string): void {
     let live = 0;
-    for (const session of sessions) if (session.deliver(frame) && !session.away) live++;
+    for (const session of sessions) {
+      if (session.id !== except && session.deliver(frame) && !session.away) live++;
+    }
     this.#metrics.deliveries += live;
   }
 }

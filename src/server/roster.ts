@@ -60,6 +60,8 @@ export class Roster<S extends Connected> {
   #hooks: RosterHooks;
   #metrics: ServerMetrics;
   #keeper: HistoryKeeper | undefined;
+  /** Sessions registered by {@linkcode Roster.adopt}, until their resume replaces them. */
+  #adopted = new WeakSet<AwaySession>();
   #notices: Pick<RoomNotices<S | AwaySession>, "quit">;
   #maxClients: number;
 
@@ -133,7 +135,9 @@ export class Roster<S extends Connected> {
   /**
    * A resume took over `holder`'s session (away, or still connected
    * elsewhere, which is then cut): `session`, whose connection announced
-   * the id `own`, holds it now.
+   * the id `own`, holds it now. A holder from {@linkcode Roster.adopt} (the
+   * session came from another node of the cluster) is announced to the
+   * backplane: its presence, its rooms and its name.
    */
   resumed(session: S, holder: S | AwaySession, own: string): void {
     this.#registry.replace(holder, session);
@@ -143,6 +147,82 @@ export class Roster<S extends Connected> {
     this.#metrics.sessions[session.transport]++;
     if (holder instanceof AwaySession) this.#keeper!.back(holder.id);
     else holder.displace();
+    if (holder instanceof AwaySession && this.#adopted.delete(holder)) this.#arrived(session);
+    else if (holder instanceof AwaySession) this.#backplane.back(session);
+  }
+
+  /**
+   * Registers here, away, a session that another node of the cluster held
+   * (a resume here took its record over, PROTOCOL.md section 9): the
+   * holder that {@linkcode Roster.resumed} then replaces.
+   */
+  adopt(record: SessionRecord): AwaySession {
+    const away = new AwaySession(record, "tcp");
+    this.#adopted.add(away);
+    this.#registry.add(away);
+    for (const room of record.rooms) this.#registry.join(away, room.name);
+    return away;
+  }
+
+  /**
+   * A session of a node of the cluster that died, whose record this node
+   * took over: away here (listed, reached, resumable) for the resume
+   * window; the backplane learns of it, its rooms and name.
+   */
+  orphaned(record: SessionRecord): void {
+    if (this.#keeper === undefined || this.#registry.get(record.id) !== undefined) return;
+    const away = this.#keeper.adopted(record);
+    this.#registry.add(away);
+    for (const room of record.rooms) this.#registry.join(away, room.name);
+    this.#arrived(away);
+    log.info("session {session_id} ({name}) of a node that died is away here", () => ({
+      session_id: away.id,
+      name: away.name,
+    }));
+  }
+
+  /**
+   * A resume on another node took over the session with this id (see
+   * `BackplaneHost.handOver`): it goes from here without a word; returns
+   * its name.
+   */
+  handOver(id: string): string | undefined {
+    const holder = this.#registry.get(id);
+    if (holder === undefined) return undefined;
+    if (holder instanceof AwaySession) {
+      this.#keeper?.back(id);
+      this.#registry.remove(holder);
+    } else {
+      holder.displace();
+    }
+    this.#backplane.closed(holder);
+    log.info("session {session_id} ({name}) resumed on another node", () => ({
+      session_id: id,
+      name: holder.name,
+    }));
+    return holder.name;
+  }
+
+  /** A session that came from another node: the backplane learns of it, its rooms and name. */
+  #arrived(session: S | AwaySession): void {
+    this.#backplane.opened(session);
+    for (const room of session.rooms) void this.#backplane.joined(session, room);
+    try {
+      const claiming = this.#backplane.claim(session, session.name);
+      if (claiming instanceof Promise) {
+        claiming.catch((error) => this.#nameLost(session, error));
+      }
+    } catch (error) {
+      this.#nameLost(session, error);
+    }
+  }
+
+  #nameLost(session: S | AwaySession, error: unknown): void {
+    log.warn("session {session_id} resumed here, but its name {name} was not claimed: {error}", {
+      session_id: session.id,
+      name: session.name,
+      error,
+    });
   }
 
   /** The sessions away now. */
@@ -240,7 +320,9 @@ export class Roster<S extends Connected> {
       this.#keeper !== undefined && reason !== undefined && !FOR_GOOD.has(reason) &&
       !(session instanceof AwaySession)
     ) {
-      this.#registry.replace(session, this.#keeper.away(session, session.transport));
+      const away = this.#keeper.away(session, session.transport);
+      this.#registry.replace(session, away);
+      this.#backplane.away(away);
       return false;
     }
     this.#notices.quit(session);

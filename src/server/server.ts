@@ -120,13 +120,9 @@ export class ChatServer {
   async start(): Promise<string[]> {
     const wanted: ListenOptions[] = this.#options.listen ??
       [{ transport: "tcp", hostname: PROTOCOL_DEFAULTS.host, port: PROTOCOL_DEFAULTS.port }];
-    const keeper = this.#keeper();
-    const core = this.#core = serverCore(
-      this.#options,
-      this.#settings,
-      await this.#backplane(),
-      keeper,
-    );
+    const backplane = await this.#backplane();
+    const keeper = this.#keeper(backplane);
+    const core = this.#core = serverCore(this.#options, this.#settings, backplane, keeper);
     // Sessions kept by --store that the identity options no longer admit are dropped.
     await core.roster.restore((record) => keptAdmitted(record, core.logins));
     await core.backplane.start(core.backplaneHost);
@@ -161,12 +157,15 @@ export class ChatServer {
 
   /**
    * History and resume, where the handler keeps history and `history` is
-   * not 0: in memory, or in the `store` file (throws an `Error` naming it
-   * when it cannot be opened).
+   * not 0: in a cluster, the cluster's (`backplane`'s); else in memory, or
+   * in the `store` file (throws an `Error` naming it when it cannot be
+   * opened).
    */
-  #keeper(): HistoryKeeper | undefined {
+  #keeper(backplane: Backplane): HistoryKeeper | undefined {
     const { history, store: file, clock, resumeWindowMs } = this.#settings;
-    const store = openHistoryStore({ history, store: file, clock });
+    const store = history === 0
+      ? undefined
+      : backplane.historyStore(history) ?? openHistoryStore({ history, store: file, clock });
     return store && new HistoryKeeper(store, resumeWindowMs, clock);
   }
 

@@ -121,7 +121,14 @@ export interface SessionHost {
   /** The session's id, and the bookkeeping of its handshake, its end and its last breath. */
   readonly roster: Pick<
     Roster<Session>,
-    "newSessionId" | "admits" | "opened" | "closed" | "finished" | "holder" | "resumed"
+    | "newSessionId"
+    | "admits"
+    | "opened"
+    | "closed"
+    | "finished"
+    | "holder"
+    | "resumed"
+    | "adopt"
   >;
   /** History and resume (none with `--history 0`, or a handler that keeps no history). */
   readonly keeper: HistoryKeeper | undefined;
@@ -164,6 +171,11 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
   resumed = false;
   /** Whether a resume took its session over: its connection ends, the session goes on. */
   displaced = false;
+  /**
+   * While its record is being kept before its handshake is answered: the
+   * promise of that answer (an ending waits for it: one answer per id).
+   */
+  answering: Promise<void> | undefined;
   /** The identity its login proved (PROTOCOL.md section 11); `undefined` for a guest. */
   identity: Identity | undefined;
 
@@ -927,7 +939,11 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
       this.ack(frameId, { content: "Session acknowledged", name: this.name });
     };
     const saving = keeper?.opened(this, this.#token!.hash);
-    if (saving) return saving.then(answer);
+    if (saving) {
+      const answering = saving.then(answer);
+      this.answering = answering;
+      return answering;
+    }
     answer();
   }
 
@@ -950,14 +966,16 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
 
   /**
    * Whether a resume may take `record`'s session over: it is away within its
-   * window, or live elsewhere; an account's only while the account is
+   * window, or live elsewhere (in a cluster, also on another node: the
+   * store's sessions are the cluster's); an account's only while the account is
    * unchanged and its login token (plus the leeway) has not expired
    * (PROTOCOL.md section 11). A newer login of the account dropped it
    * already: it is found no more.
    */
   #mayTakeOver(keeper: HistoryKeeper, record: SessionRecord): boolean {
     const holder = this.#host.roster.holder(record.id);
-    if (holder === undefined || holder === this || !keeper.resumable(record)) return false;
+    if (holder === this || !keeper.resumable(record)) return false;
+    if (holder === undefined && !keeper.store.shared) return false;
     if (record.account === undefined) return true;
     return this.#host.logins.resumes(identityOf(record.account));
   }
@@ -965,7 +983,10 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
   /** Takes over the session found (none: a new session, `recovered: false`). */
   #resumeWith(found: Resumption | undefined, frame: Frame): void | Promise<void> {
     if (this.#state !== State.Handshake) return;
-    const holder = found && this.#host.roster.holder(found.session.id);
+    const roster = this.#host.roster;
+    // In a cluster, a session that another node held is registered here to be taken over.
+    const holder = found && (roster.holder(found.session.id) ??
+      (this.#host.keeper?.store.shared ? roster.adopt(found.session) : undefined));
     if (!found || !holder) return this.#opening(frame, true);
     const own = this.#id;
     this.#id = found.session.id;

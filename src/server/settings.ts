@@ -59,10 +59,7 @@ export function serverSettings(options: ServerOptions): ServerSettings {
   const handshakeMs = 1000 * (options.handshakeTimeout ?? PROTOCOL_DEFAULTS.handshakeTimeout);
   const silenceMs = 1000 * heartbeat.timeout * heartbeat.retries;
   const handler = options.handler ?? chatHandler;
-  // History in a cluster needs one order for all its nodes: not in this version.
-  const history = handler.history && options.cluster === undefined
-    ? options.history ?? PROTOCOL_DEFAULTS.history
-    : 0;
+  const history = handler.history ? options.history ?? PROTOCOL_DEFAULTS.history : 0;
   const resumeWindowMs = 1000 * (options.resumeWindow ?? PROTOCOL_DEFAULTS.resumeWindow);
   // The sweep also ends the resume windows.
   const shortest = Math.min(handshakeMs, silenceMs, history > 0 ? resumeWindowMs : Infinity);

@@ -95,6 +95,50 @@ export async function startNode(
   }
 }
 
+/** Starts `count` nodes on `nats`, one after the other, listening on TCP. */
+export async function startNodes(
+  nats: NatsServer,
+  count: number,
+  dir: string,
+  extra: string[] = [],
+): Promise<ClusterNode[]> {
+  const nodes: ClusterNode[] = [];
+  try {
+    for (let i = 0; i < count; i++) nodes.push(await startNode(nats, "tcp", dir, extra));
+  } catch (error) {
+    for (const node of nodes) await node[Symbol.asyncDispose]();
+    throw error;
+  }
+  return nodes;
+}
+
+/** A NATS with `nodes` chat servers on it, in a temp dir; disposing stops them all. */
+export interface TestCluster extends AsyncDisposable {
+  /** The NATS. */
+  nats: NatsServer;
+  /** The chat servers. */
+  nodes: ClusterNode[];
+}
+
+/** Starts a NATS and `count` nodes on it listening on TCP, with `extra` arguments. */
+export async function startCluster(count: number, extra: string[] = []): Promise<TestCluster> {
+  const nats = await startNats();
+  const dir = await Deno.makeTempDir({ prefix: "chat-cluster-" });
+  const dispose = async (nodes: ClusterNode[]) => {
+    for (const node of nodes) await node[Symbol.asyncDispose]();
+    await nats[Symbol.asyncDispose]();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  let nodes: ClusterNode[];
+  try {
+    nodes = await startNodes(nats, count, dir, extra);
+  } catch (error) {
+    await dispose([]);
+    throw error;
+  }
+  return { nats, nodes, [Symbol.asyncDispose]: () => dispose(nodes) };
+}
+
 let whoIds = 0;
 
 /** Asks `who` (of a room, when given) and returns the entries. */
@@ -170,7 +214,9 @@ export function testMember(name?: string): TestMember {
 export function testHost(parts: Partial<Omit<BackplaneHost, "members">> = {}): BackplaneHost {
   return {
     members: new Registry<TestMember>(),
-    inbound: { deliverAll() {}, deliverRoom() {}, deliverTo() {} },
+    inbound: { deliverAll() {}, deliverRoom() {}, deliverTo() {}, deliverMessage() {} },
+    handOver: () => undefined,
+    orphaned() {},
     loseName() {},
     displace: () => Promise.resolve(),
     ...parts,

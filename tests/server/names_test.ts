@@ -32,6 +32,9 @@ class ClaimingBackplane implements Backplane {
   left = this.#alone.left;
   closed = this.#alone.closed;
   displace = this.#alone.displace;
+  historyStore = this.#alone.historyStore;
+  away = this.#alone.away;
+  back = this.#alone.back;
   claim(_: Member, name: string): Promise<void> {
     this.told.push(`claim ${name}`);
     const claim = Promise.withResolvers<void>();

@@ -8,41 +8,14 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import fc from "fast-check";
 import "../helpers/property.ts";
+import { audienceOf, forReceiver, resumePlans, SENDER_ROOMS } from "../helpers/resume_plan.ts";
 import type { Frame } from "../../src/protocol/messages.ts";
 import type { RawClient } from "../helpers/raw_client.ts";
 import { resumeOn } from "../helpers/resume.ts";
 import { startServer } from "../helpers/server.ts";
 import { ready } from "../helpers/session.ts";
 
-/** Who a message is for. */
-type Audience = "everyone" | "r1" | "r2" | "dm-receiver" | "dm-sender";
-
-/** One step: a sender writes a message, or the receiver's connection is cut (or, cut, resumes). */
-type Step = { kind: "send"; sender: number; to: Audience } | { kind: "cut" };
-
-/** The rooms of the receiver and of each sender. */
-const RECEIVER_ROOMS = ["r1"];
-const SENDER_ROOMS = [["r1", "r2"], ["r1"], ["r2"]];
-
-const steps = fc.array(
-  fc.oneof(
-    {
-      weight: 6,
-      arbitrary: fc.record({
-        kind: fc.constant("send" as const),
-        sender: fc.integer({ min: 0, max: 2 }),
-        to: fc.constantFrom<Audience>("everyone", "r1", "r2", "dm-receiver", "dm-sender"),
-      }),
-    },
-    { weight: 1, arbitrary: fc.constant({ kind: "cut" as const }) },
-  ),
-  { minLength: 1, maxLength: 60 },
-);
-
-/** Whether the receiver gets a message to `to`. */
-function forReceiver(to: Audience): boolean {
-  return to === "everyone" || to === "dm-receiver" || RECEIVER_ROOMS.includes(to);
-}
+const steps = resumePlans(60);
 
 Deno.test("a receiver cut at random points and resumed gets every message meant for it once, in order", async () => {
   await fc.assert(
@@ -92,9 +65,7 @@ Deno.test("a receiver cut at random points and resumed gets every message meant 
             continue;
           }
           const sender = senders[step.sender];
-          const rooms = SENDER_ROOMS[step.sender];
-          let to = step.to;
-          if ((to === "r1" || to === "r2") && !rooms.includes(to)) to = "everyone";
+          const to = audienceOf(step);
           const frame: Frame = { type: "message", content: `m${sent}`, id: sent };
           if (to === "r1" || to === "r2") frame.room = to;
           if (to === "dm-receiver") frame.to = "receiver";

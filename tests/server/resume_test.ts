@@ -16,6 +16,7 @@ import {
 import { ManualClock } from "../../src/async/clock.ts";
 import type { CloseReason } from "../../src/server/options.ts";
 import { RawClient } from "../helpers/raw_client.ts";
+import { send } from "../helpers/history.ts";
 import { resumeOn } from "../helpers/resume.ts";
 import { startServer, type TestServerOptions } from "../helpers/server.ts";
 import { assertNothing, expectError, ready, signal, sync } from "../helpers/session.ts";
@@ -35,12 +36,6 @@ async function serverWithEnds(options: TestServerOptions = {}) {
     await ended.promise;
   };
   return { s, cut, [Symbol.asyncDispose]: () => s[Symbol.asyncDispose]() };
-}
-
-/** Sends a message with an id and returns its ack. */
-async function send(client: RawClient, id: string | number, fields: Record<string, unknown> = {}) {
-  await client.say({ type: "message", content: `text ${id}`, id, ...fields });
-  return await client.ackOf(id);
 }
 
 Deno.test("a session cut and resumed gets what it missed (to everyone, its room, to it), then resumed with its name, rooms and a new token", async () => {

@@ -15,10 +15,9 @@
 
 import { getLogger } from "@logtape/logtape";
 import type { BackplaneHost } from "../backplane.ts";
-import type { NatsLink } from "./link.ts";
 import { REQUEST_MS } from "./link.ts";
 import type { Holder, NameClaims } from "./name_claims.ts";
-import type { PresenceBucket } from "./presence_bucket.ts";
+import type { NodeRequests } from "./node_requests.ts";
 import { displaceSubject } from "./subjects.ts";
 
 const log = getLogger(["chat", "cluster"]);
@@ -29,55 +28,25 @@ const log = getLogger(["chat", "cluster"]);
  */
 export const DISPLACE_MS = 3 * REQUEST_MS;
 
-/** What a request carries: the session to end and the name it holds. */
-interface DisplaceRequest {
-  session: string;
-  name: string;
-}
-
-const encoder = new TextEncoder();
-
 /** This node's side of displacing sessions: answering other nodes, and asking them. */
 export class Displacement {
-  #link: NatsLink;
-  #node: string;
+  #requests: NodeRequests;
   #names: NameClaims;
-  #presence: PresenceBucket;
   #host: BackplaneHost;
 
-  /** Displacement for `node` over `link`, of the names of `names`, ending `host`'s sessions. */
-  constructor(
-    link: NatsLink,
-    node: string,
-    names: NameClaims,
-    presence: PresenceBucket,
-    host: BackplaneHost,
-  ) {
-    this.#link = link;
-    this.#node = node;
+  /** Displacement over `requests`, of the names of `names`, ending `host`'s sessions. */
+  constructor(requests: NodeRequests, names: NameClaims, host: BackplaneHost) {
+    this.#requests = requests;
     this.#names = names;
-    this.#presence = presence;
     this.#host = host;
   }
 
   /** Answers the requests of other nodes to end a session of this one. */
   listen(): void {
-    this.#link.nc.subscribe(displaceSubject(this.#node), {
-      callback: (error, msg) => {
-        if (error) return;
-        let request: DisplaceRequest;
-        try {
-          request = msg.json<DisplaceRequest>();
-        } catch {
-          return;
-        }
-        if (typeof request?.session !== "string" || typeof request.name !== "string") return;
-        this.#link.task((async () => {
-          await this.#host.displace(request.session);
-          await this.#names.released(request.name);
-          msg.respond(encoder.encode("{}"));
-        })());
-      },
+    this.#requests.serve(displaceSubject(this.#requests.node), async ({ session, name }) => {
+      if (typeof session !== "string" || typeof name !== "string") return;
+      await this.#host.displace(session);
+      await this.#names.released(name);
     });
   }
 
@@ -95,20 +64,18 @@ export class Displacement {
       log.debug("cluster: the holder of {name} not read: {error}", { name, error });
       return;
     }
-    if (holder === undefined || holder.node === this.#node) return;
-    if (!await this.#presence.alive(holder.node)) return; // a dead node's claim is taken over
-    const request: DisplaceRequest = { session: holder.session, name };
-    try {
-      await this.#link.nc.request(
-        displaceSubject(holder.node),
-        encoder.encode(JSON.stringify(request)),
-        { timeout: DISPLACE_MS },
-      );
-    } catch (error) {
+    if (holder === undefined) return; // a dead node's claim is taken over
+    const failed = await this.#requests.ask(
+      holder.node,
+      displaceSubject(holder.node),
+      { session: holder.session, name },
+      DISPLACE_MS,
+    );
+    if (failed) {
       log.warn("cluster: node {node} did not end the session holding {name}: {error}", {
         node: holder.node,
         name,
-        error,
+        error: failed,
       });
     }
   }

@@ -41,7 +41,8 @@ function taken(name: string): ChatError {
   return new ChatError("name_taken", `name ${name} is taken`);
 }
 
-function wrongLastSequence(error: unknown): boolean {
+/** Whether a KV write failed its compare-and-set (the key changed, or exists). */
+export function wrongLastSequence(error: unknown): boolean {
   return error instanceof JetStreamApiError &&
     (error.code === JetStreamApiCodes.StreamWrongLastSequence ||
       error.code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
@@ -84,6 +85,16 @@ export class NameClaims {
     if (name === guestName(session.id)) return;
     if (this.#presence.view.holdsGuestName(name)) throw taken(name);
     return this.#claim(session, name);
+  }
+
+  /**
+   * The session with `session`'s id is held by `session` from now on (it
+   * went away, or came back): its claim follows it, so that the name stays
+   * held while it is away and is freed when it ends.
+   */
+  rebind(session: Member): void {
+    const claim = this.#claims.get(protocolKey(session.name));
+    if (claim && claim.session.id === session.id) claim.session = session;
   }
 
   /** Frees a name that `session` claimed. */

@@ -46,6 +46,11 @@ import type { KV, Kvm, KvOptions } from "@nats-io/kv";
 import { type Clock, systemClock } from "../../async/clock.ts";
 import type { SplicedFrame } from "../../protocol/encode.ts";
 import type { Backplane, BackplaneHost, RelayTarget } from "../backplane.ts";
+import { ClusterHistoryStore } from "./cluster_store.ts";
+import { HistoryStream } from "./history_stream.ts";
+import { SessionBucket, SESSIONS_BUCKET } from "./session_bucket.ts";
+import { Takeover } from "./takeover.ts";
+import { NodeRequests } from "./node_requests.ts";
 import type { Directory } from "../handler.ts";
 import type { Member, Members } from "../member.ts";
 import { Displacement } from "./displacement.ts";
@@ -80,6 +85,9 @@ export class NatsBackplane implements Backplane {
   #names!: NameClaims;
   #relays!: Relays;
   #displacement!: Displacement;
+  #history: ClusterHistoryStore | undefined;
+  #sessions: SessionBucket = new SessionBucket(this.node);
+  #takeover!: Takeover;
 
   /** A backplane for the NATS at `options.url`; {@linkcode NatsBackplane.start} joins. */
   constructor(options: NatsBackplaneOptions) {
@@ -93,19 +101,29 @@ export class NatsBackplane implements Backplane {
     return this.#link.connected;
   }
 
+  historyStore(limit: number): ClusterHistoryStore {
+    return this.#history ??= new ClusterHistoryStore(limit);
+  }
+
   async start(host: BackplaneHost): Promise<void> {
     this.#host = host;
     const link = this.#link;
     this.#presence = new PresenceBucket(link, this.node, this.#ttl, this.#view, host.members);
+    if (this.#history) {
+      this.#presence.onDead = (node, sessions) => this.#orphaned(this.#history!, node, sessions);
+    }
     this.#names = new NameClaims(link, this.node, this.#presence, host);
     this.#relays = new Relays(link, this.node, this.#view, host);
-    this.#displacement = new Displacement(link, this.node, this.#names, this.#presence, host);
+    const requests = new NodeRequests(link, this.node, this.#presence);
+    this.#displacement = new Displacement(requests, this.#names, host);
+    this.#takeover = new Takeover(requests, this.#names, host);
     await link.connect(`chat ${this.node}`, this.#ttl, {
       lost: () => this.#presence.clear(),
       regained: (generation) => this.#regained(generation),
     });
     this.#relays.listen();
     this.#displacement.listen();
+    this.#takeover.listen();
     try {
       await this.#restore(link.generation);
     } catch (error) {
@@ -117,6 +135,7 @@ export class NatsBackplane implements Backplane {
         { cause: error },
       );
     }
+    if (this.#history) await this.#startHistory(this.#history);
     this.#presence.schedule();
     log.info("cluster: node {node} joined {url}: {nodes} other nodes, {sessions} sessions", {
       node: this.node,
@@ -131,6 +150,7 @@ export class NatsBackplane implements Backplane {
     if (!link.halt() || !link.opened) return;
     this.#presence.unschedule();
     this.#presence.leave();
+    await this.#history?.close();
     await link.drain();
     this.#presence.stopWatch();
     await link.close();
@@ -170,6 +190,16 @@ export class NatsBackplane implements Backplane {
     this.#presence.putSession(member);
   }
 
+  away(member: Member): void {
+    this.#names.rebind(member);
+    this.#presence.putSession(member);
+  }
+
+  back(member: Member): void {
+    this.#names.rebind(member);
+    this.#presence.putSession(member);
+  }
+
   joined(member: Member, room: string): void | Promise<void> {
     const confirming = this.#relays.joined(room);
     this.#presence.putSession(member);
@@ -197,8 +227,13 @@ export class NatsBackplane implements Backplane {
     const presence = await bucket(link.kvm, PRESENCE_BUCKET, { history: 1, storage: "memory" });
     // Names outlive a NATS restart (file storage): their holders keep them when it comes back.
     const names = await bucket(link.kvm, NAMES_BUCKET, { history: 1, storage: "file" });
+    // Resumable sessions too: a resume on any node, after any restart of NATS.
+    const sessions = this.#history
+      ? await bucket(link.kvm, SESSIONS_BUCKET, { history: 1, storage: "file" })
+      : undefined;
     link.assertCurrent(generation);
     this.#names.bind(names);
+    if (sessions) this.#sessions.bind(sessions);
     await this.#presence.load(presence, generation);
     link.assertCurrent(generation);
     link.sync();
@@ -224,10 +259,59 @@ export class NatsBackplane implements Backplane {
     }
   }
 
+  /** Follows the history stream (failing the start when JetStream refuses it). */
+  async #startHistory(history: ClusterHistoryStore): Promise<void> {
+    const link = this.#link;
+    try {
+      await history.start({
+        stream: new HistoryStream(link.nc),
+        sessions: this.#sessions,
+        takeover: (node, id) => this.#takeover.ask(node, id),
+        alive: (node) => node === this.node ? Promise.resolve(true) : this.#presence.alive(node),
+        deliver: (message) => this.#host.inbound.deliverMessage(message),
+        reachable: () => link.synced,
+      });
+    } catch (error) {
+      await this.stop();
+      throw new Error(
+        `NATS at ${link.url} gave no history stream (is JetStream on? nats-server -js): ${
+          (error as Error).message
+        }`,
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * The sessions of a dead node (this node tidies up after it): each one
+   * whose record still names that node is taken over here, away from now,
+   * so that it is listed, reached and resumable for the resume window.
+   */
+  #orphaned(history: ClusterHistoryStore, node: string, sessions: readonly string[]): void {
+    const now = this.#clock.now();
+    for (const id of sessions) {
+      this.#link.track(
+        history.orphan(id, node, now).then((record) => {
+          if (record) this.#host.orphaned(record);
+        }),
+      );
+    }
+  }
+
+  /** Follows the history stream again after an outage (logging a failure: the next outage retries). */
+  async #refollow(): Promise<void> {
+    try {
+      await this.#history?.refollow();
+    } catch (error) {
+      log.error("cluster: the history stream is not followed again: {error}", { error });
+    }
+  }
+
   /** NATS is back: restores presence (until it works, or a newer outage supersedes it). */
   #regained(generation: number): void {
     this.#link.task((async () => {
       await this.#restore(generation, true);
+      if (generation === this.#link.generation && this.#link.synced) await this.#refollow();
       if (generation === this.#link.generation && this.#link.synced) {
         log.info(
           "cluster: presence restored: {sessions} sessions, {names} names; {nodes} other nodes",

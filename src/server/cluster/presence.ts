@@ -23,6 +23,8 @@ export interface SessionRecord {
   rooms: string[];
   /** `true` when it logged in to an account (PROTOCOL.md section 11). */
   verified?: true;
+  /** `true` while it waits to be resumed (PROTOCOL.md section 9). */
+  away?: true;
 }
 
 /** What a node writes under its heartbeat key. */
@@ -41,6 +43,7 @@ export class RemoteSession implements SessionInfo {
   transport: TransportKind;
   rooms: Set<string>;
   verified: boolean;
+  away: boolean;
 
   constructor(node: string, id: string, record: SessionRecord) {
     this.node = node;
@@ -49,6 +52,7 @@ export class RemoteSession implements SessionInfo {
     this.transport = record.transport;
     this.rooms = new Set(record.rooms);
     this.verified = record.verified === true;
+    this.away = record.away === true;
   }
 }
 

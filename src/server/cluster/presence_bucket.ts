@@ -37,6 +37,8 @@ export class PresenceBucket {
   #dropped = new Set<string>();
   #reloading = false;
   #timers: (() => void)[] = [];
+  /** Told, on the node that tidies up, of the sessions of each node found dead, or stopped. */
+  onDead: ((node: string, sessions: readonly string[]) => void) | undefined;
 
   /**
    * The presence of `node` (TTL `ttl` ms, sessions in `registry`) over
@@ -89,6 +91,7 @@ export class PresenceBucket {
       transport: session.transport,
       rooms: [...session.rooms],
       ...session.verified && { verified: true },
+      ...session.away && { away: true },
     };
     this.#link.track(
       this.#kv!.put(sessionKey(this.#node, session.id), JSON.stringify(record)),
@@ -156,11 +159,21 @@ export class PresenceBucket {
         node,
         count: sessions.length,
       });
-      if (!this.#cleaner()) continue;
-      const kv = this.#kv!;
-      this.#link.track(kv.purge(nodeKey(node)));
-      for (const session of sessions) this.#link.track(kv.purge(sessionKey(node, session.id)));
+      this.#tidy(node, sessions);
     }
+  }
+
+  /**
+   * A node left (silent, or stopped): the living node with the smallest id
+   * is told of its sessions ({@linkcode PresenceBucket.onDead}) and purges
+   * its keys.
+   */
+  #tidy(node: string, sessions: readonly { id: string }[]): void {
+    if (!this.#cleaner()) return;
+    this.onDead?.(node, sessions.map((session) => session.id));
+    const kv = this.#kv!;
+    this.#link.track(kv.purge(nodeKey(node)));
+    for (const session of sessions) this.#link.track(kv.purge(sessionKey(node, session.id)));
   }
 
   /** Whether this node has the smallest id of those alive: the one that tidies up. */
@@ -199,7 +212,9 @@ export class PresenceBucket {
       } else if (put) {
         this.view.heard(key.node, entry.json<NodeRecord>());
       } else {
-        this.view.drop(key.node);
+        // Stopped cleanly: the sessions it left away (with history) are tidied up as a dead node's.
+        const sessions = this.view.drop(key.node);
+        if (sessions.length > 0) this.#tidy(key.node, sessions);
       }
     } else if (put) {
       this.view.upsert(key.node, key.session, entry.json<SessionRecord>());

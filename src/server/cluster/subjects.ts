@@ -15,6 +15,8 @@
  * | `chat.room.<base64url room>` | messages to a room | while one of its sessions is a member |
  * | `chat.node.<node id>` | messages to sessions by id | always: it is the node's own address |
  * | `chat.displace.<node id>` | requests to end a session whose account logged in elsewhere | always |
+ * | `chat.takeover.<node id>` | requests to let go a session that a resume took over elsewhere | always |
+ * | `chat.history` | every message, in the stream `CHAT_HISTORY` (`history_stream.ts`) | by one ordered consumer |
  *
  * @module
  */
@@ -71,6 +73,11 @@ export function nodeSubject(node: string): string {
 /** The subject of requests to a node to end a session whose account logged in elsewhere. */
 export function displaceSubject(node: string): string {
   return `chat.displace.${node}`;
+}
+
+/** The subject of requests to a node to let go a session resumed on another node. */
+export function takeoverSubject(node: string): string {
+  return `chat.takeover.${node}`;
 }
 
 /** The presence key of a node's heartbeat. */

@@ -6,8 +6,9 @@
  *
  * Implementations: `MemoryHistoryStore` (the default; every
  * answer synchronous) and `SqliteHistoryStore` (`--store FILE`;
- * answers wait for the commit of the tick's batch). A cluster's store (a
- * NATS JetStream stream giving the seqs) would answer with promises too.
+ * answers wait for the commit of the tick's batch). A cluster's store
+ * (`cluster/cluster_store.ts`: a NATS JetStream stream giving the seqs)
+ * answers appends with promises too.
  *
  * Every call takes effect when it is made, in call order. A store that
  * writes to disk resolves a call only once everything asked of it up to
@@ -76,6 +77,19 @@ export interface HistoryStore {
   readonly limit: number;
   /** The seq of the newest message appended (0 before the first). */
   readonly newest: number;
+  /**
+   * `true` for a store that delivers the messages it keeps to this node's
+   * sessions itself (a cluster's: as they come back from its stream, in
+   * seq order); the server then relays nothing of an append, and an append
+   * that rejects leaves the message to be relayed without a seq.
+   */
+  readonly delivers?: boolean;
+  /**
+   * `true` for a store whose sessions are a cluster's: a resume here may
+   * take over a session that another node holds (no session of this node
+   * has its id).
+   */
+  readonly shared?: boolean;
   /**
    * Keeps a message, pruning the oldest past {@linkcode HistoryStore.limit};
    * resolves to its seq once it is kept (in a file: committed). With `id`,

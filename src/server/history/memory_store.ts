@@ -56,9 +56,13 @@ export class MemoryHistoryStore implements HistoryStore, AsyncDisposable {
     return this.#ring.newest;
   }
 
-  /** Keeps a message; its seq, at once. */
-  append(message: MessageDraft, id?: FrameId): number {
-    const seq = this.#ring.append(message);
+  /**
+   * Keeps a message; its seq, at once: the next one, or `seq` when given
+   * (a mirror of a cluster's history, whose seqs the cluster gives; see
+   * `MessageRing.append`).
+   */
+  append(message: MessageDraft, id?: FrameId, seq?: number): number {
+    seq = this.#ring.append(message, seq);
     if (id !== undefined) this.#sessions.remember(message.sender, id, seq);
     return seq;
   }

@@ -36,6 +36,8 @@ export class MessageRing {
   readonly marks: PrunedMarks = new PrunedMarks();
   readonly #slots: (StoredMessage | undefined)[];
   #newest = 0;
+  /** Every seq up to this one is unknown here (a mirror that started late, or skipped some). */
+  #floor = 0;
 
   /** A ring of `limit` messages (a whole number, at least 1). */
   constructor(limit: number) {
@@ -50,11 +52,18 @@ export class MessageRing {
 
   /** The oldest seq kept (`newest + 1` when none is). */
   get oldest(): number {
-    return Math.max(1, this.#newest - this.limit + 1);
+    return Math.max(this.#floor + 1, this.#newest - this.limit + 1);
   }
 
-  /** Keeps a message under the next seq, pruning the oldest when full; returns the seq. */
-  append(draft: MessageDraft): number {
+  /**
+   * Keeps a message under the next seq, or under `seq` when given (a
+   * mirror of seqs given elsewhere: it must be larger than the newest),
+   * pruning the oldest when full; returns the seq. The seqs skipped, if
+   * any, are unknown here: every message kept before them counts as pruned,
+   * and a replay from before them is not complete.
+   */
+  append(draft: MessageDraft, given?: number): number {
+    if (given !== undefined && given !== this.#newest + 1) this.#skipTo(given);
     const seq = ++this.#newest;
     const slot = seq % this.limit;
     const old = this.#slots[slot];
@@ -99,6 +108,20 @@ export class MessageRing {
       else receives = seq > (joined.get(m.roomKey) ?? Infinity);
       if (receives) messages.push(m);
     }
-    return { messages, complete: this.marks.complete(filter, after), newest: this.#newest };
+    const complete = after >= this.#floor && this.marks.complete(filter, after);
+    return { messages, complete, newest: this.#newest };
+  }
+
+  /** The next seq is `seq`: what is kept goes (counted as pruned), the seqs before are unknown. */
+  #skipTo(seq: number): void {
+    if (!Number.isSafeInteger(seq) || seq <= this.#newest) {
+      throw new RangeError(`seq ${seq} is not after the newest, ${this.#newest}`);
+    }
+    for (let old = this.oldest; old <= this.#newest; old++) {
+      const m = this.#slots[old % this.limit]!;
+      this.marks.prune(m.seq, m.sender, m.roomKey, m.recipient);
+    }
+    this.#slots.fill(undefined);
+    this.#newest = this.#floor = seq - 1;
   }
 }

@@ -86,8 +86,9 @@ natsTest(
         ["all", "room"],
       );
     }
-    // A session that leaves stops being counted once its end reaches the other node.
-    await b2.close();
+    // A session that leaves for good stops being counted once its end reaches the other node.
+    await b2.say({ type: "disconnect", content: "bye" });
+    await b2.closed();
     await whoShows(a1, ["a1", "a2", "b1"], "r");
     await a1.say({ type: "message", room: "r", content: "room", id: 4 });
     strictEqual((await a1.ackOf(4)).recipients, 2);

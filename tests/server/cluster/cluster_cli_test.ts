@@ -73,3 +73,16 @@ Deno.test("chat server --help explains --cluster", async () => {
   match(result.stdout, /--cluster nats:\/\/HOST:PORT/);
   match(result.stdout, /CHAT_CLUSTER/);
 });
+
+Deno.test("--store with --cluster is a usage error: a cluster keeps its history in JetStream", async () => {
+  const result = await ChatProcess.run([
+    "server",
+    "--cluster",
+    "nats://127.0.0.1:4222",
+    "--store",
+    "/tmp/never-opened.db",
+  ]);
+  strictEqual(result.code, 2, result.stderr);
+  strictEqual(result.lines.length, 1, result.stderr);
+  match(result.lines[0], /--store is for a server alone/);
+});

@@ -77,10 +77,16 @@ natsTest(
           exp: Math.floor(Date.now() / 1000) + 600,
         });
         await using carol = await loggedIn(b.addresses.unix!, { auth: { jwt } });
-        const entries = await whoShows(guest, ["bob", "carol", guestName]);
+        // alice's connection of the step before ended without a disconnect: she is away.
+        const entries = await whoShows(guest, ["alice", "bob", "carol", guestName]);
         deepStrictEqual(
-          entries.map((entry) => [entry.name, entry.verified ?? false]).sort(),
-          [["bob", true], ["carol", true], [guestName, false]],
+          entries.map((entry) => [entry.name, entry.verified ?? false, entry.away ?? false])
+            .sort(),
+          [["alice", true, true], ["bob", true, false], ["carol", true, false], [
+            guestName,
+            false,
+            false,
+          ]],
         );
         await bob.say({ type: "message", content: "from node a", id: 1 });
         await bob.ackOf(1);
@@ -111,8 +117,9 @@ natsTest(
             LOGIN_MS,
           );
           const [holder] = clients.filter((client) => !client.ended);
-          for (const client of clients.filter((client) => client.ended)) {
-            const bye = client.backlog.find((frame) =>
+          for (const { client, answer } of attempts.filter(({ client }) => client.ended)) {
+            // A refused login's answer is its error; an ended session's last word its disconnect.
+            const bye = [answer, ...client.backlog].find((frame) =>
               frame.type === "disconnect" || frame.type === "error"
             );
             ok(

@@ -50,6 +50,7 @@ async function relaysOn(nats: NatsServer) {
         deliverAll: (frame) => got.push(["all", content(frame)]),
         deliverRoom: (room, frame) => got.push([`room:${room}`, content(frame)]),
         deliverTo: (ids, frame) => got.push([`to:${ids.join(",")}`, content(frame)]),
+        deliverMessage: () => {},
       },
     }),
   );
