@@ -2,11 +2,10 @@
  * Liveness as one small object (PROTOCOL.md section 5): when the peer was
  * last heard, when its silence becomes fatal, and what to do about it.
  *
- * A client's starts its own timer, which also sends its heartbeat every
- * interval; one without {@linkcode Liveness.start} is checked by whoever
- * owns it. (A server session keeps the same rule as one deadline number,
- * checked by the server's sweep: ten thousand idle sessions cost no timer
- * and no object each.)
+ * A server session's `Liveness` owns no timer (one sweep of the server
+ * checks them all, so ten thousand idle sessions cost ten thousand small
+ * objects, not timers); a client's starts its own, which also sends its
+ * heartbeat every interval.
  *
  * @module
  */

@@ -8,6 +8,7 @@
 import { getLogger } from "@logtape/logtape";
 import type { Clock } from "../async/clock.ts";
 import { settleWithin, sleep } from "../async/deadline.ts";
+import { Liveness, type LivenessOptions } from "../async/liveness.ts";
 import { ChatError, type ErrorCode } from "../protocol/errors.ts";
 import { encodeSessionId, type SplicedFrame } from "../protocol/encode.ts";
 import { SmallBuffers } from "../io/small_buffers.ts";
@@ -152,13 +153,10 @@ const enum State {
 }
 
 /**
- * One client connection and the session it holds. Its liveness
- * (PROTOCOL.md section 5) is one number, the deadline of its handshake and
- * then of its silence, which the server's sweep checks: no timer and no
- * object of its own (a client's `Liveness` keeps the same rule with a
- * timer).
+ * One client connection and the session it holds. It is its own
+ * {@linkcode LivenessOptions}: its {@linkcode Liveness} needs no other object.
  */
-export class Session implements SessionInfo, OutputQueueEvents, Holder {
+export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions, Holder {
   /** Its display name. */
   name: string;
   /** The transport it arrived on. */
@@ -181,8 +179,7 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
 
   #id: string;
   #host: SessionHost;
-  /** When (by its clock) its handshake, then its silence, has lasted too long; `Infinity`: never. */
-  #deadline: number;
+  #liveness: Liveness;
   #conn: Incoming;
   #queue: OutputQueue;
   /**
@@ -238,7 +235,8 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
     this.#decoder = conn.framer?.(maxFrame, handshakeMaxFrame) ??
       new FrameDecoder(maxFrame, handshakeMaxFrame);
     this.#queue = new OutputQueue(conn, host.settings.maxQueue, this, host.budget);
-    this.#deadline = host.settings.clock.now() + host.settings.handshakeMs;
+    this.#liveness = new Liveness(this);
+    this.#liveness.allow(host.settings.handshakeMs);
     this.#directory = host.directory;
   }
 
@@ -299,12 +297,12 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
     this.#directory = this.#roomLimit.view(this.#host.directory);
   }
 
-  /** The heartbeat settings it is held to (its `session_init` announces them). */
+  /** The heartbeat settings it is held to (its {@linkcode Liveness} reads them). */
   get heartbeat(): HeartbeatSettings {
     return this.#host.settings.heartbeat;
   }
 
-  /** The clock of its deadlines. */
+  /** The clock of its deadlines (its {@linkcode Liveness} reads it). */
   get clock(): Clock {
     return this.#host.settings.clock;
   }
@@ -586,9 +584,11 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
   check(now: number): void {
     // A bucket full again is as good as none (a new one is full): an idle session drops it.
     if (this.#bucket?.fullAt(now)) this.#bucket = undefined;
-    if (now <= this.#deadline) return;
-    // Once: a session cut is past deadlines.
-    this.#deadline = Infinity;
+    this.#liveness.check(now);
+  }
+
+  /** Its deadline passed (called once, by its {@linkcode Liveness}): it is cut. */
+  onDead(): void {
     // A closing session is already on its way out: no second error frame.
     if (this.#state >= State.Closing) return;
     const { handshakeMs, silenceMs } = this.#host.settings;
@@ -596,11 +596,6 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
       return this.#refuse("handshake_timeout", `no session_ack within ${handshakeMs / 1000} s`);
     }
     this.fail(new ChatError("heartbeat_timeout", `no frame within ${silenceMs / 1000} s`));
-  }
-
-  /** A frame arrived (or the handshake completed): its silence may last its limit from now. */
-  #seen(): void {
-    this.#deadline = this.clock.now() + this.#host.settings.silenceMs;
   }
 
   #destroy(reason: CloseReason): void {
@@ -678,7 +673,7 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
       const why = frame.session_id === undefined ? "missing session_id" : "wrong session_id";
       return this.fail(new ChatError("bad_session", why, { frameId: frame.id }));
     }
-    this.#seen();
+    this.#liveness.seen();
     switch (frame.type) {
       case "heartbeat":
         this.send(withId({ type: "heartbeat", content: "pong" }, frame.id));
@@ -819,7 +814,7 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
    * `session_ack` with `auth`: frames after it wait for the decision.
    */
   #login(frame: Frame, unresumed: boolean): Promise<void> {
-    if (frame.auth !== undefined) this.#deadline = Infinity;
+    if (frame.auth !== undefined) this.#liveness.allow(Infinity);
     const deciding = this.#host.logins.admit(frame.auth, this.peer);
     const decided = (identity: Identity | undefined) => {
       if (this.#state !== State.Handshake) return;
@@ -922,7 +917,7 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
     }
     this.#registered = true;
     this.#state = State.Ready;
-    this.#seen();
+    this.#liveness.seen();
     this.#openedAt = this.clock.now();
     log.info("session {session_id} opened from {peer} as {name}", () => ({
       ...this.#logProps(),
@@ -999,7 +994,7 @@ export class Session implements SessionInfo, OutputQueueEvents, Holder {
     this.#leaveHandshake();
     this.#registered = true;
     this.#state = State.Ready;
-    this.#seen();
+    this.#liveness.seen();
     this.#openedAt = this.clock.now();
     log.info("session {session_id} resumed from {peer} as {name}", () => ({
       ...this.#logProps(),
