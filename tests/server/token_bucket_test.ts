@@ -59,3 +59,15 @@ Deno.test("--rate-limit: a flooder's messages are all acknowledged and delivered
   ok(seconds >= least * 0.9, `${count} frames in ${seconds.toFixed(2)} s: faster than the rate`);
   ok(seconds < least + 3, `${count} frames in ${seconds.toFixed(2)} s: far slower than the rate`);
 });
+
+Deno.test("TokenBucket.fullAt() says when it holds its rate again: as good as a new bucket", () => {
+  const bucket = new TokenBucket(4, 0);
+  ok(bucket.fullAt(0), "a new bucket is full");
+  ok(bucket.take());
+  ok(!bucket.fullAt(100), "3.4 tokens at 100 ms");
+  ok(bucket.fullAt(250), "4 again at 250 ms");
+  // What it gives from there on is what a new bucket made at 250 ms gives.
+  const fresh = new TokenBucket(4, 250);
+  for (let i = 0; i < 5; i++) strictEqual(bucket.take(), fresh.take());
+  strictEqual(bucket.msUntil(1), fresh.msUntil(1));
+});
