@@ -6,7 +6,7 @@
  * @module
  */
 
-import { RUN_FLAGS, V8_FLAGS } from "../src/cli/permissions.ts";
+import { PERMISSIONS, V8_FLAGS } from "../src/cli/permissions.ts";
 import { freePort, NATS_SERVER, natsServerMissing } from "../scripts/nats_server.ts";
 import type { Kind, Target, Transport } from "./load.ts";
 
@@ -84,6 +84,7 @@ function launch(
   path: string,
   dir: string,
   extra: string[],
+  v8Flags: readonly string[],
 ): Launch {
   const listening = transport === "ws" ? /listening on (http:\S+)/ : /listening on (\S+)/;
   if (kind === "redis") {
@@ -138,7 +139,7 @@ function launch(
         "run",
         "--allow-net",
         // The same runtime settings as the chat server, so memory compares like for like.
-        ...V8_FLAGS,
+        ...v8Flags,
         `${ROOT}bench/floor_server.ts`,
         role,
       ],
@@ -150,8 +151,9 @@ function launch(
     program: Deno.execPath(),
     args: [
       "run",
-      // The server runs as shipped: `deno task server`'s flags.
-      ...RUN_FLAGS,
+      // The server runs as shipped: `deno task server`'s flags (or other V8 flags, to compare).
+      ...PERMISSIONS,
+      ...v8Flags,
       `${ROOT}main.ts`,
       "server",
       "--handler",
@@ -212,16 +214,18 @@ export class ServerProcess implements AsyncDisposable {
   /**
    * Starts a server and waits for the line that says it is ready (chat's and
    * the floor's `listening on`); `extra` goes to a chat server's command line
-   * (`--cluster URL`, `--store FILE`).
+   * (`--cluster URL`, `--store FILE`), `v8Flags` in place of the shipped
+   * `--v8-flags` of a chat server and the Deno floor (to compare settings).
    */
   static async start(
     kind: Kind,
     role: Role,
     transport: Transport,
     extra: string[] = [],
+    v8Flags: readonly string[] = V8_FLAGS,
   ): Promise<ServerProcess> {
     const dir = await Deno.makeTempDir({ prefix: "chat-bench-" });
-    const how = launch(kind, role, transport, `${dir}/s.sock`, dir, extra);
+    const how = launch(kind, role, transport, `${dir}/s.sock`, dir, extra, v8Flags);
     const child = new Deno.Command(how.program, {
       args: how.args,
       stdin: "null",

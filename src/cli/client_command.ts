@@ -18,7 +18,15 @@ import { askLoginPassword, processPasswordSources } from "./password_input.ts";
 import { userId } from "../transport/unix_owner.ts";
 import { positionalPlace } from "./positional_place.ts";
 import { readToken, TOKEN_FLAGS } from "./token.ts";
-import { nonEmpty, parseInteger, readPemFile, UsageError, withHelp } from "./usage.ts";
+import {
+  nonEmpty,
+  parseInteger,
+  readPemFile,
+  RuntimeError,
+  unreadable,
+  UsageError,
+  withHelp,
+} from "./usage.ts";
 
 /** The flags of both client modes. */
 const FLAGS = {
@@ -148,23 +156,24 @@ function refuseOtherMode(mode: Mode, args: string[], help: string): void {
   }
 }
 
-/** Opens the file mode's source; a file that cannot be read is a usage error. */
+/**
+ * Opens the file mode's source; a file that cannot be read (missing, not
+ * a regular file, no access) is a {@linkcode RuntimeError} (exit 1).
+ */
 async function openSource(source: string): Promise<ReadableStream<Uint8Array>> {
   if (source === "-") return Deno.stdin.readable;
+  let file: Deno.FsFile;
   try {
-    const file = await Deno.open(source, { read: true });
-    if (!(await file.stat()).isFile) {
-      file.close();
-      throw new UsageError(`cannot read ${source}: not a regular file`, "chat client file --help");
-    }
-    return file.readable;
+    file = await Deno.open(source, { read: true });
   } catch (error) {
-    if (error instanceof UsageError || error instanceof Deno.errors.NotCapable) throw error;
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : (error as Error).message;
-    throw new UsageError(`cannot read ${source}: ${reason}`, "chat client file --help");
+    if (error instanceof Deno.errors.NotCapable) throw error;
+    throw new RuntimeError(`cannot read ${source}: ${unreadable(error)}`, { cause: error });
   }
+  if (!(await file.stat()).isFile) {
+    file.close();
+    throw new RuntimeError(`cannot read ${source}: not a regular file`);
+  }
+  return file.readable;
 }
 
 /** Runs `chat client ...`; resolves to the exit status. */

@@ -78,7 +78,8 @@ History and resume:
                                 resume and seq off (default ${PROTOCOL_DEFAULTS.history})
   --store FILE                  keep history and resumable sessions in this SQLite file,
                                 so they survive a restart, a SIGKILL too; not with --cluster,
-                                whose history is in NATS JetStream (default: in memory)
+                                whose history is in NATS JetStream; a new file is made
+                                mode 600 (default: in memory)
   --resume-window SECONDS       how long a session that lost its connection can be resumed
                                 (default ${PROTOCOL_DEFAULTS.resumeWindow})
 
@@ -105,7 +106,8 @@ Logs (standard error):
 
 Seconds may be fractional (0.5); --heartbeat-interval must be below --heartbeat-timeout x
 --heartbeat-retries. SIGINT, SIGTERM or SIGHUP: clean shutdown, exit 0.
-A --token-file, --tls-cert or --tls-key that cannot be read is a usage error (exit 2).`;
+A --token-file, --tls-cert or --tls-key that cannot be read: exit 1 naming it; one that
+holds no PEM of the right kind is a usage error (exit 2).`;
 
 const CONNECT_FLAGS = `Where to connect:
   --host HOST            TCP host (default ${PROTOCOL_DEFAULTS.host}; every address it resolves to is tried)

@@ -1,22 +1,22 @@
 /**
  * The files of `chat server`'s identity options (CLI.md): `--jwt-key FILE`,
- * whose key breaking the rules is a usage error (exit 2), and `--users
+ * which must be readable (else exit 1) and whose key breaking the rules is
+ * a usage error (exit 2), and `--users
  * FILE`, which must exist and parse at start (else exit 1, naming it) and
  * is then watched.
  *
  * @module
  */
 
-import { firstLine } from "../errors/first_line.ts";
 import { type JwtKey, JwtKeyError, parseJwtKey } from "../server/identity/jwt_key.ts";
 import { UsersFormatError } from "../server/identity/users_format.ts";
 import { type UsersWatchOptions, WatchedUsers } from "../server/identity/users_watch.ts";
-import { readArgFileBytes, RuntimeError, UsageError, withHelp } from "./usage.ts";
+import { readArgFileBytes, RuntimeError, unreadable, UsageError, withHelp } from "./usage.ts";
 
 /**
- * The key of `--jwt-key FILE`. A file that cannot be read, or whose key
- * breaks the rules of PROTOCOL.md section 11, is a {@linkcode UsageError}
- * pointing at `help`.
+ * The key of `--jwt-key FILE`. A file that cannot be read is a
+ * {@linkcode RuntimeError}; a key that breaks the rules of PROTOCOL.md
+ * section 11 is a {@linkcode UsageError} pointing at `help`.
  */
 export async function readJwtKeyFile(path: string, help = "chat server --help"): Promise<JwtKey> {
   const bytes = withHelp(help, () => readArgFileBytes("jwt-key", path));
@@ -43,11 +43,9 @@ export async function openUsersFile(
     return await WatchedUsers.open(path, options);
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) throw error;
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : error instanceof UsersFormatError
+    const reason = error instanceof UsersFormatError
       ? `not a users file: ${error.message}`
-      : firstLine(error);
+      : unreadable(error);
     throw new RuntimeError(`--users: cannot read ${path}: ${reason}`);
   }
 }

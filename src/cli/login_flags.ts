@@ -36,7 +36,7 @@ export type LoginChoice =
   | { readonly login: Login; readonly askFor?: undefined }
   | { readonly login?: undefined; readonly askFor: string };
 
-/** A secret read from a file named by `--flag`, without one trailing line feed; empty is a usage error. */
+/** A secret read from a file named by `--flag`, without one trailing line feed; empty is a usage error, unreadable a runtime error. */
 function secretFile(flag: string, path: string, help: string): string {
   const secret = withHelp(help, () => readArgFile(flag, path)).replace(/\r?\n$/, "");
   if (secret === "") throw new UsageError(`--${flag}: ${path} is empty`, help);

@@ -178,6 +178,11 @@ function parseFlags(
     allowGuests: v["allow-guests"] === true,
   };
   checkIdentityFlags(identity, HELP);
+  const history = integer("history", 0);
+  const store = str("store");
+  if (history === 0 && store !== undefined) {
+    usage("--store keeps history: not with --history 0, which turns it off");
+  }
   return {
     identity,
     ...http !== undefined && {
@@ -197,8 +202,8 @@ function parseFlags(
       handshakeTimeout: seconds("handshake-timeout"),
       heartbeat: Object.fromEntries(Object.entries(heartbeat).filter(([, x]) => x !== undefined)),
       cluster,
-      history: integer("history", 0),
-      store: str("store"),
+      history,
+      store,
       resumeWindow: seconds("resume-window"),
     },
     logLevel: parseChoice("log-level", str("log-level") ?? "info", LOG_LEVELS),

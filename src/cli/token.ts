@@ -7,7 +7,7 @@
 
 import { nonEmpty, readArgFile, UsageError, withHelp } from "./usage.ts";
 
-/** Reads a token file, without its trailing newline; a missing file is a usage error. */
+/** Reads a token file, without its trailing newline; a missing file is a runtime error (exit 1). */
 export function readTokenFile(path: string): string {
   return readArgFile("token-file", path).replace(/\r?\n$/, "");
 }
@@ -29,8 +29,8 @@ export interface TokenFlags {
 /**
  * The token a command line gives: the contents of `--token-file`, else
  * `--token`, else a non-empty `CHAT_TOKEN`, else none. An empty flag value is
- * a usage error; so are both flags at once and a token file that cannot be
- * read, which point at `help`.
+ * a usage error, and so are both flags at once, which point at `help`; a
+ * token file that cannot be read is a runtime error (exit 1).
  */
 export function readToken(
   flags: TokenFlags,

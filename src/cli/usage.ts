@@ -91,36 +91,44 @@ export function nonEmpty(flag: string, value: string): string {
 
 /**
  * Reads a file named by `--flag`. A file that cannot be read (missing, a
- * folder, no access) is a usage error, like any other bad argument; a
- * permission Deno was not given is not: it propagates as it is.
+ * folder, no access) is a {@linkcode RuntimeError} (exit 1, CLI.md: the
+ * flag is well formed, the file is what fails), as a `--users` file that
+ * is missing; a permission Deno was not given propagates as it is.
  */
 export function readArgFile(flag: string, path: string): string {
   return new TextDecoder().decode(readArgFileBytes(flag, path));
 }
 
-/** Reads a file named by `--flag` as bytes; a file that cannot be read is a usage error (see {@linkcode readArgFile}). */
+/** Reads a file named by `--flag` as bytes; a file that cannot be read is a runtime error (see {@linkcode readArgFile}). */
 export function readArgFileBytes(flag: string, path: string): Uint8Array {
   try {
     return Deno.readFileSync(path);
   } catch (error) {
     if (error instanceof Deno.errors.NotCapable) throw error;
-    const reason = error instanceof Deno.errors.NotFound
-      ? "no such file"
-      : error instanceof Deno.errors.IsADirectory
-      ? "is a directory"
-      : error instanceof Deno.errors.PermissionDenied
-      ? "permission denied"
-      : firstLine(error);
-    throw new UsageError(`--${flag}: cannot read ${path}: ${reason}`);
+    throw new RuntimeError(`--${flag}: cannot read ${path}: ${unreadable(error)}`, {
+      cause: error,
+    });
   }
+}
+
+/** Why a file could not be read, in a few words (`no such file`, `is a directory`, ...). */
+export function unreadable(error: unknown): string {
+  return error instanceof Deno.errors.NotFound
+    ? "no such file"
+    : error instanceof Deno.errors.IsADirectory
+    ? "is a directory"
+    : error instanceof Deno.errors.PermissionDenied
+    ? "permission denied"
+    : firstLine(error);
 }
 
 /** What a PEM file given to a TLS flag must hold. */
 export type PemKind = "certificate" | "private key";
 
 /**
- * Reads a PEM file given to a TLS flag; a file that cannot be read, or
- * holds no PEM block of the `kind` wanted, is a usage error.
+ * Reads a PEM file given to a TLS flag; a file that cannot be read is a
+ * runtime error, one that holds no PEM block of the `kind` wanted a usage
+ * error.
  */
 export function readPemFile(flag: string, path: string, kind: PemKind): string {
   const text = readArgFile(flag, path);

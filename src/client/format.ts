@@ -36,7 +36,9 @@ export function senderLabel(
  * The line the file mode prints for a received frame, or `null` for frames
  * it does not show (notices among them): `<from>: <content>`, `[<room>]
  * <from>: <content>`, `(dm) <from>: <content>`, an echo reply as its
- * content, an error as `error (<code>): <content>`.
+ * content, an error as `error (<code>): <content>`, a `disconnect` as
+ * `chat: server disconnected: <content>` (with the client's other lines
+ * about the connection, `chat: lost the server ...`).
  *
  * @example
  * ```ts
@@ -55,7 +57,7 @@ export function formatFrame(frame: Frame): string | null {
     case "error":
       return `error (${escapeLine(String(frame.code))}): ${content}`;
     case "disconnect":
-      return `server disconnected: ${content}`;
+      return `chat: server disconnected: ${content}`;
     default:
       return null;
   }

@@ -173,7 +173,8 @@ async function showHistory(
   const { messages, more } = await client.history(room, { limit: count });
   const where = room === undefined ? "" : ` of #${room}`;
   if (messages.length === 0) return screen.info(`no messages${where} in history`);
-  screen.info(`the last ${messages.length} messages${where}${more ? " (older ones kept)" : ""}:`);
+  const last = messages.length === 1 ? "the last message" : `the last ${messages.length} messages`;
+  screen.info(`${last}${where}${more ? " (older ones kept)" : ""}:`);
   for (const message of messages) {
     const text = formatIncoming(message);
     if (text !== null) screen.message(text);

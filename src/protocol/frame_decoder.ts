@@ -110,6 +110,16 @@ export class FrameDecoder {
     return this.#pendingLength;
   }
 
+  /**
+   * Whether it holds nothing of any connection: between frames, nothing
+   * buffered, past its first frame and never refused. Such a decoder may
+   * serve another connection's next read.
+   */
+  get spare(): boolean {
+    return this.#mode === Mode.Idle && this.#pendingLength === 0 && !this.#tooLarge &&
+      this.#limit === this.maxFrame;
+  }
+
   /** Feeds the next bytes read and returns the frames they complete, in order. */
   push(chunk: Uint8Array): Uint8Array[] {
     const frames: Uint8Array[] = [];

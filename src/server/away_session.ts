@@ -67,6 +67,16 @@ export class AwaySession {
     return this.record.awaySince ?? 0;
   }
 
+  /** It is in `room` now (the registry's to call). */
+  enter(room: string): void {
+    this.rooms.add(room);
+  }
+
+  /** It is in `room` no more (the registry's to call). */
+  exit(room: string): void {
+    this.rooms.delete(room);
+  }
+
   /** A relay reaches it (it is counted) and waits in history for its resume. */
   deliver(): boolean {
     return true;

@@ -28,6 +28,7 @@ import {
   type MessageDraft,
   messageFrame,
   newResumeToken,
+  NO_ROOMS,
   type Resumption,
   type RoomMembership,
   type SessionRecord,
@@ -103,7 +104,7 @@ export class HistoryKeeper {
     const record: SessionRecord = {
       id: session.id,
       name: session.name,
-      rooms: [],
+      rooms: NO_ROOMS,
       since: this.store.newest,
       tokenHash: hash,
       ...session.account && { account: session.account },
@@ -279,7 +280,7 @@ export class HistoryKeeper {
     return session.record ?? {
       id: session.id,
       name: session.name,
-      rooms: [],
+      rooms: NO_ROOMS,
       since: this.store.newest,
       tokenHash: "",
       ...session.account && { account: session.account },

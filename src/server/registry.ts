@@ -18,7 +18,12 @@ import type { Directory, SessionInfo } from "./handler.ts";
 /** A session as the registry keeps it: its name and rooms are the registry's to change. */
 export interface Entry extends SessionInfo {
   name: string;
-  readonly rooms: Set<string>;
+  /** Its rooms, by the names they are shown by. */
+  readonly rooms: ReadonlySet<string>;
+  /** It is in `room` (shown by that name) now: the registry's to call. */
+  enter(room: string): void;
+  /** It is in `room` no more: the registry's to call. */
+  exit(room: string): void;
 }
 
 /** A room: the name it is shown by, and its members. */
@@ -93,7 +98,7 @@ export class Registry<S extends Entry = Entry> implements Directory {
       if (room === undefined) continue;
       room.members.delete(old);
       room.members.add(next);
-      next.rooms.add(room.name);
+      next.enter(room.name);
     }
   }
 
@@ -179,7 +184,7 @@ export class Registry<S extends Entry = Entry> implements Directory {
     let found = this.#rooms.get(key);
     if (!found) this.#rooms.set(key, found = { name: normalized, members: new Set() });
     found.members.add(session);
-    session.rooms.add(found.name);
+    session.enter(found.name);
     return found.name;
   }
 
@@ -198,7 +203,7 @@ export class Registry<S extends Entry = Entry> implements Directory {
   #leaveRoom(session: S, key: string): void {
     const room = this.#rooms.get(key);
     if (!room) return;
-    session.rooms.delete(room.name);
+    session.exit(room.name);
     room.members.delete(session);
     if (room.members.size === 0) this.#rooms.delete(key);
   }

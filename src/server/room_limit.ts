@@ -52,7 +52,15 @@ export class RoomLimit {
  * import { Registry } from "./registry.ts";
  * import { RoomLimit } from "./room_limit.ts";
  * const registry = new Registry();
- * const ann = { id: crypto.randomUUID(), name: "ann", transport: "tcp" as const, rooms: new Set<string>() };
+ * const rooms = new Set<string>();
+ * const ann = {
+ *   id: crypto.randomUUID(),
+ *   name: "ann",
+ *   transport: "tcp" as const,
+ *   rooms,
+ *   enter: (room: string) => void rooms.add(room),
+ *   exit: (room: string) => void rooms.delete(room),
+ * };
  * registry.add(ann);
  * registry.join(ann, "lobby");
  * registry.join(ann, "ops");

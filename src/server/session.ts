@@ -11,6 +11,7 @@ import { settleWithin, sleep } from "../async/deadline.ts";
 import { Liveness, type LivenessOptions } from "../async/liveness.ts";
 import { ChatError, type ErrorCode } from "../protocol/errors.ts";
 import { encodeSessionId, type SplicedFrame } from "../protocol/encode.ts";
+import { SmallBuffers } from "../io/small_buffers.ts";
 import { FrameDecoder } from "../protocol/frame_decoder.ts";
 import {
   type Frame,
@@ -61,6 +62,31 @@ import { TokenBucket } from "./token_bucket.ts";
 import type { Turns } from "./turns.ts";
 
 const log = getLogger(["chat", "session"]);
+const EMPTY = new Uint8Array(0);
+/**
+ * A stream decoder with no partial frame, by frame limit, for the next
+ * read of any session: a session between frames holds no decoder. One is
+ * enough: a read's frames are split at once, and the decoder given back.
+ */
+const spareDecoders = new Map<number, FrameDecoder>();
+
+/** A spare decoder of frames up to `maxFrame` bytes (a new one when there is none). */
+function spareDecoder(maxFrame: number): FrameDecoder {
+  const decoder = spareDecoders.get(maxFrame);
+  if (decoder === undefined) return new FrameDecoder(maxFrame);
+  spareDecoders.delete(maxFrame);
+  return decoder;
+}
+
+/** The framer a session keeps after a read: none when it is a stream decoder holding nothing. */
+function keepDecoder(decoder: Framer): Framer | undefined {
+  if (!(decoder instanceof FrameDecoder) || !decoder.spare) return decoder;
+  spareDecoders.set(decoder.maxFrame, decoder);
+  return undefined;
+}
+
+/** The rooms of a session in none. */
+const NO_ROOMS: ReadonlySet<string> = new Set();
 
 /**
  * The smallest and largest read buffer: small while idle, grown (four times
@@ -70,6 +96,8 @@ const log = getLogger(["chat", "session"]);
  * logged in holds little (PROTOCOL.md section 1).
  */
 const READ_MIN = 256;
+/** The smallest read buffers: views of shared slabs, 256 to a slab, given back when not in use. */
+const smallBuffers = new SmallBuffers(READ_MIN, 256);
 const READ_MAX = 64 * 1024;
 const READ_MAX_HANDSHAKE = 4 * 1024;
 /** Most frames of one session whose answers wait for a commit of history while it goes on reading. */
@@ -133,8 +161,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   name: string;
   /** The transport it arrived on. */
   readonly transport: TransportKind;
-  /** The rooms it is in. */
-  readonly rooms: Set<string> = new Set();
+  /** The rooms it is in (none: no set of its own, see {@linkcode Session.enter}). */
+  #rooms: Set<string> | undefined;
   /** Its record as history last kept it (none without history). */
   record: SessionRecord | undefined;
   /** Whether it was resumed: a message id it sent before may come again (PROTOCOL.md section 9). */
@@ -154,7 +182,11 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   #liveness: Liveness;
   #conn: Incoming;
   #queue: OutputQueue;
-  #decoder: Framer;
+  /**
+   * Its framer: a WebSocket's own, or a stream decoder; none between two
+   * reads while it holds no partial frame (see `spareDecoders`).
+   */
+  #decoder: Framer | undefined;
   #state = State.Handshake;
   #registered = false;
   /** Whether it holds a handshake slot (from its accept until it is admitted or refused). */
@@ -169,10 +201,21 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   #behind: Promise<void> | undefined;
   /** How many frames wait for a commit before their answers. */
   #waiting = 0;
-  /** Its rate limit (none when `--rate-limit 0`). */
+  /**
+   * Its rate limit's bucket (none when `--rate-limit 0`), made full when a
+   * read needs it and dropped by the sweep once full again: a full bucket
+   * is a new one, and an idle session holds none.
+   */
   #bucket: TokenBucket | undefined;
-  /** Resolves once the session starts to end (a login it waits for is then no longer awaited). */
-  #leaving = Promise.withResolvers<void>();
+  /**
+   * Resolves once the session starts to end (a login it waits for is then
+   * no longer awaited); made by the first login that waits.
+   */
+  #leaving: PromiseWithResolvers<void> | undefined;
+  /** The buffer of its next read (a small one from `smallBuffers` until it runs). */
+  #buffer: Uint8Array<ArrayBuffer> = EMPTY;
+  /** The turn of its last read (see {@linkcode Turns}). */
+  #turn = -1;
   /** The sessions it sees: through its login's `rooms` claim, when it has one. */
   #directory: Directory;
   /** Its login's `rooms` claim: the only rooms it may join or ask `who` about. */
@@ -194,14 +237,31 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     this.#queue = new OutputQueue(conn, host.settings.maxQueue, this, host.budget);
     this.#liveness = new Liveness(this);
     this.#liveness.allow(host.settings.handshakeMs);
-    const { rateLimit, clock } = host.settings;
-    if (rateLimit > 0) this.#bucket = new TokenBucket(rateLimit, clock.now());
     this.#directory = host.directory;
   }
 
   /** The session's UUID (a resume makes it the resumed session's). */
   get id(): string {
     return this.#id;
+  }
+
+  /** The rooms it is in, by the names they are shown by. */
+  get rooms(): ReadonlySet<string> {
+    return this.#rooms ?? NO_ROOMS;
+  }
+
+  /**
+   * It is in `room` now (the registry's to call). Its set of rooms is made
+   * by the first, and dropped when it leaves the last: most sessions of a
+   * big server sit in no room, and an empty set costs more than its object.
+   */
+  enter(room: string): void {
+    (this.#rooms ??= new Set()).add(room);
+  }
+
+  /** It is in `room` no more (the registry's to call). */
+  exit(room: string): void {
+    if (this.#rooms?.delete(room) && this.#rooms.size === 0) this.#rooms = undefined;
   }
 
   /** Whether it logged in to an account. */
@@ -305,20 +365,14 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
 
   /**
    * Sends `session_init`, then reads and handles frames until the connection
-   * ends. Never rejects: a fault in one session closes that session alone.
+   * ends; then its end is awaited and the roster told. A fault in one session
+   * closes that session alone.
+   *
+   * While idle, a session waits for one read with one callback: no async
+   * function is suspended, so an idle session holds no generator, no chain
+   * of promises and no closure of its own but {@linkcode Session.#onRead}.
    */
-  async run(): Promise<void> {
-    try {
-      await this.#readLoop();
-    } catch (error) {
-      log.error("session {session_id} failed: {error}", { ...this.#logProps(), error });
-      this.#destroy("internal_error");
-    }
-    await this.#ending;
-    this.#host.roster.finished(this);
-  }
-
-  async #readLoop(): Promise<void> {
+  run(): void {
     log.debug("connection {session_id} from {peer}", () => this.#logProps());
     const init: Frame = {
       type: "session_init",
@@ -331,53 +385,121 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     const keeper = this.#host.keeper;
     if (keeper) init.resume_token = (this.#token = keeper.newToken()).token;
     this.send(init);
-    let buffer = new Uint8Array(READ_MIN);
+    this.#buffer = smallBuffers.take();
+    this.#read();
+  }
+
+  /** Reads once more, unless the session is closing: then waits for its end. */
+  #read(): void {
+    if (this.#state >= State.Closing) {
+      void this.#finish();
+      return;
+    }
+    this.#conn.read(this.#buffer).then(this.#onRead, this.#onRead);
+  }
+
+  /**
+   * What a read brought: how many bytes, `null` at the end of the stream,
+   * or the error it failed with (the end too). One function for both
+   * outcomes, made once per session.
+   */
+  readonly #onRead = (result: unknown): void => {
+    let handling: void | Promise<void>;
+    try {
+      handling = this.#took(typeof result === "number" ? result : null);
+    } catch (error) {
+      return this.#failed(error);
+    }
+    if (handling) handling.then(() => this.#read(), (error) => this.#failed(error));
+    else this.#read();
+  };
+
+  /** Handling what it read threw: the session is closed (alone), and its end awaited. */
+  #failed(error: unknown): void {
+    log.error("session {session_id} failed: {error}", { ...this.#logProps(), error });
+    this.#destroy("internal_error");
+    void this.#finish();
+  }
+
+  /** Waits for the end under way, then tells the roster the session is finished. */
+  async #finish(): Promise<void> {
+    // No read is in flight any more: the buffer is free.
+    this.#buffer = this.#nextBuffer(this.#buffer, -1);
+    await this.#ending;
+    this.#host.roster.finished(this);
+  }
+
+  /**
+   * Handles what one read brought: `n` bytes in the read buffer, or `null`
+   * at the end of the stream. A promise only when it must wait (its turn,
+   * its rate, a frame that holds up the next ones).
+   */
+  #took(n: number | null): void | Promise<void> {
+    if (n === null) return this.end("peer_closed");
+    this.#host.metrics.bytesReceived += n;
+    // One read's worth of frames per turn: wait while the others take theirs.
     const turns = this.#host.turns;
-    let turn = -1;
-    while (this.#state < State.Closing) {
-      let n: number | null;
-      try {
-        n = await this.#conn.read(buffer);
-      } catch {
-        n = null;
+    if (turns.current === this.#turn) return turns.next().then(() => this.#handleRead(n));
+    return this.#handleRead(n);
+  }
+
+  /** Handles the frames of a read of `n` bytes, in its turn. */
+  #handleRead(n: number): void | Promise<void> {
+    this.#turn = this.#host.turns.take();
+    const decoder = this.#decoder ?? spareDecoder(this.#host.settings.maxFrame);
+    const frames = decoder.push(this.#buffer.subarray(0, n));
+    this.#decoder = keepDecoder(decoder);
+    this.#rate()?.refill(this.clock.now());
+    const handling = this.#frames(frames, 0);
+    if (handling) return handling.then(() => this.#afterRead(n));
+    this.#afterRead(n);
+  }
+
+  /**
+   * Handles `frames` from the `i`th on (`taken`: its token is taken
+   * already); a promise when one must be waited for.
+   */
+  #frames(frames: (Uint8Array | ChatError)[], i: number, taken = false): void | Promise<void> {
+    for (; i < frames.length && this.#state < State.Closing; i++, taken = false) {
+      // A frame is handled only with a token; meanwhile nothing more is read.
+      const bucket = taken ? undefined : this.#rate();
+      if (bucket && !bucket.take()) {
+        const at = i;
+        return this.#throttle(frames.length - i).then(() => this.#frames(frames, at, true));
       }
-      if (n === null) {
-        await this.end("peer_closed");
-        break;
+      const pending = this.#onFrame(frames[i]);
+      if (pending) {
+        const at = i + 1;
+        return pending.then(() => this.#frames(frames, at));
       }
-      this.#host.metrics.bytesReceived += n;
-      // One read's worth of frames per turn: wait while the others take theirs.
-      if (turns.current === turn) await turns.next();
-      turn = turns.take();
-      const frames = this.#decoder.push(buffer.subarray(0, n));
-      const bucket = this.#bucket;
-      bucket?.refill(this.clock.now());
-      for (let i = 0; i < frames.length; i++) {
-        if (this.#state >= State.Closing) break;
-        // A frame is handled only with a token; meanwhile nothing more is read.
-        if (bucket && !bucket.take()) {
-          await this.#throttle(bucket, frames.length - i);
-          if (this.#state >= State.Closing) break;
-        }
-        const pending = this.#onFrame(frames[i]);
-        if (pending) await pending;
-      }
-      if (this.#decoder.tooLarge && this.#state < State.Closing) {
-        const why = `frame over ${this.#decoder.limit} bytes`;
-        if (this.#state === State.Handshake) this.#refuse("frame_too_large", why);
-        else this.fail(new ChatError("frame_too_large", why));
-      }
-      buffer = this.#nextBuffer(buffer, n);
     }
   }
 
-  /** The buffer of the next read, after one of `n` bytes into `buffer`. */
-  #nextBuffer(buffer: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
-    if (n === buffer.length) {
-      const max = this.#state === State.Handshake ? READ_MAX_HANDSHAKE : READ_MAX;
-      return buffer.length < max ? new Uint8Array(buffer.length * 4) : buffer;
+  /** After the frames of a read of `n` bytes: a frame over the limit, and the next buffer. */
+  #afterRead(n: number): void {
+    const decoder = this.#decoder;
+    if (decoder?.tooLarge && this.#state < State.Closing) {
+      const why = `frame over ${decoder.limit} bytes`;
+      if (this.#state === State.Handshake) this.#refuse("frame_too_large", why);
+      else this.fail(new ChatError("frame_too_large", why));
     }
-    return n * 8 <= buffer.length && buffer.length > READ_MIN ? new Uint8Array(READ_MIN) : buffer;
+    this.#buffer = this.#nextBuffer(this.#buffer, n);
+  }
+
+  /**
+   * The buffer of the next read, after one of `n` bytes into `buffer` (-1:
+   * there is none, the session is finished). A small buffer no longer used
+   * goes back to `smallBuffers`.
+   */
+  #nextBuffer(buffer: Uint8Array<ArrayBuffer>, n: number): Uint8Array<ArrayBuffer> {
+    let next = buffer;
+    if (n < 0) next = EMPTY;
+    else if (n === buffer.length) {
+      const max = this.#state === State.Handshake ? READ_MAX_HANDSHAKE : READ_MAX;
+      if (buffer.length < max) next = new Uint8Array(buffer.length * 4);
+    } else if (n * 8 <= buffer.length && buffer.length > READ_MIN) next = smallBuffers.take();
+    if (next !== buffer && buffer.length === READ_MIN) smallBuffers.give(buffer);
+    return next;
   }
 
   /**
@@ -385,13 +507,23 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
    * `left` frames read and not yet handled: a timer only while the session
    * is over its rate, for the tokens of up to 20 ms of frames at once.
    */
-  async #throttle(bucket: TokenBucket, left: number): Promise<void> {
+  async #throttle(left: number): Promise<void> {
     const clock = this.clock;
-    const batch = Math.min(left, Math.ceil(bucket.rate / 50));
-    do {
-      await sleep(Math.max(1, bucket.msUntil(batch)), clock);
+    const batch = Math.min(left, Math.ceil(this.#host.settings.rateLimit / 50));
+    for (;;) {
+      await sleep(Math.max(1, this.#rate()!.msUntil(batch)), clock);
+      // The bucket of now: the sweep may have dropped a full one meanwhile.
+      const bucket = this.#rate()!;
       bucket.refill(clock.now());
-    } while (!bucket.take());
+      if (bucket.take()) return;
+    }
+  }
+
+  /** Its rate limit's bucket, a full one made when it has none; none with `--rate-limit 0`. */
+  #rate(): TokenBucket | undefined {
+    const { rateLimit, clock } = this.#host.settings;
+    if (rateLimit <= 0) return undefined;
+    return this.#bucket ??= new TokenBucket(rateLimit, clock.now());
   }
 
   /** Queues a frame for this session, with its `session_id`. */
@@ -437,7 +569,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
 
   async #endAfterFlush(reason: CloseReason): Promise<void> {
     this.#state = State.Closing;
-    this.#leaving.resolve();
+    this.#leaving?.resolve();
     this.#queue.retire();
     const { graceMs, clock } = this.#host.settings;
     await settleWithin(this.#queue.drained(), graceMs, clock);
@@ -450,6 +582,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
    * sweep calls it for every connection.
    */
   check(now: number): void {
+    // A bucket full again is as good as none (a new one is full): an idle session drops it.
+    if (this.#bucket?.fullAt(now)) this.#bucket = undefined;
     this.#liveness.check(now);
   }
 
@@ -467,7 +601,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   #destroy(reason: CloseReason): void {
     if (this.#state === State.Closed) return;
     this.#state = State.Closed;
-    this.#leaving.resolve();
+    this.#leaving?.resolve();
     this.#leaveHandshake();
     this.#queue.close();
     try {
@@ -698,7 +832,16 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
       this.#refuse("unauthorized", (error as Error).message, frame.id, log);
     };
     // A session that ends meanwhile (a shutdown, say) no longer waits for its login.
-    return Promise.race([deciding.then(decided, refused), this.#leaving.promise]);
+    return Promise.race([deciding.then(decided, refused), this.#left()]);
+  }
+
+  /** Resolves once the session starts to end (at once if it has). */
+  #left(): Promise<void> {
+    if (this.#leaving === undefined) {
+      this.#leaving = Promise.withResolvers();
+      if (this.#state >= State.Closing) this.#leaving.resolve();
+    }
+    return this.#leaving.promise;
   }
 
   /** An account's session: it takes the account (and its name) from whoever held it, then opens. */
@@ -844,7 +987,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     this.#id = found.session.id;
     this.#idBytes = undefined;
     this.name = holder.name;
-    for (const room of holder.rooms) this.rooms.add(room);
+    for (const room of holder.rooms) this.enter(room);
     this.record = found.session;
     if (found.session.account) this.#takeIdentity(identityOf(found.session.account));
     this.resumed = true;

@@ -39,6 +39,12 @@ export class TokenBucket {
     this.#stamp = now;
   }
 
+  /** Whether it holds `rate` tokens at `now` (milliseconds), after a refill: as good as a new one. */
+  fullAt(now: number): boolean {
+    this.refill(now);
+    return this.#tokens >= this.rate;
+  }
+
   /** Takes a token; false when there is none. */
   take(): boolean {
     if (this.#tokens < 1) return false;

@@ -9,7 +9,7 @@ import { lookup } from "node:dns/promises";
 import { firstLine } from "../errors/first_line.ts";
 import { within } from "../async/deadline.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
-import { tcpUrl } from "./address.ts";
+import { cannotResolve, tcpUrl } from "./address.ts";
 import { describe } from "./listen.ts";
 import { requireNetAccess } from "./net_permission.ts";
 import { type ConnectOptions, type TlsClientOptions, TransportError } from "./types.ts";
@@ -53,7 +53,7 @@ export async function connect(
         addresses = [...new Set([...addresses, "127.0.0.1", "::1"])];
       }
     } catch {
-      throw new TransportError(`cannot connect to ${url}: cannot resolve ${hostname}`);
+      throw new TransportError(`cannot connect to ${url}: ${cannotResolve(hostname)}`);
     }
     let lastError: unknown;
     for (const address of addresses) {

@@ -7,7 +7,7 @@
 import { dirname, join } from "node:path";
 import { firstLine } from "../errors/first_line.ts";
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
-import { tcpUrl } from "./address.ts";
+import { cannotResolve, tcpUrl } from "./address.ts";
 import { listenTls } from "./tls_listener.ts";
 import { SocketConnection } from "./peer.ts";
 import type { Incoming, Listener, ListenOptions, TransportKind } from "./types.ts";
@@ -54,7 +54,8 @@ function listenTcp(hostname: string, port: number): Listener {
   try {
     listener = Deno.listen({ transport: "tcp", hostname, port });
   } catch (error) {
-    throw new TransportError(`cannot listen on ${tcpUrl(hostname, port)}: ${describe(error)}`, {
+    const why = /lookup address/.test(String(error)) ? cannotResolve(hostname) : describe(error);
+    throw new TransportError(`cannot listen on ${tcpUrl(hostname, port)}: ${why}`, {
       cause: error,
     });
   }

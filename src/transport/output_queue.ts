@@ -77,8 +77,11 @@ export class OutputQueue {
   #limit: number;
   #events: OutputQueueEvents;
   #budget: OutputBudget | undefined;
-  /** Full buffers queued before `#buffer`, oldest first, each with the bytes it holds. */
-  #full: { bytes: Uint8Array; length: number }[] = [];
+  /**
+   * Full buffers queued before `#buffer`, oldest first, each with the bytes
+   * it holds (none while idle: made when a tick queues more than 64 KiB).
+   */
+  #full: { bytes: Uint8Array; length: number }[] | undefined;
   /** The bytes queued last, in `#buffer[0, #length)`. */
   #buffer: Uint8Array | undefined;
   #length = 0;
@@ -90,7 +93,8 @@ export class OutputQueue {
   #sealed = false;
   /** Whether its bytes are counted apart in the budget (its session is on its way out). */
   #apart = false;
-  #drained: (() => void)[] = [];
+  /** Who waits for everything queued to be written (none while idle). */
+  #drained: (() => void)[] | undefined;
 
   /**
    * Creates a queue that writes to `conn` and allows `limit` unsent bytes;
@@ -159,7 +163,8 @@ export class OutputQueue {
    */
   lastWord(json: string): void {
     if (this.#closed || this.#sealed) return;
-    this.#count(-this.#drop());
+    // `0 - x`, not `-x`: never -0, a double that would make every queue's counts heap numbers.
+    this.#count(0 - this.#drop());
     this.#sealed = true;
     this.retire();
     this.#pushText(json, Infinity);
@@ -178,12 +183,12 @@ export class OutputQueue {
   /** Resolves once everything queued was written (or the queue was closed). */
   drained(): Promise<void> {
     if (this.#unsent === 0 || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#drained.push(resolve));
+    return new Promise((resolve) => (this.#drained ??= []).push(resolve));
   }
 
   /** Stops writing; what is unsent is dropped. */
   close(): void {
-    if (!this.#closed) this.#count(-this.#unsent);
+    if (!this.#closed) this.#count(0 - this.#unsent);
     this.#closed = true;
     this.#drop();
     this.#settle();
@@ -192,7 +197,7 @@ export class OutputQueue {
   /** Drops what is queued and not being written (a batch in flight is in no buffer here); returns its size. */
   #drop(): number {
     let dropped = this.#length;
-    for (const { bytes, length } of this.#full.splice(0)) {
+    for (const { bytes, length } of this.#full?.splice(0) ?? []) {
       dropped += length;
       returnBuffer(bytes);
     }
@@ -213,7 +218,7 @@ export class OutputQueue {
     if (buffer && this.#length + size <= buffer.length) return buffer;
     if (buffer && this.#length > 0) {
       // It waits its turn as it is, and the rest goes in a buffer of its own.
-      this.#full.push({ bytes: buffer, length: this.#length });
+      (this.#full ??= []).push({ bytes: buffer, length: this.#length });
     } else if (buffer) {
       returnBuffer(buffer);
     }
@@ -243,7 +248,7 @@ export class OutputQueue {
       while (!this.#closed) {
         let batch: Uint8Array;
         let length: number;
-        const full = this.#full.shift();
+        const full = this.#full?.shift();
         if (full) {
           ({ bytes: batch, length } = full);
         } else if (this.#length > 0) {
@@ -256,7 +261,7 @@ export class OutputQueue {
         while (offset < length) {
           const written = await this.#conn.write(batch.subarray(offset, length));
           offset += written;
-          this.#count(-written);
+          this.#count(0 - written);
           this.#events.onWritten?.(written);
         }
         returnBuffer(batch);
@@ -271,7 +276,7 @@ export class OutputQueue {
 
   #settle(): void {
     const waiters = this.#drained;
-    this.#drained = [];
-    for (const resolve of waiters) resolve();
+    this.#drained = undefined;
+    for (const resolve of waiters ?? []) resolve();
   }
 }

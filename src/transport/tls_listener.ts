@@ -23,7 +23,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { firstLine } from "../errors/first_line.ts";
 import { AcceptQueue } from "./accept_queue.ts";
-import { tcpUrl } from "./address.ts";
+import { cannotResolve, tcpUrl } from "./address.ts";
 import { requireNetAccess } from "./net_permission.ts";
 import { peerAddress } from "./peer.ts";
 import type { Incoming, Listener, PeerAddress, TlsServerOptions, TransportKind } from "./types.ts";
@@ -109,7 +109,7 @@ function describeNodeError(error: unknown, hostname: string): string {
       return "address not available";
     case "ENOTFOUND":
     case "EAI_AGAIN":
-      return `cannot resolve ${hostname}`;
+      return cannotResolve(hostname);
   }
   return firstLine(error);
 }

@@ -7,6 +7,7 @@
  */
 
 import css from "./page/chat.css" with { type: "text" };
+import icon from "./page/favicon.svg" with { type: "text" };
 import js from "./page/chat.js" with { type: "text" };
 import html from "./page/index.html" with { type: "text" };
 
@@ -23,4 +24,6 @@ export const PAGE_ASSETS: ReadonlyMap<string, PageAsset> = new Map([
   ["/", { type: "text/html; charset=utf-8", body: html }],
   ["/chat.css", { type: "text/css; charset=utf-8", body: css }],
   ["/chat.js", { type: "text/javascript; charset=utf-8", body: js }],
+  // Where browsers look for an icon by default: a small SVG, which they all take there.
+  ["/favicon.ico", { type: "image/svg+xml", body: icon }],
 ]);

@@ -8,7 +8,7 @@
 
 import { PROTOCOL_DEFAULTS } from "../protocol/defaults.ts";
 import { listen } from "../transport/listen.ts";
-import type { Listener, TlsServerOptions } from "../transport/types.ts";
+import { type Listener, type TlsServerOptions, TransportError } from "../transport/types.ts";
 import { WebSocketListener } from "../transport/websocket_listener.ts";
 import { HttpServer } from "./http_server.ts";
 import { normalizeOrigin } from "./origin.ts";
@@ -69,12 +69,20 @@ export class WebServer {
         throw new RangeError(`not an http(s) origin: ${origin}`);
       }
     }
-    const listener = await listen({
-      transport: "tcp",
-      hostname: options.hostname ?? PROTOCOL_DEFAULTS.host,
-      port: options.port,
-      tls: options.tls,
-    });
+    let listener: Listener;
+    try {
+      listener = await listen({
+        transport: "tcp",
+        hostname: options.hostname ?? PROTOCOL_DEFAULTS.host,
+        port: options.port,
+        tls: options.tls,
+      });
+    } catch (error) {
+      if (!(error instanceof TransportError)) throw error;
+      // Named as the HTTP listener, so that the user knows which flag to change.
+      const scheme = options.tls ? "https://" : "http://";
+      throw new TransportError(error.message.replaceAll("tcp://", scheme), { cause: error });
+    }
     return new WebServer(listener, options);
   }
 

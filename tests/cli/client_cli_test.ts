@@ -11,7 +11,7 @@ import { ChatError } from "../../src/protocol/errors.ts";
 import type { MessageHandler } from "../../src/server/handler.ts";
 import { echoHandler } from "../../src/server/handlers/echo.ts";
 import { fakeServer } from "../helpers/fake_server.ts";
-import { linesOf, runMain } from "../helpers/run_main.ts";
+import { assertUnreadable, linesOf, runMain } from "../helpers/run_main.ts";
 import { startServer } from "../helpers/server.ts";
 import { tcpFlags } from "../helpers/spawn.ts";
 
@@ -207,11 +207,15 @@ Deno.test("chat client file exits 1 when the server refuses a line with an error
   assert(/1 of 3 lines were refused/.test(run.stderr), run.stderr);
 });
 
-Deno.test("chat client file: usage errors exit 2 with a message", async () => {
+Deno.test("chat client file: usage errors exit 2 with a message; a file it cannot read exits 1", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-test-" });
   try {
-    assertUsage(await runMain(["client", "file", `${dir}/missing.txt`]), /missing\.txt/);
-    assertUsage(await runMain(["client", "file", dir]), /not a regular file/);
+    // A file that cannot be read is a runtime failure (exit 1), not a usage error.
+    assertUnreadable(
+      await runMain(["client", "file", `${dir}/missing.txt`]),
+      /^chat: cannot read .*missing\.txt: no such file$/,
+    );
+    assertUnreadable(await runMain(["client", "file", dir]), /not a regular file$/);
     assertUsage(await runMain(["client", "file"]), /missing FILE/);
     assertUsage(await runMain(["client", "file", "-", "--bogus"]), /--bogus/);
     assertUsage(await runMain(["client", "file", "a", "b", "1", "d"]), /unexpected argument 'd'/);
@@ -250,7 +254,7 @@ Deno.test("chat client file: usage errors exit 2 with a message", async () => {
       await runMain(["client", "file", "-", "--token", "a", "--token-file", `${dir}/t`]),
       /token/,
     );
-    assertUsage(
+    assertUnreadable(
       await runMain(["client", "file", "-", "--token-file", `${dir}/missing-token`]),
       /missing-token/,
     );

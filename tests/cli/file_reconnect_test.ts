@@ -62,3 +62,32 @@ Deno.test("chat client file --reconnect: a server killed and restarted on its --
     await server[Symbol.asyncDispose]();
   }
 });
+
+Deno.test("chat client file --reconnect: a server stopped cleanly is said in the client's own words, each line 'chat: ...'", async () => {
+  await using dir = await tempDir();
+  let server = await storeServer(dir.path);
+  try {
+    await using client = ChatProcess.spawn(
+      ["client", "file", "-", "--reconnect", "--unix", `${dir.path}/chat.sock`],
+      { stdin: true },
+    );
+    {
+      await using rx = await ready({ transport: "unix", path: `${dir.path}/chat.sock` });
+      await client.input("before\n");
+      strictEqual((await rx.next("message")).content, "before"); // the client is in
+    }
+    server.kill("SIGTERM");
+    await server.status();
+    const said = await client.waitForLine(/server disconnected/);
+    strictEqual(said.input, "chat: server disconnected: server shutting down");
+    await client.waitForLine(/^chat: lost the server \(server shutting down\); reconnecting$/);
+    server = await storeServer(dir.path);
+    await client.waitForLine(/^chat: resumed after \d+ tr(y|ies)$/);
+    await client.input("after\nexit\n", true);
+    const done = await client.finished();
+    strictEqual(done.code, 0, done.stderr);
+  } finally {
+    server.kill("SIGTERM");
+    await server[Symbol.asyncDispose]();
+  }
+});

@@ -106,6 +106,18 @@ Deno.test("chat server --http PORT binds localhost", async () => {
   assertEquals([status, body], [200, "ok\n"]);
 });
 
+Deno.test("chat server --http on a port in use says it cannot listen on http://, naming the HTTP listener, exit 1", async () => {
+  using taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = taken.addr.port;
+  const run = await ChatProcess.run(["server", "--port", "0", "--http", `127.0.0.1:${port}`]);
+  assertEquals(run.code, 1, run.stderr);
+  assert(
+    run.stderr.includes(`chat: cannot listen on http://127.0.0.1:${port}: address in use`),
+    run.stderr,
+  );
+  assert(!run.stderr.includes("tcp://127.0.0.1:" + port), run.stderr);
+});
+
 tlsTest("with --tls-cert, --http serves https:// and wss:// on the same certificate", async () => {
   await using certs = await makeCerts();
   await using server = ChatProcess.spawn([

@@ -131,6 +131,17 @@ Deno.test("5 wrong passwords from one address, then the right one from it: refus
   await server.process.waitForLine(/refused "tcp:\/\/127\.0\.0\.2:\d+".* a login as "alice"/);
 });
 
+Deno.test("a refused login's log line gives its reason whole, also when the password is a word of it", async () => {
+  await using files = await identityFiles();
+  await using server = await startIdentityProcess(files);
+  const { answer } = await loginFrom("127.0.0.4", server.tcp.port, {
+    auth: { user: "alice", password: "wrong" },
+  });
+  assertEquals(summary(answer), ["error", "unauthorized", "invalid credentials"]);
+  const line = (await server.process.waitForLine(/a login as "alice"/)).input!;
+  assert(line.includes("wrong password") && !line.includes("redacted"), line);
+});
+
 /** The median of `values`. */
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -1,8 +1,9 @@
 /**
  * `chat server`'s identity files, as the server command will load them: a
- * `--jwt-key` file that cannot be read or breaks the key rules is a usage
- * error (exit 2) naming it; a `--users` file missing or not a users file
- * at start is a runtime error (exit 1) naming it.
+ * `--jwt-key` file that breaks the key rules is a usage error (exit 2)
+ * naming it, one that cannot be read a runtime error (exit 1); a `--users`
+ * file missing or not a users file at start is a runtime error (exit 1)
+ * naming it.
  *
  * @module
  */
@@ -15,7 +16,7 @@ import { writeUsersFile } from "../../src/server/identity/users_file.ts";
 import { ecKey, hmacKey } from "../helpers/jwt_keys.ts";
 import { tempDir } from "../helpers/spawn.ts";
 
-Deno.test("--jwt-key: a good key loads; a missing file or a key against the rules is a usage error naming the file", async () => {
+Deno.test("--jwt-key: a good key loads; a key against the rules is a usage error, a file it cannot read a runtime error, naming the file", async () => {
   await using dir = await tempDir();
   const good = `${dir.path}/good.pem`;
   await Deno.writeFile(good, (await ecKey()).file);
@@ -26,16 +27,21 @@ Deno.test("--jwt-key: a good key loads; a missing file or a key against the rule
 
   const short = `${dir.path}/short`;
   await Deno.writeTextFile(short, "too short\n");
-  const bad: [string, RegExp][] = [
-    [short, /--jwt-key: .*short: an HMAC secret needs at least 32 bytes/],
-    [`${dir.path}/missing`, /--jwt-key: cannot read .*missing: no such file/],
-    [dir.path, /--jwt-key: cannot read .*: is a directory/],
+  await rejects(readJwtKeyFile(short), (error: Error) => {
+    strictEqual(error instanceof UsageError, true);
+    match(error.message, /--jwt-key: .*short: an HMAC secret needs at least 32 bytes/);
+    strictEqual((error as UsageError).help, "chat server --help");
+    return true;
+  });
+  // A file that cannot be read is a runtime failure (exit 1), as a missing --users file.
+  const unreadable: [string, RegExp][] = [
+    [`${dir.path}/missing`, /^--jwt-key: cannot read .*missing: no such file$/],
+    [dir.path, /^--jwt-key: cannot read .*: is a directory$/],
   ];
-  for (const [path, message] of bad) {
+  for (const [path, message] of unreadable) {
     await rejects(readJwtKeyFile(path), (error: Error) => {
-      strictEqual(error instanceof UsageError, true, path);
+      strictEqual(error instanceof RuntimeError, true, path);
       match(error.message, message);
-      strictEqual((error as UsageError).help, "chat server --help");
       return true;
     });
   }

@@ -13,7 +13,7 @@ import { describeUser, processUid } from "../../src/transport/unix_owner.ts";
 import { who } from "../helpers/cluster.ts";
 import { accountsOf, loggedIn, LOGIN_MS, startIdentityServer } from "../helpers/identity.ts";
 import { sign } from "../helpers/jwt_keys.ts";
-import { linesOf, runMain } from "../helpers/run_main.ts";
+import { assertUnreadable, linesOf, runMain } from "../helpers/run_main.ts";
 import { tcpFlags, tempDir } from "../helpers/spawn.ts";
 import { ChatTerminal } from "../helpers/terminal.ts";
 
@@ -62,6 +62,17 @@ Deno.test("client file: a refused login is 'login refused: <reason>' and exit 1;
   const usage = await runMain(["client", "file", "-", ...tcpFlags(s.tcp.port), "--user", "alice"]);
   strictEqual(usage.code, 2, usage.stderr);
   assert(/--user alice needs its password/.test(usage.stderr), usage.stderr);
+  // A --jwt-file or --password-file that cannot be read: a runtime failure (exit 1) naming it.
+  await using dir = await tempDir();
+  for (
+    const flags of [
+      ["--jwt-file", `${dir.path}/nope`],
+      ["--user", "alice", "--password-file", `${dir.path}/nope`],
+    ]
+  ) {
+    const run = await runMain(["client", "file", "-", ...tcpFlags(s.tcp.port), ...flags]);
+    assertUnreadable(run, new RegExp(`^chat: ${flags.at(-2)}: cannot read .*nope: no such file$`));
+  }
   assertEquals(s.server.sessions, []);
 });
 

@@ -7,7 +7,7 @@
 
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import { readLogin } from "../../src/cli/login_flags.ts";
-import { UsageError } from "../../src/cli/usage.ts";
+import { RuntimeError, UsageError } from "../../src/cli/usage.ts";
 import { tempDir } from "../helpers/spawn.ts";
 
 const HELP = "chat client file --help";
@@ -58,7 +58,7 @@ Deno.test("readLogin: a token from --jwt-file, else CHAT_JWT; --user wins over C
   assertEquals(readLogin({}, env({ CHAT_PASSWORD: "pw", CHAT_JWT: "" }), HELP, false), {});
 });
 
-Deno.test("readLogin: usage errors: both kinds, a password file alone, empty secrets, an unreadable file", async () => {
+Deno.test("readLogin: usage errors: both kinds, a password file alone, empty secrets", async () => {
   await using dir = await tempDir();
   const empty = `${dir.path}/empty`;
   await Deno.writeTextFile(empty, "\n");
@@ -73,6 +73,24 @@ Deno.test("readLogin: usage errors: both kinds, a password file alone, empty sec
   refused({ user: "ada" }, { CHAT_PASSWORD: "" }, /empty password in CHAT_PASSWORD/);
   refused({ user: "ada", "password-file": empty }, {}, /--password-file: .* is empty/);
   refused({ "jwt-file": empty }, {}, /--jwt-file: .* is empty/);
-  refused({ "jwt-file": `${dir.path}/missing` }, {}, /--jwt-file: cannot read .*: no such file/);
   refused({ user: "" }, {}, /--user needs a value/);
+});
+
+Deno.test("readLogin: a --jwt-file or --password-file that cannot be read is a runtime error naming it", async () => {
+  await using dir = await tempDir();
+  for (
+    const flags of [{ "jwt-file": `${dir.path}/missing` }, {
+      user: "ada",
+      "password-file": dir.path,
+    }]
+  ) {
+    throws(
+      () => readLogin(flags, env({}), HELP, true),
+      (error: Error) =>
+        error instanceof RuntimeError &&
+        /^--(jwt|password)-file: cannot read .*: (no such file|is a directory)$/.test(
+          error.message,
+        ),
+    );
+  }
 });

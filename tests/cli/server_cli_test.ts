@@ -70,10 +70,15 @@ Deno.test("bad usage exits 2 with one line saying what is wrong and how to get h
     [["server", "--max-clients", "0"], /--max-clients.*'0'/],
     [["server", "--unix-mode", "600"], /--unix-mode needs --unix/],
     [["server", "--token", "a", "--token-file", "/dev/null"], /--token or --token-file/],
+    [
+      ["server", "--history", "0", "--store", "/tmp/chat-never.db"],
+      /--store keeps history: not with --history 0, which turns it off/,
+    ],
   ];
   for (const [args, what, help] of cases) {
     await t.step(`chat ${args.join(" ")}`, () => assertUsageError(args, what, help));
   }
+  await assertGone("/tmp/chat-never.db"); // --history 0 --store: no file made
 });
 
 Deno.test("--help and --version exit 0 and print to stdout", async (t) => {
@@ -196,6 +201,27 @@ Deno.test("the original framework's positional forms: chat server HOST PORT, cha
       const { tcp, unix } = await server.listening(2);
       assertEquals(unix?.path, path);
       assert(tcp && tcp.port > 0);
+    },
+  );
+  await t.step(
+    "chat server chat.sock (no /: a host) and a client of it: exit 1 with a hint",
+    async () => {
+      await using dir = await tempDir();
+      const lines = `${dir.path}/lines.txt`;
+      await Deno.writeTextFile(lines, "hi\n");
+      const hint =
+        "cannot resolve chat.sock (for a Unix socket in this directory, write ./chat.sock)";
+      for (
+        const [args, what] of [
+          [["server", "chat.sock"], "cannot listen on tcp://chat.sock:9999"],
+          [["client", "file", lines, "chat.sock"], "cannot connect to tcp://chat.sock:9999"],
+        ]
+      ) {
+        const run = await ChatProcess.run(args as string[], { cwd: dir.path });
+        assertEquals(run.code, 1, run.stderr);
+        assertEquals(run.stderr.trimEnd(), `chat: ${what}: ${hint}`);
+      }
+      await assertGone(`${dir.path}/chat.sock`);
     },
   );
 });

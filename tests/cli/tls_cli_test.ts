@@ -17,7 +17,7 @@ import { ChatClient } from "../../src/client/client.ts";
 import type { Frame } from "../../src/protocol/messages.ts";
 import { makeCerts, tlsTest } from "../helpers/certs.ts";
 import { RawClient } from "../helpers/raw_client.ts";
-import { linesOf, runMain } from "../helpers/run_main.ts";
+import { assertUnreadable, linesOf, runMain } from "../helpers/run_main.ts";
 import { ChatProcess, tempDir } from "../helpers/spawn.ts";
 
 const encoder = new TextEncoder();
@@ -224,7 +224,7 @@ tlsTest("chat client --tls against a plain TCP server: one line, exit 1", async 
 });
 
 tlsTest(
-  "TLS flags: usage errors exit 2 with one line; a key that does not fit exits 1",
+  "TLS flags: usage errors exit 2 with one line; a file it cannot read or a key that does not fit exits 1",
   async (t) => {
     await using certs = await makeCerts();
     await using dir = await tempDir();
@@ -234,9 +234,6 @@ tlsTest(
     const server: [string[], RegExp][] = [
       [["--tls-cert", cert], /--tls-cert and --tls-key go together/],
       [["--tls-key", key], /--tls-cert and --tls-key go together/],
-      [["--tls-cert", missing, "--tls-key", key], /--tls-cert: cannot read .*missing\.pem/],
-      [["--tls-cert", cert, "--tls-key", missing], /--tls-key: cannot read .*missing\.pem/],
-      [["--tls-cert", dir.path, "--tls-key", key], /--tls-cert: cannot read/],
       [["--tls-cert", key, "--tls-key", key], /--tls-cert: .* holds no PEM certificate/],
       [["--tls-cert", cert, "--tls-key", cert], /--tls-key: .* holds no PEM private key/],
       [["--unix", `${dir.path}/s.sock`, "--tls-cert", cert, "--tls-key", key], /TLS on TCP/],
@@ -253,13 +250,35 @@ tlsTest(
     const client: [string[], RegExp][] = [
       [["--unix", `${dir.path}/s.sock`, "--tls"], /--tls is for TCP, not --unix/],
       [["--unix", `${dir.path}/s.sock`, "--tls-ca", certs.ca.path], /--tls-ca is for TCP/],
-      [["--tls-ca", missing], /--tls-ca: cannot read .*missing\.pem: no such file/],
       [["--tls-ca", key], /--tls-ca: .* holds no PEM certificate/],
       [["--tls-ca"], /--tls-ca.*needs a value/],
     ];
     for (const [flags, what] of client) {
       await t.step(`chat client file - ${short(flags)}`, async () => {
         assertUsage(await runMain(["client", "file", "-", ...flags], { stdin: "" }), what);
+      });
+    }
+    const unreadable: [string[], RegExp][] = [
+      [
+        ["server", "--port", "0", "--tls-cert", missing, "--tls-key", key],
+        /--tls-cert: cannot read .*missing\.pem: no such file$/,
+      ],
+      [
+        ["server", "--port", "0", "--tls-cert", cert, "--tls-key", missing],
+        /--tls-key: cannot read .*missing\.pem: no such file$/,
+      ],
+      [
+        ["server", "--port", "0", "--tls-cert", dir.path, "--tls-key", key],
+        /--tls-cert: cannot read .*: is a directory$/,
+      ],
+      [
+        ["client", "file", "-", "--tls-ca", missing],
+        /--tls-ca: cannot read .*missing\.pem: no such file$/,
+      ],
+    ];
+    for (const [args, what] of unreadable) {
+      await t.step(`chat ${short(args)}: a file it cannot read, exit 1`, async () => {
+        assertUnreadable(await runMain(args, { stdin: "" }), what);
       });
     }
     await t.step("a key that belongs to another certificate: exit 1", async () => {

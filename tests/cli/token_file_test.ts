@@ -1,7 +1,7 @@
 /**
  * `--token-file FILE` on both sides, as real processes: the token read
- * without its trailing newline, a file that cannot be read (exit 2, like
- * every bad argument), and the token never written to any output.
+ * without its trailing newline, a file that cannot be read (exit 1, a
+ * runtime failure, naming it), and the token never written to any output.
  *
  * @module
  */
@@ -12,7 +12,7 @@ import {
   ok as assert,
 } from "node:assert/strict";
 import { echoHandler } from "../../src/server/handlers/echo.ts";
-import { linesOf, runMain } from "../helpers/run_main.ts";
+import { assertUnreadable, linesOf, runMain } from "../helpers/run_main.ts";
 import { startServer } from "../helpers/server.ts";
 import { ChatProcess, tempDir } from "../helpers/spawn.ts";
 
@@ -56,33 +56,35 @@ Deno.test("chat client --token-file: the file's token (its newline ignored) gets
   assert(!refused.stderr.includes("not-it"), "the wrong token was written");
 });
 
-Deno.test("--token-file that cannot be read: exit 2, one line naming it", async (t) => {
+Deno.test("--token-file that cannot be read: exit 1, one line naming it", async (t) => {
   await using dir = await tempDir();
   const missing = `${dir.path}/no-token-here`;
   const cases: [string[], RegExp][] = [
     [
       ["server", "--port", "0", "--token-file", missing],
-      /--token-file: cannot read .*no-token-here: no such file.*'chat server --help'/,
+      /--token-file: cannot read .*no-token-here: no such file$/,
     ],
     [
       ["server", "--port", "0", "--token-file", dir.path],
-      /--token-file: cannot read .*'chat server --help'/,
+      /--token-file: cannot read .*: is a directory$/,
     ],
     [
       ["client", "file", "-", "--token-file", missing],
-      /--token-file: cannot read .*no-token-here: no such file.*'chat client file --help'/,
+      /--token-file: cannot read .*no-token-here: no such file$/,
     ],
     [
       ["client", "interactive", "--token-file", dir.path],
-      /--token-file: cannot read .*'chat client interactive --help'/,
+      /--token-file: cannot read .*: is a directory$/,
     ],
-    [["server", "--token-file"], /--token-file.*needs a value/],
   ];
   for (const [args, what] of cases) {
     await t.step(args.join(" ").replaceAll(dir.path, "DIR"), async () => {
-      assertUsage(await runMain(args, { stdin: "" }), what);
+      assertUnreadable(await runMain(args, { stdin: "" }), what);
     });
   }
+  await t.step("server --token-file (no value): a usage error", async () => {
+    assertUsage(await runMain(["server", "--token-file"]), /--token-file.*needs a value/);
+  });
 });
 
 Deno.test("the token from --token-file is never logged, in text or JSON, at debug level", async () => {

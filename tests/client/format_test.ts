@@ -44,7 +44,7 @@ Deno.test("formatFrame: errors and disconnect are said; notices and other frames
   );
   assertEquals(
     formatFrame({ type: "disconnect", content: "server shutting down" }),
-    "server disconnected: server shutting down",
+    "chat: server disconnected: server shutting down",
   );
   assertEquals(formatFrame({ type: "notice", event: "join", room: "lobby", name: "ann" }), null);
   assertEquals(formatFrame({ type: "who", content: [] }), null);

@@ -602,9 +602,14 @@ Deno.test("interactive resumes its session on a server restarted with its store:
   await chat.waitForText("session resumed: ");
   assertEquals((await bob.next("message")).content, "typed while away");
   await chat.write("/history lobby 5\r");
-  await chat.waitForText("the last 1 messages of #lobby:");
+  await chat.waitForText("the last message of #lobby:");
   await chat.write("/history\r");
+  await chat.waitForText("the last message:");
   await chat.waitForText("(history) ann: typed while away");
+  await bob.say({ type: "message", room: "lobby", content: "and again", id: 2 });
+  await bob.ackOf(2);
+  await chat.write("/history lobby\r");
+  await chat.waitForText("the last 2 messages of #lobby:");
   await chat.write("/quit\r");
   assertEquals((await chat.exited()).code, 0);
 });

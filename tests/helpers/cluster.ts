@@ -10,6 +10,7 @@ import { type Frame, guestName, type WhoEntry } from "../../src/protocol/message
 import type { BackplaneHost } from "../../src/server/backplane.ts";
 import { type Entry, Registry } from "../../src/server/registry.ts";
 import { NatsServer, natsServerMissing } from "../../scripts/nats_server.ts";
+import { testEntry } from "./entry.ts";
 import type { RawClient } from "./raw_client.ts";
 import { type Addresses, ChatProcess } from "./spawn.ts";
 
@@ -203,7 +204,7 @@ export type TestMember = Entry & { gone: boolean };
 /** A member with a random id, called `name` (its guest name by default). */
 export function testMember(name?: string): TestMember {
   const id = crypto.randomUUID();
-  return { id, name: name ?? guestName(id), transport: "tcp", rooms: new Set(), gone: false };
+  return { ...testEntry(id, name ?? guestName(id)), gone: false };
 }
 
 /**

@@ -158,3 +158,18 @@ export function linesOf(text: string): string[] {
   if (lines.at(-1) === "") lines.pop();
   return lines;
 }
+
+/**
+ * Asserts the end of a run given a file it cannot read (CLI.md: a runtime
+ * failure): exit 1, nothing on standard output, one line `chat: ...`
+ * matching `what`, without the pointer to `--help` of a usage error.
+ */
+export function assertUnreadable(run: RunResult, what: RegExp): void {
+  const lines = linesOf(run.stderr);
+  if (run.code !== 1 || run.stdout !== "" || lines.length !== 1) {
+    throw new Error(`expected exit 1 and one line, got ${run.code}: ${JSON.stringify(run)}`);
+  }
+  if (!/^chat: /.test(lines[0]) || !what.test(lines[0]) || lines[0].includes("--help")) {
+    throw new Error(`expected 'chat: ' and ${what} without --help, got: ${lines[0]}`);
+  }
+}

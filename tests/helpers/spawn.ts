@@ -34,6 +34,8 @@ export interface SpawnOptions {
   permissions?: readonly string[];
   /** Standard input piped, for {@linkcode ChatProcess.input} (default: none). */
   stdin?: boolean;
+  /** The working directory (default: the project's). */
+  cwd?: string;
 }
 
 /** Where a server said it listens. */
@@ -86,7 +88,7 @@ export class ChatProcess implements AsyncDisposable {
     );
     this.#child = new Deno.Command(Deno.execPath(), {
       args: ["run", ...(options.permissions ?? PERMISSIONS), MAIN, ...args],
-      cwd: ROOT,
+      cwd: options.cwd ?? ROOT,
       clearEnv: true,
       env: { ...env, NO_COLOR: "1", ...options.env },
       stdin: options.stdin ? "piped" : "null",

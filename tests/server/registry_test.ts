@@ -8,12 +8,13 @@
 import { deepStrictEqual, match, ok, strictEqual } from "node:assert/strict";
 import { guestName } from "../../src/protocol/messages.ts";
 import { type Entry, Registry } from "../../src/server/registry.ts";
+import { testEntry } from "../helpers/entry.ts";
 import { UUID_V4 } from "../helpers/session.ts";
 
 /** A session of `registry` in its handshake: an id, its guest name, no rooms. */
 function entry(registry: Registry): Entry {
   const id = registry.newSessionId();
-  return { id, name: guestName(id), transport: "tcp", rooms: new Set() };
+  return testEntry(id, guestName(id));
 }
 
 /** Two registered sessions: one called alice, one with its guest name. */
@@ -45,7 +46,7 @@ Deno.test("Registry.newSessionId() gives a UUID v4 and holds its guest name unti
   // Its guest name is nobody else's, though nobody is registered yet.
   strictEqual(registry.size, 0);
   ok(!registry.isFree(guestName(id)));
-  const own = { id, name: guestName(id), transport: "unix" as const, rooms: new Set<string>() };
+  const own = testEntry(id, guestName(id), "unix");
   ok(registry.isFree(guestName(id), own), "a session may take its own guest name");
   registry.release(id);
   ok(registry.isFree(guestName(id)));
@@ -156,7 +157,7 @@ Deno.test("Registry.remove() of a session in its handshake frees the name it too
   ok(registry.isFree("early"));
   deepStrictEqual([...registry.sessions()], [alice]);
   // A stale copy with a registered session's id removes nothing.
-  registry.remove({ ...alice, rooms: new Set(["x"]) });
+  registry.remove(testEntry(alice.id, alice.name, alice.transport, ["x"]));
   strictEqual(registry.get(alice.id), alice);
 });
 
@@ -168,7 +169,7 @@ Deno.test("Registry.replace() puts a session in another's place: its name and ro
   registry.join(bob, "LOBBY");
   registry.join(alice, "ops");
   // The same session on another connection: same id and name, no rooms yet.
-  const next: Entry = { id: alice.id, name: alice.name, transport: "unix", rooms: new Set() };
+  const next = testEntry(alice.id, alice.name, "unix");
   registry.replace(alice, next);
   strictEqual(registry.get(alice.id), next);
   strictEqual(registry.find("ALICE"), next, "the name, by its key");

@@ -78,3 +78,15 @@ Deno.test("--rate-limit: a flooder's messages are all acknowledged and delivered
   ok(seconds < least + 2 * work, `${figures}: slower than the rate`);
   console.log(figures);
 });
+
+Deno.test("TokenBucket.fullAt() says when it holds its rate again: as good as a new bucket", () => {
+  const bucket = new TokenBucket(4, 0);
+  ok(bucket.fullAt(0), "a new bucket is full");
+  ok(bucket.take());
+  ok(!bucket.fullAt(100), "3.4 tokens at 100 ms");
+  ok(bucket.fullAt(250), "4 again at 250 ms");
+  // What it gives from there on is what a new bucket made at 250 ms gives.
+  const fresh = new TokenBucket(4, 250);
+  for (let i = 0; i < 5; i++) strictEqual(bucket.take(), fresh.take());
+  strictEqual(bucket.msUntil(1), fresh.msUntil(1));
+});

@@ -58,13 +58,14 @@ Deno.test("the web server answers GET and HEAD in order on one kept-alive connec
   match(rest, /Connection: close\r\n[^]*not found\n$/);
 });
 
-Deno.test("the web server serves the page, its script and its style with their types, a policy and no caching", async () => {
+Deno.test("the web server serves the page, its script, its style and its icon with their types, a policy and no caching", async () => {
   await using s = await startWebServer();
   for (
     const [path, type] of [
       ["/", "text/html; charset=utf-8"],
       ["/chat.js", "text/javascript; charset=utf-8"],
       ["/chat.css", "text/css; charset=utf-8"],
+      ["/favicon.ico", "image/svg+xml"], // asked for by browsers: not a 404
     ]
   ) {
     const response = await fetch(`${s.http}${path}`);

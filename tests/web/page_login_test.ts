@@ -32,6 +32,13 @@ async function logIn(page: Page, user: string, password: string): Promise<void> 
   await page.press("#login-password", "Enter");
 }
 
+/** Waits until the page's name box and its button are disabled, with a note saying `why`. */
+async function nameFixed(page: Page, why: string): Promise<void> {
+  await page.locator("#name-note", { hasText: why }).waitFor({ timeout: WAIT_MS });
+  strictEqual(await page.locator("#name").isDisabled(), true);
+  strictEqual(await page.locator("#name-set").isDisabled(), true);
+}
+
 browserTest(
   "the page logs in through its form and with a #jwt= token; verified names are shown apart from guests; a login elsewhere ends it",
   async () => {
@@ -52,6 +59,8 @@ browserTest(
     await logIn(alice, "Alice", "alice's pw");
     await status(alice, "Connected as alice");
     strictEqual(await alice.locator("#login").isVisible(), false);
+    // The name is the account's: the name box is disabled, and says why.
+    await nameFixed(alice, "Your account's name");
 
     // A login token in the fragment: read, sent, and gone from the address.
     const jwt = await sign(hmac, { sub: "carol", exp: Math.floor(Date.now() / 1000) + 600 });
@@ -65,6 +74,7 @@ browserTest(
     await guest.goto(s.http);
     await guest.click("#login-guest");
     await status(guest, "Connected as guest-");
+    await nameFixed(guest, "Guests keep their guest name");
 
     // Who is here: the accounts marked verified, the guest marked a guest.
     await guest.click("#refresh-who");
@@ -85,6 +95,8 @@ browserTest(
     await bob.ackOf(1);
     const shown = alice.locator("#log li.message", { hasText: "hello from bob" });
     await shown.locator(".badge.verified").waitFor({ timeout: WAIT_MS });
+    // The badge between the name and its colon, spaced apart from both sides.
+    strictEqual(await shown.locator(".body").innerText(), "bob ✓: hello from bob");
 
     // alice logs in elsewhere: the page stops, saying why, and does not come back.
     await using again = await loggedIn(s.tcp, { auth: { user: "alice", password: "alice's pw" } });

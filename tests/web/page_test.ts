@@ -14,6 +14,7 @@ import { WebServer } from "../../src/web/web_server.ts";
 import { browserTest, launchBrowser, newPage, WAIT_MS } from "../helpers/browser.ts";
 import { entry, freePort, joinRoom, openChat, say } from "../helpers/chat_page.ts";
 import { startWebServer } from "../helpers/server.ts";
+import { resumeOn } from "../helpers/resume.ts";
 import { assertNothing, ready, sync } from "../helpers/session.ts";
 
 browserTest("two pages and a TCP client chat with each other in a room and directly", async () => {
@@ -260,5 +261,50 @@ browserTest(
     // Each once, and in the order they were said.
     const texts = await page.locator("#log li.message .text").allTextContents();
     assertEquals(texts, ["before 1", "before 2", "after 1", "after 2"]);
+  },
+);
+
+browserTest(
+  "the page: Join moves the focus to the message box; who is here shows a silent newcomer and one back from away without a click",
+  async () => {
+    await using s = await startWebServer();
+    await using browser = await launchBrowser();
+    await using page = await newPage(browser);
+    await openChat(page, s.http, "pat");
+    await page.click("#room");
+    await joinRoom(page, "lobby");
+    strictEqual(await page.evaluate<string>("document.activeElement?.id"), "message");
+    const person = (name: string) => page.locator(`#people li[data-name="${name}"]`);
+    await person("pat").waitFor({ timeout: WAIT_MS });
+
+    // A newcomer in no room who says nothing: no notice for it (PROTOCOL.md section 8), but
+    // the ack of pat's next line to everyone counts one more than the list: asked again.
+    await using quiet = await ready(s.tcp, { name: "quiet" });
+    await page.selectOption("#target", "");
+    await say(page, "anyone here?");
+    strictEqual((await quiet.next("message")).content, "anyone here?");
+    await person("quiet").waitFor({ timeout: WAIT_MS });
+
+    // ann joins (a notice: listed), goes away, and comes back saying something.
+    const ann = await ready(s.tcp, { name: "ann" });
+    const token = ann.init!.resume_token as string;
+    await ann.say({ type: "join", content: "lobby", id: "j" });
+    await ann.ackOf("j");
+    await person("ann").waitFor({ timeout: WAIT_MS });
+    await ann.close(); // no disconnect: away
+    for (let i = 0;; i++) {
+      await quiet.say({ type: "who", id: `w${i}` });
+      const who = (await quiet.next("who")).content as { name: string; away?: boolean }[];
+      if (who.some((entry) => entry.name === "ann" && entry.away)) break;
+    }
+    await page.click("#refresh-who");
+    const away = person("ann").locator(".badge", { hasText: "away" });
+    await away.waitFor({ timeout: WAIT_MS });
+    await using back = await resumeOn(s.tcp, token, 0);
+    await back.client.say({ type: "message", room: "lobby", content: "back again", id: "m" });
+    await back.client.ackOf("m");
+    await entry(page, "back again");
+    await away.waitFor({ state: "detached", timeout: WAIT_MS });
+    await sync(quiet);
   },
 );

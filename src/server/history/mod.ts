@@ -39,6 +39,7 @@ export { MemoryHistoryStore, SqliteHistoryStore };
 export { hashResumeToken, newResumeToken } from "./resume_token.ts";
 export { RECENT_IDS } from "./recent_ids.ts";
 export type { AccountInfo, ReplayFilter, RoomMembership, SessionRecord } from "./session_record.ts";
+export { NO_ROOMS } from "./session_record.ts";
 export {
   type MessageDraft,
   messageFrame,

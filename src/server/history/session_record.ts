@@ -70,9 +70,39 @@ export interface SessionRecord extends ReplayFilter {
   readonly awaySince?: number;
 }
 
-/** A copy of a session that shares nothing mutable with it. */
+/** The rooms of a session in none: one frozen array for all of them. */
+export const NO_ROOMS: readonly RoomMembership[] = Object.freeze([]);
+
+/**
+ * A copy of a session that shares nothing mutable with it: the fields
+ * {@linkcode encodeSession} keeps, in new objects and arrays; the strings,
+ * which nothing can change, are shared (a table of ten thousand sessions
+ * keeps no second copy of each id, name and token hash).
+ */
 export function copySession(session: SessionRecord): SessionRecord {
-  return decodeSession(encodeSession(session));
+  const { id, name, account, rooms, since, tokenHash, previousTokenHash, awaySince } = session;
+  const copy: { -readonly [K in keyof SessionRecord]: SessionRecord[K] } = {
+    id,
+    name,
+    rooms: rooms.length === 0
+      ? NO_ROOMS
+      : rooms.map(({ key, name, joined }) => ({ key, name, joined })),
+    since,
+    tokenHash,
+  };
+  if (account !== undefined) copy.account = copyAccount(account);
+  if (awaySince !== undefined) copy.awaySince = awaySince;
+  if (previousTokenHash !== undefined) copy.previousTokenHash = previousTokenHash;
+  return copy;
+}
+
+function copyAccount(account: AccountInfo): AccountInfo {
+  const copy: { -readonly [K in keyof AccountInfo]: AccountInfo[K] } = { name: account.name };
+  if (account.method !== undefined) copy.method = account.method;
+  if (account.rooms !== undefined) copy.rooms = [...account.rooms];
+  if (account.expires !== undefined) copy.expires = account.expires;
+  if (account.stamp !== undefined) copy.stamp = account.stamp;
+  return copy;
 }
 
 /** A session as JSON text (what an SQLite store keeps). */

@@ -64,13 +64,37 @@ PRAGMA user_version = ${SCHEMA_VERSION};
 `;
 
 /**
- * Opens (creating it when missing) the store's file, locked for this
- * process alone; throws an `Error` naming the file when it cannot, when
- * another process holds it, or when its tables are of another version.
+ * The permission bits a new store file is created with: it holds every
+ * message, direct ones too, so only its owner may read it (as the users
+ * file and the Unix socket). SQLite gives its `-wal` and `-shm` files the
+ * main file's bits.
+ */
+export const STORE_FILE_MODE = 0o600;
+
+/**
+ * Creates `path` empty with {@linkcode STORE_FILE_MODE} when there is no
+ * file there (an existing file keeps its bits), so that SQLite does not
+ * create it readable by all under the usual umask.
+ */
+function createPrivate(path: string): void {
+  try {
+    Deno.openSync(path, { write: true, createNew: true, mode: STORE_FILE_MODE }).close();
+  } catch (error) {
+    if (error instanceof Deno.errors.AlreadyExists) return;
+    // The message without its "open '<path>'" tail: the caller names the file.
+    throw new Error((error as Error).message.replace(/: open '.*'$/s, ""), { cause: error });
+  }
+}
+
+/**
+ * Opens (creating it, mode 600, when missing) the store's file, locked for
+ * this process alone; throws an `Error` naming the file when it cannot,
+ * when another process holds it, or when its tables are of another version.
  */
 export function openDatabase(path: string): DatabaseSync {
   let db: DatabaseSync | undefined;
   try {
+    createPrivate(path);
     db = new DatabaseSync(path);
     db.exec("PRAGMA locking_mode = EXCLUSIVE");
     db.exec("PRAGMA journal_mode = WAL");

@@ -8,7 +8,6 @@
  */
 
 import { type Clock, systemClock } from "../../async/clock.ts";
-import { firstLine } from "../../errors/first_line.ts";
 import { isGuestName, isValidName, normalizeName } from "../../protocol/names.ts";
 import { claimedAccount } from "./credentials.ts";
 import {
@@ -18,7 +17,7 @@ import {
   type LoginMethod,
   LoginRefused,
 } from "./identity.ts";
-import { refusalLog } from "./refusal_log.ts";
+import { authenticatorFailure, refusalLog } from "./refusal_log.ts";
 import { LoginThrottle } from "./throttle.ts";
 
 /** What `session_init` carries when the server knows identities. */
@@ -131,9 +130,7 @@ export class LoginGate {
       const log = refusalLog(
         peer,
         auth,
-        error instanceof LoginRefused
-          ? error.reason
-          : `the authenticator failed: ${firstLine(error)}`,
+        error instanceof LoginRefused ? error.reason : authenticatorFailure(auth, error),
       );
       throw new LoginRefused(log.reason, { log });
     }

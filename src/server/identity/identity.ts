@@ -57,8 +57,10 @@ export interface LoginRequest {
 
 /**
  * Checks logins. `authenticate` resolves to the identity that the request's
- * `auth` proves, or rejects with a {@linkcode LoginRefused} (any other
- * rejection is taken as one, its message kept for the log only).
+ * `auth` proves, or rejects with a {@linkcode LoginRefused}, whose reason
+ * is logged as it is and so must never quote the password or token (any
+ * other rejection is taken as one, its message kept for the log only,
+ * left out when it quotes the secret).
  */
 export interface Authenticator {
   /** The kinds of login it checks, for `session_init`'s `login`. */

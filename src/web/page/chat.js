@@ -11,6 +11,8 @@
     reconnect: $("reconnect"),
     nameForm: $("name-form"),
     name: $("name"),
+    nameSet: $("name-set"),
+    nameNote: $("name-note"),
     login: $("login"),
     loginNote: $("login-note"),
     loginForm: $("login-form"),
@@ -48,6 +50,8 @@
     /** connecting | online | reconnecting | offline */
     phase: "connecting",
     sessionId: "",
+    /** The session id of this connection's session_init (a failed resume goes on with it). */
+    initId: "",
     name: "",
     wantedName: localStorage.getItem("chat.name") || "",
     maxFrame: 1048576,
@@ -199,9 +203,10 @@
       const label = own && frame.to ? "(dm to " + frame.to + ")" : where;
       body.append(element("span", "where", label));
     }
+    // "carol ✓: text": the badge between the name and its colon, spaced by text.
     body.append(element("bdi", "from", own ? state.name || "you" : frame.from ?? "?"));
-    if (frame.verified) body.append(verifiedBadge());
-    body.append(element("bdi", "text", frame.content));
+    if (frame.verified) body.append(" ", verifiedBadge());
+    body.append(": ", element("bdi", "text", frame.content));
     return entry;
   }
 
@@ -213,7 +218,9 @@
     }
     const entry = messageEntry(frame, frame.from === state.name && frame.replay);
     addEntry(entry, typeof frame.seq === "number" ? frame.seq : undefined);
-    if (!frame.replay && !state.who.some((person) => person.name === frame.from)) refreshWho();
+    // A sender not listed, or listed away, is back: the list is out of date.
+    const listed = state.who.find((person) => person.name === frame.from);
+    if (!frame.replay && (!listed || listed.away)) refreshWho();
   }
 
   /** Forgets the seqs seen: the next ones may repeat them for other messages. */
@@ -345,6 +352,7 @@
 
   function opened(init) {
     state.sessionId = String(init.session_id);
+    state.initId = state.sessionId;
     if (typeof init.max_frame === "number") state.maxFrame = init.max_frame;
     if (init.heartbeat && init.heartbeat.interval > 0) state.heartbeat = init.heartbeat;
     state.history = typeof init.resume_token === "string";
@@ -406,6 +414,7 @@
     if (frame.type !== "ack") return;
     state.name = typeof frame.name === "string" ? frame.name : state.name;
     ui.name.value = state.name;
+    renameAllowed();
     state.everConnected = true;
     state.retryDelay = 500;
     setPhase("online", "Connected as " + state.name);
@@ -414,6 +423,23 @@
       adoptToken(state.pendingToken);
       restart();
     }
+  }
+
+  /**
+   * The name box works only where /nick does: a server that knows who is
+   * who (it announced logins) keeps an account's name and a guest's guest
+   * name (PROTOCOL.md section 11), so the box is disabled, saying why.
+   */
+  function renameAllowed() {
+    const fixed = state.login !== null;
+    ui.name.disabled = fixed;
+    ui.nameSet.disabled = fixed;
+    ui.nameNote.hidden = !fixed;
+    ui.nameNote.textContent = !fixed
+      ? ""
+      : state.name.startsWith("guest-")
+      ? "Guests keep their guest name on this server."
+      : "Your account's name: it cannot be changed here.";
   }
 
   function adoptToken(token) {
@@ -448,7 +474,9 @@
     const content = frame.content || {};
     // The resume failed: a new session, on a server that may number messages anew
     // (restarted without its history). What is on screen stays, ordered before what comes.
-    if (String(frame.session_id) === state.sessionId) forgetNumbering();
+    // (Compared with session_init's id: the replayed messages before `resumed` already
+    // carry the resumed session's id.)
+    if (String(frame.session_id) === state.initId) forgetNumbering();
     state.sessionId = String(frame.session_id);
     adoptToken(frame.resume_token);
     if (typeof frame.name === "string") {
@@ -456,6 +484,7 @@
       ui.name.value = frame.name;
       setPhase("online", "Connected as " + state.name);
     }
+    renameAllowed();
     if (typeof content.seq === "number") noteSeq(content.seq);
     if (content.recovered) {
       state.rooms = new Set(Array.isArray(frame.rooms) ? frame.rooms : []);
@@ -569,8 +598,29 @@
       pending.entry.dataset.seq = String(answer.seq);
     }
     const n = answer.recipients;
+    // (An empty list: no who here, as with the echo handler.)
+    if (typeof n === "number" && state.who.length > 0 && n !== expectedRecipients(pending.frame)) {
+      refreshWho();
+    }
     mark.textContent = typeof n === "number" ? "✓ " + n : "✓";
     mark.title = typeof n === "number" ? "delivered to " + n : "delivered";
+  }
+
+  /**
+   * How many sessions the list shows a message of ours was for (away ones
+   * included, as the server counts them); an ack that says otherwise means
+   * that someone came or went without a notice (sessions in no room have
+   * none: PROTOCOL.md section 8), and the list is asked for again.
+   */
+  function expectedRecipients(frame) {
+    const others = state.who.filter((person) => person.session_id !== state.sessionId);
+    if (typeof frame.to === "string") return frame.to === state.name ? 0 : 1;
+    if (typeof frame.room !== "string") return others.length;
+    const key = frame.room.toLowerCase();
+    return others.filter((person) =>
+      Array.isArray(person.rooms) &&
+      person.rooms.some((room) => String(room).toLowerCase() === key)
+    ).length;
   }
 
   function markFailed(entry, why) {
@@ -747,9 +797,17 @@
     }
     join(room);
     ui.room.value = "";
+    // Joined to talk there: the message box is next (the To menu follows the room).
+    ui.message.focus();
   });
 
   ui.refreshWho.addEventListener("click", refreshWho);
+  // Coming back to the page: the list as it is now.
+  const refreshIfOnline = () => {
+    if (state.phase === "online" && document.visibilityState === "visible") refreshWho();
+  };
+  document.addEventListener("visibilitychange", refreshIfOnline);
+  globalThis.addEventListener("focus", refreshIfOnline);
   ui.reconnect.addEventListener("click", () => {
     state.retryDelay = 500;
     connect();

@@ -41,3 +41,19 @@ Deno.test("openHistoryStore() throws an Error naming a --store file it cannot op
     /cannot open the history store \/nonexistent\/dir\/history\.db/,
   );
 });
+
+Deno.test("openHistoryStore() creates a new --store file and its -wal readable by its owner alone; an existing file keeps its bits", async () => {
+  await using dir = await TempDir.create();
+  {
+    await using store = openHistoryStore({ history: 5, store: dir.store }) as SqliteHistoryStore;
+    await store.saveSession(session("a"));
+    for (const file of [dir.store, `${dir.store}-wal`]) {
+      strictEqual((await Deno.stat(file)).mode! & 0o777, 0o600, file);
+    }
+  }
+  const shared = `${dir.path}/shared.db`;
+  await Deno.writeFile(shared, new Uint8Array());
+  await Deno.chmod(shared, 0o640);
+  await using _store = openHistoryStore({ history: 5, store: shared }) as SqliteHistoryStore;
+  strictEqual((await Deno.stat(shared)).mode! & 0o777, 0o640);
+});

@@ -48,3 +48,16 @@ Deno.test("copySession() shares nothing with the session it copies", () => {
   notStrictEqual(copy.rooms[0], full.rooms[0]);
   notStrictEqual(copy.account?.rooms, full.account?.rooms);
 });
+
+Deno.test("copySession() keeps every field that encodeSession() keeps, strings shared", () => {
+  const every: SessionRecord = {
+    ...full,
+    account: { ...full.account!, method: "jwt" },
+    previousTokenHash: "pwv1DlMc4agXVh8vXVtmRdToBr7PWMzF6M9rgEWgkKg",
+  };
+  const copy = copySession(every);
+  deepStrictEqual(copy, decodeSession(encodeSession(every)));
+  deepStrictEqual(copy, every);
+  const { account: _, awaySince: __, previousTokenHash: ___, ...plain } = every;
+  deepStrictEqual(copySession({ ...plain, rooms: [] }), { ...plain, rooms: [] });
+});
