@@ -129,6 +129,31 @@ export class NameClaims {
     return entry?.operation === "PUT" ? entry.json<Holder>() : undefined;
   }
 
+  /**
+   * Frees `name` in the names bucket when `holder`, a session of a node
+   * found dead, still holds it there (compare-and-set: a claim that took
+   * it over meanwhile stays).
+   */
+  async dropDead(name: string, holder: Holder): Promise<void> {
+    if (!this.#link.synced || name === guestName(holder.session)) return;
+    const kv = this.#kv!;
+    const entry = await kv.get(nameKey(name));
+    if (entry?.operation !== "PUT") return;
+    const held = entry.json<Holder>();
+    if (held.node !== holder.node || held.session !== holder.session) return;
+    try {
+      await kv.delete(nameKey(name), { previousSeq: entry.revision });
+    } catch (error) {
+      if (!wrongLastSequence(error)) throw error;
+      return;
+    }
+    log.info("cluster: name {name} of session {session_id} of dead node {node} is free", {
+      name,
+      session_id: holder.session,
+      node: holder.node,
+    });
+  }
+
   /** Deletes the names released while NATS was away, then claims every local name again. */
   async restore(generation: number): Promise<void> {
     const kv = this.#kv!;
@@ -183,10 +208,13 @@ export class NameClaims {
       const entry = await names.get(key);
       if (!entry || entry.operation !== "PUT") continue; // freed meanwhile
       const holder = entry.json<Holder>();
-      if (holder.node === this.#node && holder.session === session.id) return entry.revision;
-      if (await this.#holds(holder, name)) throw taken(name);
+      if (holder.session === session.id) {
+        if (holder.node === this.#node) return entry.revision;
+        // The session's own claim, from the node it was taken over from (a resume here):
+        // it moves with the session, whether or not that node is known to be dead yet.
+      } else if (await this.#holds(holder, name)) throw taken(name);
       try {
-        // Its holder is gone: take it over, unless someone else changed it first.
+        // Its holder is gone, or is this session: take it over, unless someone else changed it first.
         return await names.update(key, value, entry.revision);
       } catch (error) {
         if (!wrongLastSequence(error)) throw error;

@@ -109,9 +109,7 @@ export class NatsBackplane implements Backplane {
     this.#host = host;
     const link = this.#link;
     this.#presence = new PresenceBucket(link, this.node, this.#ttl, this.#view, host.members);
-    if (this.#history) {
-      this.#presence.onDead = (node, sessions) => this.#orphaned(this.#history!, node, sessions);
-    }
+    this.#presence.onDead = (node, sessions) => this.#orphaned(node, sessions);
     this.#names = new NameClaims(link, this.node, this.#presence, host);
     this.#relays = new Relays(link, this.node, this.#view, host);
     const requests = new NodeRequests(link, this.node, this.#presence);
@@ -283,16 +281,21 @@ export class NatsBackplane implements Backplane {
   }
 
   /**
-   * The sessions of a dead node (this node tidies up after it): each one
-   * whose record still names that node is taken over here, away from now,
-   * so that it is listed, reached and resumable for the resume window.
+   * The sessions of a dead node (this node tidies up after it): with
+   * history, each one whose record still names that node is taken over
+   * here, away from now, so that it is listed, reached and resumable for
+   * the resume window (its name with it); the name of any other one is
+   * freed in the names bucket, if the dead node still holds it there.
    */
-  #orphaned(history: ClusterHistoryStore, node: string, sessions: readonly string[]): void {
+  #orphaned(node: string, sessions: readonly { id: string; name: string }[]): void {
     const now = this.#clock.now();
-    for (const id of sessions) {
+    const history = this.#history;
+    for (const { id, name } of sessions) {
+      const free = () => this.#names.dropDead(name, { node, session: id });
       this.#link.track(
-        history.orphan(id, node, now).then((record) => {
+        history === undefined ? free() : history.orphan(id, node, now).then((record) => {
           if (record) this.#host.orphaned(record);
+          else return free();
         }),
       );
     }

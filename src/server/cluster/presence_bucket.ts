@@ -37,8 +37,10 @@ export class PresenceBucket {
   #dropped = new Set<string>();
   #reloading = false;
   #timers: (() => void)[] = [];
-  /** Told, on the node that tidies up, of the sessions of each node found dead, or stopped. */
-  onDead: ((node: string, sessions: readonly string[]) => void) | undefined;
+  /** Told, on the node that tidies up, of the sessions (id and name) of each node found dead, or stopped. */
+  onDead:
+    | ((node: string, sessions: readonly { id: string; name: string }[]) => void)
+    | undefined;
 
   /**
    * The presence of `node` (TTL `ttl` ms, sessions in `registry`) over
@@ -168,9 +170,9 @@ export class PresenceBucket {
    * is told of its sessions ({@linkcode PresenceBucket.onDead}) and purges
    * its keys.
    */
-  #tidy(node: string, sessions: readonly { id: string }[]): void {
+  #tidy(node: string, sessions: readonly { id: string; name: string }[]): void {
     if (!this.#cleaner()) return;
-    this.onDead?.(node, sessions.map((session) => session.id));
+    this.onDead?.(node, sessions.map(({ id, name }) => ({ id, name })));
     const kv = this.#kv!;
     this.#link.track(kv.purge(nodeKey(node)));
     for (const session of sessions) this.#link.track(kv.purge(sessionKey(node, session.id)));
