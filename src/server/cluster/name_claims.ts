@@ -3,7 +3,10 @@
  * a KV `create`; a name whose holder is dead is taken over with a
  * compare-and-set `update`; while NATS is away names are claimed (and
  * released) locally, and when it is back they are claimed again: a name
- * another node held first goes back to the guest name.
+ * another node held first goes back to the guest name. A claim moves with
+ * its session when a resume takes it over from another node; the names of
+ * a dead node's sessions that no node keeps away are deleted by the node
+ * that tidies up ({@linkcode NameClaims.dropDead}).
  *
  * @module
  */

@@ -2,7 +2,8 @@
  * The names of one node in the names bucket, on a real NATS: a claim, a
  * conflict with a live holder (of another node or of this one), a takeover
  * from a dead one, claims held locally while the node is out of sync and
- * claimed again when it is back, and the races of a takeover. The
+ * claimed again when it is back, the races of a takeover, a claim that
+ * moves with its resumed session, and a dead node's names freed. The
  * {@linkcode NameClaims} are driven directly, for members that are plain
  * objects, with the presence of their node on a {@linkcode ManualClock}.
  *
@@ -180,6 +181,43 @@ natsTest(
     // Claiming again a name the session holds in the bucket is its own entry.
     await a.names.claim(second, "twin");
     deepStrictEqual(await holder(a.kv, "twin"), { node: a.node, session: second.id });
+  },
+);
+
+natsTest(
+  "NameClaims: a session's claim moves with it from the node it was resumed from, live or not",
+  async () => {
+    await using nats = await startNats();
+    await using a = await nodeOn(nats);
+    await using b = await nodeOn(nats);
+    const dora = member("dora");
+    await a.names.claim(dora, "dora");
+    // The same session, resumed on B (its record taken over): its own claim, not a conflict.
+    const resumed = { ...dora };
+    await b.names.claim(resumed, "dora");
+    deepStrictEqual(await holder(b.kv, "dora"), { node: b.node, session: dora.id });
+    // Another session of A's is still refused it.
+    await rejects(a.names.claim(member(), "dora") as Promise<void>, nameTaken);
+  },
+);
+
+natsTest(
+  "NameClaims: dropDead frees the name a dead node's session holds, and nothing a claim took over",
+  async () => {
+    await using nats = await startNats();
+    await using a = await nodeOn(nats);
+    const dead = "deadbeefdeadbeef";
+    const session = crypto.randomUUID();
+    await a.kv.create(nameKey("ghost"), JSON.stringify({ node: dead, session }));
+    await a.kv.create(nameKey("kept"), JSON.stringify({ node: dead, session }));
+    const keeper = member("kept");
+    a.clock.advance(TTL);
+    await a.names.claim(keeper, "kept");
+    await a.names.dropDead("ghost", { node: dead, session });
+    strictEqual(await holder(a.kv, "ghost"), undefined);
+    // "kept" is held by a living session now: its entry stays.
+    await a.names.dropDead("kept", { node: dead, session });
+    deepStrictEqual(await holder(a.kv, "kept"), { node: a.node, session: keeper.id });
   },
 );
 

@@ -5,7 +5,8 @@
  * that name gets `name_taken`, and the session's own client resumes there
  * with its token, getting its session and name back. Without history the
  * name is free on the restarted node as soon as the cluster dropped the
- * dead node.
+ * dead node. A client that resumes on the restarted node before the
+ * cluster noticed the death gets its name too: the claim moves with it.
  *
  * @module
  */
