@@ -405,7 +405,8 @@ async function run(): Promise<Summary> {
       SETTLE_MS,
       250,
       () => deadline.fds(),
-      (n) => n === deadlineFds.start,
+      // A leak shows as more; one fewer is a descriptor of its start-up closed since (CI saw 31 of 32).
+      (n) => n <= deadlineFds.start,
     );
     deadlineFds.after = deadlineAfter.value;
     const rssLimit = baseline.rssBytes +
@@ -424,7 +425,7 @@ async function run(): Promise<Summary> {
       `start ${start.fds}, baseline ${baseline.fds}, peak ${peak.fds}, after ${after.fds}`,
     );
     check(
-      "the deadline server's descriptors back to where they were before the faults",
+      "the deadline server's descriptors back to at most where they were before the faults",
       deadlineAfter.ok,
       `start ${deadlineFds.start}, peak ${deadlineFds.peak}, after ${deadlineFds.after}`,
     );
