@@ -17,6 +17,7 @@
 import v8 from "node:v8";
 import { runServer } from "../src/cli/server_command.ts";
 import { closeAll, joinMany, type Target, type Transport } from "./load.ts";
+import { benchServerFlags } from "./server_process.ts";
 
 const [role, transportArg, countArg, ...rest] = Deno.args;
 
@@ -64,23 +65,7 @@ if (transport === "tcp") {
   target = { transport: "ws", url: `http://127.0.0.1:${port}` };
   args = ["--unix", `${dir}/s.sock`, "--http", `127.0.0.1:${port}`];
 }
-void runServer([
-  "--handler",
-  "chat",
-  "--log-level",
-  "warn",
-  "--max-clients",
-  "25000",
-  "--max-handshakes",
-  "4000",
-  "--rate-limit",
-  "10000000",
-  "--handshake-timeout",
-  "600",
-  "--heartbeat-timeout",
-  "600",
-  ...args,
-]);
+void runServer([...benchServerFlags("chat"), "--max-clients", "25000", ...args]);
 await listening(target);
 
 /** Resolves once the server accepts a connection at `target` (tried again until it does, 10 s at most). */

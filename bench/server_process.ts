@@ -14,6 +14,31 @@ const ROOT = new URL("../", import.meta.url).pathname;
 const CLOCK_TICKS = 100;
 
 /**
+ * The `chat server` flags of every bench server beside its listeners:
+ * `handler`, warnings only, room for the idle sweep, and limits the load
+ * must not meet (the limiter stays on, its cost measured).
+ */
+export function benchServerFlags(handler: "chat" | "echo"): string[] {
+  return [
+    "--handler",
+    handler,
+    "--log-level",
+    "warn",
+    "--max-clients",
+    "20000",
+    // The idle scenario opens 200 handshakes at once from one address.
+    "--max-handshakes",
+    "4000",
+    // One echo or fan-out session sends far more than the default 1000 frames a second.
+    "--rate-limit",
+    "10000000",
+    "--handshake-timeout",
+    "600",
+    "--heartbeat-timeout",
+    "600",
+  ];
+}
+/**
  * Reads a file of another process under /proc. Deno asks for --allow-all
  * to read /proc directly, so `cat` reads it (--allow-run is needed anyway).
  */
@@ -156,23 +181,7 @@ function launch(
       ...v8Flags,
       `${ROOT}main.ts`,
       "server",
-      "--handler",
-      role === "echo" ? "echo" : "chat",
-      "--log-level",
-      "warn",
-      "--max-clients",
-      "20000",
-      // The idle scenario opens 200 handshakes at once from one address.
-      "--max-handshakes",
-      "4000",
-      // One echo or fan-out session sends far more than the default 1000 frames a second:
-      // the limiter stays on (its cost is measured), with a limit no session reaches.
-      "--rate-limit",
-      "10000000",
-      "--handshake-timeout",
-      "600",
-      "--heartbeat-timeout",
-      "600",
+      ...benchServerFlags(role === "echo" ? "echo" : "chat"),
       ...(transport === "tcp"
         ? ["--host", "127.0.0.1", "--port", "0"]
         // Over WebSocket, the sockets' listener is a Unix one nobody uses.
