@@ -14,39 +14,20 @@
  */
 
 import { getLogger } from "@logtape/logtape";
-import type { BackplaneHost } from "../backplane.ts";
-import { REQUEST_MS } from "./link.ts";
-import type { Holder, NameClaims } from "./name_claims.ts";
-import type { NodeRequests } from "./node_requests.ts";
+import type { Holder } from "./name_claims.ts";
+import { SessionRequests } from "./session_requests.ts";
 import { displaceSubject } from "./subjects.ts";
 
 const log = getLogger(["chat", "cluster"]);
 
-/**
- * How long a node waits for another to end a session: its flush (the
- * server's grace) and the name's delete.
- */
-export const DISPLACE_MS = 3 * REQUEST_MS;
-
 /** This node's side of displacing sessions: answering other nodes, and asking them. */
-export class Displacement {
-  #requests: NodeRequests;
-  #names: NameClaims;
-  #host: BackplaneHost;
-
-  /** Displacement over `requests`, of the names of `names`, ending `host`'s sessions. */
-  constructor(requests: NodeRequests, names: NameClaims, host: BackplaneHost) {
-    this.#requests = requests;
-    this.#names = names;
-    this.#host = host;
-  }
-
+export class Displacement extends SessionRequests {
   /** Answers the requests of other nodes to end a session of this one. */
   listen(): void {
-    this.#requests.serve(displaceSubject(this.#requests.node), async ({ session, name }) => {
+    this.requests.serve(displaceSubject(this.requests.node), async ({ session, name }) => {
       if (typeof session !== "string" || typeof name !== "string") return;
-      await this.#host.displace(session);
-      await this.#names.released(name);
+      await this.host.displace(session);
+      await this.names.released(name);
     });
   }
 
@@ -59,24 +40,18 @@ export class Displacement {
   async displace(name: string): Promise<void> {
     let holder: Holder | undefined;
     try {
-      holder = await this.#names.holder(name);
+      holder = await this.names.holder(name);
     } catch (error) {
       log.debug("cluster: the holder of {name} not read: {error}", { name, error });
       return;
     }
     if (holder === undefined) return; // a dead node's claim is taken over
-    const failed = await this.#requests.ask(
+    await this.request(
       holder.node,
       displaceSubject(holder.node),
       { session: holder.session, name },
-      DISPLACE_MS,
+      "cluster: node {node} did not end the session holding {name}: {error}",
+      { name },
     );
-    if (failed) {
-      log.warn("cluster: node {node} did not end the session holding {name}: {error}", {
-        node: holder.node,
-        name,
-        error: failed,
-      });
-    }
   }
 }

@@ -12,37 +12,17 @@
  * @module
  */
 
-import { getLogger } from "@logtape/logtape";
-import type { BackplaneHost } from "../backplane.ts";
-import { REQUEST_MS } from "./link.ts";
-import type { NameClaims } from "./name_claims.ts";
-import type { NodeRequests } from "./node_requests.ts";
+import { SessionRequests } from "./session_requests.ts";
 import { takeoverSubject } from "./subjects.ts";
 
-const log = getLogger(["chat", "cluster"]);
-
-/** How long a node waits for another to let a session go: its cut and the name's delete. */
-export const TAKEOVER_MS = 3 * REQUEST_MS;
-
 /** This node's side of sessions moving between nodes: letting go, and asking to. */
-export class Takeover {
-  #requests: NodeRequests;
-  #names: NameClaims;
-  #host: BackplaneHost;
-
-  /** Takeovers over `requests`, of the names of `names`, of `host`'s sessions. */
-  constructor(requests: NodeRequests, names: NameClaims, host: BackplaneHost) {
-    this.#requests = requests;
-    this.#names = names;
-    this.#host = host;
-  }
-
+export class Takeover extends SessionRequests {
   /** Answers the requests of other nodes to let a session of this one go. */
   listen(): void {
-    this.#requests.serve(takeoverSubject(this.#requests.node), async ({ session }) => {
+    this.requests.serve(takeoverSubject(this.requests.node), async ({ session }) => {
       if (typeof session !== "string") return;
-      const name = this.#host.handOver(session);
-      if (name !== undefined) await this.#names.released(name);
+      const name = this.host.handOver(session);
+      if (name !== undefined) await this.names.released(name);
     });
   }
 
@@ -52,18 +32,12 @@ export class Takeover {
    * that does not answer in time is given up on.
    */
   async ask(node: string, session: string): Promise<void> {
-    const failed = await this.#requests.ask(
+    await this.request(
       node,
       takeoverSubject(node),
       { session },
-      TAKEOVER_MS,
+      "cluster: node {node} did not let session {session_id} go: {error}",
+      { session_id: session },
     );
-    if (failed) {
-      log.warn("cluster: node {node} did not let session {session_id} go: {error}", {
-        node,
-        session_id: session,
-        error: failed,
-      });
-    }
   }
 }
