@@ -9,6 +9,7 @@
  * @module
  */
 
+import { localFlags } from "../tests/helpers/spawn.ts";
 import type { Target } from "./client.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
@@ -100,12 +101,7 @@ export class ServerUnderTest {
     const args = [
       "server",
       ...extra,
-      "--host",
-      "127.0.0.1",
-      "--port",
-      "0",
-      "--unix",
-      `${dir}/s.sock`,
+      ...localFlags(`${dir}/s.sock`),
       "--max-frame",
       String(limits.maxFrame),
       "--max-queue",

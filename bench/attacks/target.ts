@@ -8,7 +8,7 @@
 
 import { RUN_FLAGS } from "../../src/cli/permissions.ts";
 import { residentBytes } from "../../tests/helpers/proc.ts";
-import { parseAddresses } from "../../tests/helpers/spawn.ts";
+import { localFlags, parseAddresses } from "../../tests/helpers/spawn.ts";
 import type { ConnectOptions } from "../../src/transport/types.ts";
 
 /** What is done with the server's standard error once it listens. */
@@ -64,12 +64,7 @@ export class AttackTarget implements AsyncDisposable {
         ...RUN_FLAGS,
         `${root.replace(/\/?$/, "/")}main.ts`,
         "server",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--unix",
-        `${dir}/s.sock`,
+        ...localFlags(`${dir}/s.sock`),
         ...args,
       ],
       stdin: "null",

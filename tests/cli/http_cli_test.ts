@@ -19,7 +19,7 @@ import { UsageError } from "../../src/cli/usage.ts";
 import { makeCerts, tlsTest } from "../helpers/certs.ts";
 import { natsTest, startNats } from "../helpers/cluster.ts";
 import { ready, sync } from "../helpers/session.ts";
-import { assertGone, ChatProcess, tcpFlags, tempDir } from "../helpers/spawn.ts";
+import { assertGone, ChatProcess, localFlags, tcpFlags, tempDir } from "../helpers/spawn.ts";
 import { fetchText } from "../helpers/websocket_wire.ts";
 
 const noEnv = () => undefined;
@@ -71,9 +71,7 @@ Deno.test("chat server --http prints listening on http://HOST:PORT after tcp and
   const path = `${dir.path}/chat.sock`;
   await using server = ChatProcess.spawn([
     "server",
-    ...tcpFlags(0),
-    "--unix",
-    path,
+    ...localFlags(path),
     "--http",
     "127.0.0.1:0",
   ]);

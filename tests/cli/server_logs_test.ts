@@ -11,17 +11,13 @@
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { RawClient } from "../helpers/raw_client.ts";
 import { expectErrorClosed, ready } from "../helpers/session.ts";
-import { ChatProcess, MAIN, PERMISSIONS, tempDir } from "../helpers/spawn.ts";
-
-const TCP = ["--host", "127.0.0.1", "--port", "0"];
+import { ChatProcess, localFlags, MAIN, PERMISSIONS, tempDir } from "../helpers/spawn.ts";
 
 Deno.test("sessions open and end at info with their peer, name, reason and duration; a refusal is a warning with the peer and nothing else", async () => {
   await using dir = await tempDir();
   await using server = ChatProcess.spawn([
     "server",
-    ...TCP,
-    "--unix",
-    `${dir.path}/s.sock`,
+    ...localFlags(`${dir.path}/s.sock`),
     "--token",
     "s3cret",
   ]);
@@ -119,7 +115,7 @@ Deno.test("warnings of one kind at most once a second; the next one says how man
 Deno.test("with standard error on a pipe nobody reads, the server still serves 3,000 handshakes", async () => {
   await using dir = await tempDir();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMISSIONS, MAIN, "server", ...TCP, "--unix", `${dir.path}/s.sock`],
+    args: ["run", ...PERMISSIONS, MAIN, "server", ...localFlags(`${dir.path}/s.sock`)],
     stdin: "null",
     stdout: "null",
     stderr: "piped",

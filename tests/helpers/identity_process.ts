@@ -9,7 +9,7 @@
 import { writeUsersFile } from "../../src/server/identity/users_file.ts";
 import { accountsOf } from "./identity.ts";
 import { rsaKey, type TestKey } from "./jwt_keys.ts";
-import { type Addresses, ChatProcess, type SpawnOptions, tcpFlags, tempDir } from "./spawn.ts";
+import { type Addresses, ChatProcess, localFlags, type SpawnOptions, tempDir } from "./spawn.ts";
 
 /** The accounts of every identity process: name and password. */
 export const PASSWORDS: Readonly<Record<string, string>> = {
@@ -72,7 +72,7 @@ export async function startIdentityProcess(
   const socket = `${files.dir}/${crypto.randomUUID().slice(0, 8)}.sock`;
   const identity = ["--users", files.users, "--jwt-key", files.key, "--jwt-audience", AUDIENCE];
   const process = ChatProcess.spawn(
-    ["server", ...tcpFlags(0), "--unix", socket, ...identity, ...extra],
+    ["server", ...localFlags(socket), ...identity, ...extra],
     options,
   );
   try {

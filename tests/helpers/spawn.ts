@@ -305,6 +305,14 @@ export function tcpFlags(port: number): string[] {
   return ["--host", "127.0.0.1", "--port", String(port)];
 }
 
+/**
+ * The command-line flags of a server listening on 127.0.0.1 port 0 (TCP)
+ * and on the Unix socket `socket`: two `listening on` lines.
+ */
+export function localFlags(socket: string): string[] {
+  return [...tcpFlags(0), "--unix", socket];
+}
+
 /** A temp directory removed (with what is in it) by `await using`. */
 export async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
   const path = await Deno.makeTempDir({ prefix: "chat-cli-test-" });
