@@ -37,10 +37,11 @@ export function natsTest(name: string, fn: (t: Deno.TestContext) => void | Promi
   Deno.test({ name, ignore: NATS_SKIP !== undefined, fn });
 }
 
+/** The options of a test's NATS (`monitor`, say). */
+export type NatsOptions = Parameters<typeof NatsServer.start>[0];
+
 /** Starts a NATS for a test, failing with the reason when `nats-server` is missing. */
-export async function startNats(
-  options: Parameters<typeof NatsServer.start>[0] = {},
-): Promise<NatsServer> {
+export async function startNats(options: NatsOptions = {}): Promise<NatsServer> {
   const missing = await natsServerMissing();
   if (missing !== undefined) throw new Error(`the cluster tests need nats-server: ${missing}`);
   return await NatsServer.start(options);
@@ -56,6 +57,9 @@ export interface ClusterNode extends AsyncDisposable {
   addresses: Addresses;
 }
 
+/** Where a node listens: on TCP (127.0.0.1), on a Unix socket, or on both. */
+export type Listen = "tcp" | "unix" | "both";
+
 const JOINED = /cluster: node "?([0-9a-f]{16})"? joined/;
 
 /**
@@ -64,7 +68,7 @@ const JOINED = /cluster: node "?([0-9a-f]{16})"? joined/;
  */
 export async function startNode(
   nats: NatsServer,
-  listen: "tcp" | "unix" | "both",
+  listen: Listen,
   dir: string,
   extra: string[] = [],
 ): Promise<ClusterNode> {
@@ -95,16 +99,20 @@ export async function startNode(
   }
 }
 
-/** Starts `count` nodes on `nats`, one after the other, listening on TCP. */
+/**
+ * Starts a node on `nats` for each of `listens`, one after the other (or
+ * `listens` nodes listening on TCP, given a count).
+ */
 export async function startNodes(
   nats: NatsServer,
-  count: number,
+  listens: number | readonly Listen[],
   dir: string,
   extra: string[] = [],
 ): Promise<ClusterNode[]> {
+  const each = typeof listens === "number" ? Array<Listen>(listens).fill("tcp") : listens;
   const nodes: ClusterNode[] = [];
   try {
-    for (let i = 0; i < count; i++) nodes.push(await startNode(nats, "tcp", dir, extra));
+    for (const listen of each) nodes.push(await startNode(nats, listen, dir, extra));
   } catch (error) {
     for (const node of nodes) await node[Symbol.asyncDispose]();
     throw error;
@@ -120,9 +128,17 @@ export interface TestCluster extends AsyncDisposable {
   nodes: ClusterNode[];
 }
 
-/** Starts a NATS and `count` nodes on it listening on TCP, with `extra` arguments. */
-export async function startCluster(count: number, extra: string[] = []): Promise<TestCluster> {
-  const nats = await startNats();
+/**
+ * Starts a NATS (with `natsOptions`) and nodes on it (see
+ * {@linkcode startNodes}: `listens` is a count of TCP nodes, or how each
+ * listens), with `extra` arguments.
+ */
+export async function startCluster(
+  listens: number | readonly Listen[],
+  extra: string[] = [],
+  natsOptions: NatsOptions = {},
+): Promise<TestCluster> {
+  const nats = await startNats(natsOptions);
   const dir = await Deno.makeTempDir({ prefix: "chat-cluster-" });
   const dispose = async (nodes: ClusterNode[]) => {
     for (const node of nodes) await node[Symbol.asyncDispose]();
@@ -131,7 +147,7 @@ export async function startCluster(count: number, extra: string[] = []): Promise
   };
   let nodes: ClusterNode[];
   try {
-    nodes = await startNodes(nats, count, dir, extra);
+    nodes = await startNodes(nats, listens, dir, extra);
   } catch (error) {
     await dispose([]);
     throw error;

@@ -11,28 +11,16 @@ import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { connect } from "@nats-io/transport-node";
 import type { WhoEntry } from "../../../src/protocol/messages.ts";
 import { roomSubject } from "../../../src/server/cluster/subjects.ts";
-import {
-  eventually,
-  names,
-  natsTest,
-  startNats,
-  startNode,
-  who,
-  whoShows,
-} from "../../helpers/cluster.ts";
+import { eventually, names, natsTest, startCluster, who, whoShows } from "../../helpers/cluster.ts";
 import { RawClient } from "../../helpers/raw_client.ts";
 import { expectErrorOpen, ready, sync } from "../../helpers/session.ts";
-import { tempDir } from "../../helpers/spawn.ts";
 
 const ROOM = "salon-été🙂";
 
 natsTest("three servers on one NATS are one chat", async (t) => {
-  await using nats = await startNats({ monitor: true });
-  await using dir = await tempDir();
   // A on TCP and Unix, B on Unix alone, C on TCP alone.
-  await using a = await startNode(nats, "both", dir.path);
-  await using b = await startNode(nats, "unix", dir.path);
-  await using c = await startNode(nats, "tcp", dir.path);
+  await using cluster = await startCluster(["both", "unix", "tcp"], [], { monitor: true });
+  const { nats, nodes: [a, b, c] } = cluster;
   await using alice = await ready(a.addresses.tcp!, { name: "alice" });
   await using amy = await ready(a.addresses.unix!, { name: "amy" });
   await using bob = await ready(b.addresses.unix!, { name: "bob" });

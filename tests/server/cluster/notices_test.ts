@@ -8,10 +8,9 @@
 
 import { deepStrictEqual } from "node:assert/strict";
 import type { Frame } from "../../../src/protocol/messages.ts";
-import { natsTest, startNats, startNode, whoShows } from "../../helpers/cluster.ts";
+import { natsTest, startCluster, whoShows } from "../../helpers/cluster.ts";
 import type { RawClient } from "../../helpers/raw_client.ts";
 import { pending, ready, sync } from "../../helpers/session.ts";
-import { tempDir } from "../../helpers/spawn.ts";
 
 /** Waits until `count` notices wait for `client` (then a round trip); takes them, ids aside. */
 async function notices(client: RawClient, count: number): Promise<Frame[]> {
@@ -29,11 +28,8 @@ async function notices(client: RawClient, count: number): Promise<Frame[]> {
 natsTest(
   "notices cross nodes: join, leave, nick and quit reach the members on every node, once",
   async () => {
-    await using nats = await startNats();
-    await using dir = await tempDir();
-    await using a = await startNode(nats, "tcp", dir.path);
-    await using b = await startNode(nats, "unix", dir.path);
-    await using c = await startNode(nats, "tcp", dir.path);
+    await using cluster = await startCluster(["tcp", "unix", "tcp"]);
+    const [a, b, c] = cluster.nodes;
     await using alice = await ready(a.addresses.tcp!, { name: "alice" });
     await using bob = await ready(b.addresses.unix!, { name: "bob" });
     await using carol = await ready(c.addresses.tcp!, { name: "carol" });
