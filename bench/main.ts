@@ -39,18 +39,20 @@ import {
 } from "./load.ts";
 import { cpuSecondsOf, labelOf, missing, ServerProcess, TRANSPORTS_OF } from "./server_process.ts";
 import { echoLine, messageLine, publishLine, subscribe } from "./systems.ts";
-import { aggregate, type ClusterRow, placeKey, ratios, type Row, type Sample } from "./rows.ts";
+import {
+  aggregate,
+  type ClusterRow,
+  type Place,
+  placeKey,
+  ratios,
+  type Row,
+  type Sample,
+} from "./rows.ts";
 import { renderSweepSvg } from "./svg.ts";
 import { renderMarkdown } from "./markdown.ts";
 
-interface Measure {
-  value: number;
-  p50?: number;
-  p99?: number;
-  cpuUs: number;
-  generatorCpuUs: number;
-  generatorBusy: number;
-}
+/** What one measure of one system gives: a {@linkcode Sample} without its place and system. */
+type Measure = Omit<Sample, keyof Place | "system">;
 
 const { values: flags } = parseArgs({
   args: Deno.args,
