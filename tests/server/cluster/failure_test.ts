@@ -22,9 +22,8 @@ import {
   sessionKey,
 } from "../../../src/server/cluster/subjects.ts";
 import { ChatServer } from "../../../src/server/server.ts";
-import { names, natsTest, startNats, startNode, who, whoShows } from "../../helpers/cluster.ts";
+import { names, natsTest, startCluster, startNats, who, whoShows } from "../../helpers/cluster.ts";
 import { ready } from "../../helpers/session.ts";
-import { tempDir } from "../../helpers/spawn.ts";
 
 /** The presence TTL of these tests (--heartbeat-timeout), in seconds. */
 const TTL = 1.5;
@@ -34,13 +33,10 @@ const NODE_ARGS = ["--heartbeat-timeout", String(TTL), "--heartbeat-retries", "4
 natsTest(
   "without history, a node killed with SIGKILL leaves who and frees its names",
   async () => {
-    await using nats = await startNats();
-    await using dir = await tempDir();
     // With history its sessions would be away, not gone: resume_cluster_test.ts.
     const args = [...NODE_ARGS, "--history", "0"];
-    await using a = await startNode(nats, "tcp", dir.path, args);
-    await using b = await startNode(nats, "unix", dir.path, args);
-    await using c = await startNode(nats, "both", dir.path, args);
+    await using cluster = await startCluster(["tcp", "unix", "both"], args);
+    const [a, b, c] = cluster.nodes;
     await using alice = await ready(a.addresses.tcp!, { name: "alice" });
     await using bob = await ready(b.addresses.unix!, { name: "bob" });
     await using _carol = await ready(c.addresses.unix!, { name: "carol" });
@@ -125,11 +121,8 @@ natsTest(
 natsTest(
   "NATS killed and restarted: local chat goes on, said once, and the cluster heals",
   async () => {
-    await using nats = await startNats();
-    await using dir = await tempDir();
-    await using a = await startNode(nats, "both", dir.path, NODE_ARGS);
-    await using b = await startNode(nats, "unix", dir.path, NODE_ARGS);
-    await using c = await startNode(nats, "tcp", dir.path, NODE_ARGS);
+    await using cluster = await startCluster(["both", "unix", "tcp"], NODE_ARGS);
+    const { nats, nodes: [a, b, c] } = cluster;
     await using alice = await ready(a.addresses.tcp!, { name: "alice" });
     await using amy = await ready(a.addresses.unix!, { name: "amy" });
     await using bob = await ready(b.addresses.unix!, { name: "bob" });
