@@ -11,14 +11,7 @@
  */
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
-import {
-  eventually,
-  natsTest,
-  startNats,
-  startNode,
-  who,
-  whoShows,
-} from "../../helpers/cluster.ts";
+import { eventually, natsTest, startCluster, who, whoShows } from "../../helpers/cluster.ts";
 import { loggedIn, login, LOGIN_MS } from "../../helpers/identity.ts";
 import { AUDIENCE, identityFiles, PASSWORDS } from "../../helpers/identity_process.ts";
 import { sign } from "../../helpers/jwt_keys.ts";
@@ -32,7 +25,6 @@ const BOB = { auth: { user: "bob", password: PASSWORDS.bob } };
 natsTest(
   "three nodes: one session per account across the cluster, verified everywhere, revocation on every node",
   async (t) => {
-    await using nats = await startNats();
     await using files = await identityFiles();
     const identity = [
       "--users",
@@ -43,9 +35,8 @@ natsTest(
       AUDIENCE,
       "--allow-guests",
     ];
-    await using a = await startNode(nats, "tcp", files.dir, identity);
-    await using b = await startNode(nats, "unix", files.dir, identity);
-    await using c = await startNode(nats, "tcp", files.dir, identity);
+    await using cluster = await startCluster(["tcp", "unix", "tcp"], identity);
+    const [a, b, c] = cluster.nodes;
     await using guest = await loggedIn(c.addresses.tcp!, {});
     const guestName = `guest-${guest.sessionId.slice(0, 8)}`;
 
@@ -157,7 +148,6 @@ natsTest(
 natsTest(
   "an account logged in on two nodes while NATS was away: once it is back, one session is left, the other ends with 'logged in elsewhere'",
   async () => {
-    await using nats = await startNats();
     await using files = await identityFiles();
     // Sessions here send no heartbeats: a long silence allowed, and a short presence TTL.
     const args = [
@@ -168,8 +158,8 @@ natsTest(
       "--heartbeat-retries",
       "40",
     ];
-    await using a = await startNode(nats, "tcp", files.dir, args);
-    await using b = await startNode(nats, "tcp", files.dir, args);
+    await using cluster = await startCluster(2, args);
+    const { nats, nodes: [a, b] } = cluster;
     await using first = await loggedIn(a.addresses.tcp!, ALICE);
     await whoShows(first, ["alice"]);
 
