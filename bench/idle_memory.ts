@@ -1,9 +1,10 @@
 /**
  * Memory per idle session, alone and in rounds: the idle scenario of
- * `deno task bench` (the server run as shipped, one session first so the
- * baseline includes what the first connection sets up, then N sessions
- * that do the handshake and sit idle; RSS delta / N), repeated to show the
- * spread between rounds.
+ * `deno task bench` (the server run as shipped; one session, then
+ * {@linkcode WARM_UP} more that stay open, so the one-time costs of a
+ * fresh server are in the baseline; then N sessions that do the handshake
+ * and sit idle: RSS delta / N, and "cold", counted from the first
+ * session), repeated to show the spread between rounds.
  *
  *   deno run --allow-net --allow-read --allow-write --allow-run --allow-env bench/idle_memory.ts \
  *     [--sessions 1000,5000,10000] [--transports tcp,unix,ws] [--rounds 3] [--settle S] [--json FILE]
@@ -17,7 +18,7 @@
  */
 
 import { parseArgs } from "node:util";
-import { closeAll, joinMany, type Transport } from "./load.ts";
+import { closeAll, joinMany, type Kind, type Peer, type Transport } from "./load.ts";
 import { ServerProcess } from "./server_process.ts";
 
 /** One load over one transport, measured in rounds. */
@@ -28,6 +29,8 @@ export interface IdleMemoryRow {
   rounds: number[];
   /** Their median. */
   median: number;
+  /** Counted from the first session, per round. */
+  cold: number[];
   /** With `--settle`: per round, after the sessions sat idle that long. */
   settled?: number[];
   /** With `--settle`: their median. */
@@ -40,12 +43,57 @@ export interface IdleRound {
   now: number;
   /** After the sessions sat idle `settleMs` more (with `settleMs` 0: as `now`). */
   settled: number;
+  /** As `now`, counted from the first session (the warm-up's sessions among them). */
+  cold: number;
 }
 
 /**
- * RSS delta per session of one round: `sessions` idle sessions on a fresh
- * server (run with `v8Flags` in place of the shipped ones, when given), as
- * the last handshake completed and after they sat idle `settleMs` more.
+ * How many sessions a server holds before the idle measure starts: the
+ * first thousand handshakes of a fresh server page in code of the runtime
+ * (its optimizing compilers among it) and grow V8's young generation to its
+ * size, about 16 MB once (measured: the first 1,000 sessions cost about
+ * 22 KB each, every later one about 6 KB, at 5,000 as at 10,000 more).
+ * They stay open, so no session reuses memory another one left.
+ */
+export const WARM_UP = 1000;
+
+/** The sessions of an idle measure, and the server's RSS before them. */
+export interface IdleBaseline {
+  /** The sessions opened so far (one first, then {@linkcode WARM_UP}). */
+  readonly peers: Peer[];
+  /** RSS with the first session open, in bytes. */
+  readonly first: number;
+  /** RSS with the warm-up sessions open too, in bytes. */
+  readonly warm: number;
+}
+
+/** Opens one session, then {@linkcode WARM_UP} more, noting the RSS after each step. */
+export async function warmUp(server: ServerProcess, kind: Kind): Promise<IdleBaseline> {
+  const peers = await joinMany(server.target, kind, 1);
+  const first = server.rssBytes();
+  peers.push(...await joinMany(server.target, kind, WARM_UP, 200, 1024));
+  return { peers, first, warm: server.rssBytes() };
+}
+
+/**
+ * RSS per session once `sessions` more are open after `base`: since the
+ * warm-up (what each one more costs), and since the first session (the
+ * warm-up's sessions counted in, with what a fresh server sets up once).
+ */
+export function rssPerSession(
+  server: ServerProcess,
+  base: IdleBaseline,
+  sessions: number,
+): { warm: number; cold: number } {
+  const rss = server.rssBytes();
+  return { warm: (rss - base.warm) / sessions, cold: (rss - base.first) / (sessions + WARM_UP) };
+}
+
+/**
+ * RSS delta per session of one round: `sessions` idle sessions on a server
+ * warmed up ({@linkcode warmUp}; run with `v8Flags` in place of the shipped
+ * ones, when given), as the last handshake completed and after they sat
+ * idle `settleMs` more.
  */
 export async function idleRound(
   transport: Transport,
@@ -58,19 +106,18 @@ export async function idleRound(
     "chat",
     "relay",
     transport,
-    ["--max-clients", String(Math.max(20_000, sessions + 10))],
+    ["--max-clients", String(Math.max(20_000, sessions + WARM_UP + 10))],
     v8Flags,
   );
-  const first = await joinMany(server.target, "chat", 1);
-  const rss0 = server.rssBytes();
+  const base = await warmUp(server, "chat");
   const peers = await joinMany(server.target, "chat", sessions, 200, 1024);
-  const now = (server.rssBytes() - rss0) / sessions;
+  const { warm: now, cold } = rssPerSession(server, base, sessions);
   // Idle for a while is the scenario itself (the runtime's idle-time collection may run), not a wait for an event.
   if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs));
-  const settled = settleMs > 0 ? (server.rssBytes() - rss0) / sessions : now;
+  const settled = settleMs > 0 ? rssPerSession(server, base, sessions).warm : now;
   await closeAll(peers);
-  await closeAll(first);
-  return { now, settled };
+  await closeAll(base.peers);
+  return { now, settled, cold };
 }
 
 function median(values: number[]): number {
@@ -109,13 +156,16 @@ if (import.meta.main) {
       }
       const now = results.map((r) => r.now);
       const settled = results.map((r) => r.settled);
-      const row: IdleMemoryRow = { transport, sessions, rounds: now, median: median(now) };
+      const cold = results.map((r) => r.cold);
+      const row: IdleMemoryRow = { transport, sessions, rounds: now, median: median(now), cold };
       if (settleMs > 0) Object.assign(row, { settled, settledMedian: median(settled) });
       rows.push(row);
       console.log(
         `idle ${transport.padEnd(4)} ${String(sessions).padStart(6)}  bytes/session ${
           summary("at once", now)
-        }${settleMs > 0 ? `  ${summary(`idle ${flags.settle} s`, settled)}` : ""}`,
+        }  ${summary("cold", cold)}${
+          settleMs > 0 ? `  ${summary(`idle ${flags.settle} s`, settled)}` : ""
+        }`,
       );
     }
   }
