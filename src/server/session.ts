@@ -22,7 +22,7 @@ import {
   PROTOCOL_VERSION,
 } from "../protocol/messages.ts";
 import type { OutputBudget } from "../transport/output_budget.ts";
-import { OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
+import { IdWords, OutputQueue, type OutputQueueEvents } from "../transport/output_queue.ts";
 import type { Framer, Incoming, TransportKind } from "../transport/types.ts";
 import type {
   Audience,
@@ -194,6 +194,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   /** When its handshake completed (by its clock). */
   #openedAt = 0;
   #idBytes: Uint8Array | undefined;
+  /** Its id as {@linkcode IdWords}, for relayed frames (made on first use). */
+  #idWords: IdWords | undefined;
   #ending: Promise<void> | undefined;
   /** The resume token of its `session_init`, until the handshake completes. */
   #token: ResumeToken | undefined;
@@ -535,7 +537,8 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
 
   /** Queues a frame encoded once for many receivers. */
   deliver(frame: SplicedFrame): boolean {
-    return this.#state === State.Ready && this.#queue.push(frame.head, this.idBytes, frame.tail);
+    return this.#state === State.Ready &&
+      this.#queue.pushSpliced(frame.head, this.#idWords ??= new IdWords(this.idBytes), frame.tail);
   }
 
   /** Sends the `error` frame of `error`, and closes the connection when its code says so. */
@@ -986,6 +989,7 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     const own = this.#id;
     this.#id = found.session.id;
     this.#idBytes = undefined;
+    this.#idWords = undefined;
     this.name = holder.name;
     for (const room of holder.rooms) this.enter(room);
     this.record = found.session;

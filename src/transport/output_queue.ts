@@ -61,6 +61,47 @@ function takeBuffer(size: number): Uint8Array {
   return new Uint8Array(size);
 }
 
+/** A `DataView` of each buffer that took a spliced frame, made once per buffer. */
+const views = new WeakMap<Uint8Array, DataView>();
+
+function viewOf(buffer: Uint8Array): DataView {
+  let view = views.get(buffer);
+  if (view === undefined) {
+    views.set(buffer, view = new DataView(buffer.buffer, buffer.byteOffset, buffer.byteLength));
+  }
+  return view;
+}
+
+/**
+ * A receiver's id as little-endian 4-byte words (the last one padded), for
+ * {@linkcode OutputQueue.pushSpliced}: nine stores for a UUID, not 36.
+ *
+ * @example
+ * ```ts
+ * import { strictEqual } from "node:assert/strict";
+ * import { IdWords } from "./output_queue.ts";
+ * const id = new IdWords(new TextEncoder().encode("abcdef"));
+ * strictEqual(id.length, 6);
+ * strictEqual(id.words.length, 2);
+ * ```
+ */
+export class IdWords {
+  /** The id's length in bytes. */
+  readonly length: number;
+  /** Its bytes, four to a word, little-endian. */
+  readonly words: Uint32Array;
+
+  /** The words of `bytes`. */
+  constructor(bytes: Uint8Array) {
+    this.length = bytes.length;
+    const padded = new Uint8Array(Math.ceil(bytes.length / 4) * 4);
+    padded.set(bytes);
+    const view = new DataView(padded.buffer);
+    this.words = new Uint32Array(padded.length / 4);
+    for (let i = 0; i < this.words.length; i++) this.words[i] = view.getUint32(4 * i, true);
+  }
+}
+
 function returnBuffer(buffer: Uint8Array): void {
   if (buffer.length === SLAB && pool.length < POOL_MAX) pool.push(buffer);
 }
@@ -126,6 +167,27 @@ export class OutputQueue {
     let at = copyInto(buffer, first, this.#length);
     at = copyInto(buffer, second, at);
     this.#length = copyInto(buffer, third, at);
+    this.#queued(size);
+    return true;
+  }
+
+  /**
+   * Queues a frame encoded once for many receivers: `head`, the receiver's
+   * `id` and `tail`, like {@linkcode OutputQueue.push} (the id written a
+   * word at a time: this runs once per receiver of every relayed frame).
+   */
+  pushSpliced(head: Uint8Array, id: IdWords, tail: Uint8Array): boolean {
+    if (this.#closed || this.#sealed) return false;
+    const size = head.length + id.length + tail.length;
+    if (this.#unsent + size > this.#limit) return this.#overflow();
+    // Room for the padding of the last word, overwritten by the tail.
+    const buffer = this.#reserve(size + 3);
+    let at = copyInto(buffer, head, this.#length);
+    const view = viewOf(buffer);
+    const words = id.words;
+    for (let i = 0; i < words.length; i++) view.setUint32(at + 4 * i, words[i], true);
+    at += id.length;
+    this.#length = copyInto(buffer, tail, at);
     this.#queued(size);
     return true;
   }

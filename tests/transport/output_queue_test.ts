@@ -8,7 +8,7 @@
 
 import { deepStrictEqual, ok, strictEqual } from "node:assert/strict";
 import { OutputBudget } from "../../src/transport/output_budget.ts";
-import { OutputQueue } from "../../src/transport/output_queue.ts";
+import { IdWords, OutputQueue } from "../../src/transport/output_queue.ts";
 import type { Connection } from "../../src/transport/types.ts";
 
 const encoder = new TextEncoder();
@@ -114,6 +114,29 @@ Deno.test("OutputQueue encodes text of any script as UTF-8", async () => {
     conn.writes.join("").split("\n").slice(0, -1).map((line) => JSON.parse(line).content),
     texts,
   );
+});
+
+Deno.test("OutputQueue.pushSpliced writes head, id and tail whole, for ids of any length, across buffers, within the limit", async () => {
+  const conn = new FakeConnection();
+  const { queue, events } = queueOn(conn, 40_000);
+  const head = encoder.encode('{"type":"message","content":"x","session_id":"');
+  const tail = encoder.encode('"}\n');
+  const expected: string[] = [];
+  // Ids of 1 to 40 bytes (words padded 0 to 3 bytes), enough frames to fill more than one 16 KiB buffer.
+  for (let i = 0; expected.join("").length < 34_000; i++) {
+    const id = "0123456789abcdef-0123456789abcdef-0123".slice(0, 1 + (i % 40));
+    ok(queue.pushSpliced(head, new IdWords(encoder.encode(id)), tail));
+    expected.push(`{"type":"message","content":"x","session_id":"${id}"}\n`);
+  }
+  const id = new IdWords(encoder.encode("a".repeat(36)));
+  while (queue.pushSpliced(head, id, tail)) {
+    expected.push(`{"type":"message","content":"x","session_id":"${"a".repeat(36)}"}\n`);
+  }
+  strictEqual(events.overflows, 1, "the frame past the limit is refused and reported");
+  ok(queue.unsent <= 40_000);
+  await queue.drained();
+  strictEqual(conn.writes.join(""), expected.join(""));
+  ok(conn.writes.length >= 3, "more than 32 KiB went out in 16 KiB buffers");
 });
 
 Deno.test("OutputQueue.unsent counts what is queued or being written until the socket takes it", async () => {
