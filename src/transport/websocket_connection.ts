@@ -41,6 +41,17 @@ const CLOSE_MS = 1000;
 const LF = 0x0a;
 const EMPTY = new Uint8Array(0);
 
+/**
+ * The buffers the frames of a write are put in, reused once written: a
+ * session's output queue writes up to 16 KiB at once, and its frames'
+ * headers take a few bytes more. A buffer made anew for every write (a
+ * fan-out makes one per receiver per tick) costs its allocation, zeroing
+ * and garbage.
+ */
+const OUT_SIZE = 20 * 1024;
+const OUT_POOL_MAX = 256;
+const outPool: Uint8Array[] = [];
+
 /** One frame per text message over an upgraded stream; see the module's notes. */
 export class WebSocketConnection implements Incoming {
   /** Resolves once the socket underneath is closed. */
@@ -107,7 +118,9 @@ export class WebSocketConnection implements Incoming {
     const whole = ends.at(-1) ?? 0;
     this.#carry = whole === bytes.length ? EMPTY : bytes.slice(whole);
     if (size > 0) {
-      const out = new Uint8Array(size);
+      const out = size <= OUT_SIZE
+        ? outPool.pop() ?? new Uint8Array(OUT_SIZE)
+        : new Uint8Array(size);
       let at = 0;
       let start = 0;
       for (const end of ends) {
@@ -116,7 +129,9 @@ export class WebSocketConnection implements Incoming {
         at += end - start;
         start = end;
       }
-      await this.#send(out);
+      await this.#send(out.subarray(0, size));
+      // Written: the buffer is free again (after a failed write it is left to the collector).
+      if (out.length === OUT_SIZE && outPool.length < OUT_POOL_MAX) outPool.push(out);
     }
     return data.length;
   }
