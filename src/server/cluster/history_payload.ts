@@ -21,10 +21,10 @@
  * @module
  */
 
+import { encodeShared } from "../../protocol/encode.ts";
 import type { FrameId } from "../../protocol/messages.ts";
 import type { MessageDraft } from "../history/mod.ts";
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /** A message read from the stream: what to keep, and the sender's frame id. */
@@ -38,7 +38,9 @@ export interface HistoryPayload {
 /** The stream payload of a message and its sender's frame id. */
 export function encodeHistoryPayload(draft: MessageDraft, id?: FrameId): Uint8Array {
   const { ts, sender, from, verified, content, room, roomKey, recipient, to } = draft;
-  return encoder.encode(
+  // The shared slab, not a buffer a message (the NATS client may hold it until its flush: the
+  // slab's bytes are never written again).
+  return encodeShared(
     JSON.stringify({ ts, sender, from, verified, content, room, roomKey, recipient, to, id }),
   );
 }
