@@ -2,7 +2,7 @@
  * The last N messages in memory: a ring indexed by seq (seqs are given
  * here, one after the other), each new message pruning the one N before it
  * and counting it in the {@linkcode PrunedMarks}. The fields are kept in
- * columns (an array each, the times in a `Float64Array`), so a message
+ * columns (an array each, grown as messages come, up to N), so a message
  * kept is its content string and nothing more: ten thousand record objects,
  * each outliving a few young-generation collections, cost the server about
  * 4 µs of garbage collection per message relayed (acked messages, TCP).
@@ -38,15 +38,19 @@ export class MessageRing {
   readonly limit: number;
   /** What was pruned, per audience. */
   readonly marks: PrunedMarks = new PrunedMarks();
-  readonly #ts: Float64Array;
-  readonly #verified: Uint8Array;
-  readonly #senders: string[];
-  readonly #froms: string[];
-  readonly #contents: string[];
-  readonly #rooms: (string | undefined)[];
-  readonly #roomKeys: (string | undefined)[];
-  readonly #recipients: (string | undefined)[];
-  readonly #tos: (string | undefined)[];
+  // The columns grow with the messages kept, up to `limit`: a large `--history` costs nothing
+  // until it fills. Slot 0 is the seq `#start`, the first after the last skip, so they fill in
+  // order (packed arrays; the times are stored as unboxed doubles).
+  readonly #ts: number[] = [];
+  readonly #verified: boolean[] = [];
+  readonly #senders: string[] = [];
+  readonly #froms: string[] = [];
+  readonly #contents: string[] = [];
+  readonly #rooms: (string | undefined)[] = [];
+  readonly #roomKeys: (string | undefined)[] = [];
+  readonly #recipients: (string | undefined)[] = [];
+  readonly #tos: (string | undefined)[] = [];
+  #start = 1;
   #newest = 0;
   /** Every seq up to this one is unknown here (a mirror that started late, or skipped some). */
   #floor = 0;
@@ -54,15 +58,11 @@ export class MessageRing {
   /** A ring of `limit` messages (a whole number, at least 1). */
   constructor(limit: number) {
     this.limit = historySize(limit);
-    this.#ts = new Float64Array(this.limit);
-    this.#verified = new Uint8Array(this.limit);
-    this.#senders = new Array(this.limit).fill("");
-    this.#froms = new Array(this.limit).fill("");
-    this.#contents = new Array(this.limit).fill("");
-    this.#rooms = new Array(this.limit).fill(undefined);
-    this.#roomKeys = new Array(this.limit).fill(undefined);
-    this.#recipients = new Array(this.limit).fill(undefined);
-    this.#tos = new Array(this.limit).fill(undefined);
+  }
+
+  /** The slot of a kept seq in the columns. */
+  #slot(seq: number): number {
+    return (seq - this.#start) % this.limit;
   }
 
   /** The newest seq (0: none yet). */
@@ -85,11 +85,11 @@ export class MessageRing {
   append(draft: MessageDraft, given?: number): number {
     if (given !== undefined && given !== this.#newest + 1) this.#skipTo(given);
     const seq = ++this.#newest;
-    const slot = seq % this.limit;
+    const slot = this.#slot(seq);
     const old = seq - this.limit;
     if (old > this.#floor) this.#prune(old, slot);
     this.#ts[slot] = draft.ts;
-    this.#verified[slot] = draft.verified ? 1 : 0;
+    this.#verified[slot] = draft.verified;
     this.#senders[slot] = draft.sender;
     this.#froms[slot] = draft.from;
     this.#contents[slot] = draft.content;
@@ -102,13 +102,13 @@ export class MessageRing {
 
   /** The message kept under `seq` (which must be kept). */
   #at(seq: number): StoredMessage {
-    const slot = seq % this.limit;
+    const slot = this.#slot(seq);
     return {
       seq,
       ts: this.#ts[slot],
       sender: this.#senders[slot],
       from: this.#froms[slot],
-      verified: this.#verified[slot] === 1,
+      verified: this.#verified[slot],
       content: this.#contents[slot],
       room: this.#rooms[slot],
       roomKey: this.#roomKeys[slot],
@@ -130,7 +130,7 @@ export class MessageRing {
     let more = false;
     const top = before === undefined ? this.#newest : Math.min(this.#newest, Math.ceil(before) - 1);
     for (let seq = top, end = this.oldest; seq >= end; seq--) {
-      const slot = seq % this.limit;
+      const slot = this.#slot(seq);
       const key = this.#roomKeys[slot];
       const recipient = this.#recipients[slot];
       const match = roomKey !== undefined ? key === roomKey : key === undefined &&
@@ -152,7 +152,7 @@ export class MessageRing {
     for (const room of filter.rooms) joined.set(room.key, room.joined);
     const messages: StoredMessage[] = [];
     for (let seq = Math.max(Math.floor(after) + 1, this.oldest); seq <= this.#newest; seq++) {
-      const slot = seq % this.limit;
+      const slot = this.#slot(seq);
       const recipient = this.#recipients[slot];
       const roomKey = this.#roomKeys[slot];
       let receives: boolean;
@@ -171,12 +171,22 @@ export class MessageRing {
     if (!Number.isSafeInteger(seq) || seq <= this.#newest) {
       throw new RangeError(`seq ${seq} is not after the newest, ${this.#newest}`);
     }
-    for (let old = this.oldest; old <= this.#newest; old++) this.#prune(old, old % this.limit);
-    // Nothing kept: what the columns point to can go.
-    for (const strings of [this.#senders, this.#froms, this.#contents]) strings.fill("");
-    for (const maybe of [this.#rooms, this.#roomKeys, this.#recipients, this.#tos]) {
-      maybe.fill(undefined);
-    }
+    for (let old = this.oldest; old <= this.#newest; old++) this.#prune(old, this.#slot(old));
+    // Nothing kept: the columns start again, from `seq`.
+    for (
+      const column of [
+        this.#ts,
+        this.#verified,
+        this.#senders,
+        this.#froms,
+        this.#contents,
+        this.#rooms,
+        this.#roomKeys,
+        this.#recipients,
+        this.#tos,
+      ]
+    ) column.length = 0;
+    this.#start = seq;
     this.#newest = this.#floor = seq - 1;
   }
 }

@@ -30,3 +30,15 @@ Deno.test("MemoryHistoryStore as a mirror: seqs given elsewhere, and a start or 
   strictEqual(store.replay(filter, 49).complete, true);
   throws(() => store.append(toEveryone("a"), undefined, 50), RangeError);
 });
+
+Deno.test("MemoryHistoryStore takes a history size far above what memory holds: it grows with what it keeps", () => {
+  const store = new MemoryHistoryStore({ limit: Number.MAX_SAFE_INTEGER });
+  for (let i = 0; i < 3; i++) {
+    store.append({ ts: i, sender: "s1", from: "ann", verified: false, content: `m${i}` });
+  }
+  deepStrictEqual(store.history({ session: "s1" }).messages.map((m) => m.content), [
+    "m0",
+    "m1",
+    "m2",
+  ]);
+});
