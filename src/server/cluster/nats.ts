@@ -125,13 +125,7 @@ export class NatsBackplane implements Backplane {
     try {
       await this.#restore(link.generation);
     } catch (error) {
-      await this.stop();
-      throw new Error(
-        `NATS at ${link.url} gave no presence buckets (is JetStream on? nats-server -js): ${
-          (error as Error).message
-        }`,
-        { cause: error },
-      );
+      throw await this.#noJetStream(link.url, "presence buckets", error);
     }
     if (this.#history) await this.#startHistory(this.#history);
     this.#presence.schedule();
@@ -270,14 +264,19 @@ export class NatsBackplane implements Backplane {
         reachable: () => link.synced,
       });
     } catch (error) {
-      await this.stop();
-      throw new Error(
-        `NATS at ${link.url} gave no history stream (is JetStream on? nats-server -js): ${
-          (error as Error).message
-        }`,
-        { cause: error },
-      );
+      throw await this.#noJetStream(link.url, "history stream", error);
     }
+  }
+
+  /** Stops, having failed to start: the error that says NATS at `url` gave no `what`. */
+  async #noJetStream(url: string, what: string, error: unknown): Promise<Error> {
+    await this.stop();
+    return new Error(
+      `NATS at ${url} gave no ${what} (is JetStream on? nats-server -js): ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
   }
 
   /**
