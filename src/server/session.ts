@@ -193,7 +193,6 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   #inHandshake = true;
   /** When its handshake completed (by its clock). */
   #openedAt = 0;
-  #idBytes: Uint8Array | undefined;
   /** Its id as {@linkcode IdWords}, for relayed frames (made on first use). */
   #idWords: IdWords | undefined;
   #ending: Promise<void> | undefined;
@@ -307,11 +306,6 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   /** The clock of its deadlines (its {@linkcode Liveness} reads it). */
   get clock(): Clock {
     return this.#host.settings.clock;
-  }
-
-  /** Its id as UTF-8 bytes, spliced into relayed frames (made on first use). */
-  get idBytes(): Uint8Array {
-    return this.#idBytes ??= encodeSessionId(this.id);
   }
 
   /**
@@ -538,7 +532,11 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
   /** Queues a frame encoded once for many receivers. */
   deliver(frame: SplicedFrame): boolean {
     return this.#state === State.Ready &&
-      this.#queue.pushSpliced(frame.head, this.#idWords ??= new IdWords(this.idBytes), frame.tail);
+      this.#queue.pushSpliced(
+        frame.head,
+        this.#idWords ??= new IdWords(encodeSessionId(this.id)),
+        frame.tail,
+      );
   }
 
   /** Sends the `error` frame of `error`, and closes the connection when its code says so. */
@@ -988,7 +986,6 @@ export class Session implements SessionInfo, OutputQueueEvents, LivenessOptions,
     if (!found || !holder) return this.#opening(frame, true);
     const own = this.#id;
     this.#id = found.session.id;
-    this.#idBytes = undefined;
     this.#idWords = undefined;
     this.name = holder.name;
     for (const room of holder.rooms) this.enter(room);

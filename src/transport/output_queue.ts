@@ -40,8 +40,6 @@ const SLAB = 16 * 1024;
 const POOL_MAX = 1024;
 const pool: Uint8Array[] = [];
 
-const EMPTY = new Uint8Array(0);
-
 /**
  * Copies `part` into `buffer` at `at`; returns where it ends. A short part
  * is copied by hand (cheaper than a call to `set`).
@@ -155,19 +153,14 @@ export class OutputQueue {
   }
 
   /**
-   * Queues bytes to send, given in up to three parts (a relayed frame's
-   * head, its receiver's id and its tail); false when the queue is closed or
-   * would pass its limit (then `onOverflow` has been called and nothing was
-   * queued).
+   * Queues bytes to send; false when the queue is closed or would pass its
+   * limit (then `onOverflow` has been called and nothing was queued).
    */
-  push(first: Uint8Array, second: Uint8Array = EMPTY, third: Uint8Array = EMPTY): boolean {
+  push(bytes: Uint8Array): boolean {
     if (this.#closed || this.#sealed) return false;
-    const size = first.length + second.length + third.length;
+    const size = bytes.length;
     if (this.#unsent + size > this.#limit) return this.#overflow();
-    const buffer = this.#reserve(size);
-    let at = copyInto(buffer, first, this.#length);
-    at = copyInto(buffer, second, at);
-    this.#length = copyInto(buffer, third, at);
+    this.#length = copyInto(this.#reserve(size), bytes, this.#length);
     this.#queued(size);
     return true;
   }

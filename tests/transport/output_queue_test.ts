@@ -88,7 +88,7 @@ Deno.test("OutputQueue writes every frame queued in one tick (up to 16 KiB) with
     ok(queue.pushText(frame(i)));
     expected.push(frame(i) + "\n");
   }
-  ok(queue.push(encoder.encode("{"), encoder.encode('"raw":1'), encoder.encode("}\n")));
+  ok(queue.push(encoder.encode('{"raw":1}\n')));
   expected.push('{"raw":1}\n');
   strictEqual(conn.writes.length, 0, "nothing is written before the tick ends");
   await queue.drained();
