@@ -6,6 +6,7 @@
  * @module
  */
 
+import { BufferPool } from "../io/buffer_pool.ts";
 import type { OutputBudget } from "./output_budget.ts";
 import type { Connection } from "./types.ts";
 
@@ -29,16 +30,14 @@ const LF = 0x0a;
  */
 const SLAB = 16 * 1024;
 /**
- * How many free buffers are kept for reuse, across all queues (16 MiB at
- * most): enough for a fan-out to a thousand sessions, whose queues each
- * hold one or more until their writes are done (with 512, a fan-out to
- * 1,000 spent 0.44 µs of CPU a delivery, against 0.27 to 100). A buffer made anew costs an allocation, its
- * zeroing and page faults, and garbage: in a fan-out to 100, a pool of 64
- * (buffers that grew by copying, past it) spent a fifth of the server's
- * time on them (perf).
+ * The buffers of all queues: up to 1,024 free ones kept (16 MiB at most),
+ * enough for a fan-out to a thousand sessions, whose queues each hold one
+ * or more until their writes are done (with 512, a fan-out to 1,000 spent
+ * 0.40 µs of CPU a delivery, against 0.31). In a fan-out to 100, a pool of
+ * 64 (buffers that grew by copying, past it) spent a fifth of the server's
+ * time on new buffers (perf).
  */
-const POOL_MAX = 1024;
-const pool: Uint8Array[] = [];
+const pool = new BufferPool(SLAB, 1024);
 
 /**
  * Copies `part` into `buffer` at `at`; returns where it ends. A short part
@@ -52,12 +51,6 @@ function copyInto(buffer: Uint8Array, part: Uint8Array, at: number): number {
     for (let i = 0; i < length; i++) buffer[at + i] = part[i];
   }
   return at + length;
-}
-
-/** A buffer of `size` bytes at least: a pooled one, or one of its own for a frame larger than that. */
-function takeBuffer(size: number): Uint8Array {
-  if (size <= SLAB) return pool.pop() ?? new Uint8Array(SLAB);
-  return new Uint8Array(size);
 }
 
 /** A `DataView` of each buffer that took a spliced frame, made once per buffer. */
@@ -99,10 +92,6 @@ export class IdWords {
     this.words = new Uint32Array(padded.length / 4);
     for (let i = 0; i < this.words.length; i++) this.words[i] = view.getUint32(4 * i, true);
   }
-}
-
-function returnBuffer(buffer: Uint8Array): void {
-  if (buffer.length === SLAB && pool.length < POOL_MAX) pool.push(buffer);
 }
 
 /**
@@ -255,9 +244,9 @@ export class OutputQueue {
     let dropped = this.#length;
     for (const { bytes, length } of this.#full?.splice(0) ?? []) {
       dropped += length;
-      returnBuffer(bytes);
+      pool.give(bytes);
     }
-    if (this.#buffer) returnBuffer(this.#buffer);
+    if (this.#buffer) pool.give(this.#buffer);
     this.#buffer = undefined;
     this.#length = 0;
     return dropped;
@@ -276,10 +265,10 @@ export class OutputQueue {
       // It waits its turn as it is, and the rest goes in a buffer of its own.
       (this.#full ??= []).push({ bytes: buffer, length: this.#length });
     } else if (buffer) {
-      returnBuffer(buffer);
+      pool.give(buffer);
     }
     this.#length = 0;
-    return this.#buffer = takeBuffer(size);
+    return this.#buffer = pool.take(size);
   }
 
   /** Counts `delta` more unsent bytes (fewer, when negative), here and in the budget. */
@@ -320,7 +309,7 @@ export class OutputQueue {
           this.#count(0 - written);
           this.#events.onWritten?.(written);
         }
-        returnBuffer(batch);
+        pool.give(batch);
       }
     } catch (error) {
       if (!this.#closed) this.#events.onWriteError(error);

@@ -22,6 +22,7 @@
  */
 
 import { settleWithin } from "../async/deadline.ts";
+import { BufferPool } from "../io/buffer_pool.ts";
 import { concat } from "../io/concat.ts";
 import { writeAll } from "../io/write_all.ts";
 import { ChatError } from "../protocol/errors.ts";
@@ -48,9 +49,7 @@ const EMPTY = new Uint8Array(0);
  * fan-out makes one per receiver per tick) costs its allocation, zeroing
  * and garbage.
  */
-const OUT_SIZE = 20 * 1024;
-const OUT_POOL_MAX = 256;
-const outPool: Uint8Array[] = [];
+const outPool = new BufferPool(20 * 1024, 256);
 
 /** One frame per text message over an upgraded stream; see the module's notes. */
 export class WebSocketConnection implements Incoming {
@@ -118,9 +117,7 @@ export class WebSocketConnection implements Incoming {
     const whole = ends.at(-1) ?? 0;
     this.#carry = whole === bytes.length ? EMPTY : bytes.slice(whole);
     if (size > 0) {
-      const out = size <= OUT_SIZE
-        ? outPool.pop() ?? new Uint8Array(OUT_SIZE)
-        : new Uint8Array(size);
+      const out = outPool.take(size);
       let at = 0;
       let start = 0;
       for (const end of ends) {
@@ -131,7 +128,7 @@ export class WebSocketConnection implements Incoming {
       }
       await this.#send(out.subarray(0, size));
       // Written: the buffer is free again (after a failed write it is left to the collector).
-      if (out.length === OUT_SIZE && outPool.length < OUT_POOL_MAX) outPool.push(out);
+      outPool.give(out);
     }
     return data.length;
   }
