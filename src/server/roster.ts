@@ -124,12 +124,20 @@ export class Roster<S extends Connected> {
         );
         continue;
       }
-      this.#registry.add(away);
-      // Each room under the name it is shown by (the first to come back names it).
-      const rooms = [...away.rooms];
-      away.rooms.clear();
-      for (const room of rooms) this.#registry.join(away, room);
+      this.#register(away);
     }
+  }
+
+  /**
+   * Registers an away session with its rooms, each under the name it is
+   * shown by here (the first to come back names it): the names its record
+   * gave them are dropped first, so a room is never held twice.
+   */
+  #register(away: AwaySession): void {
+    this.#registry.add(away);
+    const rooms = [...away.rooms];
+    away.rooms.clear();
+    for (const room of rooms) this.#registry.join(away, room);
   }
 
   /**
@@ -145,10 +153,10 @@ export class Roster<S extends Connected> {
     this.#live.delete(own);
     this.#live.set(session.id, session);
     this.#metrics.sessions[session.transport]++;
-    if (holder instanceof AwaySession) this.#keeper!.back(holder.id);
-    else holder.displace();
-    if (holder instanceof AwaySession && this.#adopted.delete(holder)) this.#arrived(session);
-    else if (holder instanceof AwaySession) this.#backplane.back(session);
+    if (!(holder instanceof AwaySession)) return holder.displace();
+    this.#keeper!.back(holder.id);
+    if (this.#adopted.delete(holder)) this.#arrived(session);
+    else this.#backplane.back(session);
   }
 
   /**
@@ -159,8 +167,7 @@ export class Roster<S extends Connected> {
   adopt(record: SessionRecord): AwaySession {
     const away = new AwaySession(record, "tcp");
     this.#adopted.add(away);
-    this.#registry.add(away);
-    for (const room of record.rooms) this.#registry.join(away, room.name);
+    this.#register(away);
     return away;
   }
 
@@ -172,8 +179,7 @@ export class Roster<S extends Connected> {
   orphaned(record: SessionRecord): void {
     if (this.#keeper === undefined || this.#registry.get(record.id) !== undefined) return;
     const away = this.#keeper.adopted(record);
-    this.#registry.add(away);
-    for (const room of record.rooms) this.#registry.join(away, room.name);
+    this.#register(away);
     this.#arrived(away);
     log.info("session {session_id} ({name}) of a node that died is away here", () => ({
       session_id: away.id,

@@ -188,8 +188,7 @@ export class NatsBackplane implements Backplane {
   }
 
   back(member: Member): void {
-    this.#names.rebind(member);
-    this.#presence.putSession(member);
+    this.away(member);
   }
 
   joined(member: Member, room: string): void | Promise<void> {
