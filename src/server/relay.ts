@@ -73,15 +73,8 @@ export class Relay<R extends Recipient> implements Inbound {
     if (!isIterable(targets)) {
       const room = (targets as { room?: string }).room;
       const local = room === undefined ? this.#local.sessions() : this.#local.members(room);
-      let reached = 0;
-      let live = 0;
-      for (const target of local) {
-        if (target === sender || !target.deliver(spliced)) continue;
-        reached++;
-        if (!target.away) live++;
-      }
-      this.#metrics.deliveries += live;
-      return reached + this.#backplane.publish(targets, spliced);
+      return this.#deliverEach(local, spliced, sender) +
+        this.#backplane.publish(targets, spliced);
     }
     return this.#sendTo(targets, spliced);
   }
@@ -141,25 +134,33 @@ export class Relay<R extends Recipient> implements Inbound {
   deliverMessage(message: StoredMessage): void {
     const frame = new SplicedFrame(messageFrame(message, false));
     const { sender, recipient, room } = message;
-    if (this.#local.get(sender) !== undefined) this.#metrics.messages++;
+    const from = this.#local.get(sender);
+    if (from !== undefined) this.#metrics.messages++;
     if (recipient !== undefined) {
       const session = this.#local.get(recipient);
-      if (session !== undefined && session.id !== sender) this.#deliverEach([session], frame);
+      if (session !== undefined && session.id !== sender && session.deliver(frame)) {
+        if (!session.away) this.#metrics.deliveries++;
+      }
       return;
     }
     const sessions = room === undefined ? this.#local.sessions() : this.#local.members(room);
-    this.#deliverEach(sessions, frame, sender);
+    this.#deliverEach(sessions, frame, from);
   }
 
   /**
-   * Delivers to each of `sessions` (the one with id `except` aside),
-   * counting the live copies (none to an away session).
+   * Delivers to each of `sessions` (`except` aside),
+   * counting the live copies (none to an away session); returns how many
+   * took it (away ones included).
    */
-  #deliverEach(sessions: Iterable<R>, frame: SplicedFrame, except?: string): void {
+  #deliverEach(sessions: Iterable<R>, frame: SplicedFrame, except?: R): number {
+    let reached = 0;
     let live = 0;
     for (const session of sessions) {
-      if (session.id !== except && session.deliver(frame) && !session.away) live++;
+      if (session === except || !session.deliver(frame)) continue;
+      reached++;
+      if (!session.away) live++;
     }
     this.#metrics.deliveries += live;
+    return reached;
   }
 }
