@@ -45,7 +45,7 @@ export class Displacement extends SessionRequests {
       log.debug("cluster: the holder of {name} not read: {error}", { name, error });
       return;
     }
-    if (holder === undefined) return; // a dead node's claim is taken over
+    if (holder === undefined) return; // nobody holds it (or NATS is away)
     await this.request(
       holder.node,
       displaceSubject(holder.node),

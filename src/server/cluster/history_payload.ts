@@ -1,5 +1,5 @@
 /**
- * The payload of a message in the cluster's history stream (`stream.ts`):
+ * The payload of a message in the cluster's history stream (`history_stream.ts`):
  * the message as history keeps it (a {@linkcode MessageDraft}: the stream
  * gives its seq) and the sender's frame id, if it had one, so that every
  * node can acknowledge a resend with its first seq (PROTOCOL.md section 9).
