@@ -25,7 +25,7 @@
 
 import type { KV } from "@nats-io/kv";
 import { wrongLastSequence } from "./name_claims.ts";
-import { decodeSession, encodeSession, type SessionRecord } from "../history/session_record.ts";
+import { encodeSession, sessionFromValue, type SessionRecord } from "../history/session_record.ts";
 import { sameTokenHash } from "../history/resume_token.ts";
 
 /** The KV bucket of resumable sessions. */
@@ -89,7 +89,7 @@ export class SessionBucket {
    */
   async save(record: SessionRecord): Promise<void> {
     const kv = this.#need();
-    const value = JSON.stringify(toJson({ record, node: this.#node }));
+    const value = toJson({ record, node: this.#node });
     const revision = this.#revisions.get(record.id);
     try {
       this.#revisions.set(
@@ -172,7 +172,7 @@ export class SessionBucket {
     try {
       this.#revisions.set(
         record.id,
-        await kv.update(recordKey(record.id), JSON.stringify(toJson(value)), found.revision),
+        await kv.update(recordKey(record.id), toJson(value), found.revision),
       );
     } catch (error) {
       if (!wrongLastSequence(error)) throw error;
@@ -204,7 +204,7 @@ export class SessionBucket {
     try {
       this.#revisions.set(
         id,
-        await this.#need().update(recordKey(id), JSON.stringify(toJson(value)), found.revision),
+        await this.#need().update(recordKey(id), toJson(value), found.revision),
       );
     } catch (error) {
       if (!wrongLastSequence(error)) throw error;
@@ -221,16 +221,17 @@ export class SessionBucket {
   }
 }
 
-function toJson(held: HeldSession): { record: unknown; node: string; orphaned?: true } {
-  const json = { record: JSON.parse(encodeSession(held.record)), node: held.node };
-  return held.orphaned ? { ...json, orphaned: true } : json;
+/** The JSON of a held session: its record as {@linkcode encodeSession} writes it, its node, whether orphaned. */
+function toJson(held: HeldSession): string {
+  const orphaned = held.orphaned ? ',"orphaned":true' : "";
+  return `{"record":${encodeSession(held.record)},"node":${JSON.stringify(held.node)}${orphaned}}`;
 }
 
 function fromJson(text: string): HeldSession | undefined {
   try {
     const value = JSON.parse(text);
     if (typeof value?.node !== "string") return undefined;
-    const record = decodeSession(JSON.stringify(value.record));
+    const record = sessionFromValue(value.record);
     return value.orphaned === true
       ? { record, node: value.node, orphaned: true }
       : { record, node: value.node };

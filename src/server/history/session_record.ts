@@ -128,10 +128,18 @@ export function encodeSession(session: SessionRecord): string {
 
 /** A session from {@linkcode encodeSession}'s text; throws `TypeError` on anything else. */
 export function decodeSession(text: string): SessionRecord {
-  const value = JSON.parse(text);
+  return sessionFromValue(JSON.parse(text));
+}
+
+/**
+ * The session record of a value parsed from {@linkcode encodeSession}'s
+ * JSON (within a larger document); throws a `TypeError` like
+ * {@linkcode decodeSession}.
+ */
+export function sessionFromValue(value: unknown): SessionRecord {
   const fields = value as Record<string, unknown>;
   const bad = (what: string): never => {
-    throw new TypeError(`not a stored session (${what}): ${text.slice(0, 200)}`);
+    throw new TypeError(`not a stored session (${what}): ${JSON.stringify(value)?.slice(0, 200)}`);
   };
   if (typeof value !== "object" || value === null) bad("not an object");
   if (typeof fields.id !== "string" || typeof fields.name !== "string") bad("id, name");
